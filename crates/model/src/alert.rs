@@ -1,0 +1,107 @@
+//! Rule hits and alerts, with the spans that explain why they fired.
+
+use crate::{Timestamp, string_enum};
+
+string_enum!(
+    /// What a rule is for.
+    RuleKind, "rule kind", {
+        /// A health topic: counted and searchable, never an alert by itself.
+        Topic => "topic",
+        /// A rumour or misinformation pattern: raises an alert.
+        Rumor => "rumor",
+        /// A watch on the office's own names: raises an alert.
+        Watch => "watch",
+        /// A crisis or incident pattern: raises an alert.
+        Crisis => "crisis",
+    }
+);
+
+impl RuleKind {
+    /// Whether a hit of this kind creates or updates an alert.
+    pub fn raises_alert(self) -> bool {
+        !matches!(self, RuleKind::Topic)
+    }
+}
+
+string_enum!(
+    /// How urgent a rule's hits are.
+    Severity, "severity", {
+        /// Worth a look.
+        Low => "low",
+        /// Worth a look today.
+        Medium => "medium",
+        /// Needs handling today.
+        High => "high",
+        /// Needs handling now.
+        Critical => "critical",
+    }
+);
+
+string_enum!(
+    /// Where an alert is in the 3C workflow.
+    AlertState, "alert state", {
+        /// Raised, nobody has looked yet.
+        New => "new",
+        /// Somebody has seen it.
+        Acknowledged => "acknowledged",
+        /// Being checked against the facts.
+        Verifying => "verifying",
+        /// An official response or correction was issued.
+        Responded => "responded",
+        /// Done; a new hit of the same rule opens a new alert.
+        Closed => "closed",
+    }
+);
+
+/// One query term that matched, located in the document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MatchedTerm {
+    /// `title` or `body`.
+    pub field: String,
+    /// Byte offset in the display form of that field.
+    pub start: usize,
+    /// Byte offset (exclusive) in the display form of that field.
+    pub end: usize,
+    /// The query term, as written in the rule.
+    pub term: String,
+}
+
+/// A rule that matched a document, with the evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's title.
+    pub rule_title: String,
+    /// The rule's kind.
+    pub kind: RuleKind,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// The matched terms, in document order.
+    pub terms: Vec<MatchedTerm>,
+}
+
+/// An alert: the open incident a rumour, watch or crisis rule raised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// Store identifier.
+    pub id: i64,
+    /// Kind of the rule that raised it.
+    pub kind: RuleKind,
+    /// Id of the rule that raised it.
+    pub rule_id: String,
+    /// Title of the rule that raised it.
+    pub rule_title: String,
+    /// Highest severity seen.
+    pub severity: Severity,
+    /// Workflow state.
+    pub state: AlertState,
+    /// When the first matching document arrived.
+    pub first_seen: Timestamp,
+    /// When the latest matching document arrived.
+    pub last_seen: Timestamp,
+    /// Number of documents attached.
+    pub doc_count: i64,
+    /// The latest matching document.
+    pub last_document_id: i64,
+}

@@ -1,0 +1,46 @@
+//! Documents: one article, feed item or post, as stored and indexed.
+
+use crate::Timestamp;
+
+/// A document ready to be stored: the output of fetching and extraction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    /// The source it came from.
+    pub source_id: i64,
+    /// Canonical URL; unique in the store.
+    pub url: String,
+    /// Title in display form.
+    pub title: String,
+    /// Lead or feed summary in display form (plain text).
+    pub summary: String,
+    /// Main text in display form (plain text).
+    pub body: String,
+    /// Author, when known.
+    pub author: Option<String>,
+    /// When the outlet published it, when known.
+    pub published_at: Option<Timestamp>,
+    /// When Lắng Nghe fetched it.
+    pub fetched_at: Timestamp,
+    /// ISO 639-1 language code, such as `vi`.
+    pub language: String,
+    /// Hash of the normalised title and text, used to drop copies under other URLs.
+    pub content_hash: String,
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Store identifier; increases with insertion order.
+    pub id: i64,
+    /// Name of the source it came from.
+    pub source_name: String,
+    /// Everything else, as it was inserted.
+    pub doc: NewDocument,
+}
+
+impl Document {
+    /// The time to show and sort by: publication time, else fetch time.
+    pub fn time(&self) -> Timestamp {
+        self.doc.published_at.unwrap_or(self.doc.fetched_at)
+    }
+}

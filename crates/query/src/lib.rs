@@ -1,0 +1,28 @@
+//! The Lắng Nghe query language, shared by the search box, saved searches and rules, so a
+//! search can be promoted to a rule unchanged.
+//!
+//! ```text
+//! sốt xuất huyết            every term (AND), anywhere in the document
+//! "sốt xuất huyết"          the exact phrase (consecutive syllables)
+//! sxh OR "sốt xuất huyết"   either
+//! vắc xin NOT "tiêm chủng"  the first without the second (also: -"tiêm chủng")
+//! (cúm OR covid) tử vong    parentheses group
+//! =sot                      exact: only the unaccented spelling
+//! ```
+//!
+//! Precedence is NOT, then AND (juxtaposition or the `AND` keyword), then OR. A term written
+//! without any diacritic matches every accented variant (`sot` finds `sốt`, `sót`, `sợt`);
+//! a term with diacritics matches only those diacritics; case never matters.
+//!
+//! [`parse`] turns text into an [`Expr`] or a [`ParseError`] with its byte offset;
+//! [`DocIndex::evaluate`] runs an expression over tokenised fields and returns the matched spans, so
+//! every match can be explained and highlighted.
+#![warn(missing_docs)]
+
+mod eval;
+mod expr;
+mod parse;
+
+pub use eval::{DocIndex, Span};
+pub use expr::{Expr, Term};
+pub use parse::{ParseError, line_col, parse};

@@ -1,0 +1,15 @@
+//! Rule packs and the standing-query matcher: does this article mention a health topic, a
+//! rumour, a crisis or one of our own names?
+//!
+//! Rule packs are TOML files (format in `rules/README.md`). Loading never fails wholesale:
+//! [`RuleSet::load_dir`] returns the rules it could read together with a [`Diagnostic`]
+//! for every problem, each naming the file, line and column. [`RuleSet::check`] also runs
+//! every rule's embedded examples. [`RuleSet::match_document`] returns explainable
+//! [`model::Hit`]s whose spans point into the display form of the title and body.
+#![warn(missing_docs)]
+
+mod pack;
+mod set;
+
+pub use pack::{Diagnostic, Rule};
+pub use set::{Analyzed, RuleSet};

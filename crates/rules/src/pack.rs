@@ -1,0 +1,211 @@
+//! Reading one TOML rule pack into rules, with diagnostics that point into the file.
+
+use std::path::{Path, PathBuf};
+
+use model::{RuleKind, Severity};
+use query::Expr;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A problem in a rule pack, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The pack file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The rule concerned, when there is one.
+    pub rule: Option<String>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if let Some(rule) = &self.rule {
+            write!(f, "rule {rule}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// One standing query with its metadata and examples.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Unique id, such as `rumor.than-duoc`.
+    pub id: String,
+    /// What the rule is for.
+    pub kind: RuleKind,
+    /// Title shown on alerts, in Vietnamese.
+    pub title: String,
+    /// How urgent its hits are.
+    pub severity: Severity,
+    /// Free tags, such as the responsible unit.
+    pub tags: Vec<String>,
+    /// The query as written.
+    pub query: String,
+    /// The parsed query.
+    pub expr: Expr,
+    /// Texts the rule must match.
+    pub examples_match: Vec<String>,
+    /// Texts the rule must not match.
+    pub examples_no_match: Vec<String>,
+    /// The pack file it came from.
+    pub file: PathBuf,
+    /// Line of the rule's query in the file, for diagnostics.
+    pub line: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    #[allow(dead_code)]
+    pack: Option<RawPackMeta>,
+    #[serde(default)]
+    rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPackMeta {
+    #[allow(dead_code)]
+    title: String,
+    #[allow(dead_code)]
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    kind: Spanned<String>,
+    title: String,
+    severity: Spanned<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    query: Spanned<String>,
+    #[serde(default, rename = "match")]
+    must_match: Vec<String>,
+    #[serde(default)]
+    no_match: Vec<String>,
+}
+
+/// Parses one pack's text. `file` is only used to label diagnostics.
+pub(crate) fn parse_pack(file: &Path, text: &str) -> (Vec<Rule>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let diag = |offset: usize, rule: Option<&str>, message: String| {
+        let (line, column) = query::line_col(text, offset);
+        Diagnostic { file: file.to_owned(), line, column, rule: rule.map(str::to_owned), message }
+    };
+    let raw: RawPack = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let offset = e.span().map_or(0, |s| s.start);
+            let message = format!("invalid rule pack: {}", e.message());
+            return (Vec::new(), vec![diag(offset, None, message)]);
+        }
+    };
+    let mut rules = Vec::new();
+    for spanned in raw.rules {
+        let rule_offset = spanned.span().start;
+        let r = spanned.into_inner();
+        let id = r.id.as_str();
+        let mut ok = true;
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            diags.push(diag(
+                rule_offset,
+                Some(id),
+                "rule id must be non-empty ASCII letters, digits, '-', '_' or '.'".to_owned(),
+            ));
+            ok = false;
+        }
+        let kind = r.kind.get_ref().parse::<RuleKind>().map_err(|e| {
+            diags.push(diag(r.kind.span().start, Some(id), e.to_string()));
+        });
+        let severity = r.severity.get_ref().parse::<Severity>().map_err(|e| {
+            diags.push(diag(r.severity.span().start, Some(id), e.to_string()));
+        });
+        // The query's span covers the TOML string including its quotes; errors inside the
+        // query are reported relative to its first character.
+        let qspan = r.query.span();
+        let opener = if text[qspan.start..].starts_with("'''")
+            || text[qspan.start..].starts_with("\"\"\"")
+        {
+            3
+        } else {
+            1
+        };
+        let expr = query::parse(r.query.get_ref()).map_err(|e| {
+            diags.push(diag(
+                qspan.start + opener + e.offset,
+                Some(id),
+                format!("invalid query: {}", e.message),
+            ));
+        });
+        if r.must_match.is_empty() {
+            diags.push(diag(
+                rule_offset,
+                Some(id),
+                "no examples: add at least one `match` example".to_owned(),
+            ));
+        }
+        if let (true, Ok(kind), Ok(severity), Ok(expr)) = (ok, kind, severity, expr) {
+            rules.push(Rule {
+                id: r.id,
+                kind,
+                title: r.title,
+                severity,
+                tags: r.tags,
+                query: r.query.into_inner(),
+                expr,
+                examples_match: r.must_match,
+                examples_no_match: r.no_match,
+                file: file.to_owned(),
+                line: query::line_col(text, qspan.start).0,
+            });
+        }
+    }
+    (rules, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diags(text: &str) -> Vec<String> {
+        parse_pack(Path::new("p.toml"), text).1.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn reports_query_errors_at_their_column() {
+        let text = "[[rules]]\nid = \"x\"\nkind = \"topic\"\ntitle = \"X\"\nseverity = \"low\"\nquery = '(sốt OR'\nmatch = [\"sốt\"]\n";
+        assert_eq!(
+            diags(text),
+            [
+                "p.toml:6:17: rule x: invalid query: unexpected end of the query: expected a term, a phrase or '('"
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_unknown_kind_and_missing_examples() {
+        let text = "[[rules]]\nid = \"x\"\nkind = \"rumour\"\ntitle = \"X\"\nseverity = \"low\"\nquery = 'a'\n";
+        let d = diags(text);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].starts_with("p.toml:3:8: rule x: unknown rule kind \"rumour\""), "{d:?}");
+        assert!(d[1].contains("no examples"), "{d:?}");
+    }
+
+    #[test]
+    fn reports_toml_errors_and_unknown_keys() {
+        assert!(diags("[[rules]\n")[0].starts_with("p.toml:1:"));
+        let d = diags(
+            "[[rules]]\nid = \"x\"\nkind = \"topic\"\ntitle = \"X\"\nseverity = \"low\"\nquery = 'a'\nmatch=['a']\nurl = 1\n",
+        );
+        assert!(d[0].contains("unknown field `url`"), "{d:?}");
+    }
+}

@@ -1,0 +1,305 @@
+//! Documents and their rule hits, written in one transaction per pipeline batch.
+
+use model::{Document, Hit, MatchedTerm, NewDocument, Timestamp};
+use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::{Error, Result, Store, from_millis, millis, parse_enum};
+
+/// A document with the rule hits found in it, ready to store.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The document.
+    pub doc: NewDocument,
+    /// Its hits.
+    pub hits: Vec<Hit>,
+}
+
+/// A document of a batch that was new and is now stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inserted {
+    /// Its position in the batch.
+    pub batch_index: usize,
+    /// Its new id.
+    pub id: i64,
+}
+
+/// Row counts, for metrics and the CLI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Stored documents.
+    pub documents: i64,
+    /// Stored rule hits.
+    pub hits: i64,
+    /// Alerts, whatever their state.
+    pub alerts: i64,
+    /// Alerts not closed.
+    pub open_alerts: i64,
+    /// Sources.
+    pub sources: i64,
+    /// Sources whose last poll failed.
+    pub failing_sources: i64,
+}
+
+pub(crate) const DOCUMENT_COLUMNS: &str = "d.id, d.source_id, s.name AS source_name, d.url, d.title, \
+     d.summary, d.body, d.author, d.published_at, d.fetched_at, d.language, d.content_hash";
+
+pub(crate) fn document_from_row(row: &AnyRow) -> Result<Document> {
+    Ok(Document {
+        id: row.try_get("id")?,
+        source_name: row.try_get("source_name")?,
+        doc: NewDocument {
+            source_id: row.try_get("source_id")?,
+            url: row.try_get("url")?,
+            title: row.try_get("title")?,
+            summary: row.try_get("summary")?,
+            body: row.try_get("body")?,
+            author: row.try_get("author")?,
+            published_at: row.try_get::<Option<i64>, _>("published_at")?.map(from_millis),
+            fetched_at: from_millis(row.try_get("fetched_at")?),
+            language: row.try_get("language")?,
+            content_hash: row.try_get("content_hash")?,
+        },
+    })
+}
+
+pub(crate) fn terms_to_json(terms: &[MatchedTerm]) -> String {
+    Value::Array(
+        terms
+            .iter()
+            .map(|t| json!({"field": t.field, "start": t.start, "end": t.end, "term": t.term}))
+            .collect(),
+    )
+    .to_string()
+}
+
+pub(crate) fn terms_from_json(text: &str) -> Result<Vec<MatchedTerm>> {
+    let bad = || Error::Corrupt(format!("rule hit terms: {text:?}"));
+    let value: Value = serde_json::from_str(text).map_err(|_| bad())?;
+    let items = value.as_array().ok_or_else(bad)?;
+    items
+        .iter()
+        .map(|v| {
+            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned).ok_or_else(bad);
+            let n = |k: &str| {
+                v.get(k)
+                    .and_then(Value::as_u64)
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(bad)
+            };
+            Ok(MatchedTerm {
+                field: s("field")?,
+                start: n("start")?,
+                end: n("end")?,
+                term: s("term")?,
+            })
+        })
+        .collect()
+}
+
+fn hit_from_row(row: &AnyRow) -> Result<Hit> {
+    Ok(Hit {
+        rule_id: row.try_get("rule_id")?,
+        rule_title: row.try_get("rule_title")?,
+        kind: parse_enum(row.try_get::<&str, _>("kind")?)?,
+        severity: parse_enum(row.try_get::<&str, _>("severity")?)?,
+        terms: terms_from_json(row.try_get::<&str, _>("terms")?)?,
+    })
+}
+
+impl Store {
+    /// Stores a batch in one transaction: each document not already known (by canonical URL
+    /// or content hash) is inserted with its hits, and each rumour, watch or crisis hit
+    /// creates or updates the open alert of its rule. Known documents are skipped whole, so
+    /// storing the same batch twice changes nothing.
+    pub async fn insert_batch(&self, batch: &[Processed]) -> Result<Vec<Inserted>> {
+        let mut tx = self.pool.begin().await?;
+        let mut inserted = Vec::new();
+        for (batch_index, p) in batch.iter().enumerate() {
+            let d = &p.doc;
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO documents (source_id, url, title, summary, body, author, published_at, \
+                 fetched_at, language, content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(d.source_id)
+            .bind(&d.url)
+            .bind(&d.title)
+            .bind(&d.summary)
+            .bind(&d.body)
+            .bind(d.author.as_deref())
+            .bind(d.published_at.map(millis))
+            .bind(millis(d.fetched_at))
+            .bind(&d.language)
+            .bind(&d.content_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = id else { continue };
+            for hit in &p.hits {
+                insert_hit(&mut tx, id, hit, d.fetched_at).await?;
+                if hit.kind.raises_alert() {
+                    upsert_alert(&mut tx, id, hit, d.fetched_at).await?;
+                }
+            }
+            inserted.push(Inserted { batch_index, id });
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// One document.
+    pub async fn document(&self, id: i64) -> Result<Document> {
+        let row = sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d JOIN sources s ON s.id = d.source_id WHERE d.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("document {id}")))?;
+        document_from_row(&row)
+    }
+
+    /// Documents with an id above `after`, in id order (for indexing and reindexing).
+    pub async fn documents_after(&self, after: i64, limit: i64) -> Result<Vec<Document>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d JOIN sources s ON s.id = d.source_id \
+             WHERE d.id > $1 ORDER BY d.id LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_from_row).collect()
+    }
+
+    /// The rule hits of a document, by rule id.
+    pub async fn hits_for_document(&self, id: i64) -> Result<Vec<Hit>> {
+        let rows = sqlx::query(
+            "SELECT rule_id, rule_title, kind, severity, terms FROM rule_hits WHERE document_id = $1 ORDER BY rule_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(hit_from_row).collect()
+    }
+
+    /// Documents fetched in `[from, to)` that hit at least one rule, most hits first, with
+    /// their hits: the day's top stories for the digest.
+    pub async fn top_documents_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<(Document, Vec<Hit>)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS}, (SELECT COUNT(*) FROM rule_hits h WHERE h.document_id = d.id) AS n_hits \
+             FROM documents d JOIN sources s ON s.id = d.source_id \
+             WHERE d.fetched_at >= $1 AND d.fetched_at < $2 \
+             AND EXISTS (SELECT 1 FROM rule_hits h WHERE h.document_id = d.id) \
+             ORDER BY n_hits DESC, d.id DESC LIMIT $3"
+        ))
+        .bind(millis(from))
+        .bind(millis(to))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let doc = document_from_row(row)?;
+            let hits = self.hits_for_document(doc.id).await?;
+            out.push((doc, hits));
+        }
+        Ok(out)
+    }
+
+    /// Row counts.
+    pub async fn counts(&self) -> Result<Counts> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM documents) AS documents, (SELECT COUNT(*) FROM rule_hits) AS hits, \
+             (SELECT COUNT(*) FROM alerts) AS alerts, \
+             (SELECT COUNT(*) FROM alerts WHERE state <> 'closed') AS open_alerts, \
+             (SELECT COUNT(*) FROM sources) AS sources, \
+             (SELECT COUNT(*) FROM sources WHERE error_count > 0) AS failing_sources",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Counts {
+            documents: row.try_get("documents")?,
+            hits: row.try_get("hits")?,
+            alerts: row.try_get("alerts")?,
+            open_alerts: row.try_get("open_alerts")?,
+            sources: row.try_get("sources")?,
+            failing_sources: row.try_get("failing_sources")?,
+        })
+    }
+}
+
+async fn insert_hit(
+    tx: &mut Transaction<'_, Any>,
+    doc_id: i64,
+    hit: &Hit,
+    at: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO rule_hits (document_id, rule_id, rule_title, kind, severity, terms, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(doc_id)
+    .bind(&hit.rule_id)
+    .bind(&hit.rule_title)
+    .bind(hit.kind.as_str())
+    .bind(hit.severity.as_str())
+    .bind(terms_to_json(&hit.terms))
+    .bind(millis(at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_alert(
+    tx: &mut Transaction<'_, Any>,
+    doc_id: i64,
+    hit: &Hit,
+    at: Timestamp,
+) -> Result<()> {
+    let at = millis(at);
+    let existing: Option<i64> = sqlx::query_scalar(
+        "UPDATE alerts SET last_seen = CASE WHEN last_seen > $1 THEN last_seen ELSE $1 END, \
+         doc_count = doc_count + 1, last_document_id = $2, severity = $3, rule_title = $4 \
+         WHERE rule_id = $5 AND state <> 'closed' RETURNING id",
+    )
+    .bind(at)
+    .bind(doc_id)
+    .bind(hit.severity.as_str())
+    .bind(&hit.rule_title)
+    .bind(&hit.rule_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let alert_id = match existing {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO alerts (kind, rule_id, rule_title, severity, state, first_seen, last_seen, \
+                 doc_count, last_document_id) VALUES ($1, $2, $3, $4, 'new', $5, $5, 1, $6) RETURNING id",
+            )
+            .bind(hit.kind.as_str())
+            .bind(&hit.rule_id)
+            .bind(&hit.rule_title)
+            .bind(hit.severity.as_str())
+            .bind(at)
+            .bind(doc_id)
+            .fetch_one(&mut **tx)
+            .await?
+        }
+    };
+    sqlx::query(
+        "INSERT INTO alert_documents (alert_id, document_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(alert_id)
+    .bind(doc_id)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

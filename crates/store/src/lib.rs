@@ -1,0 +1,150 @@
+//! The only crate that knows SQL: migrations and typed queries over SQLite (the embedded
+//! default) or PostgreSQL (for scale), chosen by the database URL.
+//!
+//! Both back ends run the same statements through sqlx's `Any` driver, so every query is
+//! written in the dialect subset the two share: `$n` parameters, `ON CONFLICT`,
+//! `RETURNING`, and partial unique indexes. Timestamps are stored as UTC milliseconds and
+//! flags as 0/1 integers, which both back ends read the same way.
+//!
+//! sqlx types never leave this crate: callers see [`Error`] and `model` types.
+#![warn(missing_docs)]
+
+mod alerts;
+mod documents;
+mod error;
+mod sources;
+pub mod testing;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{TimeZone, Utc};
+use model::Timestamp;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+pub use alerts::BoardEntry;
+pub use documents::{Counts, Inserted, Processed};
+pub use error::{Error, Result};
+pub use sources::NewSource;
+pub use users::{ApiToken, Session};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database is behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file in WAL mode.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool with the schema migrated.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        Store::open(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    /// Opens the database behind `url` (`sqlite://…` or `postgres://…`) and applies any
+    /// pending migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(Error::Config(format!(
+                "unsupported database URL {:?}: expected sqlite://PATH or postgres://…",
+                redact(url)
+            )));
+        };
+        let options = AnyPoolOptions::new().max_connections(match backend {
+            // One writer at a time is what SQLite allows anyway; a few readers serve the
+            // dashboard while the pipeline writes.
+            Backend::Sqlite => 4,
+            Backend::Postgres => 8,
+        });
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options
+            .connect(url)
+            .await
+            .map_err(|e| Error::Connect { url: redact(url), source: e })?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.map_err(|e| Error::Migrate(e.to_string()))?;
+        tracing::debug!(backend = ?backend, "Store opened.");
+        Ok(Store { pool, backend })
+    }
+
+    /// Which back end this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Hides the password of a database URL so it can be logged or shown.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => {
+                    format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub(crate) fn millis(ts: Timestamp) -> i64 {
+    ts.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> Timestamp {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+pub(crate) fn parse_enum<T: FromStr<Err = model::UnknownValue>>(s: &str) -> Result<T> {
+    s.parse::<T>().map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+}

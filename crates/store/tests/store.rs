@@ -1,0 +1,208 @@
+//! Store behaviour on every configured back end: SQLite always, PostgreSQL when
+//! `LANGNGHE_TEST_POSTGRES_URL` is set.
+
+use chrono::{Duration, TimeZone, Utc};
+use model::{Hit, MatchedTerm, NewDocument, Role, RuleKind, Severity, SourceKind, SourceTier};
+use store::{NewSource, Processed, Store};
+
+fn now() -> model::Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap()
+}
+
+fn doc(source_id: i64, url: &str, hash: &str) -> NewDocument {
+    NewDocument {
+        source_id,
+        url: url.to_owned(),
+        title: "Cảnh báo thần dược".to_owned(),
+        summary: "Tóm tắt".to_owned(),
+        body: "Bài viết về thần dược chữa ung thư.".to_owned(),
+        author: Some("PV".to_owned()),
+        published_at: Some(now() - Duration::hours(1)),
+        fetched_at: now(),
+        language: "vi".to_owned(),
+        content_hash: hash.to_owned(),
+    }
+}
+
+fn hit(rule: &str, kind: RuleKind) -> Hit {
+    Hit {
+        rule_id: rule.to_owned(),
+        rule_title: format!("Rule {rule}"),
+        kind,
+        severity: Severity::High,
+        terms: vec![MatchedTerm {
+            field: "body".into(),
+            start: 14,
+            end: 25,
+            term: "thần dược".into(),
+        }],
+    }
+}
+
+async fn source(store: &Store) -> i64 {
+    let s = NewSource {
+        name: "Báo A".into(),
+        url: "http://127.0.0.1:1/a.xml".into(),
+        kind: SourceKind::Feed,
+        tier: SourceTier::Press,
+        interval_secs: 300,
+        allow_private: true,
+    };
+    store.upsert_source(&s, now()).await.unwrap().id
+}
+
+async fn each_store(f: impl AsyncFn(&'static str, Store)) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, store) in store::testing::stores(dir.path()).await {
+        f(name, store.clone()).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn documents_are_deduplicated_by_url_and_content_hash() {
+    each_store(async |backend, store| {
+        let sid = source(&store).await;
+        let batch = vec![
+            Processed {
+                doc: doc(sid, "https://a.vn/1", "h1"),
+                hits: vec![hit("rumor.x", RuleKind::Rumor)],
+            },
+            Processed {
+                doc: doc(sid, "https://a.vn/2", "h2"),
+                hits: vec![hit("topic.y", RuleKind::Topic)],
+            },
+            // Same text under another URL: a copy.
+            Processed { doc: doc(sid, "https://b.vn/copy", "h1"), hits: vec![] },
+        ];
+        let first = store.insert_batch(&batch).await.unwrap();
+        assert_eq!(first.iter().map(|i| i.batch_index).collect::<Vec<_>>(), [0, 1], "{backend}");
+        let again = store.insert_batch(&batch).await.unwrap();
+        assert!(again.is_empty(), "{backend}: re-inserting changed something");
+        let counts = store.counts().await.unwrap();
+        assert_eq!((counts.documents, counts.hits, counts.alerts), (2, 2, 1), "{backend}");
+
+        let d = store.document(first[0].id).await.unwrap();
+        assert_eq!(d.doc, batch[0].doc, "{backend}: document did not round-trip");
+        assert_eq!(d.source_name, "Báo A");
+        let hits = store.hits_for_document(first[0].id).await.unwrap();
+        assert_eq!(hits, batch[0].hits, "{backend}: hits did not round-trip");
+        let after = store.documents_after(first[0].id, 10).await.unwrap();
+        assert_eq!(after.iter().map(|d| d.id).collect::<Vec<_>>(), [first[1].id]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn alert_hits_update_the_open_alert_of_their_rule() {
+    each_store(async |backend, store| {
+        let sid = source(&store).await;
+        let a = Processed {
+            doc: doc(sid, "https://a.vn/1", "h1"),
+            hits: vec![hit("rumor.x", RuleKind::Rumor)],
+        };
+        let mut b = Processed {
+            doc: doc(sid, "https://a.vn/2", "h2"),
+            hits: vec![hit("rumor.x", RuleKind::Rumor)],
+        };
+        b.doc.fetched_at = now() + Duration::minutes(5);
+        store.insert_batch(&[a]).await.unwrap();
+        let ins = store.insert_batch(&[b]).await.unwrap();
+        let board = store.alert_board(None, 10).await.unwrap();
+        assert_eq!(board.len(), 1, "{backend}");
+        let e = &board[0];
+        assert_eq!(e.alert.doc_count, 2);
+        assert_eq!(e.alert.last_document_id, ins[0].id);
+        assert_eq!(e.alert.last_seen, now() + Duration::minutes(5));
+        assert_eq!(e.alert.first_seen, now());
+        assert_eq!(e.alert.state, model::AlertState::New);
+        assert_eq!(e.hit.terms[0].term, "thần dược");
+        assert_eq!(store.alert_documents(e.alert.id, 10).await.unwrap().len(), 2);
+        let window = store
+            .alert_board(Some((now() + Duration::hours(1), now() + Duration::hours(2))), 10)
+            .await
+            .unwrap();
+        assert!(window.is_empty(), "{backend}");
+        let top = store.top_documents_between(now(), now() + Duration::hours(1), 5).await.unwrap();
+        assert_eq!(top.len(), 2, "{backend}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn source_fetch_state_round_trips() {
+    each_store(async |backend, store| {
+        let sid = source(&store).await;
+        assert_eq!(store.due_sources(now(), 10).await.unwrap().len(), 1, "{backend}");
+        store
+            .record_fetch_failure(sid, "connection refused", now(), now() + Duration::minutes(10))
+            .await
+            .unwrap();
+        assert!(store.due_sources(now(), 10).await.unwrap().is_empty(), "{backend}");
+        let s = &store.list_sources().await.unwrap()[0];
+        assert_eq!(s.state.error_count, 1);
+        assert_eq!(s.state.last_error.as_deref(), Some("connection refused"));
+        store
+            .record_fetch_success(
+                sid,
+                Some("\"v1\""),
+                Some("Fri, 20 Nov 2026 03:00:00 GMT"),
+                now(),
+                now() + Duration::minutes(5),
+            )
+            .await
+            .unwrap();
+        let s = &store.list_sources().await.unwrap()[0];
+        assert_eq!(
+            (s.state.error_count, s.state.etag.as_deref()),
+            (0, Some("\"v1\"")),
+            "{backend}"
+        );
+        assert_eq!(s.state.next_poll_at, Some(now() + Duration::minutes(5)));
+        assert!(s.allow_private && s.enabled);
+        // Re-declaring a source keeps its fetch state.
+        source(&store).await;
+        assert_eq!(store.list_sources().await.unwrap()[0].state.etag.as_deref(), Some("\"v1\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_sessions_and_tokens() {
+    each_store(async |backend, store| {
+        let u = store.create_user("lan", "hash", Role::Officer, now()).await.unwrap();
+        assert!(
+            matches!(
+                store.create_user("lan", "x", Role::Viewer, now()).await,
+                Err(store::Error::Conflict(_))
+            ),
+            "{backend}"
+        );
+        let (found, hash) = store.user_by_name("lan").await.unwrap().unwrap();
+        assert_eq!((found.id, hash.as_str(), found.role), (u.id, "hash", Role::Officer));
+        store.create_session("sh", u.id, "csrf", now(), now() + Duration::hours(1)).await.unwrap();
+        assert_eq!(store.session("sh", now()).await.unwrap().unwrap().csrf_token, "csrf");
+        assert!(
+            store.session("sh", now() + Duration::hours(2)).await.unwrap().is_none(),
+            "{backend}: expired session accepted"
+        );
+        store.delete_session("sh", now()).await.unwrap();
+        assert!(store.session("sh", now()).await.unwrap().is_none());
+        store.create_api_token(u.id, "cli", "th", now()).await.unwrap();
+        assert_eq!(store.user_by_api_token("th", now()).await.unwrap().unwrap().name, "lan");
+        assert!(store.user_by_api_token("nope", now()).await.unwrap().is_none());
+        store.audit(Some(u.id), "login", "user:lan", "", now()).await.unwrap();
+        let log = store.audit_log(5).await.unwrap();
+        assert_eq!((log[0].1.as_deref(), log[0].2.as_str()), (Some("lan"), "login"), "{backend}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_urls_are_refused_with_a_clear_error() {
+    let e = Store::open("mysql://u:pw@h/db").await.unwrap_err().to_string();
+    assert!(
+        e.contains("unsupported database URL") && e.contains("u:***@h") && !e.contains("pw"),
+        "{e}"
+    );
+}

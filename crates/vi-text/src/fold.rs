@@ -1,0 +1,72 @@
+//! Per-character case mapping, confusable unification and diacritic folding.
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// Appends the match form of one display-form character: lowercase, with the letters that
+/// look like `Đ`/`đ` (Icelandic eth, African D) mapped to the Vietnamese letter.
+pub fn match_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    match c {
+        // Ð (U+00D0) and Ɖ (U+0189) lowercase to ð and ɖ, which are not Vietnamese:
+        // map them before lowercasing so `ÐÀ NẴNG` becomes `đà nẵng`.
+        'Ð' | 'ð' | 'Ɖ' | 'ɖ' | 'Đ' => out.push('đ'),
+        _ => out.extend(c.to_lowercase()),
+    }
+}
+
+/// Returns the fold of one match-form character, or `None` when it folds to nothing
+/// (a combining mark).
+pub fn fold_char(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return Some(c);
+    }
+    match c {
+        'đ' | 'Đ' | 'ð' | 'Ð' | 'ɖ' | 'Ɖ' => return Some('d'),
+        _ => {}
+    }
+    if is_combining_mark(c) {
+        return None;
+    }
+    let mut base = None;
+    decompose_canonical(c, |d| {
+        if base.is_none() && !is_combining_mark(d) {
+            base = Some(d);
+        }
+    });
+    base.or(Some(c))
+}
+
+/// Folds a whole string.
+pub fn fold_str(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_owned();
+    }
+    s.chars().filter_map(fold_char).collect()
+}
+
+/// Whether a term carries no diacritic at all (and so matches every accented variant).
+pub fn is_folded(term: &str) -> bool {
+    term.chars().all(|c| fold_char(c) == Some(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_all_vietnamese_vowels() {
+        let accented = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ";
+        let folded: String = accented.chars().filter_map(fold_char).collect();
+        assert_eq!(folded, "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd");
+    }
+
+    #[test]
+    fn is_folded_treats_d_stroke_as_a_diacritic() {
+        assert!(is_folded("sot"));
+        assert!(!is_folded("đo"));
+        assert!(!is_folded("sốt"));
+    }
+}

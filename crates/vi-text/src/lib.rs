@@ -1,0 +1,110 @@
+//! Vietnamese text for matching and search: the display, match and fold forms, and
+//! syllable tokens that point back into the display form.
+//!
+//! * The **display form** is what is stored and shown: Unicode NFC.
+//! * The **match form** is what accent-sensitive rules and the index compare: lowercase,
+//!   with look-alike letters such as `Ð` (U+00D0) mapped to the Vietnamese `Đ`.
+//! * The **fold form** drops every diacritic and maps `đ` to `d`, so `sot xuat huyet`
+//!   meets `sốt xuất huyết`.
+//!
+//! Tokens are syllables (Vietnamese separates syllables, not words, with spaces) and carry
+//! byte offsets into the display form, so a match found on any form highlights the exact
+//! characters the reader sees.
+//!
+//! This crate is pure: no IO, no allocation beyond the returned values.
+#![warn(missing_docs)]
+
+mod fold;
+mod token;
+
+pub use fold::{fold_char, fold_str, is_folded, match_char};
+pub use token::{Token, tokenize};
+
+use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
+
+/// One of the three text forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// NFC, as stored and shown.
+    Display,
+    /// Lowercase, confusables unified: accent-sensitive comparison.
+    Match,
+    /// Every diacritic removed: accent-insensitive comparison.
+    Fold,
+}
+
+impl std::str::FromStr for Form {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "display" => Ok(Form::Display),
+            "match" => Ok(Form::Match),
+            "fold" => Ok(Form::Fold),
+            other => Err(format!("unknown form {other:?}, expected display, match or fold")),
+        }
+    }
+}
+
+/// Converts raw text to the display form (NFC).
+pub fn display(raw: &str) -> String {
+    if is_nfc_quick(raw.chars()) == unicode_normalization::IsNormalized::Yes {
+        raw.to_owned()
+    } else {
+        raw.nfc().collect()
+    }
+}
+
+/// Converts text to the match form: display form, lowercased, confusables unified.
+pub fn match_form(raw: &str) -> String {
+    let display = display(raw);
+    let mut out = String::with_capacity(display.len());
+    for c in display.chars() {
+        match_char(c, &mut out);
+    }
+    out
+}
+
+/// Converts text to the fold form: the match form without any diacritic.
+pub fn fold_form(raw: &str) -> String {
+    fold_str(&match_form(raw))
+}
+
+/// Converts text to the requested form.
+pub fn to_form(raw: &str, form: Form) -> String {
+    match form {
+        Form::Display => display(raw),
+        Form::Match => match_form(raw),
+        Form::Fold => fold_form(raw),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decomposed_input_reaches_nfc() {
+        assert_eq!(display("Vie\u{0323}\u{0302}t Nam"), "Việt Nam");
+        assert_eq!(display("Vie\u{0302}\u{0323}t Nam"), "Việt Nam");
+    }
+
+    #[test]
+    fn match_form_lowercases_and_unifies_eth() {
+        assert_eq!(match_form("ÐÀ NẴNG"), "đà nẵng");
+        assert_eq!(match_form("Sốt Xuất Huyết"), "sốt xuất huyết");
+    }
+
+    #[test]
+    fn fold_form_removes_every_mark() {
+        assert_eq!(fold_form("Sốt xuất huyết ở Đồng Tháp"), "sot xuat huyet o dong thap");
+        assert_eq!(fold_form("Ðường"), "duong");
+        assert_eq!(fold_form("Vie\u{0323}\u{0302}t"), "viet");
+    }
+
+    #[test]
+    fn forms_parse_from_cli_names() {
+        assert_eq!("fold".parse::<Form>(), Ok(Form::Fold));
+        assert!("nfc".parse::<Form>().is_err());
+    }
+}
