@@ -1,1 +1,22 @@
-//! stub
+//! The only crate that knows tantivy: the schema, the Vietnamese analyzers, indexing, and
+//! searching with the Lắng Nghe query language, with highlighted snippets.
+//!
+//! Two analyzers share one tokenizer from `vi-text`: `vi_match` indexes syllables in match
+//! form (accent-sensitive fields `title`, `body`) and `vi_fold` in fold form
+//! (`title_fold`, `body_fold`). Both keep offsets into the display form, which is what is
+//! stored, so highlights land on the characters the reader sees.
+//!
+//! Each commit carries the highest store id indexed so far as its payload; after a crash the
+//! application re-indexes everything above it, and adding a document first deletes any
+//! earlier copy, so indexing is idempotent.
+#![warn(missing_docs)]
+
+mod analyzer;
+mod compile;
+mod error;
+mod highlight;
+mod index;
+
+pub use error::{Error, Result};
+pub use highlight::{Fragment, snippet};
+pub use index::{IndexDoc, SearchHit, SearchIndex, SearchResults, Sort};
