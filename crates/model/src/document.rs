@@ -27,6 +27,21 @@ pub struct NewDocument {
     pub content_hash: String,
 }
 
+impl NewDocument {
+    /// The text matched, indexed and excerpted: the summary followed by the body, without
+    /// repeating the summary when the body already starts with it.
+    pub fn full_text(&self) -> String {
+        let (summary, body) = (self.summary.trim(), self.body.trim());
+        if summary.is_empty() || body.starts_with(summary) {
+            body.to_owned()
+        } else if body.is_empty() {
+            summary.to_owned()
+        } else {
+            format!("{summary}\n\n{body}")
+        }
+    }
+}
+
 /// A stored document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {

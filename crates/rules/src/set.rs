@@ -224,7 +224,7 @@ match = ["Sốt xuất huyết tăng mạnh"]
         let ids: Vec<_> = hits.iter().map(|h| h.rule_id.as_str()).collect();
         assert_eq!(ids, ["rumor.than-duoc", "topic.dengue"]);
         let words: Vec<_> = hits[0].terms.iter().map(|t| &title[t.start..t.end]).collect();
-        assert_eq!(words, ["thần dược", "chữa"]);
+        assert_eq!(words, ["thần dược", "chữa", "khỏi"]);
         assert_eq!(hits[1].terms[0].field, "title");
         assert_eq!(&title[hits[1].terms[0].start..hits[1].terms[0].end], "sốt xuất huyết");
     }

@@ -70,6 +70,45 @@ impl Store {
         source_from_row(&row)
     }
 
+    /// Returns the source with this URL, creating it disabled (so it is never polled on its
+    /// own) when it does not exist: used for one-off ingestion.
+    pub async fn ensure_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
+        sqlx::query(
+            "INSERT INTO sources (name, url, kind, tier, interval_secs, allow_private, enabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT (url) DO NOTHING",
+        )
+        .bind(&s.name)
+        .bind(&s.url)
+        .bind(s.kind.as_str())
+        .bind(s.tier.as_str())
+        .bind(s.interval_secs)
+        .bind(i64::from(s.allow_private))
+        .bind(millis(now))
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE url = $1"))
+            .bind(&s.url)
+            .fetch_one(&self.pool)
+            .await?;
+        source_from_row(&row)
+    }
+
+    /// Disables the sources whose URL is not in `keep` (sources removed from the
+    /// configuration stop being polled; their documents stay).
+    pub async fn disable_sources_except(&self, keep: &[String]) -> Result<u64> {
+        let mut n = 0;
+        for s in self.list_sources().await? {
+            if s.enabled && s.kind == model::SourceKind::Feed && !keep.contains(&s.url) {
+                n += sqlx::query("UPDATE sources SET enabled = 0 WHERE id = $1")
+                    .bind(s.id)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+            }
+        }
+        Ok(n)
+    }
+
     /// Every source, by id.
     pub async fn list_sources(&self) -> Result<Vec<Source>> {
         let rows = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources ORDER BY id"))

@@ -15,9 +15,11 @@
 #![warn(missing_docs)]
 
 mod fold;
+mod lang;
 mod token;
 
 pub use fold::{fold_char, fold_str, is_folded, match_char};
+pub use lang::language;
 pub use token::{Token, tokenize};
 
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};

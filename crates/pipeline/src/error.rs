@@ -1,0 +1,19 @@
+//! The pipeline error type: failures of the store or the index. Fetch failures are not
+//! errors here; they are recorded on the source.
+
+/// What stops a pipeline operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The index failed.
+    #[error(transparent)]
+    Index(#[from] search::Error),
+    /// A local file or feed could not be read or parsed.
+    #[error(transparent)]
+    Fetch(#[from] fetch::Error),
+}
+
+/// Result with the pipeline [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

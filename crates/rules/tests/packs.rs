@@ -1,0 +1,48 @@
+//! Every pack in the repository's `rules/` directory loads without a diagnostic and every
+//! embedded example passes: a broken rule fails the build's tests.
+
+use std::path::Path;
+
+use rules::RuleSet;
+
+#[test]
+fn bundled_packs_are_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let (set, diags) = RuleSet::load_dir(&dir);
+    let mut problems: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    problems.extend(set.check().iter().map(ToString::to_string));
+    assert!(problems.is_empty(), "rule pack problems:\n{}", problems.join("\n"));
+    assert!(set.len() >= 25, "expected the bundled health pack, found {} rules", set.len());
+}
+
+#[test]
+fn demo_corpus_raises_the_expected_alerts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let (set, _) = RuleSet::load_dir(&dir);
+    let hits = |title: &str, body: &str| -> Vec<String> {
+        set.match_document(title, body)
+            .into_iter()
+            .filter(|h| h.kind.raises_alert())
+            .map(|h| h.rule_id)
+            .collect()
+    };
+    // Unrelated news raises nothing.
+    assert!(
+        hits(
+            "Giá vàng trong nước tăng mạnh phiên đầu tuần",
+            "Các chuyên gia khuyến cáo nhà đầu tư thận trọng."
+        )
+        .is_empty()
+    );
+    assert!(
+        hits(
+            "Phục hồi chức năng",
+            "Châm cứu giúp người bệnh sau tai biến mạch máu não phục hồi tốt hơn."
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        hits("Thần dược từ rễ cây rừng chữa khỏi ung thư giai đoạn cuối", ""),
+        ["rumor.than-duoc"]
+    );
+}
