@@ -83,10 +83,11 @@ struct Fields {
     time: Field,
 }
 
-/// The index. One writer per process; searches run concurrently with writing.
+/// The index. At most one writer (one process) at a time; any number of read-only handles,
+/// in the same process or others, search concurrently with writing.
 pub struct SearchIndex {
     index: Index,
-    writer: Mutex<IndexWriter>,
+    writer: Option<Mutex<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
 }
@@ -123,8 +124,18 @@ fn schema() -> (Schema, Fields) {
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir`, creating it (and the directory) when missing.
+    /// Opens the index in `dir` for writing, creating it (and the directory) when missing.
+    /// Fails when another writer holds the index.
     pub fn open(dir: &Path) -> Result<SearchIndex> {
+        SearchIndex::open_with(dir, true)
+    }
+
+    /// Opens the index in `dir` for searching only; it follows the writer's commits.
+    pub fn open_read_only(dir: &Path) -> Result<SearchIndex> {
+        SearchIndex::open_with(dir, false)
+    }
+
+    fn open_with(dir: &Path, write: bool) -> Result<SearchIndex> {
         let open_err = |message: String| Error::Open { path: dir.display().to_string(), message };
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
@@ -133,21 +144,33 @@ impl SearchIndex {
             Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?;
         index.tokenizers().register(VI_MATCH, TextAnalyzer::from(ViTokenizer::new(false)));
         index.tokenizers().register(VI_FOLD, TextAnalyzer::from(ViTokenizer::new(true)));
-        // One indexing thread keeps the second core for the rest of the pipeline.
-        let writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, writer: Mutex::new(writer), reader, fields })
+        let (writer, policy) = if write {
+            // One indexing thread keeps the second core for the rest of the pipeline. The
+            // writer reloads its reader itself right after each commit.
+            let writer = index
+                .writer_with_num_threads(1, 64 * 1024 * 1024)
+                .map_err(|e| open_err(format!("{e} (is another langnghe process writing it?)")))?;
+            (Some(Mutex::new(writer)), ReloadPolicy::Manual)
+        } else {
+            (None, ReloadPolicy::OnCommitWithDelay)
+        };
+        let reader = index.reader_builder().reload_policy(policy).try_into()?;
+        Ok(SearchIndex { index, writer, reader, fields })
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
+        let writer = self
+            .writer
+            .as_ref()
+            .ok_or_else(|| Error::Index("the index was opened read-only".to_owned()))?;
         // A panic while holding the lock leaves the writer usable: tantivy rolls back
         // uncommitted work on the next commit or rollback.
-        self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        Ok(writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Adds (or replaces) documents. They become searchable at the next [`commit`](Self::commit).
     pub fn add(&self, docs: &[IndexDoc]) -> Result<()> {
-        let writer = self.writer();
+        let writer = self.writer()?;
         let f = self.fields;
         for d in docs {
             writer.delete_term(Term::from_field_i64(f.id, d.id));
@@ -168,7 +191,7 @@ impl SearchIndex {
     /// Makes everything added so far durable and searchable, recording `last_id` (the
     /// highest store id now indexed) in the commit.
     pub fn commit(&self, last_id: i64) -> Result<()> {
-        let mut writer = self.writer();
+        let mut writer = self.writer()?;
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&last_id.to_string());
         prepared.commit()?;
@@ -179,7 +202,7 @@ impl SearchIndex {
 
     /// Removes every document (before a rebuild). Takes effect at the next commit.
     pub fn clear(&self) -> Result<()> {
-        self.writer().delete_all_documents()?;
+        self.writer()?.delete_all_documents()?;
         Ok(())
     }
 
@@ -187,6 +210,12 @@ impl SearchIndex {
     pub fn last_indexed_id(&self) -> Result<i64> {
         let metas = self.index.load_metas()?;
         Ok(metas.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Picks up the latest commit now (read-only handles otherwise follow within a second).
+    pub fn refresh(&self) -> Result<()> {
+        self.reader.reload()?;
+        Ok(())
     }
 
     /// Number of searchable documents.

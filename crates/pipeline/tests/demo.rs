@@ -1,0 +1,162 @@
+//! The pipeline on the demo corpus, fetched over real HTTP from a loopback server.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use model::{Metrics, SourceKind, SourceTier};
+use pipeline::{Pipeline, PipelineConfig, PollReport};
+use rules::RuleSet;
+use search::{SearchIndex, Sort};
+use store::{NewSource, Store};
+
+async fn pipeline(store: Store, dir: &Path) -> Pipeline {
+    let (rules, diags) =
+        RuleSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"));
+    assert!(diags.is_empty());
+    let index = Arc::new(SearchIndex::open(&dir.join("index")).unwrap());
+    let client = fetch::Client::new(&fetch::FetchConfig::default()).unwrap();
+    let config = PipelineConfig { tick: Duration::from_millis(100), ..PipelineConfig::default() };
+    Pipeline::new(store, index, rules, client, Arc::new(Metrics::default()), config)
+}
+
+async fn add_demo_sources(store: &Store, server: &demo::FeedServer) {
+    for (name, url, tier) in server.feeds() {
+        let s = NewSource {
+            name,
+            url,
+            kind: SourceKind::Feed,
+            tier: tier.parse().unwrap_or(SourceTier::Press),
+            interval_secs: 600,
+            allow_private: true,
+        };
+        store.upsert_source(&s, Utc::now()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn demo_feeds_flow_to_documents_alerts_and_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo::FeedServer::start(&demo::corpus(), 0, Utc::now()).await.unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let dir = dir.path().join(backend);
+        add_demo_sources(&store, &server).await;
+        let p = pipeline(store.clone(), &dir).await;
+        let reports = p.fetch_once().await.unwrap();
+        assert_eq!(reports.len(), 5, "{backend}: {reports:?}");
+        let added: usize = reports
+            .iter()
+            .map(|r| match r {
+                PollReport::Ingested { report, .. } => report.added,
+                other => panic!("{backend}: unexpected {other:?}"),
+            })
+            .sum();
+        // 60 items, one of which republishes another outlet's article word for word.
+        assert_eq!(added, 59, "{backend}");
+        let counts = store.counts().await.unwrap();
+        assert_eq!(counts.documents, 59);
+        assert!(counts.alerts >= 5, "{backend}: only {} alerts", counts.alerts);
+        let board = store.alert_board(None, 100).await.unwrap();
+        let rules: Vec<&str> = board.iter().map(|e| e.alert.rule_id.as_str()).collect();
+        for expected in [
+            "rumor.than-duoc",
+            "rumor.chong-vac-xin",
+            "crisis.ngo-doc-tap-the",
+            "crisis.san-phu-tu-vong",
+        ] {
+            assert!(rules.contains(&expected), "{backend}: no {expected} alert in {rules:?}");
+        }
+        let unrelated = ["Giá vàng", "Kẹt xe", "U23", "canh chua"];
+        for e in &board {
+            assert!(
+                !unrelated.iter().any(|u| e.document.doc.title.contains(u)),
+                "{backend}: false alert {e:?}"
+            );
+        }
+
+        // Second poll: every server supports conditional GET, nothing changes.
+        store.make_all_due(Utc::now()).await.unwrap();
+        let again = p.fetch_once().await.unwrap();
+        assert!(
+            again.iter().all(|r| matches!(r, PollReport::NotModified { .. })),
+            "{backend}: {again:?}"
+        );
+        assert_eq!(store.counts().await.unwrap().documents, 59);
+
+        // Search agrees with and without diacritics, and reindexing reproduces it.
+        let index = SearchIndex::open_read_only(&dir.join("index")).unwrap();
+        let ids = |q: &str| {
+            let mut v: Vec<i64> = index
+                .search(q, Sort::Relevance, 100, 0)
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.id)
+                .collect();
+            v.sort();
+            v
+        };
+        let accented = ids("sốt xuất huyết");
+        assert_eq!(accented.len(), 3, "{backend}: {accented:?}");
+        assert_eq!(ids("sot xuat huyet"), accented);
+        drop(index);
+        assert_eq!(p.reindex().await.unwrap(), 59);
+        let index = SearchIndex::open_read_only(&dir.join("index")).unwrap();
+        index.refresh().unwrap();
+        assert_eq!(
+            index.search("sot xuat huyet", Sort::Relevance, 100, 0).unwrap().total,
+            accented.len()
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn run_drains_on_shutdown_and_records_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo::FeedServer::start(&demo::corpus(), 0, Utc::now()).await.unwrap();
+    let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
+    add_demo_sources(&store, &server).await;
+    // A source nobody answers: the poll fails, the error is recorded, the rest goes on.
+    let dead = NewSource {
+        name: "Chết".into(),
+        url: "http://127.0.0.1:9/feed.xml".into(),
+        kind: SourceKind::Feed,
+        tier: SourceTier::Press,
+        interval_secs: 60,
+        allow_private: true,
+    };
+    store.upsert_source(&dead, Utc::now()).await.unwrap();
+    let p = pipeline(store.clone(), dir.path()).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn({
+        let p = p.clone();
+        async move {
+            p.run(async {
+                stopped.await.ok();
+            })
+            .await
+        }
+    });
+    for _ in 0..100 {
+        if store.counts().await.unwrap().documents == 59 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+    assert_eq!(store.counts().await.unwrap().documents, 59);
+    let sources = store.list_sources().await.unwrap();
+    let failed = sources.iter().find(|s| s.name == "Chết").unwrap();
+    assert_eq!(failed.state.error_count, 1);
+    assert!(
+        failed.state.last_error.as_deref().unwrap_or_default().contains("127.0.0.1:9"),
+        "{failed:?}"
+    );
+    assert!(failed.state.next_poll_at.unwrap() > Utc::now() + chrono::Duration::seconds(60));
+    drop(p);
+    let index = SearchIndex::open_read_only(&dir.path().join("index")).unwrap();
+    assert_eq!(index.num_docs(), 59, "everything fetched before shutdown is indexed");
+}
