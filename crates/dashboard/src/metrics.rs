@@ -1,0 +1,77 @@
+//! `/metrics` in the Prometheus text exposition format.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::AppState;
+use crate::error::AppError;
+
+pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    let counts = state.store.counts().await?;
+    let m = state.metrics.snapshot();
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, kind: &str, value: String| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    };
+    gauge("langnghe_documents", "Documents in the store.", "gauge", counts.documents.to_string());
+    gauge("langnghe_rule_hits", "Rule hits in the store.", "gauge", counts.hits.to_string());
+    gauge("langnghe_alerts", "Alerts in the store, any state.", "gauge", counts.alerts.to_string());
+    gauge("langnghe_alerts_open", "Alerts not closed.", "gauge", counts.open_alerts.to_string());
+    gauge("langnghe_sources", "Configured sources.", "gauge", counts.sources.to_string());
+    gauge(
+        "langnghe_sources_failing",
+        "Sources whose last poll failed.",
+        "gauge",
+        counts.failing_sources.to_string(),
+    );
+    gauge(
+        "langnghe_index_documents",
+        "Searchable documents.",
+        "gauge",
+        state.index.num_docs().to_string(),
+    );
+    gauge("langnghe_polls_total", "Polls since start.", "counter", m.polls.to_string());
+    gauge(
+        "langnghe_fetch_errors_total",
+        "Failed polls since start.",
+        "counter",
+        m.poll_errors.to_string(),
+    );
+    gauge(
+        "langnghe_not_modified_total",
+        "Polls answered 304 since start.",
+        "counter",
+        m.not_modified.to_string(),
+    );
+    gauge(
+        "langnghe_items_seen_total",
+        "Feed items seen since start.",
+        "counter",
+        m.items_seen.to_string(),
+    );
+    gauge(
+        "langnghe_documents_added_total",
+        "Documents added since start.",
+        "counter",
+        m.documents_added.to_string(),
+    );
+    gauge(
+        "langnghe_duplicates_total",
+        "Items dropped as duplicates since start.",
+        "counter",
+        m.duplicates.to_string(),
+    );
+    gauge("langnghe_hits_total", "Rule hits since start.", "counter", m.hits.to_string());
+    let _ = writeln!(
+        out,
+        "# HELP langnghe_stage_seconds Time spent per pipeline stage.\n# TYPE langnghe_stage_seconds summary"
+    );
+    for (stage, n, secs) in &m.stages {
+        let _ = writeln!(out, "langnghe_stage_seconds_sum{{stage=\"{stage}\"}} {secs}");
+        let _ = writeln!(out, "langnghe_stage_seconds_count{{stage=\"{stage}\"}} {n}");
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out))
+}
