@@ -1,0 +1,135 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Lắng Nghe: social listening and rumour monitoring for Vietnamese health communication.
+#[derive(Debug, Parser)]
+#[command(name = "langnghe", version, about)]
+pub(crate) struct Cli {
+    /// Configuration file (TOML). Environment variables LANGNGHE_* override it.
+    #[arg(long, global = true, env = "LANGNGHE_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the whole system on bundled demo feeds served from loopback.
+    Demo {
+        /// Dashboard port.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Where the demo keeps its database and index.
+        #[arg(long, default_value = "langnghe-demo")]
+        data_dir: PathBuf,
+        /// Rule packs (defaults to the configured rules_dir).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Run the whole system on the configured sources.
+    Serve,
+    /// Normalise text: one input line on stdin gives one output line.
+    Normalize {
+        /// display, match or fold.
+        #[arg(long, default_value = "match")]
+        form: String,
+    },
+    /// Check or try the rule packs.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Run feeds or feed files through the whole pipeline once.
+    Ingest {
+        /// Allow URLs on loopback and private networks.
+        #[arg(long)]
+        allow_private: bool,
+        /// Feed URLs or files.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+    },
+    /// Poll sources.
+    Fetch {
+        /// Poll every due source once, report, and exit.
+        #[arg(long, required = true)]
+        once: bool,
+    },
+    /// Search the index with the query language.
+    Search {
+        /// The query, such as "sốt xuất huyết" OR sxh.
+        query: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Most recent first instead of best match first.
+        #[arg(long)]
+        newest: bool,
+        /// Number of results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Rebuild the search index from the store.
+    Reindex,
+    /// Write the daily digest.
+    Digest(DigestArgs),
+    /// Manage dashboard users and API tokens.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// Load every pack and run every rule's examples.
+    Check {
+        /// Rule directory (defaults to the configured rules_dir).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Match JSON Lines {"id","title","body"} from stdin; one JSON line out per line in.
+    Match {
+        /// Rule directory (defaults to the configured rules_dir).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DigestArgs {
+    /// The day, in Vietnam time.
+    #[arg(long)]
+    pub(crate) date: chrono::NaiveDate,
+    /// Write the message to a file instead of sending it.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Where to write the message (.eml).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersCommand {
+    /// Create a user (or reset their password and role).
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, officer or viewer.
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create an API token for a user; it is printed once.
+    Token {
+        /// Login name.
+        name: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}

@@ -1,0 +1,462 @@
+//! One function per command.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{TimeZone, Utc};
+use model::{Role, SourceKind, SourceTier};
+use pipeline::PollReport;
+use store::NewSource;
+
+use crate::cli::{Cli, Command, DigestArgs, RulesCommand, UsersCommand};
+use crate::config::Config;
+use crate::system::{System, load_rules, open_store};
+
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Demo { port, data_dir, rules } => demo(config, port, data_dir, rules).await,
+        Command::Serve => serve(config).await,
+        Command::Normalize { form } => normalize(&form),
+        Command::Rules { command: RulesCommand::Check { rules } } => {
+            rules_check(&rules.unwrap_or(config.rules_dir))
+        }
+        Command::Rules { command: RulesCommand::Match { rules } } => {
+            rules_match(&rules.unwrap_or(config.rules_dir))
+        }
+        Command::Ingest { allow_private, inputs } => ingest(&config, allow_private, &inputs).await,
+        Command::Fetch { .. } => fetch_once(&config).await,
+        Command::Search { query, json, newest, limit } => {
+            search(&config, &query, json, newest, limit)
+        }
+        Command::Reindex => reindex(&config).await,
+        Command::Digest(args) => digest(&config, &args).await,
+        Command::Users { command } => users(&config, command).await,
+    }
+}
+
+fn tier(s: &str) -> SourceTier {
+    s.parse().unwrap_or(SourceTier::Press)
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let system = System::open(&config, &config.rules_dir).await?;
+    let now = Utc::now();
+    let mut urls = Vec::new();
+    for s in &config.sources {
+        let source = NewSource {
+            name: s.name.clone(),
+            url: s.url.clone(),
+            kind: SourceKind::Feed,
+            tier: tier(&s.tier),
+            interval_secs: s.interval_secs,
+            allow_private: s.allow_private,
+        };
+        system.store.upsert_source(&source, now).await?;
+        urls.push(s.url.clone());
+    }
+    let disabled = system.store.disable_sources_except(&urls).await?;
+    tracing::info!(
+        n_sources = urls.len(),
+        n_disabled = disabled,
+        "Sources loaded from the configuration."
+    );
+    let listen = config.http.listen.clone();
+    system
+        .run(&config, &listen, |addr| {
+            tracing::info!(url = %format!("http://{addr}/"), "Dashboard listening.");
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(
+    mut config: Config,
+    port: u16,
+    data_dir: PathBuf,
+    rules: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    config.data_dir = data_dir;
+    config.database_url = String::new();
+    let rules_dir = rules.unwrap_or_else(|| config.rules_dir.clone());
+    let system = System::open(&config, &rules_dir).await?;
+    let server = demo::FeedServer::start(&demo::corpus(), 0, Utc::now())
+        .await
+        .context("starting the demo feed server")?;
+    let now = Utc::now();
+    let mut urls = Vec::new();
+    for (name, url, t) in server.feeds() {
+        let source = NewSource {
+            name,
+            url: url.clone(),
+            kind: SourceKind::Feed,
+            tier: tier(&t),
+            interval_secs: 60,
+            allow_private: true,
+        };
+        system.store.upsert_source(&source, now).await?;
+        urls.push(url);
+    }
+    // Feeds of an earlier demo run lived on another port.
+    system.store.disable_sources_except(&urls).await?;
+    let (user, password) = ("demo", "demo");
+    let hash = dashboard::auth::hash_password(password)
+        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+    match system.store.create_user(user, &hash, Role::Admin, now).await {
+        Ok(_) => {}
+        Err(store::Error::Conflict(_)) => {
+            system.store.update_user(user, &hash, Role::Admin).await?
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let data_dir = config.data_dir.clone();
+    let feeds = server.base_url();
+    system
+        .run(&config, &format!("127.0.0.1:{port}"), move |addr| {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "Lắng Nghe demo\n  dashboard: http://{addr}/\n  login:     {user} / {password}\n  feeds:     {feeds}/ (5 outlets, served locally)\n  data:      {}\nAlerts appear within seconds. Press Ctrl-C to stop.",
+                data_dir.display()
+            );
+            let _ = out.flush();
+        })
+        .await?;
+    drop(server);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn normalize(form: &str) -> anyhow::Result<ExitCode> {
+    let form: vi_text::Form = form.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (n, line) in stdin.lines().enumerate() {
+        let line = line.with_context(|| format!("reading line {} of stdin", n + 1))?;
+        writeln!(out, "{}", vi_text::to_form(&line, form))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {
+    let (set, mut diags) = rules::RuleSet::load_dir(dir);
+    diags.extend(set.check());
+    let mut out = std::io::stdout().lock();
+    for d in &diags {
+        writeln!(out, "{d}")?;
+    }
+    let examples: usize =
+        set.rules().iter().map(|r| r.examples_match.len() + r.examples_no_match.len()).sum();
+    if diags.is_empty() {
+        writeln!(out, "ok: {} rules, {examples} examples checked in {}", set.len(), dir.display())?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        writeln!(out, "{} problem(s) in {}", diags.len(), dir.display())?;
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn rules_match(dir: &Path) -> anyhow::Result<ExitCode> {
+    let set = load_rules(dir)?;
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut bad = 0;
+    for (n, line) in stdin.lines().enumerate() {
+        let line = line.with_context(|| format!("reading line {} of stdin", n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Result<serde_json::Value, String> =
+            serde_json::from_str::<serde_json::Value>(&line)
+                .map_err(|e| format!("line {}: invalid JSON: {e}", n + 1))
+                .and_then(|v| {
+                    if v.is_object() {
+                        Ok(v)
+                    } else {
+                        Err(format!("line {}: expected a JSON object", n + 1))
+                    }
+                });
+        let value = match parsed {
+            Ok(v) => v,
+            Err(error) => {
+                bad += 1;
+                writeln!(out, "{}", serde_json::json!({ "line": n + 1, "error": error }))?;
+                continue;
+            }
+        };
+        let text = |k: &str| value.get(k).and_then(serde_json::Value::as_str).unwrap_or_default();
+        let analyzed = rules::Analyzed::new(text("title"), text("body"));
+        let hits: Vec<serde_json::Value> = set
+            .match_analyzed(&analyzed)
+            .into_iter()
+            .map(|h| {
+                let matched: Vec<serde_json::Value> = h
+                    .terms
+                    .iter()
+                    .map(|t| {
+                        let src = if t.field == "title" { &analyzed.title } else { &analyzed.body };
+                        serde_json::json!({"field": t.field, "start": t.start, "end": t.end, "text": &src[t.start..t.end], "term": t.term})
+                    })
+                    .collect();
+                serde_json::json!({"rule": h.rule_id, "kind": h.kind.as_str(), "severity": h.severity.as_str(), "title": h.rule_title, "matched": matched})
+            })
+            .collect();
+        let id = value.get("id").cloned().unwrap_or(serde_json::Value::Null);
+        writeln!(out, "{}", serde_json::json!({ "id": id, "hits": hits }))?;
+    }
+    out.flush()?;
+    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_report(out: &mut impl Write, r: &PollReport) -> std::io::Result<()> {
+    match r {
+        PollReport::NotModified { source } => writeln!(out, "{source}: not modified (304)"),
+        PollReport::Ingested { source, report } => writeln!(
+            out,
+            "{source}: {} items, {} new, {} duplicates, {} rule hits ({} alerting)",
+            report.seen, report.added, report.duplicates, report.hits, report.alert_hits
+        ),
+        PollReport::Failed { source, error } => writeln!(out, "{source}: failed: {error}"),
+    }
+}
+
+async fn ingest(
+    config: &Config,
+    allow_private: bool,
+    inputs: &[String],
+) -> anyhow::Result<ExitCode> {
+    let system = System::open(config, &config.rules_dir).await?;
+    system.pipeline.catch_up_index().await?;
+    let mut out = std::io::stdout().lock();
+    let mut failed = false;
+    for input in inputs {
+        let is_url = input.starts_with("http://") || input.starts_with("https://");
+        let (kind, url) = if is_url {
+            (SourceKind::Feed, input.clone())
+        } else {
+            let path =
+                Path::new(input).canonicalize().with_context(|| format!("reading {input}"))?;
+            (SourceKind::File, path.display().to_string())
+        };
+        let s = NewSource {
+            name: input.clone(),
+            url,
+            kind,
+            tier: SourceTier::Press,
+            interval_secs: 600,
+            allow_private,
+        };
+        let source = system.store.ensure_source(&s, Utc::now()).await?;
+        let report = system.pipeline.poll(&source).await?;
+        failed |= matches!(report, PollReport::Failed { .. });
+        print_report(&mut out, &report)?;
+    }
+    system.store.close().await;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+async fn fetch_once(config: &Config) -> anyhow::Result<ExitCode> {
+    let system = System::open(config, &config.rules_dir).await?;
+    system.pipeline.catch_up_index().await?;
+    let reports = system.pipeline.fetch_once().await?;
+    let mut out = std::io::stdout().lock();
+    for r in &reports {
+        print_report(&mut out, r)?;
+    }
+    writeln!(out, "{} source(s) polled", reports.len())?;
+    system.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn search(
+    config: &Config,
+    query: &str,
+    json: bool,
+    newest: bool,
+    limit: usize,
+) -> anyhow::Result<ExitCode> {
+    let dir = config.index_dir();
+    if !dir.join("meta.json").exists() {
+        bail!(
+            "no index at {}: run `langnghe serve`, `langnghe ingest` or `langnghe reindex` first",
+            dir.display()
+        );
+    }
+    let index = search::SearchIndex::open_read_only(&dir)
+        .with_context(|| format!("opening the index {}", dir.display()))?;
+    let sort = if newest { search::Sort::Newest } else { search::Sort::Relevance };
+    let results = match index.search(query, sort, limit, 0) {
+        Ok(r) => r,
+        Err(search::Error::Query(e)) => {
+            let col = query[..e.offset.min(query.len())].chars().count() + 1;
+            bail!("invalid query at column {col}: {}", e.message);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = std::io::stdout().lock();
+    let plain = |f: &[search::Fragment]| f.iter().map(|f| f.text.as_str()).collect::<String>();
+    let marked = |f: &[search::Fragment]| {
+        f.iter()
+            .map(|f| if f.highlighted { format!("«{}»", f.text) } else { f.text.clone() })
+            .collect::<String>()
+    };
+    if json {
+        let hits: Vec<serde_json::Value> = results
+            .hits
+            .iter()
+            .map(|h| {
+                let highlights: Vec<&str> =
+                    h.title.iter().chain(&h.snippet).filter(|f| f.highlighted).map(|f| f.text.as_str()).collect();
+                serde_json::json!({"id": h.id, "title": plain(&h.title), "url": h.url, "source": h.source,
+                    "time": h.time.to_rfc3339(), "score": h.score, "snippet": plain(&h.snippet), "highlights": highlights})
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"query": query, "total": results.total, "hits": hits})
+        )?;
+    } else {
+        writeln!(out, "{} kết quả", results.total)?;
+        for h in &results.hits {
+            let t = model::to_vn_time(h.time).format("%H:%M %d/%m/%Y");
+            writeln!(
+                out,
+                "\n[{}] {}\n    {} · {t}\n    {}\n    {}",
+                h.id,
+                marked(&h.title),
+                h.source,
+                marked(&h.snippet),
+                h.url
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
+    let system = System::open(config, &config.rules_dir).await?;
+    let n = system.pipeline.reindex().await?;
+    writeln!(
+        std::io::stdout().lock(),
+        "reindexed {n} documents into {}",
+        config.index_dir().display()
+    )?;
+    system.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn digest(config: &Config, args: &DigestArgs) -> anyhow::Result<ExitCode> {
+    if !args.dry_run {
+        bail!("sending digests by e-mail is not configured yet: use --dry-run --out FILE.eml");
+    }
+    let Some(out_path) = &args.out else { bail!("--dry-run needs --out FILE.eml") };
+    let store = open_store(config).await?;
+    let start = args.date.and_hms_opt(0, 0, 0).context("midnight exists")?;
+    let from = model::VN_OFFSET
+        .from_local_datetime(&start)
+        .single()
+        .context("a Vietnam-time midnight")?
+        .with_timezone(&Utc);
+    let to = from + chrono::Duration::days(1);
+    let alerts = store
+        .alert_board(Some((from, to)), 100)
+        .await?
+        .into_iter()
+        .map(|e| digest::AlertItem { alert: e.alert, document: e.document })
+        .collect();
+    let top = store.top_documents_between(from, to, 15).await?;
+    let input = digest::DigestInput {
+        date: args.date,
+        alerts,
+        top,
+        dashboard_url: config.digest.dashboard_url.clone(),
+    };
+    let composed = digest::compose(&input);
+    let to_addrs = if config.digest.to.is_empty() {
+        vec!["lanh-dao@localhost".to_owned()]
+    } else {
+        config.digest.to.clone()
+    };
+    let bytes = digest::to_message(&composed, &config.digest.from, &to_addrs)?;
+    std::fs::write(out_path, &bytes).with_context(|| format!("writing {}", out_path.display()))?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}: {} alerts, {} top stories → {}",
+        composed.subject,
+        input.alerts.len(),
+        input.top.len(),
+        out_path.display()
+    )?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let now = Utc::now();
+    let mut out = std::io::stdout().lock();
+    match command {
+        UsersCommand::Add { name, role, password_stdin } => {
+            let role: Role = role.parse()?;
+            if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+                bail!("user name {name:?} must be non-empty and without spaces");
+            }
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from stdin")?;
+                let p = line.trim_end_matches(['\r', '\n']).to_owned();
+                if p.chars().count() < 8 {
+                    bail!("the password must have at least 8 characters");
+                }
+                (p, false)
+            } else {
+                (dashboard::auth::new_token()[..16].to_owned(), true)
+            };
+            let hash = dashboard::auth::hash_password(&password)
+                .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+            let verb = match store.create_user(&name, &hash, role, now).await {
+                Ok(_) => "created",
+                Err(store::Error::Conflict(_)) => {
+                    store.update_user(&name, &hash, role).await?;
+                    "updated"
+                }
+                Err(e) => return Err(e.into()),
+            };
+            store
+                .audit(
+                    None,
+                    "user_saved",
+                    &format!("user:{name}"),
+                    &format!("role={role} via cli"),
+                    now,
+                )
+                .await?;
+            writeln!(out, "user {name} {verb} with role {role}")?;
+            if generated {
+                writeln!(out, "password: {password}")?;
+            }
+        }
+        UsersCommand::Token { name, label } => {
+            let (user, _) = store
+                .user_by_name(&name)
+                .await?
+                .with_context(|| format!("no user named {name:?}"))?;
+            let token = dashboard::auth::new_token();
+            store
+                .create_api_token(user.id, &label, &dashboard::auth::token_hash(&token), now)
+                .await?;
+            store
+                .audit(Some(user.id), "api_token_created", &format!("user:{name}"), &label, now)
+                .await?;
+            writeln!(out, "{token}")?;
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

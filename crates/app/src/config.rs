@@ -1,0 +1,289 @@
+//! Configuration: the one place that reads the configuration file and the environment.
+//!
+//! Layers, lowest first: the built-in defaults (`config/default.toml`), the file given with
+//! `--config`, then `LANGNGHE_*` environment variables (`__` separates levels, so
+//! `LANGNGHE_HTTP__LISTEN` sets `http.listen`). The merged document is then validated into
+//! [`Config`], reporting every problem at once.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The built-in configuration, which lists real Vietnamese health feeds.
+pub(crate) const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    pub(crate) data_dir: PathBuf,
+    #[serde(default)]
+    pub(crate) database_url: String,
+    pub(crate) rules_dir: PathBuf,
+    pub(crate) http: Http,
+    pub(crate) fetch: Fetch,
+    pub(crate) digest: DigestConfig,
+    #[serde(default)]
+    pub(crate) sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Http {
+    pub(crate) listen: String,
+    pub(crate) secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Fetch {
+    pub(crate) user_agent: String,
+    pub(crate) connect_timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) workers: usize,
+    pub(crate) max_backoff_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DigestConfig {
+    pub(crate) from: String,
+    pub(crate) to: Vec<String>,
+    pub(crate) dashboard_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourceConfig {
+    pub(crate) name: String,
+    pub(crate) url: String,
+    #[serde(default = "default_tier")]
+    pub(crate) tier: String,
+    #[serde(default = "default_interval")]
+    pub(crate) interval_secs: i64,
+    #[serde(default)]
+    pub(crate) allow_private: bool,
+}
+
+fn default_tier() -> String {
+    "press".to_owned()
+}
+
+fn default_interval() -> i64 {
+    600
+}
+
+/// Merges `over` into `base`, table by table.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Reads an environment value as a TOML scalar when it is one (number, boolean, array),
+/// else as a string.
+fn env_value(raw: &str) -> toml::Value {
+    match format!("v = {raw}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
+    for (key, value) in vars {
+        let Some(path) = key.strip_prefix("LANGNGHE_") else { continue };
+        // Variables that are not configuration keys (the test database URL…) are skipped.
+        if path.starts_with("TEST_") || path.is_empty() {
+            continue;
+        }
+        let parts: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+        // Paths and URLs stay strings even when they would parse as something else.
+        let keep_string = parts
+            .last()
+            .is_some_and(|k| k.ends_with("_url") || k.ends_with("_dir") || k == "listen");
+        let value = if keep_string { toml::Value::String(value) } else { env_value(&value) };
+        set_path(table, &parts, value);
+    }
+}
+
+fn set_path(table: &mut toml::Table, parts: &[String], value: toml::Value) {
+    match parts {
+        [] => {}
+        [last] => {
+            table.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = entry {
+                set_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file`, then the environment.
+    pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        Config::load_with(file, std::env::vars())
+    }
+
+    pub(crate) fn load_with(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let mut table: toml::Table =
+            DEFAULT_TOML.parse().context("parsing the built-in configuration")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the configuration {}", path.display()))?;
+            let over: toml::Table = text
+                .parse()
+                .with_context(|| format!("parsing the configuration {}", path.display()))?;
+            // Sources in a file replace the built-in list rather than adding to it.
+            if over.contains_key("sources") {
+                table.remove("sources");
+            }
+            merge(&mut table, over);
+        }
+        apply_env(&mut table, env);
+        let config: Config = toml::Value::Table(table).try_into().with_context(|| {
+            format!(
+                "invalid configuration{}",
+                file.map(|p| format!(" in {}", p.display())).unwrap_or_default()
+            )
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let mut problems = Vec::new();
+        if self.http.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!(
+                "http.listen {:?} is not an address such as 127.0.0.1:8080",
+                self.http.listen
+            ));
+        }
+        if !self.database_url.is_empty()
+            && !["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| self.database_url.starts_with(p))
+        {
+            problems.push(
+                "database_url must start with sqlite:, postgres:// or postgresql://".to_owned(),
+            );
+        }
+        if self.fetch.workers == 0 {
+            problems.push("fetch.workers must be at least 1".to_owned());
+        }
+        if self.fetch.max_body_bytes < 1024 {
+            problems.push("fetch.max_body_bytes must be at least 1024".to_owned());
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            if s.tier.parse::<model::SourceTier>().is_err() {
+                problems.push(format!("sources[{i}] ({}): unknown tier {:?}", s.name, s.tier));
+            }
+            if s.interval_secs < 30 {
+                problems
+                    .push(format!("sources[{i}] ({}): interval_secs must be at least 30", s.name));
+            }
+            if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
+                problems.push(format!("sources[{i}] ({}): url must be http or https", s.name));
+            }
+        }
+        if !problems.is_empty() {
+            bail!("invalid configuration:\n  - {}", problems.join("\n  - "));
+        }
+        Ok(())
+    }
+
+    /// The database URL to use: the configured one, or SQLite in the data directory.
+    pub(crate) fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("langnghe.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub(crate) fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
+    pub(crate) fn fetch_config(&self) -> fetch::FetchConfig {
+        fetch::FetchConfig {
+            user_agent: self.fetch.user_agent.clone(),
+            connect_timeout: Duration::from_secs(self.fetch.connect_timeout_secs),
+            timeout: Duration::from_secs(self.fetch.timeout_secs),
+            max_body_bytes: self.fetch.max_body_bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn defaults_list_real_feeds() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert!(c.sources.len() >= 5);
+        assert!(c.sources.iter().all(|s| s.url.starts_with("https://")));
+        assert!(c.database_url().starts_with("sqlite://data/langnghe.db"));
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "data_dir = \"/srv/ln\"\n[http]\nlisten = \"0.0.0.0:9000\"\n[[sources]]\nname = \"A\"\nurl = \"https://a.vn/rss\"\n").unwrap();
+        let c = Config::load_with(
+            Some(&path),
+            env(&[
+                ("LANGNGHE_HTTP__LISTEN", "127.0.0.1:7000"),
+                ("LANGNGHE_FETCH__WORKERS", "2"),
+                ("LANGNGHE_TEST_POSTGRES_URL", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/srv/ln"));
+        assert_eq!(c.http.listen, "127.0.0.1:7000");
+        assert_eq!(c.fetch.workers, 2);
+        assert_eq!(c.sources.len(), 1, "a file's sources replace the built-in ones");
+        assert_eq!(c.sources[0].interval_secs, 600);
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let err = Config::load_with(
+            None,
+            env(&[("LANGNGHE_HTTP__LISTEN", "nowhere"), ("LANGNGHE_FETCH__WORKERS", "0")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("http.listen") && err.contains("fetch.workers"), "{err}");
+        let err = format!(
+            "{:#}",
+            Config::load_with(None, env(&[("LANGNGHE_HTTP__LISTENN", "x")])).unwrap_err()
+        );
+        assert!(err.contains("unknown field `listenn`"), "{err}");
+    }
+}

@@ -1,0 +1,148 @@
+//! Assembling the running system (store, index, rules, pipeline, dashboard) and running it
+//! until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use model::Metrics;
+use pipeline::{Pipeline, PipelineConfig};
+use rules::RuleSet;
+use search::SearchIndex;
+use store::Store;
+use tokio::sync::watch;
+
+use crate::config::Config;
+
+/// Loads the rule packs, refusing any pack with a problem.
+pub(crate) fn load_rules(dir: &Path) -> anyhow::Result<RuleSet> {
+    let (set, diags) = RuleSet::load_dir(dir);
+    if !diags.is_empty() {
+        let list: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        bail!("the rule packs in {} have problems:\n  {}", dir.display(), list.join("\n  "));
+    }
+    Ok(set)
+}
+
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let url = config.database_url();
+    Store::open(&url).await.with_context(|| format!("opening the database {}", store::redact(&url)))
+}
+
+pub(crate) fn open_index(config: &Config) -> anyhow::Result<Arc<SearchIndex>> {
+    let dir = config.index_dir();
+    Ok(Arc::new(
+        SearchIndex::open(&dir).with_context(|| format!("opening the index {}", dir.display()))?,
+    ))
+}
+
+/// Everything a running instance needs.
+pub(crate) struct System {
+    pub(crate) store: Store,
+    pub(crate) index: Arc<SearchIndex>,
+    pub(crate) pipeline: Pipeline,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl System {
+    pub(crate) async fn open(config: &Config, rules_dir: &Path) -> anyhow::Result<System> {
+        let rules = load_rules(rules_dir)?;
+        let store = open_store(config).await?;
+        let index = open_index(config)?;
+        let metrics = Arc::new(Metrics::default());
+        let client =
+            fetch::Client::new(&config.fetch_config()).context("building the HTTP client")?;
+        let pipeline_config = PipelineConfig {
+            tick: Duration::from_secs(2),
+            fetch_workers: config.fetch.workers,
+            max_backoff: Duration::from_secs(config.fetch.max_backoff_secs),
+        };
+        tracing::info!(n_rules = rules.len(), data_dir = %config.data_dir.display(), "System opened.");
+        let pipeline = Pipeline::new(
+            store.clone(),
+            index.clone(),
+            rules,
+            client,
+            metrics.clone(),
+            pipeline_config,
+        );
+        Ok(System { store, index, pipeline, metrics })
+    }
+
+    /// Runs the pipeline and the dashboard until a shutdown signal. `ready` is called with
+    /// the dashboard's address once it accepts connections.
+    pub(crate) async fn run(
+        self,
+        config: &Config,
+        listen: &str,
+        ready: impl FnOnce(SocketAddr),
+    ) -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let dashboard_config = dashboard::DashboardConfig {
+            secure_cookies: config.http.secure_cookies,
+            ..dashboard::DashboardConfig::default()
+        };
+        let state = dashboard::AppState::new(
+            self.store.clone(),
+            self.index.clone(),
+            self.metrics.clone(),
+            dashboard_config,
+        );
+        let web = tokio::spawn(dashboard::serve(listener, state, stopped(stop_rx.clone())));
+        ready(addr);
+        let result = self.pipeline.run(stopped(stop_rx)).await;
+        match web.await {
+            Ok(Err(e)) => tracing::error!(error = %e, "The dashboard server failed."),
+            Err(e) => tracing::error!(error = %e, "The dashboard task panicked."),
+            Ok(Ok(())) => {}
+        }
+        self.store.close().await;
+        result.context("running the pipeline")?;
+        tracing::info!("Stopped cleanly.");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "Cannot listen for Ctrl-C.");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Cannot listen for SIGTERM.");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("Shutdown requested.");
+}
