@@ -1,1 +1,10 @@
-//! e2e
+//! End-to-end tests: the real `langnghe` binary on a temporary data directory, fed by a
+//! feed server on 127.0.0.1, checked over HTTP and through its command line.
+
+// Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod demo_command;
+mod serve;
+mod support;

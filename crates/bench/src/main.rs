@@ -1,1 +1,64 @@
-fn main() {}
+//! Throughput benchmarks: `cargo run --release -p bench -- SUITE [--docs N]`.
+//!
+//! Every suite runs our code and a peer on the same input in the same process, one after
+//! the other, and prints one JSON line per metric with `suite`, `metric`, `ours`, `peer`
+//! and `ratio` (ours / peer for rates). Absolute numbers move with the machine; the ratio
+//! is what suites are compared on.
+#![allow(clippy::print_stdout)]
+
+mod pipeline_suite;
+
+use anyhow::{Result, bail};
+
+const SUITES: &[&str] = &["pipeline"];
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let Some(suite) = args.next() else {
+        bail!("usage: bench SUITE [--docs N]; suites: {}", SUITES.join(", "));
+    };
+    let mut docs = 5_000;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--docs" => {
+                let n = args.next().ok_or_else(|| anyhow::anyhow!("--docs needs a number"))?;
+                docs = n.parse().map_err(|e| anyhow::anyhow!("--docs {n:?}: {e}"))?;
+            }
+            other => bail!("unknown argument {other:?}"),
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let lines = match suite.as_str() {
+        "pipeline" => runtime.block_on(pipeline_suite::run(docs))?,
+        other => bail!("unknown suite {other:?}; suites: {}", SUITES.join(", ")),
+    };
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// One result line.
+pub(crate) fn line(
+    suite: &str,
+    metric: &str,
+    ours: f64,
+    peer: f64,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "suite": suite,
+        "metric": metric,
+        "ours": round(ours),
+        "peer": round(peer),
+        "ratio": round(ours / peer),
+    });
+    if let (Some(obj), serde_json::Value::Object(more)) = (v.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    v
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

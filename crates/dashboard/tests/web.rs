@@ -1,6 +1,9 @@
 //! The dashboard router, driven without a socket: login, sessions, CSRF, escaping of scraped
 //! text, and bearer-token API access.
 
+// Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use axum::body::Body;

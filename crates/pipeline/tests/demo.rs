@@ -1,5 +1,8 @@
 //! The pipeline on the demo corpus, fetched over real HTTP from a loopback server.
 
+// Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

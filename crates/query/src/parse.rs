@@ -315,8 +315,8 @@ mod tests {
 
     #[test]
     fn errors_have_positions() {
-        check_err("(sốt OR", 8, "unexpected end");
-        check_err("sốt )", 5, "unexpected ')'");
+        check_err("(sốt OR", 9, "unexpected end");
+        check_err("sốt )", 6, "unexpected ')'");
         check_err("\"sốt xuất", 0, "unclosed quote");
         check_err("a OR OR b", 5, "unexpected OR");
         check_err("NOT a", 0, "only of NOT");
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\ncốt x", 8), (2, 5));
+        assert_eq!(line_col("ab\ncốt x", 9), (2, 5));
         assert_eq!(line_col("abc", 0), (1, 1));
     }
 }

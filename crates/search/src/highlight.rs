@@ -43,10 +43,10 @@ pub fn snippet(text: &str, ranges: &[(usize, usize)], max_chars: usize) -> Vec<F
             break;
         }
     }
-    if start > 0 {
-        if let Some(space) = text[start..anchor].find(char::is_whitespace) {
-            start += space + 1;
-        }
+    if start > 0
+        && let Some(space) = text[start..anchor].find(char::is_whitespace)
+    {
+        start += space + 1;
     }
     let mut end = text.len();
     if let Some((i, _)) = text[start..].char_indices().nth(max_chars) {

@@ -1,5 +1,8 @@
 //! Indexing and searching Vietnamese text on a real on-disk index.
 
+// Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{TimeZone, Utc};
 use search::{IndexDoc, SearchIndex, Sort};
 

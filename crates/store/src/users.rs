@@ -172,9 +172,9 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<User>> {
-        let row = sqlx::query(&format!(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 RETURNING user_id"
-        ))
+        let row = sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 RETURNING user_id",
+        )
         .bind(millis(now))
         .bind(token_hash)
         .fetch_optional(&self.pool)

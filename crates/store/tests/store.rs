@@ -1,6 +1,9 @@
 //! Store behaviour on every configured back end: SQLite always, PostgreSQL when
 //! `LANGNGHE_TEST_POSTGRES_URL` is set.
 
+// Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{Duration, TimeZone, Utc};
 use model::{Hit, MatchedTerm, NewDocument, Role, RuleKind, Severity, SourceKind, SourceTier};
 use store::{NewSource, Processed, Store};

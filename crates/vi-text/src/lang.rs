@@ -21,6 +21,6 @@ mod tests {
     fn vietnamese_letters_decide() {
         assert_eq!(language("Bộ Y tế cảnh báo"), "vi");
         assert_eq!(language("Ministry of Health warns"), "und");
-        assert_eq!(language("Đà"), "vi");
+        assert_eq!(language("Đà Nẵng"), "vi");
     }
 }

@@ -1,0 +1,166 @@
+//! `pipeline`: documents per second from parsed feed items to committed store rows, rule
+//! hits, alerts and index segments, on a temporary SQLite data directory.
+//!
+//! The peer is the floor under any such system: the same rows inserted into SQLite with
+//! sqlx, one transaction per batch, and the same text indexed by tantivy's default
+//! tokenizer, one commit per batch, with no normalisation, deduplication or rule matching.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use fetch::FeedItem;
+use model::{Metrics, SourceKind, SourceTier};
+use pipeline::{Pipeline, PipelineConfig};
+use rules::RuleSet;
+use search::SearchIndex;
+use store::{NewSource, Store};
+
+const BATCH: usize = 200;
+
+/// About 3 KB articles built from the demo corpus, every one unique in URL and content.
+fn corpus(n: usize) -> Vec<FeedItem> {
+    let items: Vec<demo::Item> = demo::corpus().into_iter().flat_map(|o| o.items).collect();
+    let now = Utc::now();
+    (0..n)
+        .map(|i| {
+            let item = &items[i % items.len()];
+            let mut body = String::new();
+            let mut k = i;
+            while body.len() < 3_000 {
+                body.push_str(&items[k % items.len()].body);
+                body.push_str("\n\n");
+                k += 7;
+            }
+            body.push_str(&format!("Bài số {i}."));
+            FeedItem {
+                url: format!("https://bench.example/bai/{i}"),
+                title: item.title.clone(),
+                summary: item.summary.clone(),
+                body,
+                author: Some(item.author.clone()),
+                published: Some(now - chrono::Duration::seconds(i as i64)),
+            }
+        })
+        .collect()
+}
+
+pub(crate) async fn run(n: usize) -> Result<Vec<serde_json::Value>> {
+    let items = corpus(n);
+    let bytes: usize = items.iter().map(|i| i.title.len() + i.summary.len() + i.body.len()).sum();
+    let dir = tempfile::tempdir()?;
+    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let (rules, diags) = RuleSet::load_dir(&rules_dir);
+    anyhow::ensure!(diags.is_empty(), "rule packs have problems: {diags:?}");
+    let n_rules = rules.len();
+
+    let ours = ours(&dir.path().join("ours"), rules, &items).await?;
+    let peer = peer(&dir.path().join("peer"), &items).await?;
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    let extra = serde_json::json!({
+        "docs": n,
+        "mean_doc_bytes": bytes / n.max(1),
+        "rules": n_rules,
+        "batch": BATCH,
+        "peer_name": "sqlx sqlite insert + tantivy default tokenizer, no text processing",
+    });
+    Ok(vec![crate::line("pipeline", "docs_per_sec", rate(ours), rate(peer), extra)])
+}
+
+async fn ours(dir: &Path, rules: RuleSet, items: &[FeedItem]) -> Result<Duration> {
+    std::fs::create_dir_all(dir)?;
+    let store = Store::open_sqlite(&dir.join("langnghe.db")).await?;
+    let index = Arc::new(SearchIndex::open(&dir.join("index"))?);
+    let client = fetch::Client::new(&fetch::FetchConfig::default())?;
+    let pipeline = Pipeline::new(
+        store.clone(),
+        index,
+        rules,
+        client,
+        Arc::new(Metrics::default()),
+        PipelineConfig::default(),
+    );
+    let source = NewSource {
+        name: "Bench".to_owned(),
+        url: "https://bench.example/rss".to_owned(),
+        kind: SourceKind::Feed,
+        tier: SourceTier::Press,
+        interval_secs: 600,
+        allow_private: false,
+    };
+    let source = store.upsert_source(&source, Utc::now()).await?;
+    let start = Instant::now();
+    let mut added = 0;
+    for batch in items.chunks(BATCH) {
+        added += pipeline.ingest_items(&source, batch).await?.added;
+    }
+    let elapsed = start.elapsed();
+    anyhow::ensure!(added == items.len(), "only {added} of {} items were stored", items.len());
+    store.close().await;
+    Ok(elapsed)
+}
+
+async fn peer(dir: &Path, items: &[FeedItem]) -> Result<Duration> {
+    use tantivy::schema::{STORED, STRING, Schema, TEXT};
+    std::fs::create_dir_all(dir.join("index"))?;
+    let url = format!("sqlite://{}?mode=rwc", dir.join("peer.db").display());
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            url.parse::<sqlx::sqlite::SqliteConnectOptions>()?
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal),
+        )
+        .await?;
+    sqlx::query(
+        "CREATE TABLE documents (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+         summary TEXT NOT NULL, body TEXT NOT NULL, author TEXT, published_at INTEGER)",
+    )
+    .execute(&pool)
+    .await?;
+    let mut schema = Schema::builder();
+    let f_id = schema.add_u64_field("id", STORED);
+    let f_url = schema.add_text_field("url", STRING | STORED);
+    let f_title = schema.add_text_field("title", TEXT | STORED);
+    let f_body = schema.add_text_field("body", TEXT);
+    let index = tantivy::Index::create_in_dir(dir.join("index"), schema.build())?;
+    let mut writer: tantivy::IndexWriter = index.writer(100_000_000)?;
+
+    let start = Instant::now();
+    let mut id = 0u64;
+    for batch in items.chunks(BATCH) {
+        let mut tx = pool.begin().await?;
+        for item in batch {
+            id += 1;
+            sqlx::query(
+                "INSERT INTO documents (id, url, title, summary, body, author, published_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id as i64)
+            .bind(&item.url)
+            .bind(&item.title)
+            .bind(&item.summary)
+            .bind(&item.body)
+            .bind(&item.author)
+            .bind(item.published.map(|t| t.timestamp_millis()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        for (k, item) in batch.iter().enumerate() {
+            let doc_id = id - (batch.len() - 1 - k) as u64;
+            let mut doc = tantivy::TantivyDocument::new();
+            doc.add_u64(f_id, doc_id);
+            doc.add_text(f_url, &item.url);
+            doc.add_text(f_title, &item.title);
+            doc.add_text(f_body, format!("{}\n{}", item.summary, item.body));
+            writer.add_document(doc)?;
+        }
+        writer.commit().context("peer index commit")?;
+    }
+    let elapsed = start.elapsed();
+    pool.close().await;
+    Ok(elapsed)
+}

@@ -1,0 +1,166 @@
+//! Running the binary: building it, starting and stopping it, talking to it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The `langnghe` binary, built once per test run with the same profile as the tests.
+pub(crate) fn binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "app", "--bin", "langnghe"])
+            .current_dir(workspace())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building langnghe failed");
+        let exe = std::env::current_exe().expect("test executable path");
+        let dir = exe.parent().and_then(Path::parent).expect("target profile directory");
+        let bin = dir.join("langnghe");
+        assert!(bin.exists(), "{} was not built", bin.display());
+        bin
+    })
+}
+
+pub(crate) fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+}
+
+pub(crate) fn rules_dir() -> PathBuf {
+    workspace().join("rules")
+}
+
+/// A command for the binary with a clean environment for configuration.
+pub(crate) fn langnghe(config: &Path) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.arg("--config").arg(config);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LANGNGHE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Runs a command to completion with `stdin`, asserting success.
+pub(crate) fn run_ok(mut cmd: Command, stdin: &str) -> String {
+    let out = run(&mut cmd, stdin);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub(crate) fn run(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// A free TCP port on loopback.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A child process that is stopped with SIGTERM when dropped.
+pub(crate) struct Running {
+    pub(crate) child: Child,
+}
+
+impl Running {
+    pub(crate) fn spawn(mut cmd: Command) -> Running {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn langnghe");
+        Running { child }
+    }
+
+    /// Sends SIGTERM and waits; returns whether it exited successfully.
+    pub(crate) fn terminate(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        false
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.terminate();
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some` or `timeout` passes.
+pub(crate) async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Logs in through the login form; returns a client holding the session cookie.
+pub(crate) async fn login(
+    base: &str,
+    name: &str,
+    password: &str,
+) -> (reqwest::Client, reqwest::StatusCode) {
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("GET /login")
+        .text()
+        .await
+        .expect("body");
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("csrf field") + marker.len();
+    let csrf = &page[start..start + page[start..].find('"').expect("end of csrf")];
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[("csrf", csrf), ("next", "/"), ("name", name), ("password", password)])
+        .send()
+        .await
+        .expect("POST /login");
+    (client, res.status())
+}
+
+/// A number from the Prometheus text at `/metrics`.
+pub(crate) async fn metric(base: &str, name: &str) -> Option<f64> {
+    let text = reqwest::get(format!("{base}/metrics")).await.ok()?.text().await.ok()?;
+    text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
