@@ -33,9 +33,13 @@ pub(crate) enum Command {
     Serve,
     /// Normalise text: one input line on stdin gives one output line.
     Normalize {
-        /// display, match or fold.
+        /// display, match, fold, or all (every form with its span map; implies --json).
         #[arg(long, default_value = "match")]
         form: String,
+        /// One JSON object per line: the text and, for derived forms, the span map back to
+        /// the display form.
+        #[arg(long)]
+        json: bool,
     },
     /// Check or try the rule packs.
     Rules {

@@ -19,7 +19,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { port, data_dir, rules } => demo(config, port, data_dir, rules).await,
         Command::Serve => serve(config).await,
-        Command::Normalize { form } => normalize(&form),
+        Command::Normalize { form, json } => normalize(&form, json),
         Command::Rules { command: RulesCommand::Check { rules } } => {
             rules_check(&rules.unwrap_or(config.rules_dir))
         }
@@ -128,16 +128,59 @@ async fn demo(
     Ok(ExitCode::SUCCESS)
 }
 
-fn normalize(form: &str) -> anyhow::Result<ExitCode> {
-    let form: vi_text::Form = form.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+fn normalize(form: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let all = form == "all";
+    let form: Option<vi_text::Form> = if all {
+        None
+    } else {
+        Some(form.parse().map_err(|e: String| anyhow::anyhow!("--form: {e} or all"))?)
+    };
     let stdin = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (n, line) in stdin.lines().enumerate() {
         let line = line.with_context(|| format!("reading line {} of stdin", n + 1))?;
-        writeln!(out, "{}", vi_text::to_form(&line, form))?;
+        match form {
+            Some(form) if !json => writeln!(out, "{}", vi_text::to_form(&line, form))?,
+            _ => writeln!(out, "{}", normalize_json(&line, form))?,
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A derived form as JSON: its text and, per character, `[view_start, view_end,
+/// display_start, display_end]` in bytes.
+fn view_json(view: &vi_text::View) -> serde_json::Value {
+    let spans: Vec<[usize; 4]> =
+        view.spans().map(|(v, d)| [v.start, v.end, d.start, d.end]).collect();
+    serde_json::json!({ "text": view.text(), "spans": spans })
+}
+
+fn normalize_json(line: &str, form: Option<vi_text::Form>) -> serde_json::Value {
+    let display = vi_text::display(line);
+    match form {
+        Some(vi_text::Form::Display) => serde_json::json!({ "text": display }),
+        Some(vi_text::Form::Match) => view_json(&vi_text::match_view(&display)),
+        Some(vi_text::Form::Fold) => view_json(&vi_text::fold_view(&display)),
+        None => {
+            let tokens: Vec<serde_json::Value> = vi_text::tokenize(&display)
+                .into_iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "start": t.start, "end": t.end, "display": &display[t.start..t.end],
+                        "match": t.matched, "fold": t.folded,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "display": display,
+                "language": vi_text::language(&display),
+                "match": view_json(&vi_text::match_view(&display)),
+                "fold": view_json(&vi_text::fold_view(&display)),
+                "tokens": tokens,
+            })
+        }
+    }
 }
 
 fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {

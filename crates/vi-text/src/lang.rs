@@ -1,16 +1,79 @@
-//! Language check: is this text Vietnamese?
+//! Language check: is this text Vietnamese, with or without its diacritics?
+//!
+//! Statistical detectors are unreliable on Vietnamese typed without diacritics (it looks
+//! like Javanese, Tagalog or Afrikaans to them), so the check is Vietnamese-first: letters
+//! only Vietnamese uses decide; otherwise the share of words that are valid Vietnamese
+//! syllables decides; only text that is neither goes to a trigram detector.
+
+use crate::syllable::{is_syllable, split_vowel};
+use crate::token::scan;
 
 /// Letters that occur in Vietnamese and in no other Latin-script language of the region.
-fn is_vietnamese_letter(c: char) -> bool {
+fn is_vietnamese_only(c: char) -> bool {
     matches!(c, 'ă' | 'Ă' | 'â' | 'Â' | 'đ' | 'Đ' | 'ê' | 'Ê' | 'ô' | 'Ô' | 'ơ' | 'Ơ' | 'ư' | 'Ư')
         || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
 }
 
-/// Returns `"vi"` when the display-form text is Vietnamese and `"und"` when it cannot tell.
-///
-/// Two or more letters found only in Vietnamese decide; text without them is undetermined.
+/// Languages the fallback detector may answer, with their ISO 639-1 codes.
+const FALLBACK: [(whatlang::Lang, &str); 12] = [
+    (whatlang::Lang::Eng, "en"),
+    (whatlang::Lang::Fra, "fr"),
+    (whatlang::Lang::Deu, "de"),
+    (whatlang::Lang::Spa, "es"),
+    (whatlang::Lang::Por, "pt"),
+    (whatlang::Lang::Rus, "ru"),
+    (whatlang::Lang::Cmn, "zh"),
+    (whatlang::Lang::Jpn, "ja"),
+    (whatlang::Lang::Kor, "ko"),
+    (whatlang::Lang::Tha, "th"),
+    (whatlang::Lang::Khm, "km"),
+    (whatlang::Lang::Ind, "id"),
+];
+
+/// Returns the ISO 639-1 code of the display-form text's language: `"vi"` for Vietnamese
+/// (with or without diacritics), another code when the fallback detector is sure, and
+/// `"und"` when it cannot tell.
 pub fn language(display: &str) -> &'static str {
-    if display.chars().filter(|&c| is_vietnamese_letter(c)).nth(1).is_some() { "vi" } else { "und" }
+    let mut tokens = 0usize;
+    let mut with_vi_letter = 0usize;
+    let mut vi_letters = 0usize;
+    let mut letters_tokens = 0usize;
+    let mut valid = 0usize;
+    let mut valid_accented = 0usize;
+    let mut lower = String::new();
+    scan(display, |start, end| {
+        let token = &display[start..end];
+        tokens += 1;
+        let n = token.chars().filter(|&c| is_vietnamese_only(c)).count();
+        vi_letters += n;
+        with_vi_letter += usize::from(n > 0);
+        if token.chars().all(|c| {
+            c.is_alphabetic()
+                && (c.is_ascii() || split_vowel(c).is_some() || matches!(c, 'đ' | 'Đ'))
+        }) {
+            letters_tokens += 1;
+            lower.clear();
+            lower.extend(token.chars().flat_map(char::to_lowercase));
+            let ok = is_syllable(&lower);
+            valid += usize::from(ok);
+            valid_accented += usize::from(ok && !lower.is_ascii());
+        }
+    });
+    if vi_letters >= 2 || (tokens > 0 && with_vi_letter * 5 >= tokens && with_vi_letter > 0) {
+        return "vi";
+    }
+    // Mostly valid syllables: three or more, or two when diacritics confirm (`Hòa bình`).
+    let mostly_valid = valid * 10 >= letters_tokens * 8;
+    if mostly_valid && (letters_tokens >= 3 || (letters_tokens == 2 && valid_accented > 0)) {
+        return "vi";
+    }
+    let detector = whatlang::Detector::with_allowlist(FALLBACK.iter().map(|(l, _)| *l).collect());
+    match detector.detect(display) {
+        Some(info) if info.is_reliable() => {
+            FALLBACK.iter().find(|(l, _)| *l == info.lang()).map_or("und", |(_, code)| code)
+        }
+        _ => "und",
+    }
 }
 
 #[cfg(test)]
@@ -20,7 +83,30 @@ mod tests {
     #[test]
     fn vietnamese_letters_decide() {
         assert_eq!(language("Bộ Y tế cảnh báo"), "vi");
-        assert_eq!(language("Ministry of Health warns"), "und");
         assert_eq!(language("Đà Nẵng"), "vi");
+        assert_eq!(language("Hòa bình"), "vi");
+    }
+
+    #[test]
+    fn unaccented_vietnamese_is_recognised_by_its_syllables() {
+        assert_eq!(language("bo y te khuyen cao nguoi dan khong tu y dung thuoc"), "vi");
+        assert_eq!(language("sot xuat huyet tang manh o ha noi"), "vi");
+    }
+
+    #[test]
+    fn other_languages_are_not_vietnamese() {
+        assert_eq!(
+            language(
+                "The Ministry of Health warned people against buying unlicensed medicine online"
+            ),
+            "en"
+        );
+        assert_eq!(
+            language(
+                "Le ministère de la santé met en garde contre les faux médicaments vendus en ligne"
+            ),
+            "fr"
+        );
+        assert_eq!(language("ok"), "und");
     }
 }

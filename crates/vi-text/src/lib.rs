@@ -16,11 +16,16 @@
 
 mod fold;
 mod lang;
+mod legacy;
+mod syllable;
 mod token;
+mod view;
 
 pub use fold::{fold_char, fold_str, is_folded, match_char};
 pub use lang::language;
+pub use syllable::is_syllable;
 pub use token::{Token, tokenize};
+pub use view::{View, fold_view, match_view};
 
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 
@@ -48,23 +53,32 @@ impl std::str::FromStr for Form {
     }
 }
 
-/// Converts raw text to the display form (NFC).
+/// Converts raw text to the display form: HTML entities decoded (twice at most, for feeds
+/// that escape twice), legacy encodings repaired where a paragraph is recognisably
+/// mojibake, TCVN3 or VNI, then NFC. This is the form that is stored and shown.
 pub fn display(raw: &str) -> String {
-    if is_nfc_quick(raw.chars()) == unicode_normalization::IsNormalized::Yes {
-        raw.to_owned()
+    let mut text = std::borrow::Cow::Borrowed(raw);
+    for _ in 0..2 {
+        if !text.contains('&') {
+            break;
+        }
+        let decoded = html_escape::decode_html_entities(&text).into_owned();
+        if decoded == *text {
+            break;
+        }
+        text = std::borrow::Cow::Owned(decoded);
+    }
+    let repaired = legacy::repair(&text);
+    if is_nfc_quick(repaired.chars()) == unicode_normalization::IsNormalized::Yes {
+        repaired.into_owned()
     } else {
-        raw.nfc().collect()
+        repaired.nfc().collect()
     }
 }
 
-/// Converts text to the match form: display form, lowercased, confusables unified.
+/// Converts text to the match form (see the crate documentation).
 pub fn match_form(raw: &str) -> String {
-    let display = display(raw);
-    let mut out = String::with_capacity(display.len());
-    for c in display.chars() {
-        match_char(c, &mut out);
-    }
-    out
+    view::match_text(&display(raw))
 }
 
 /// Converts text to the fold form: the match form without any diacritic.
@@ -84,6 +98,11 @@ pub fn to_form(raw: &str, form: Form) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entities_are_decoded_twice_at_most() {
+        assert_eq!(display("Vi&#7879;t &amp;#7879; &ecirc;&#803; &amp;amp;amp;"), "Việt ệ ệ &amp;");
+    }
 
     #[test]
     fn decomposed_input_reaches_nfc() {

@@ -1,8 +1,12 @@
-//! Syllable tokens over the display form.
+//! Syllable tokens over the display form, and the per-token match form: format characters
+//! dropped, look-alike letters unified, compatibility forms (NFKC) unfolded, lowercase,
+//! spelling repaired, tone re-placed in the new style and elongation collapsed.
 
+use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::{fold_char, match_char};
+use crate::syllable::{is_vietnamese_letter, respell_in_place, split_vowel};
+use crate::{fold_char, syllable};
 
 /// One syllable (or number, or other run of letters) of a display-form text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,43 +28,329 @@ impl Token {
     }
 }
 
-fn is_token_char(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+/// Invisible characters that are deleted wherever they occur, including inside words
+/// (`sốt\u{200B}xuất` is one word). ZWJ and VS16 are kept inside emoji sequences.
+pub(crate) fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+            | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FE0F}'
+    )
 }
 
-/// Splits display-form text into tokens: maximal runs of letters, digits and combining marks.
-/// Everything else (spaces, punctuation, hyphens, emoji) separates tokens.
-pub fn tokenize(display: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut start = None;
-    for (i, c) in display.char_indices() {
-        match (is_token_char(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                tokens.push(make(display, s, i));
-                start = None;
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    Letter,
+    Digit,
+    Format,
+    Other,
+}
+
+fn class(c: char) -> Class {
+    if c.is_ascii() {
+        return if c.is_ascii_alphabetic() {
+            Class::Letter
+        } else if c.is_ascii_digit() {
+            Class::Digit
+        } else {
+            Class::Other
+        };
+    }
+    if is_format(c) {
+        Class::Format
+    } else if c.is_alphabetic() || is_combining_mark(c) {
+        Class::Letter
+    } else if c.is_numeric() {
+        Class::Digit
+    } else {
+        Class::Other
+    }
+}
+
+/// Emoticons are read before letters so the `v` of `:v` is not a word.
+const EMOTICONS: [&str; 23] = [
+    ":))))", ":)))", "=)))", ":))", "=))", ":v", ":V", ":3", ":D", ":d", ":P", ":p", ":)", ":(",
+    "=)", "=(", ":'(", ";)", "^^", "<3", ":-)", ":-(", ":o",
+];
+
+pub(crate) fn emoticon_at(text: &str, i: usize) -> Option<usize> {
+    let rest = &text[i..];
+    let e = EMOTICONS.iter().find(|e| rest.starts_with(**e))?;
+    // Invisible characters are deleted from the match form, so look past them.
+    let after = rest[e.len()..].chars().find(|&c| !is_format(c));
+    // `:v` is an emoticon, `:vui` is a colon before a word.
+    let ends_in_letter = e.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ends_in_letter && after.is_some_and(char::is_alphanumeric) {
+        return None;
+    }
+    Some(e.len())
+}
+
+/// Calls `f(start, end)` for every token of `display`, in order: maximal runs of letters
+/// (with their combining marks) and digits, format characters skipped inside a run, split
+/// between letters and digits only when the run switches once (`covid19` → `covid`, `19`
+/// but `H5N1` whole).
+pub(crate) fn scan(display: &str, mut f: impl FnMut(usize, usize)) {
+    let bytes = display.as_bytes();
+    let mut i = 0;
+    while i < display.len() {
+        let b = bytes[i];
+        if b < 0x80 && !b.is_ascii_alphanumeric() {
+            if matches!(b, b':' | b';' | b'=' | b'^' | b'<')
+                && let Some(len) = emoticon_at(display, i)
+            {
+                i += len;
+            } else {
+                i += 1;
             }
-            _ => {}
+            continue;
+        }
+        let Some(c) = display[i..].chars().next() else { break };
+        let cls = class(c);
+        if !matches!(cls, Class::Letter | Class::Digit) {
+            i += c.len_utf8();
+            continue;
+        }
+        // A run: letters, digits and format characters, ending before trailing formats.
+        let start = i;
+        let mut end = i;
+        let mut switches = 0;
+        let mut switch_at = 0;
+        let mut last = cls;
+        for (k, c) in display[i..].char_indices() {
+            let cls = class(c);
+            match cls {
+                Class::Letter | Class::Digit => {
+                    if cls != last {
+                        switches += 1;
+                        switch_at = i + k;
+                        last = cls;
+                    }
+                    end = i + k + c.len_utf8();
+                }
+                Class::Format => {}
+                Class::Other => break,
+            }
+        }
+        if switches == 1 {
+            f(start, trim_format_end(display, start, switch_at));
+            f(switch_at, end);
+        } else {
+            f(start, end);
+        }
+        i = end;
+    }
+}
+
+fn trim_format_end(display: &str, start: usize, mut end: usize) -> usize {
+    while let Some(c) = display[start..end].chars().next_back() {
+        if class(c) != Class::Format {
+            break;
+        }
+        end -= c.len_utf8();
+    }
+    end
+}
+
+/// Cyrillic and Greek letters that look like Latin ones, used to dodge keyword filters
+/// (`vаcxin` with a Cyrillic `а`). Only applied inside tokens that also have Latin letters.
+fn latin_lookalike(c: char) -> Option<char> {
+    Some(match c {
+        'а' | 'α' => 'a',
+        'в' => 'b',
+        'с' | 'ϲ' => 'c',
+        'е' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'ι' => 'i',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'м' => 'm',
+        'п' => 'n',
+        'о' | 'ο' => 'o',
+        'р' | 'ρ' => 'p',
+        'ѕ' => 's',
+        'т' | 'τ' => 't',
+        'υ' => 'u',
+        'ѵ' | 'ν' => 'v',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        'А' | 'Α' => 'A',
+        'В' | 'Β' => 'B',
+        'С' => 'C',
+        'Е' | 'Ε' => 'E',
+        'Н' | 'Η' => 'H',
+        'І' | 'Ι' => 'I',
+        'Ј' => 'J',
+        'К' | 'Κ' => 'K',
+        'М' | 'Μ' => 'M',
+        'Ν' => 'N',
+        'О' | 'Ο' => 'O',
+        'Р' | 'Ρ' => 'P',
+        'Ѕ' => 'S',
+        'Т' | 'Τ' => 'T',
+        'Х' | 'Χ' => 'X',
+        'У' | 'Υ' => 'Y',
+        'Ζ' => 'Z',
+        _ => return None,
+    })
+}
+
+fn is_cyrillic_or_greek(c: char) -> bool {
+    // Greek and Coptic, then Cyrillic.
+    matches!(c as u32, 0x0370..=0x04FF)
+}
+
+/// Appends the match form of one display-form token to `out`.
+pub(crate) fn normalize_token(src: &str, out: &mut String) {
+    let start = out.len();
+    if src.is_ascii() {
+        out.extend(src.bytes().map(|b| b.to_ascii_lowercase() as char));
+        if has_long_run(&out[start..], 3) {
+            collapse_elongation(out, start, 3);
+        }
+        return;
+    }
+    // Fullwidth, mathematical and circled letters and ligatures first (NFKC), so that the
+    // look-alike check below sees them as the Latin letters they are.
+    let nfkc: String;
+    let src = if src.chars().any(|c| {
+        !c.is_ascii()
+            && !is_vietnamese_letter(c)
+            && !is_combining_mark(c)
+            && !is_format(c)
+            && !is_cyrillic_or_greek(c)
+            && !matches!(c, 'Ð' | 'ð' | 'Ɖ' | 'ɖ')
+    }) {
+        nfkc = src.nfkc().collect();
+        nfkc.as_str()
+    } else {
+        src
+    };
+    let mut has_latin = false;
+    let mut has_lookalike = false;
+    for c in src.chars() {
+        if c.is_ascii_alphabetic() || is_vietnamese_letter(c) || matches!(c, 'Ð' | 'ð' | 'Ɖ' | 'ɖ')
+        {
+            has_latin = true;
+        } else if is_cyrillic_or_greek(c) {
+            has_lookalike = true;
         }
     }
-    if let Some(s) = start {
-        tokens.push(make(display, s, display.len()));
+    let mut prev_d = false;
+    for c in src.chars() {
+        if is_format(c) {
+            continue;
+        }
+        let c = if has_latin && has_lookalike { latin_lookalike(c).unwrap_or(c) } else { c };
+        match c {
+            // Look-alikes of Đ (Icelandic eth, African D) lowercase to letters that are not
+            // Vietnamese, so they are mapped first: `ÐÀ NẴNG` becomes `đà nẵng`.
+            'Ð' | 'ð' | 'Ɖ' | 'ɖ' | 'Đ' => out.push('đ'),
+            // d with a combining stroke overlay is đ drawn by hand.
+            '\u{335}' | '\u{336}' if prev_d => {
+                out.pop();
+                out.push('đ');
+            }
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
+        prev_d = matches!(c, 'd' | 'D');
     }
-    tokens
+    // Lowercasing can leave decomposed sequences (a Cyrillic look-alike followed by a
+    // combining mark becomes a Latin letter and a mark): compose them.
+    if !out[start..].is_ascii()
+        && unicode_normalization::is_nfc_quick(out[start..].chars())
+            != unicode_normalization::IsNormalized::Yes
+    {
+        let composed: String = out[start..].nfc().collect();
+        out.truncate(start);
+        out.push_str(&composed);
+    }
+    if !respell_in_place(out, start) {
+        let diacritics = !out[start..].is_ascii();
+        let min = if diacritics { 2 } else { 3 };
+        if has_long_run(&out[start..], min) {
+            collapse_elongation(out, start, min);
+        }
+    }
 }
 
-fn make(display: &str, start: usize, end: usize) -> Token {
-    let slice = &display[start..end];
-    let mut matched = String::with_capacity(slice.len());
-    for c in slice.chars() {
-        match_char(c, &mut matched);
+/// Base letter for run detection: `á` and `a` are the same letter stretched.
+fn base_letter(c: char) -> char {
+    match split_vowel(c) {
+        Some((b, _)) => crate::syllable::base_char(b),
+        None => c,
     }
-    let folded = if matched.is_ascii() {
-        matched.clone()
-    } else {
-        matched.chars().filter_map(fold_char).collect()
-    };
-    Token { start, end, matched, folded }
+}
+
+fn has_long_run(token: &str, min: usize) -> bool {
+    let mut run = 0;
+    let mut prev = '\0';
+    for c in token.chars() {
+        let b = base_letter(c);
+        if b == prev {
+            run += 1;
+            if run >= min {
+                return true;
+            }
+        } else {
+            run = 1;
+            prev = b;
+        }
+    }
+    false
+}
+
+/// Collapses runs of at least `min` copies of a letter (keeping the first, which carries
+/// the tone) when the result is a syllable: `quáaaa`, `khôngggg`, `nhiềuuu`, `thôii`.
+/// Words such as `xoong`, `coffee` or `good` are left alone.
+fn collapse_elongation(out: &mut String, start: usize, min: usize) {
+    let token = &out[start..];
+    if syllable::is_syllable(token) {
+        return;
+    }
+    let chars: Vec<char> = token.chars().collect();
+    let mut collapsed = String::with_capacity(token.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let b = base_letter(chars[i]);
+        let mut j = i + 1;
+        while j < chars.len() && base_letter(chars[j]) == b {
+            j += 1;
+        }
+        // Keep the copy that carries a tone, if any.
+        let keep = chars[i..j].iter().copied().find(|&c| c != b).unwrap_or(chars[i]);
+        if j - i >= min {
+            collapsed.push(keep);
+        } else {
+            collapsed.extend(&chars[i..j]);
+        }
+        i = j;
+    }
+    let ascii = collapsed.is_ascii();
+    let mut candidate = collapsed;
+    let ok =
+        if ascii { syllable::is_syllable(&candidate) } else { respell_in_place(&mut candidate, 0) };
+    if ok {
+        out.truncate(start);
+        out.push_str(&candidate);
+    }
+}
+
+/// Splits display-form text into tokens with their match and fold forms.
+pub fn tokenize(display: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    scan(display, |start, end| {
+        let mut matched = String::with_capacity(end - start);
+        normalize_token(&display[start..end], &mut matched);
+        let folded = if matched.is_ascii() {
+            matched.clone()
+        } else {
+            matched.chars().filter_map(fold_char).collect()
+        };
+        tokens.push(Token { start, end, matched, folded });
+    });
+    tokens
 }
 
 #[cfg(test)]
@@ -75,6 +365,10 @@ mod tests {
         let want: Vec<(&str, String, String)> =
             expected.iter().map(|(d, m, f)| (*d, m.to_string(), f.to_string())).collect();
         assert_eq!(got, want);
+    }
+
+    fn matched(input: &str) -> Vec<String> {
+        tokenize(input).into_iter().map(|t| t.matched).collect()
     }
 
     #[test]
@@ -96,5 +390,44 @@ mod tests {
             "vắc\u{a0}xin😷Covid",
             &[("vắc", "vắc", "vac"), ("xin", "xin", "xin"), ("Covid", "covid", "covid")],
         );
+    }
+
+    #[test]
+    fn letters_and_digits_split_on_a_single_switch() {
+        assert_eq!(matched("covid19 H5N1 19ca F0"), ["covid", "19", "h5n1", "19", "ca", "f", "0"]);
+    }
+
+    #[test]
+    fn emoticons_are_not_words() {
+        assert_eq!(matched("đau quá :v thật =)) :vui"), ["đau", "quá", "thật", "vui"]);
+    }
+
+    #[test]
+    fn format_characters_vanish_inside_words() {
+        check("sốt\u{200B}xuất", &[("sốt\u{200B}xuất", "sốtxuất", "sotxuat")]);
+        assert_eq!(matched("v\u{200B}a\u{200B}c\u{200B}x\u{200B}i\u{200B}n"), ["vacxin"]);
+    }
+
+    #[test]
+    fn look_alikes_become_latin_inside_latin_words_only() {
+        assert_eq!(matched("vаcxin ѵắс хіn"), ["vacxin", "vắc", "xin"]);
+        assert_eq!(matched("Хин чао"), ["хин", "чао"]);
+        assert_eq!(matched("Ðảm baỏ chất lựơng"), ["đảm", "bảo", "chất", "lượng"]);
+        assert_eq!(matched("d\u{335}ường"), ["đường"]);
+    }
+
+    #[test]
+    fn compatibility_letters_unfold() {
+        assert_eq!(matched("𝐯𝐚𝐜𝐱𝐢𝐧 ｖａｃｘｉｎ Ⓥⓐⓒⓧⓘⓝ"), ["vacxin", "vacxin", "vacxin"]);
+    }
+
+    #[test]
+    fn tone_is_re_placed_and_elongation_collapsed() {
+        assert_eq!(matched("Hòa bình, THỦY lợi, khỏe"), ["hoà", "bình", "thuỷ", "lợi", "khoẻ"]);
+        assert_eq!(
+            matched("quáaaa nhiềuuu khôngggg thôii điiiii"),
+            ["quá", "nhiều", "không", "thôi", "đi"]
+        );
+        assert_eq!(matched("xoong coffee good tooo"), ["xoong", "coffee", "good", "to"]);
     }
 }
