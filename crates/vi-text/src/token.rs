@@ -61,7 +61,13 @@ fn class(c: char) -> Class {
     } else if c.is_alphabetic() || is_combining_mark(c) {
         Class::Letter
     } else if c.is_numeric() {
-        Class::Digit
+        // Vulgar fractions unfold to digits around a fraction slash (`¼` → `1⁄4`): they
+        // are punctuation-like, not one number.
+        if std::iter::once(c).nfkc().all(char::is_alphanumeric) {
+            Class::Digit
+        } else {
+            Class::Other
+        }
     } else {
         Class::Other
     }

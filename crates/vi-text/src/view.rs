@@ -136,8 +136,17 @@ fn push_gap(
         } else if is_pictographic(mapped) || matches!(mapped, '\u{200D}' | '\u{FE0F}') {
             b.push(mapped, src);
         } else {
-            for n in std::iter::once(mapped).nfkc().flat_map(char::to_lowercase) {
-                b.push(n, src.clone());
+            // Compatibility forms between words unfold (`…` → `...`), unless they would
+            // unfold into letters or digits (`¼`, `™`) that the tokenizer would then read
+            // as words the display form does not have.
+            let unfolded: String =
+                std::iter::once(mapped).nfkc().flat_map(char::to_lowercase).collect();
+            if unfolded.chars().any(char::is_alphanumeric) {
+                b.push(mapped, src);
+            } else {
+                for n in unfolded.chars() {
+                    b.push(n, src.clone());
+                }
             }
         }
         prev = Some(c);
