@@ -2,8 +2,9 @@
 //! treebank, misspelling pairs from social media (VMDS) and a VnExpress feed. Each test
 //! says so and passes when its data folder is absent (a checkout without `../shared`).
 
-// Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
-#![allow(clippy::unwrap_used)]
+// Helpers outside `#[test]` functions panic on failure too: that is how a test fails; they
+// report skipped data on stderr.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::path::PathBuf;
 
