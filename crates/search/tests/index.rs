@@ -96,3 +96,76 @@ fn commit_payload_and_replacement() {
     index.commit(0).unwrap();
     assert_eq!(index.num_docs(), 0);
 }
+
+/// One sentence as it reaches us from different keyboards, converters and evasions.
+const CANONICAL: &str = "Bộ Y tế khuyến cáo người dân giữ sức khoẻ trong mùa sốt xuất huyết";
+
+fn variants() -> Vec<(&'static str, String)> {
+    use unicode_normalization::UnicodeNormalization;
+    vec![
+        ("decomposed", CANONICAL.nfd().collect()),
+        ("old style", CANONICAL.replace("khoẻ", "khỏe")),
+        ("tcvn3", "Bé Y tÕ khuyÕn c¸o ng\u{ad}êi d©n gi÷ søc khoÎ trong mïa sèt xuÊt huyÕt".into()),
+        (
+            "mojibake",
+            "Bá»™ Y táº¿ khuyáº¿n cÃ¡o ngÆ°á»\u{9d}i dÃ¢n giá»¯ sá»©c khoáº» trong mÃ¹a sá»‘t xuáº¥t huyáº¿t".into(),
+        ),
+        ("homoglyphs", "Bộ Y tế khuyến cáо người dân giữ sức khоẻ trоng mùа sốt xuất huyết".into()),
+        ("invisible", "Bộ Y tế khuyến cáo người dân giữ sức kh\u{200b}oẻ trong mùa sốt\u{a0}xuất huyết".into()),
+    ]
+}
+
+#[test]
+fn every_variant_reaches_the_same_forms_and_is_found_with_exact_highlights() {
+    let canonical_match = vi_text::match_form(CANONICAL);
+    let canonical_fold = vi_text::fold_form(CANONICAL);
+    for (name, text) in variants() {
+        assert_eq!(vi_text::match_form(&text), canonical_match, "{name}");
+    }
+    let unaccented = "Bo Y te khuyen cao nguoi dan giu suc khoe trong mua sot xuat huyet";
+    assert_eq!(vi_text::fold_form(unaccented), canonical_fold);
+
+    // Every variant is a document; every variant (and the unaccented text) as a query finds
+    // all of them, and the highlight covers exactly the display characters of the phrase.
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let docs: Vec<IndexDoc> = std::iter::once(("canonical", CANONICAL.to_owned()))
+        .chain(variants())
+        .enumerate()
+        .map(|(i, (name, text))| doc(i as i64 + 1, name, &text, 1))
+        .collect();
+    index.add(&docs).unwrap();
+    index.commit(docs.len() as i64).unwrap();
+    let all: Vec<i64> = (1..=docs.len() as i64).collect();
+    for query in std::iter::once(CANONICAL.to_owned())
+        .chain(variants().into_iter().map(|(_, t)| t))
+        .chain([unaccented.to_owned()])
+    {
+        let phrase = format!("\"{query}\"");
+        let results = index.search(&phrase, Sort::Relevance, 50, 0).unwrap();
+        let mut found: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+        found.sort();
+        assert_eq!(found, all, "query {query:?}");
+    }
+    let results = index.search("\"sức khoẻ\"", Sort::Relevance, 50, 0).unwrap();
+    for hit in &results.hits {
+        let d = &docs[hit.id as usize - 1];
+        let marked: Vec<&str> =
+            hit.snippet.iter().filter(|f| f.highlighted).map(|f| f.text.as_str()).collect();
+        assert_eq!(marked.len(), 1, "{}: {:?}", d.title, hit.snippet);
+        let expected = if d.title == "old style" {
+            "sức khỏe"
+        } else if d.title == "invisible" {
+            "sức kh\u{200b}oẻ"
+        } else {
+            ""
+        };
+        if !expected.is_empty() {
+            assert_eq!(marked[0], expected, "{}", d.title);
+        } else {
+            assert_eq!(vi_text::match_form(marked[0]), "sức khoẻ", "{}: {marked:?}", d.title);
+        }
+        // The highlight is a substring of the stored display form, on character boundaries.
+        assert!(d.body.contains(marked[0]), "{}", d.title);
+    }
+}
