@@ -6,11 +6,12 @@
 //! is what suites are compared on.
 #![allow(clippy::print_stdout)]
 
+mod normalize_suite;
 mod pipeline_suite;
 
 use anyhow::{Result, bail};
 
-const SUITES: &[&str] = &["pipeline"];
+const SUITES: &[&str] = &["normalize", "pipeline"];
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -30,6 +31,7 @@ fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let lines = match suite.as_str() {
         "pipeline" => runtime.block_on(pipeline_suite::run(docs))?,
+        "normalize" => normalize_suite::run()?,
         other => bail!("unknown suite {other:?}; suites: {}", SUITES.join(", ")),
     };
     for line in lines {

@@ -69,11 +69,28 @@ pub fn display(raw: &str) -> String {
         text = std::borrow::Cow::Owned(decoded);
     }
     let repaired = legacy::repair(&text);
-    if is_nfc_quick(repaired.chars()) == unicode_normalization::IsNormalized::Yes {
+    if surely_nfc(&repaired)
+        || is_nfc_quick(repaired.chars()) == unicode_normalization::IsNormalized::Yes
+    {
         repaired.into_owned()
     } else {
         repaired.nfc().collect()
     }
+}
+
+/// A fast, conservative NFC check for Vietnamese text: characters from these blocks have
+/// no decomposition that NFC would recompose differently and never combine with what
+/// precedes them, so text made only of them is NFC.
+fn surely_nfc(text: &str) -> bool {
+    text.chars().all(|c| {
+        matches!(c as u32,
+            0..=0x02FF              // ASCII, Latin-1, Latin Extended-A and -B, IPA, modifiers
+            | 0x1EA0..=0x1EF9       // Vietnamese letters
+            | 0x2010..=0x2027       // dashes, quotes, ellipsis
+            | 0x2030..=0x205E
+            | 0x20AB | 0x20AC)      // đồng and euro signs
+            && !matches!(c as u32, 0x0340 | 0x0341 | 0x0343 | 0x0344 | 0x0374)
+    })
 }
 
 /// Converts text to the match form (see the crate documentation).

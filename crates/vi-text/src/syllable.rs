@@ -86,6 +86,11 @@ pub(crate) fn base_char(base: u8) -> char {
     BASES[base as usize]
 }
 
+/// The lowercase letter for a base index and tone from [`split_vowel`].
+pub(crate) fn compose_lower(base: u8, tone: u8) -> char {
+    compose(base, tone)
+}
+
 fn compose(base: u8, tone: u8) -> char {
     tables().compose[base as usize][tone as usize]
 }
@@ -141,6 +146,47 @@ fn nuclei() -> &'static Nuclei {
     })
 }
 
+const EITHER: u8 = 1;
+const OPEN_ONLY: u8 = 2;
+const CLOSED_ONLY: u8 = 4;
+
+/// Nucleus validity as flags indexed by [`nucleus_key`], exact and with shapes folded, so a
+/// check is one load instead of a walk over the lists.
+struct NucleusTables {
+    exact: Vec<u8>,
+    folded: Vec<u8>,
+}
+
+fn nucleus_key(bases: impl Iterator<Item = u8>) -> usize {
+    let mut key = 0usize;
+    let mut len = 0;
+    for b in bases {
+        key |= (b as usize & 0xF) << (2 + 4 * len);
+        len += 1;
+    }
+    key | len.min(3)
+}
+
+fn nucleus_tables() -> &'static NucleusTables {
+    static TABLES: OnceLock<NucleusTables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let lists = nuclei();
+        let mut exact = vec![0u8; 1 << 14];
+        let mut folded = vec![0u8; 1 << 14];
+        for (list, flag) in [
+            (&lists.either, EITHER),
+            (&lists.open_only, OPEN_ONLY),
+            (&lists.closed_only, CLOSED_ONLY),
+        ] {
+            for n in list {
+                exact[nucleus_key(n.iter().copied())] |= flag;
+                folded[nucleus_key(n.iter().map(|&b| fold_base(b)))] |= flag;
+            }
+        }
+        NucleusTables { exact, folded }
+    })
+}
+
 /// Up to three vowel bases, without allocating.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Nucleus {
@@ -181,11 +227,53 @@ pub(crate) struct Syllable {
     tone: u8,
 }
 
-const ONSETS: [&str; 27] = [
-    "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "th", "tr", "qu", "b", "c", "d", "đ", "g",
-    "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
-];
-const CODAS: [&str; 8] = ["ch", "nh", "ng", "c", "m", "n", "p", "t"];
+/// The onset spelled by exactly these consonants (`qu` and `gi` are handled apart).
+fn onset_of(cons: &[char]) -> Option<&'static str> {
+    Some(match cons {
+        [] => "",
+        ['n', 'g', 'h'] => "ngh",
+        ['n', 'g'] => "ng",
+        ['n', 'h'] => "nh",
+        ['c', 'h'] => "ch",
+        ['g', 'h'] => "gh",
+        ['k', 'h'] => "kh",
+        ['p', 'h'] => "ph",
+        ['t', 'h'] => "th",
+        ['t', 'r'] => "tr",
+        ['b'] => "b",
+        ['c'] => "c",
+        ['d'] => "d",
+        ['đ'] => "đ",
+        ['g'] => "g",
+        ['h'] => "h",
+        ['k'] => "k",
+        ['l'] => "l",
+        ['m'] => "m",
+        ['n'] => "n",
+        ['p'] => "p",
+        ['r'] => "r",
+        ['s'] => "s",
+        ['t'] => "t",
+        ['v'] => "v",
+        ['x'] => "x",
+        _ => return None,
+    })
+}
+
+fn coda_of(cons: &[char]) -> Option<&'static str> {
+    Some(match cons {
+        [] => "",
+        ['c', 'h'] => "ch",
+        ['n', 'h'] => "nh",
+        ['n', 'g'] => "ng",
+        ['c'] => "c",
+        ['m'] => "m",
+        ['n'] => "n",
+        ['p'] => "p",
+        ['t'] => "t",
+        _ => return None,
+    })
+}
 
 fn consonants(letters: &[Letter]) -> Option<([char; 3], usize)> {
     let mut buf = ['\0'; 3];
@@ -201,10 +289,6 @@ fn consonants(letters: &[Letter]) -> Option<([char; 3], usize)> {
         }
     }
     Some((buf, n))
-}
-
-fn eq_str(chars: &[char], s: &str) -> bool {
-    chars.len() == s.chars().count() && chars.iter().copied().eq(s.chars())
 }
 
 impl Syllable {
@@ -239,34 +323,20 @@ impl Syllable {
 
         // Onset: the longest listed prefix of consonants (`qu` and `gi` take a vowel).
         let (cons, n_cons) = consonants(letters)?;
-        let mut onset: &'static str = "";
-        let mut used = 0;
-        for cand in ONSETS {
-            let len = cand.chars().count();
-            if cand == "qu" || cand == "gi" {
-                let first = if cand == "qu" { 'q' } else { 'g' };
-                let second = if cand == "qu" { U } else { I };
-                if n_cons == 1
-                    && cons[0] == first
-                    && letters.get(1) == Some(&Letter::Vowel(second))
-                    // `gi` is an onset only when a vowel follows it: `gìn` is g + ìn.
-                    && (cand == "qu" || matches!(letters.get(2), Some(Letter::Vowel(_))))
-                {
-                    onset = cand;
-                    used = 2;
-                    break;
-                }
-                continue;
-            }
-            if len <= n_cons && eq_str(&cons[..len], cand) && len == n_cons {
-                onset = cand;
-                used = len;
-                break;
-            }
-        }
-        if used == 0 && n_cons > 0 {
-            return None;
-        }
+        // `qu` and `gi` take their vowel letter; `gi` only when another vowel follows
+        // (`gìn` is g + ìn).
+        let (onset, used) =
+            if n_cons == 1 && cons[0] == 'q' && matches!(letters.get(1), Some(&Letter::Vowel(U))) {
+                ("qu", 2)
+            } else if n_cons == 1
+                && cons[0] == 'g'
+                && matches!(letters.get(1), Some(&Letter::Vowel(I)))
+                && matches!(letters.get(2), Some(Letter::Vowel(_)))
+            {
+                ("gi", 2)
+            } else {
+                (onset_of(&cons[..n_cons])?, n_cons)
+            };
 
         // Nucleus: the vowels that follow; coda: the consonants after them.
         let mut nucleus = Nucleus::default();
@@ -292,11 +362,7 @@ impl Syllable {
                 _ => return None,
             }
         }
-        let coda: &'static str = if n_coda == 0 {
-            ""
-        } else {
-            CODAS.into_iter().find(|c| eq_str(&coda_chars[..n_coda], c))?
-        };
+        let coda = coda_of(&coda_chars[..n_coda])?;
 
         let mut s = Syllable { onset, nucleus, coda, tone };
         if !folded {
@@ -328,7 +394,6 @@ impl Syllable {
     }
 
     fn is_valid(&self, folded: bool) -> bool {
-        let lists = nuclei();
         let same = |a: &[u8], b: &[u8]| {
             if folded {
                 a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| fold_base(x) == fold_base(y))
@@ -338,10 +403,15 @@ impl Syllable {
         };
         let nuc = &self.nucleus[..];
         let open = self.coda.is_empty();
-        let in_list = |l: &Vec<Vec<u8>>| l.iter().any(|n| same(n, nuc));
-        let ok = in_list(&lists.either)
-            || (open && in_list(&lists.open_only))
-            || (!open && in_list(&lists.closed_only));
+        let tables = nucleus_tables();
+        let flags = if folded {
+            tables.folded[nucleus_key(nuc.iter().map(|&b| fold_base(b)))]
+        } else {
+            tables.exact[nucleus_key(nuc.iter().copied())]
+        };
+        let ok = flags & EITHER != 0
+            || (open && flags & OPEN_ONLY != 0)
+            || (!open && flags & CLOSED_ONLY != 0);
         if !ok {
             return false;
         }

@@ -56,7 +56,9 @@ fn class(c: char) -> Class {
             Class::Other
         };
     }
-    if is_format(c) {
+    if is_vietnamese_letter(c) {
+        Class::Letter
+    } else if is_format(c) {
         Class::Format
     } else if c.is_alphabetic() || is_combining_mark(c) {
         Class::Letter
@@ -216,6 +218,26 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
         }
         return;
     }
+    // The common case, one pass: ASCII and Vietnamese letters only. Anything else (marks,
+    // look-alikes, compatibility letters, invisible characters) takes the full path.
+    let mut plain = true;
+    for c in src.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if let Some((base, tone)) = split_vowel(c) {
+            out.push(crate::syllable::compose_lower(base, tone));
+        } else if c == 'đ' || c == 'Đ' {
+            out.push('đ');
+        } else {
+            plain = false;
+            break;
+        }
+    }
+    if plain {
+        finish_token(out, start);
+        return;
+    }
+    out.truncate(start);
     // Fullwidth, mathematical and circled letters and ligatures first (NFKC), so that the
     // look-alike check below sees them as the Latin letters they are.
     let nfkc: String;
@@ -258,7 +280,10 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
                 out.push('đ');
             }
             c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
+            c => match split_vowel(c) {
+                Some((base, tone)) => out.push(crate::syllable::compose_lower(base, tone)),
+                None => out.extend(c.to_lowercase()),
+            },
         }
         prev_d = matches!(c, 'd' | 'D');
     }
@@ -272,6 +297,11 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
         out.truncate(start);
         out.push_str(&composed);
     }
+    finish_token(out, start);
+}
+
+/// Re-spells the lowercase token at `out[start..]`, or collapses its elongation.
+fn finish_token(out: &mut String, start: usize) {
     if !respell_in_place(out, start) {
         let diacritics = !out[start..].is_ascii();
         let min = if diacritics { 2 } else { 3 };
