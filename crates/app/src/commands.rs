@@ -163,12 +163,24 @@ fn normalize_json(line: &str, form: Option<vi_text::Form>) -> serde_json::Value 
         Some(vi_text::Form::Match) => view_json(&vi_text::match_view(&display)),
         Some(vi_text::Form::Fold) => view_json(&vi_text::fold_view(&display)),
         None => {
-            let tokens: Vec<serde_json::Value> = vi_text::tokenize(&display)
+            let tokens = vi_text::tokenize(&display);
+            let alternatives: Vec<serde_json::Value> = vi_text::expansions(&display, &tokens)
+                .into_iter()
+                .chain(vi_text::deobfuscations(&display, &tokens))
+                .map(|a| {
+                    serde_json::json!({
+                        "token": a.token, "tokens": a.len, "start": a.start, "end": a.end,
+                        "display": &display[a.start..a.end], "text": a.text,
+                        "kind": format!("{:?}", a.kind).to_lowercase(),
+                    })
+                })
+                .collect();
+            let tokens: Vec<serde_json::Value> = tokens
                 .into_iter()
                 .map(|t| {
                     serde_json::json!({
                         "start": t.start, "end": t.end, "display": &display[t.start..t.end],
-                        "match": t.matched, "fold": t.folded,
+                        "match": t.matched, "loose": vi_text::loose_key(&t.folded), "fold": t.folded,
                     })
                 })
                 .collect();
@@ -178,6 +190,7 @@ fn normalize_json(line: &str, form: Option<vi_text::Form>) -> serde_json::Value 
                 "match": view_json(&vi_text::match_view(&display)),
                 "fold": view_json(&vi_text::fold_view(&display)),
                 "tokens": tokens,
+                "alternatives": alternatives,
             })
         }
     }

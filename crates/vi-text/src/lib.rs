@@ -1,17 +1,22 @@
-//! Vietnamese text for matching and search: the display, match and fold forms, and
-//! syllable tokens that point back into the display form.
+//! Vietnamese text for matching and search: the display, match and fold forms with span
+//! maps, syllable tokens, optional recall views, and the language check.
 //!
-//! * The **display form** is what is stored and shown: Unicode NFC.
-//! * The **match form** is what accent-sensitive rules and the index compare: lowercase,
-//!   with look-alike letters such as `Ð` (U+00D0) mapped to the Vietnamese `Đ`.
+//! * The **display form** is what is stored and shown: HTML entities decoded, legacy
+//!   encodings (mojibake, TCVN3, VNI) repaired where a paragraph is recognisably one, NFC.
+//! * The **match form** is what accent-sensitive rules and the index compare: invisible
+//!   characters dropped, spaces, quotes and dashes unified, look-alike letters (`Ð`,
+//!   Cyrillic `а` inside Latin words) mapped, NFKC, lowercase, spelling repaired and the
+//!   tone mark re-placed in the new style (`hòa` → `hoà`), elongation collapsed.
 //! * The **fold form** drops every diacritic and maps `đ` to `d`, so `sot xuat huyet`
 //!   meets `sốt xuất huyết`.
+//! * **Views** (teencode expansions, joined obfuscations, the loose key) are alternatives
+//!   at token positions, never rewrites.
 //!
 //! Tokens are syllables (Vietnamese separates syllables, not words, with spaces) and carry
-//! byte offsets into the display form, so a match found on any form highlights the exact
-//! characters the reader sees.
+//! byte offsets into the display form, and every derived form has a span map back to it,
+//! so a match found on any form highlights the exact characters the reader sees.
 //!
-//! This crate is pure: no IO, no allocation beyond the returned values.
+//! This crate is pure: no IO.
 #![warn(missing_docs)]
 
 mod fold;
@@ -20,12 +25,14 @@ mod legacy;
 mod syllable;
 mod token;
 mod view;
+mod views;
 
 pub use fold::{fold_char, fold_str, is_folded, match_char};
 pub use lang::language;
 pub use syllable::is_syllable;
 pub use token::{Token, tokenize};
 pub use view::{View, fold_view, match_view};
+pub use views::{AltKind, Alternative, deobfuscations, expansions, loose_key, teencode_entries};
 
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 

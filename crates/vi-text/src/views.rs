@@ -1,0 +1,365 @@
+//! Optional views for recall on social-media text: teencode and abbreviations expanded,
+//! misspellings by letter substitution fixed, obfuscated words rejoined, and a loose key.
+//!
+//! Views never rewrite the match form. They are alternatives attached to token positions,
+//! so a rule or the index can match `không` where a post wrote `ko` and still highlight
+//! the `ko` the reader sees.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::Token;
+use crate::syllable::{is_syllable, respell_in_place, split_vowel};
+
+/// Where an alternative comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AltKind {
+    /// A teencode word, chat abbreviation or domain acronym (`ko`, `bs`, `sxh`).
+    Teencode,
+    /// A letter-substitution spelling (`kái` → `cái`, `fải` → `phải`, `khôg` → `không`).
+    Spelling,
+    /// Single letters joined across one repeated separator (`v.a.c.x.i.n`, `t-i-ê-m`).
+    Joined,
+    /// Single letters separated by spaces (`v a c x i n`), as one compact string: only
+    /// worth matching against long multi-syllable keywords.
+    Spaced,
+}
+
+/// An alternative reading of one or more consecutive tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// Index of the first token it stands for.
+    pub token: usize,
+    /// Number of tokens it stands for.
+    pub len: usize,
+    /// Display-form byte range it covers.
+    pub start: usize,
+    /// End of that range.
+    pub end: usize,
+    /// The alternative in match form: syllables separated by spaces (or, for
+    /// [`AltKind::Spaced`] and unparsed [`AltKind::Joined`] runs, letters without spaces).
+    pub text: String,
+    /// Where it comes from.
+    pub kind: AltKind,
+}
+
+struct Entry {
+    expansions: Vec<&'static str>,
+    contextual: bool,
+}
+
+fn dictionary() -> &'static HashMap<&'static str, Entry> {
+    static DICT: OnceLock<HashMap<&'static str, Entry>> = OnceLock::new();
+    DICT.get_or_init(|| {
+        let mut map = HashMap::new();
+        for line in include_str!("../data/teencode.tsv").lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let mut cols = line.split('\t');
+            let (Some(key), Some(exp)) = (cols.next(), cols.next()) else { continue };
+            let contextual = cols.next() == Some("ctx");
+            map.insert(key, Entry { expansions: exp.split('|').collect(), contextual });
+        }
+        map
+    })
+}
+
+/// Number of entries in the teencode list.
+pub fn teencode_entries() -> usize {
+    dictionary().len()
+}
+
+const COUNTED: [&str; 14] = [
+    "tiền", "tuổi", "ngày", "lâu", "người", "cái", "lần", "năm", "tháng", "kg", "km", "giờ",
+    "phút", "con",
+];
+
+fn is_number(t: &Token) -> bool {
+    t.matched.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Expansions for an ambiguous entry from its neighbours; `None` when none applies.
+fn in_context(key: &str, display: &str, tokens: &[Token], i: usize) -> Option<Vec<&'static str>> {
+    let t = &tokens[i];
+    let prev = i.checked_sub(1).map(|p| &tokens[p]);
+    let next = tokens.get(i + 1);
+    let glued_to_number = prev.is_some_and(|p| p.end == t.start && is_number(p));
+    let raw = &display[t.start..t.end];
+    match key {
+        "k" if glued_to_number => Some(vec!["nghìn"]),
+        "k" if raw == "K"
+            && prev.is_some_and(|p| matches!(p.matched.as_str(), "bệnh" | "bị" | "mắc")) =>
+        {
+            Some(vec!["ung thư"])
+        }
+        "k" => Some(vec!["không"]),
+        "h" if glued_to_number => Some(vec!["giờ"]),
+        "p" if glued_to_number => Some(vec!["phút"]),
+        "tr" if glued_to_number => Some(vec!["triệu"]),
+        "đ" if glued_to_number => Some(vec!["đồng"]),
+        "bn" if raw == "BN" && next.is_some_and(is_number) => Some(vec!["bệnh nhân"]),
+        "bn" if next.is_some_and(|n| COUNTED.contains(&n.matched.as_str())) => {
+            Some(vec!["bao nhiêu"])
+        }
+        "bn" => Some(vec!["bạn"]),
+        // `MU vs Chelsea`: between two names it is English.
+        "vs" => {
+            let capital = |t: &Token| display[t.start..].starts_with(|c: char| c.is_uppercase());
+            (!(prev.is_some_and(capital) && next.is_some_and(capital))).then(|| vec!["với"])
+        }
+        // `bit` is English unless Vietnamese surrounds it.
+        "bit" => {
+            let vi = |t: &Token| !t.matched.is_ascii() || is_syllable(&t.matched);
+            (prev.is_some_and(vi) || next.is_some_and(vi)).then(|| vec!["biết"])
+        }
+        "v" if glued_to_number => None,
+        // The first letter of `v.a.c.x.i.n` is not a word: the joined view covers it.
+        "v" if next.is_some_and(|n| {
+            n.matched.chars().count() == 1
+                && n.start - t.end == 1
+                && !display[t.end..n.start].starts_with(' ')
+        }) =>
+        {
+            None
+        }
+        "v" => Some(vec!["vậy", "với"]),
+        _ => None,
+    }
+}
+
+/// Candidate re-spellings of a token that is not a syllable, by the substitutions people
+/// make when typing fast: k→c, z→d/gi/v, j→gi, f→ph, w→qu, a final g for ng, h for nh.
+fn respellings(token: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut try_push = |candidate: String| {
+        let mut s = candidate;
+        if respell_in_place(&mut s, 0) && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    let rest = |prefix: usize| &token[prefix..];
+    if let Some(r) = token.strip_prefix('k')
+        && r.chars().next().and_then(split_vowel).is_some_and(|(b, _)| matches!(b, 0..=2 | 6..=10))
+    {
+        try_push(format!("c{r}"));
+    }
+    if token.starts_with('z') {
+        for onset in ["d", "gi", "v"] {
+            try_push(format!("{onset}{}", rest(1)));
+        }
+    }
+    if token.starts_with('j') {
+        try_push(format!("gi{}", rest(1)));
+    }
+    if token.starts_with('f') {
+        try_push(format!("ph{}", rest(1)));
+    }
+    if token.starts_with('w') {
+        try_push(format!("qu{}", rest(1)));
+    }
+    if token.ends_with('g') && !token.ends_with("ng") {
+        try_push(format!("{}ng", &token[..token.len() - 1]));
+    }
+    if token.ends_with('h') && !token.ends_with("nh") && !token.ends_with("ch") {
+        try_push(format!("{}nh", &token[..token.len() - 1]));
+    }
+    out
+}
+
+/// Teencode and spelling alternatives for every token that has one.
+pub fn expansions(display: &str, tokens: &[Token]) -> Vec<Alternative> {
+    let dict = dictionary();
+    let mut alts = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let push = |alts: &mut Vec<Alternative>, text: String, kind| {
+            alts.push(Alternative { token: i, len: 1, start: t.start, end: t.end, text, kind });
+        };
+        if let Some(entry) = dict.get(t.matched.as_str()) {
+            let expansions = if entry.contextual {
+                in_context(&t.matched, display, tokens, i).unwrap_or_default()
+            } else {
+                entry.expansions.clone()
+            };
+            for e in expansions {
+                push(&mut alts, e.to_owned(), AltKind::Teencode);
+            }
+            continue;
+        }
+        let valid = is_syllable(&t.matched);
+        if !valid && !is_number(t) {
+            for s in respellings(&t.matched) {
+                push(&mut alts, s, AltKind::Spelling);
+            }
+        }
+    }
+    alts
+}
+
+fn single_letter(t: &Token) -> bool {
+    let mut chars = t.matched.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic()) && chars.next().is_none()
+}
+
+/// Obfuscated words: runs of at least three single letters with one repeated separator
+/// (`v.a.c.x.i.n`, `t-i-ê-m`, `v*a*c*x*i*n`) and runs of at least four single letters
+/// separated by spaces (`v a c x i n`).
+pub fn deobfuscations(display: &str, tokens: &[Token]) -> Vec<Alternative> {
+    let mut alts = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if !single_letter(&tokens[i]) {
+            i += 1;
+            continue;
+        }
+        let sep_after = |k: usize| -> Option<&str> {
+            let next = tokens.get(k + 1)?;
+            single_letter(next).then(|| &display[tokens[k].end..next.start])
+        };
+        let Some(sep) = sep_after(i) else {
+            i += 1;
+            continue;
+        };
+        let joined_sep = matches!(sep, "." | "-" | "_" | "*" | "|" | "/");
+        let spaced = sep == " ";
+        if !joined_sep && !spaced {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while sep_after(j) == Some(sep) {
+            j += 1;
+        }
+        let n = j - i + 1;
+        if (joined_sep && n >= 3) || (spaced && n >= 4) {
+            let letters: String = tokens[i..=j].iter().map(|t| t.matched.as_str()).collect();
+            let (text, kind) = if joined_sep {
+                let mut s = letters.clone();
+                if respell_in_place(&mut s, 0) {
+                    (s, AltKind::Joined)
+                } else {
+                    (letters, AltKind::Joined)
+                }
+            } else {
+                (letters, AltKind::Spaced)
+            };
+            alts.push(Alternative {
+                token: i,
+                len: n,
+                start: tokens[i].start,
+                end: tokens[j].end,
+                text,
+                kind,
+            });
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    alts
+}
+
+/// The loose key of a folded token: a syllable-final single `y` after a consonant (or
+/// `qu`) becomes `i`, so `ly`/`li`, `ky`/`ki`, `my`/`mi` and `quy`/`qui` meet. Low
+/// precision: for recall queues, never for alerts.
+pub fn loose_key(folded: &str) -> String {
+    let b = folded.as_bytes();
+    if b.len() >= 2 && b[b.len() - 1] == b'y' {
+        let before = b[b.len() - 2];
+        let consonant = before.is_ascii_alphabetic() && !b"aeiouy".contains(&before);
+        if consonant || folded.ends_with("quy") {
+            return format!("{}i", &folded[..folded.len() - 1]);
+        }
+    }
+    folded.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize;
+
+    fn expand(text: &str) -> Vec<(String, String)> {
+        let tokens = tokenize(text);
+        expansions(text, &tokens)
+            .into_iter()
+            .map(|a| (text[a.start..a.end].to_owned(), a.text))
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    }
+
+    #[test]
+    fn list_size_is_within_the_curated_range() {
+        let n = teencode_entries();
+        assert!((150..=300).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn teencode_expands_at_the_same_position() {
+        assert_eq!(
+            expand("mn ơi bs nói ko dc uống thuốc này"),
+            pairs(&[("mn", "mọi người"), ("bs", "bác sĩ"), ("ko", "không"), ("dc", "được")])
+        );
+    }
+
+    #[test]
+    fn ambiguous_entries_follow_their_context() {
+        assert_eq!(expand("giá 50k"), pairs(&[("k", "nghìn")]));
+        assert_eq!(expand("bà bị bệnh K"), pairs(&[("K", "ung thư")]));
+        assert_eq!(expand("k biết"), pairs(&[("k", "không")]));
+        assert_eq!(expand("bn tiền"), pairs(&[("bn", "bao nhiêu")]));
+        assert_eq!(expand("BN 1234 tử vong"), pairs(&[("BN", "bệnh nhân")]));
+        assert_eq!(expand("cảm ơn bn"), pairs(&[("bn", "bạn")]));
+        assert_eq!(expand("MU vs Chelsea"), pairs(&[]));
+        assert_eq!(expand("đi vs mẹ"), pairs(&[("vs", "với")]));
+        assert_eq!(expand("họp lúc 9h"), pairs(&[("h", "giờ")]));
+        assert_eq!(expand("đau quá :v"), pairs(&[]));
+    }
+
+    #[test]
+    fn letter_substitutions_are_repaired() {
+        assert_eq!(
+            expand("kái này fải uống jờ nào, wá khôg tìh"),
+            pairs(&[
+                ("kái", "cái"),
+                ("fải", "phải"),
+                ("jờ", "giờ"),
+                ("wá", "quá"),
+                ("khôg", "không"),
+                ("tìh", "tình")
+            ])
+        );
+        assert_eq!(expand("coffee week door"), pairs(&[]));
+    }
+
+    #[test]
+    fn obfuscated_words_are_joined() {
+        let text = "tiêm v.a.c.x.i.n và t-i-ê-m thử v a c x i n, a e k đi";
+        let tokens = tokenize(text);
+        let got: Vec<(String, String, AltKind)> = deobfuscations(text, &tokens)
+            .into_iter()
+            .map(|a| (text[a.start..a.end].to_owned(), a.text, a.kind))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("v.a.c.x.i.n".to_owned(), "vacxin".to_owned(), AltKind::Joined),
+                ("t-i-ê-m".to_owned(), "tiêm".to_owned(), AltKind::Joined),
+                ("v a c x i n".to_owned(), "vacxin".to_owned(), AltKind::Spaced),
+            ]
+        );
+    }
+
+    #[test]
+    fn loose_key_merges_final_i_and_y() {
+        assert_eq!(loose_key("ly"), "li");
+        assert_eq!(loose_key("ky"), "ki");
+        assert_eq!(loose_key("quy"), "qui");
+        assert_eq!(loose_key("tuy"), "tuy");
+        assert_eq!(loose_key("vi"), "vi");
+        assert_eq!(loose_key("hay"), "hay");
+    }
+}
