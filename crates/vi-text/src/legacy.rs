@@ -272,7 +272,7 @@ fn gated(paragraph: &str, convert: impl Fn(&str) -> String) -> Option<String> {
 
 /// Characters that never appear in Unicode Vietnamese but do in text from a legacy
 /// encoding read as Windows-1252.
-fn suspicious(text: &str) -> bool {
+pub(crate) fn suspicious(text: &str) -> bool {
     let mut prev = '\0';
     for c in text.chars() {
         let code = c as u32;

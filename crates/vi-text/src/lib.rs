@@ -64,6 +64,18 @@ impl std::str::FromStr for Form {
 /// that escape twice), legacy encodings repaired where a paragraph is recognisably
 /// mojibake, TCVN3 or VNI, then NFC. This is the form that is stored and shown.
 pub fn display(raw: &str) -> String {
+    display_cow(raw).into_owned()
+}
+
+/// The display form, borrowed when the text is already plain Unicode Vietnamese (no
+/// entity, nothing a legacy repair would look at, nothing NFC would change): one scan.
+fn display_cow(raw: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !raw.bytes().any(|b| b == b'&')
+        && (raw.is_ascii() || (surely_nfc(raw) && !legacy::suspicious(raw)));
+    if plain { std::borrow::Cow::Borrowed(raw) } else { std::borrow::Cow::Owned(display_slow(raw)) }
+}
+
+fn display_slow(raw: &str) -> String {
     let mut text = std::borrow::Cow::Borrowed(raw);
     for _ in 0..2 {
         if !text.contains('&') {
@@ -102,7 +114,7 @@ fn surely_nfc(text: &str) -> bool {
 
 /// Converts text to the match form (see the crate documentation).
 pub fn match_form(raw: &str) -> String {
-    view::match_text(&display(raw))
+    view::match_text(&display_cow(raw))
 }
 
 /// Converts text to the fold form: the match form without any diacritic.

@@ -18,6 +18,9 @@ pub enum AltKind {
     Teencode,
     /// A letter-substitution spelling (`kái` → `cái`, `fải` → `phải`, `khôg` → `không`).
     Spelling,
+    /// A word typed with the Vietnamese keyboard switched off, read as Telex or VNI
+    /// keystrokes (`tieengs` → `tiếng`, `dduwowcj` → `được`, `Vie65t` → `Việt`).
+    Keystrokes,
     /// Single letters joined across one repeated separator (`v.a.c.x.i.n`, `t-i-ê-m`).
     Joined,
     /// Single letters separated by spaces (`v a c x i n`), as one compact string: only
@@ -191,9 +194,141 @@ pub fn expansions(display: &str, tokens: &[Token]) -> Vec<Alternative> {
             for s in respellings(&t.matched) {
                 push(&mut alts, s, AltKind::Spelling);
             }
+            if let Some(s) = keystrokes(&t.matched) {
+                push(&mut alts, s, AltKind::Keystrokes);
+            }
         }
     }
     alts
+}
+
+/// Common English words that Telex keystrokes would read as Vietnamese syllables (`door`
+/// → `dổ`, `noon` → `nôn`, `his` → `hí`): never decoded.
+const ENGLISH: &[&str] = &[
+    "agree", "air", "as", "bar", "bee", "been", "bees", "boss", "bow", "box", "bus", "car",
+    "chair", "chef", "clear", "coffee", "cow", "day", "dear", "door", "fair", "far", "fee",
+    "floor", "for", "four", "free", "gas", "hair", "has", "hay", "hear", "her", "his", "hour",
+    "hours", "how", "is", "law", "low", "max", "may", "mix", "moon", "near", "new", "news", "noon",
+    "nor", "now", "or", "our", "pair", "pay", "per", "play", "poor", "queen", "raw", "row", "saw",
+    "say", "sea", "see", "seen", "sex", "show", "sir", "six", "soon", "star", "stay", "tax", "tea",
+    "teen", "three", "tour", "tow", "tree", "us", "was", "way", "wow", "year", "yes",
+];
+
+/// Reads an ASCII token as Telex (`s f r x j` tones, `aa ee oo aw ow uw w dd`) or VNI
+/// (digits 1–9) keystrokes; `Some` only when that gives a Vietnamese syllable.
+fn keystrokes(token: &str) -> Option<String> {
+    if !token.is_ascii() || token.len() < 2 || ENGLISH.binary_search(&token).is_ok() {
+        return None;
+    }
+    let decoded = if token.bytes().any(|b| b.is_ascii_digit()) {
+        vni_keys(token)?
+    } else {
+        telex_keys(token)?
+    };
+    let mut s = decoded;
+    (respell_in_place(&mut s, 0) && s != token).then_some(s)
+}
+
+fn with_tone(letters: &mut [char], tone: u8) -> bool {
+    // Put the tone on any vowel; re-spelling moves it to its proper place.
+    for c in letters.iter_mut() {
+        if let Some((base, 0)) = split_vowel(*c) {
+            *c = crate::syllable::compose_lower(base, tone);
+            return true;
+        }
+    }
+    false
+}
+
+fn telex_keys(token: &str) -> Option<String> {
+    let mut chars: Vec<char> = token.chars().collect();
+    let tone = match chars.last() {
+        Some('s') => 1,
+        Some('f') => 2,
+        Some('r') => 3,
+        Some('x') => 4,
+        Some('j') => 5,
+        _ => 0,
+    };
+    if tone > 0 {
+        chars.pop();
+    }
+    let mut out: Vec<char> = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    let mut changed = tone > 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let shaped = match (c, next) {
+            ('d', Some('d')) => Some('đ'),
+            ('a', Some('a')) => Some('â'),
+            ('e', Some('e')) => Some('ê'),
+            ('o', Some('o')) => Some('ô'),
+            ('a', Some('w')) => Some('ă'),
+            ('o', Some('w')) => Some('ơ'),
+            ('u', Some('w')) => Some('ư'),
+            _ => None,
+        };
+        if let Some(s) = shaped {
+            out.push(s);
+            i += 2;
+            changed = true;
+        } else if c == 'w' {
+            out.push('ư');
+            i += 1;
+            changed = true;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    if !changed || (tone > 0 && !with_tone(&mut out, tone)) {
+        return None;
+    }
+    Some(out.into_iter().collect())
+}
+
+fn vni_keys(token: &str) -> Option<String> {
+    let mut out: Vec<char> = Vec::with_capacity(token.len());
+    let mut tone = 0;
+    for c in token.chars() {
+        match c {
+            '1'..='5' => tone = c as u8 - b'0',
+            '6' | '7' | '8' => {
+                let want: &[(char, char)] = match c {
+                    '6' => &[('a', 'â'), ('e', 'ê'), ('o', 'ô')],
+                    '7' => &[('o', 'ơ'), ('u', 'ư')],
+                    _ => &[('a', 'ă')],
+                };
+                // The mark goes on the nearest matching vowel before it (both of `uo7`).
+                let mut found = false;
+                for k in (0..out.len()).rev() {
+                    if let Some(&(_, to)) = want.iter().find(|(from, _)| *from == out[k]) {
+                        out[k] = to;
+                        found = true;
+                        if c != '7' || k == 0 || out[k - 1] != 'u' {
+                            break;
+                        }
+                    } else if found {
+                        break;
+                    }
+                }
+                if !found {
+                    return None;
+                }
+            }
+            '9' => {
+                let k = out.iter().rposition(|&c| c == 'd')?;
+                out[k] = 'đ';
+            }
+            '0' => return None,
+            c => out.push(c),
+        }
+    }
+    if tone > 0 && !with_tone(&mut out, tone) {
+        return None;
+    }
+    Some(out.into_iter().collect())
 }
 
 fn single_letter(t: &Token) -> bool {
@@ -333,6 +468,27 @@ mod tests {
             ])
         );
         assert_eq!(expand("coffee week door"), pairs(&[]));
+    }
+
+    #[test]
+    fn keystrokes_typed_without_the_vietnamese_keyboard_are_read() {
+        assert_eq!(
+            expand("tieengs Vieetj dduwowcj thuoocs nhw Vie65t ngu7o7i2"),
+            pairs(&[
+                ("tieengs", "tiếng"),
+                ("Vieetj", "việt"),
+                ("dduwowcj", "được"),
+                ("thuoocs", "thuốc"),
+                ("nhw", "như"),
+                ("Vie65t", "việt"),
+                ("ngu7o7i2", "người")
+            ])
+        );
+        assert_eq!(expand("week door saw off see good noon his was tax"), pairs(&[]));
+        assert!(
+            super::ENGLISH.windows(2).all(|w| w[0] < w[1]),
+            "the English list must stay sorted"
+        );
     }
 
     #[test]
