@@ -20,38 +20,97 @@ pub struct Span {
     pub term: String,
 }
 
+/// An alternative syllable laid over a token position: a teencode expansion (`không` over
+/// `ko`), a spelling repair or a joined obfuscation, from the `vi-text` views. It matches
+/// like the token under it and highlights that token's display text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlay {
+    /// Token position it sits on.
+    pub pos: usize,
+    /// Display-form byte range it stands for.
+    pub start: usize,
+    /// End of that range.
+    pub end: usize,
+    /// Match form.
+    pub matched: String,
+    /// Fold form.
+    pub folded: String,
+}
+
+/// The overlays of a display-form text from its view alternatives. A multi-syllable
+/// alternative (`mọi người` for `mn`) lays its syllables over consecutive positions.
+pub fn overlays(display: &str, tokens: &[Token]) -> Vec<Overlay> {
+    let mut out = Vec::new();
+    for alt in vi_text::expansions(display, tokens)
+        .into_iter()
+        .chain(vi_text::deobfuscations(display, tokens))
+    {
+        for (j, syllable) in alt.text.split(' ').filter(|s| !s.is_empty()).enumerate() {
+            out.push(Overlay {
+                pos: alt.token + j,
+                start: alt.start,
+                end: alt.end,
+                matched: syllable.to_owned(),
+                folded: vi_text::fold_str(syllable),
+            });
+        }
+    }
+    out
+}
+
+/// One place a form occurs: a field, a token position and the display bytes it covers.
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    field: usize,
+    pos: usize,
+    start: usize,
+    end: usize,
+}
+
 /// A document's fields, tokenised, with a lookup from match form and fold form to positions.
 /// Built once per document and shared by every query evaluated on it.
 #[derive(Debug)]
 pub struct DocIndex<'a> {
-    fields: Vec<&'a [Token]>,
-    by_match: HashMap<&'a str, Vec<(usize, usize)>>,
-    by_fold: HashMap<&'a str, Vec<(usize, usize)>>,
+    by_match: HashMap<&'a str, Vec<Occurrence>>,
+    by_fold: HashMap<&'a str, Vec<Occurrence>>,
 }
 
 impl<'a> DocIndex<'a> {
     /// Indexes the given fields (for example title then body).
     pub fn new(fields: Vec<&'a [Token]>) -> DocIndex<'a> {
-        let mut by_match: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        let mut by_fold: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        for (f, tokens) in fields.iter().enumerate() {
-            for (p, t) in tokens.iter().enumerate() {
-                by_match.entry(t.matched.as_str()).or_default().push((f, p));
-                by_fold.entry(t.folded.as_str()).or_default().push((f, p));
-            }
-        }
-        DocIndex { fields, by_match, by_fold }
+        DocIndex::with_overlays(fields, Vec::new())
     }
 
-    fn positions(&self, term: &Term) -> &[(usize, usize)] {
+    /// Indexes the given fields with the overlays of each (same order; missing ones are
+    /// empty), so alternatives match where their tokens are.
+    pub fn with_overlays(fields: Vec<&'a [Token]>, overlays: Vec<&'a [Overlay]>) -> DocIndex<'a> {
+        let mut by_match: HashMap<&str, Vec<Occurrence>> = HashMap::new();
+        let mut by_fold: HashMap<&str, Vec<Occurrence>> = HashMap::new();
+        for (field, tokens) in fields.iter().enumerate() {
+            for (pos, t) in tokens.iter().enumerate() {
+                let occ = Occurrence { field, pos, start: t.start, end: t.end };
+                by_match.entry(t.matched.as_str()).or_default().push(occ);
+                by_fold.entry(t.folded.as_str()).or_default().push(occ);
+            }
+        }
+        for (field, list) in overlays.iter().enumerate() {
+            for o in list.iter() {
+                let occ = Occurrence { field, pos: o.pos, start: o.start, end: o.end };
+                by_match.entry(o.matched.as_str()).or_default().push(occ);
+                by_fold.entry(o.folded.as_str()).or_default().push(occ);
+            }
+        }
+        DocIndex { by_match, by_fold }
+    }
+
+    fn occurrences(&self, term: &Term) -> &[Occurrence] {
         let map = if term.folded { &self.by_fold } else { &self.by_match };
         map.get(term.text.as_str()).map_or(&[], Vec::as_slice)
     }
 
-    fn token_is(&self, field: usize, pos: usize, term: &Term) -> bool {
-        self.fields[field].get(pos).is_some_and(|t| {
-            if term.folded { t.folded == term.text } else { t.matched == term.text }
-        })
+    /// Where `term` occurs at `pos` of `field`: the end of its display range.
+    fn at(&self, field: usize, pos: usize, term: &Term) -> Option<usize> {
+        self.occurrences(term).iter().find(|o| o.field == field && o.pos == pos).map(|o| o.end)
     }
 
     /// Evaluates `expr`; `Some(spans)` when it matches (spans sorted, possibly empty for a
@@ -67,11 +126,13 @@ impl<'a> DocIndex<'a> {
         match expr {
             Expr::Term(term) => {
                 let spans: Vec<Span> = self
-                    .positions(term)
+                    .occurrences(term)
                     .iter()
-                    .map(|&(f, p)| {
-                        let t = &self.fields[f][p];
-                        Span { field: f, start: t.start, end: t.end, term: term.original.clone() }
+                    .map(|o| Span {
+                        field: o.field,
+                        start: o.start,
+                        end: o.end,
+                        term: term.original.clone(),
                     })
                     .collect();
                 (!spans.is_empty()).then_some(spans)
@@ -81,16 +142,14 @@ impl<'a> DocIndex<'a> {
                 let label =
                     || terms.iter().map(|t| t.original.as_str()).collect::<Vec<_>>().join(" ");
                 let spans: Vec<Span> = self
-                    .positions(first)
+                    .occurrences(first)
                     .iter()
-                    .filter(|&&(f, p)| {
-                        rest.iter().enumerate().all(|(k, t)| self.token_is(f, p + 1 + k, t))
-                    })
-                    .map(|&(f, p)| Span {
-                        field: f,
-                        start: self.fields[f][p].start,
-                        end: self.fields[f][p + rest.len()].end,
-                        term: label(),
+                    .filter_map(|o| {
+                        let mut end = o.end;
+                        for (k, t) in rest.iter().enumerate() {
+                            end = end.max(self.at(o.field, o.pos + 1 + k, t)?);
+                        }
+                        Some(Span { field: o.field, start: o.start, end, term: label() })
                     })
                     .collect();
                 (!spans.is_empty()).then_some(spans)
@@ -156,6 +215,27 @@ mod tests {
         );
         assert!(run("\"sốt xuất huyết\"", "sốt xuất", "huyết").is_none());
         assert!(run("\"sốt huyết\"", "", "sốt xuất huyết").is_none());
+    }
+
+    #[test]
+    fn overlays_match_where_their_tokens_are() {
+        let body = vi_text::display("mn ơi bs nói ko dc uống thuốc này");
+        let tokens = vi_text::tokenize(&body);
+        let over = overlays(&body, &tokens);
+        let index = DocIndex::with_overlays(vec![&[], &tokens], vec![&[], &over]);
+        let hit = |q: &str| {
+            index.evaluate(&parse(q).unwrap()).map(|spans| {
+                let mut v: Vec<String> =
+                    spans.iter().map(|s| body[s.start..s.end].to_owned()).collect();
+                v.dedup();
+                v
+            })
+        };
+        assert_eq!(hit("\"không được\"").unwrap(), ["ko dc"]);
+        assert_eq!(hit("\"khong duoc uong\"").unwrap(), ["ko dc uống"]);
+        assert_eq!(hit("\"mọi người\"").unwrap(), ["mn"]);
+        assert_eq!(hit("bác sĩ").unwrap(), ["bs"]);
+        assert!(DocIndex::new(vec![&tokens]).evaluate(&parse("không").unwrap()).is_none());
     }
 
     #[test]

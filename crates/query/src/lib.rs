@@ -23,6 +23,6 @@ mod eval;
 mod expr;
 mod parse;
 
-pub use eval::{DocIndex, Span};
+pub use eval::{DocIndex, Overlay, Span, overlays};
 pub use expr::{Expr, Term};
 pub use parse::{ParseError, line_col, parse};

@@ -18,6 +18,8 @@ pub struct Analyzed {
     pub body: String,
     title_tokens: Vec<Token>,
     body_tokens: Vec<Token>,
+    title_overlays: Vec<query::Overlay>,
+    body_overlays: Vec<query::Overlay>,
 }
 
 impl Analyzed {
@@ -27,7 +29,10 @@ impl Analyzed {
         let body = vi_text::display(body);
         let title_tokens = vi_text::tokenize(&title);
         let body_tokens = vi_text::tokenize(&body);
-        Analyzed { title, body, title_tokens, body_tokens }
+        // Social posts write `ko`, `sxh`, `v.a.c.x.i.n`: rules see the alternatives too.
+        let title_overlays = query::overlays(&title, &title_tokens);
+        let body_overlays = query::overlays(&body, &body_tokens);
+        Analyzed { title, body, title_tokens, body_tokens, title_overlays, body_overlays }
     }
 }
 
@@ -188,7 +193,10 @@ impl RuleSet {
 }
 
 fn index(doc: &Analyzed) -> DocIndex<'_> {
-    DocIndex::new(vec![&doc.title_tokens, &doc.body_tokens])
+    DocIndex::with_overlays(
+        vec![&doc.title_tokens, &doc.body_tokens],
+        vec![&doc.title_overlays, &doc.body_overlays],
+    )
 }
 
 #[cfg(test)]

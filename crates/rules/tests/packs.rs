@@ -49,3 +49,18 @@ fn demo_corpus_raises_the_expected_alerts() {
         ["rumor.than-duoc"]
     );
 }
+
+#[test]
+fn rumours_in_social_spelling_still_fire() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let (set, _) = RuleSet::load_dir(&dir);
+    let body = "mn ơi tiêm v.a.c.x.i.n là bị vô sinh đó, ko nên tiêm";
+    let hits = set.match_document("", body);
+    let rumour = hits
+        .iter()
+        .find(|h| h.rule_id == "rumor.chong-vac-xin")
+        .expect("the anti-vaccine rumour fires");
+    let matched: Vec<&str> = rumour.terms.iter().map(|t| &body[t.start..t.end]).collect();
+    assert!(matched.contains(&"v.a.c.x.i.n"), "{matched:?}");
+    assert!(matched.contains(&"vô sinh"), "{matched:?}");
+}

@@ -1,4 +1,6 @@
-//! The tantivy tokenizer over `vi-text` syllables, in match form or fold form.
+//! The tantivy tokenizer over `vi-text` syllables, in match form or fold form, with the
+//! view alternatives (teencode expansions, spelling repairs, joined obfuscations) laid over
+//! the positions of the tokens they stand for.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -22,9 +24,9 @@ impl ViTokenizer {
 }
 
 pub(crate) struct ViTokenStream<'a> {
-    tokens: std::vec::IntoIter<vi_text::Token>,
+    /// (position, display start, display end, match form, fold form), in position order.
+    items: std::vec::IntoIter<(usize, usize, usize, String, String)>,
     fold: bool,
-    position: usize,
     token: &'a mut Token,
 }
 
@@ -33,24 +35,28 @@ impl Tokenizer for ViTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ViTokenStream<'a> {
         self.token.reset();
-        ViTokenStream {
-            tokens: vi_text::tokenize(text).into_iter(),
-            fold: self.fold,
-            position: 0,
-            token: &mut self.token,
-        }
+        let tokens = vi_text::tokenize(text);
+        let overlays = query::overlays(text, &tokens);
+        let mut items: Vec<(usize, usize, usize, String, String)> = tokens
+            .into_iter()
+            .enumerate()
+            .map(|(p, t)| (p, t.start, t.end, t.matched, t.folded))
+            .chain(overlays.into_iter().map(|o| (o.pos, o.start, o.end, o.matched, o.folded)))
+            .collect();
+        // Stable: a token comes before the alternatives laid over its position.
+        items.sort_by_key(|i| i.0);
+        ViTokenStream { items: items.into_iter(), fold: self.fold, token: &mut self.token }
     }
 }
 
 impl TokenStream for ViTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some(t) = self.tokens.next() else { return false };
-        self.token.offset_from = t.start;
-        self.token.offset_to = t.end;
-        self.token.position = self.position;
+        let Some((position, start, end, matched, folded)) = self.items.next() else { return false };
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = position;
         self.token.position_length = 1;
-        self.token.text = if self.fold { t.folded } else { t.matched };
-        self.position += 1;
+        self.token.text = if self.fold { folded } else { matched };
         true
     }
 

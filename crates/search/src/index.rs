@@ -270,7 +270,10 @@ impl SearchIndex {
             let (title, body) = (text(f.title.matched), text(f.body.matched));
             // Re-evaluate exactly on the stored text to find the spans to highlight.
             let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
-            let spans = DocIndex::new(vec![&tt, &bt]).evaluate(expr).unwrap_or_default();
+            let (to, bo) = (query::overlays(&title, &tt), query::overlays(&body, &bt));
+            let spans = DocIndex::with_overlays(vec![&tt, &bt], vec![&to, &bo])
+                .evaluate(expr)
+                .unwrap_or_default();
             let ranges = |field: usize| {
                 spans
                     .iter()

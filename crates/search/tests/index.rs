@@ -169,3 +169,25 @@ fn every_variant_reaches_the_same_forms_and_is_found_with_exact_highlights() {
         assert!(d.body.contains(marked[0]), "{}", d.title);
     }
 }
+
+#[test]
+fn social_posts_are_found_through_their_alternatives() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index
+        .add(&[
+            doc(1, "mn ơi", "bs nói ko dc tiêm v.a.c.x.i.n khi đang sốt", 1),
+            doc(2, "Tin chính thống", "Bác sĩ khuyên không được tự ý dùng thuốc", 2),
+        ])
+        .unwrap();
+    index.commit(2).unwrap();
+    assert_eq!(ids(&index, "\"không được\""), [1, 2]);
+    assert_eq!(ids(&index, "\"bác sĩ\""), [1, 2]);
+    assert_eq!(ids(&index, "\"vắc xin\""), [1]);
+    assert_eq!(ids(&index, "\"moi nguoi\""), [1]);
+    let hit = index.search("\"không được\"", Sort::Relevance, 10, 0).unwrap();
+    let social = hit.hits.iter().find(|h| h.id == 1).unwrap();
+    let marked: Vec<&str> =
+        social.snippet.iter().filter(|f| f.highlighted).map(|f| f.text.as_str()).collect();
+    assert_eq!(marked, ["ko dc"], "the highlight is on what the post wrote");
+}

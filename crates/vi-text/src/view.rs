@@ -141,7 +141,13 @@ fn push_gap(
             // as words the display form does not have.
             let unfolded: String =
                 std::iter::once(mapped).nfkc().flat_map(char::to_lowercase).collect();
-            if unfolded.chars().any(char::is_alphanumeric) {
+            // Likewise spaces and combining marks (`΅` unfolds to a space and marks).
+            if unfolded.chars().any(|c| {
+                c.is_alphanumeric()
+                    || c.is_whitespace()
+                    || unicode_normalization::char::is_combining_mark(c)
+                    || is_format(c)
+            }) {
                 b.push(mapped, src);
             } else {
                 for n in unfolded.chars() {
@@ -259,6 +265,8 @@ mod tests {
     #[test]
     fn adjacent_tokens_get_a_space_and_emoji_sequences_survive() {
         assert_eq!(match_text("Covid19"), "covid 19");
+        // Found by fuzzing: `΅` unfolds to a space and combining marks.
+        assert_eq!(match_text(&match_text("\u{385}")), match_text("\u{385}"));
         assert_eq!(match_text("bác sĩ 👨\u{200D}⚕\u{FE0F} nói"), "bác sĩ 👨\u{200D}⚕\u{FE0F} nói");
         assert_eq!(match_text("“Thần dược” – chữa…"), "\"thần dược\" - chữa...");
     }

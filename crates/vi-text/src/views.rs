@@ -367,7 +367,11 @@ pub fn deobfuscations(display: &str, tokens: &[Token]) -> Vec<Alternative> {
         }
         let n = j - i + 1;
         if (joined_sep && n >= 3) || (spaced && n >= 4) {
-            let letters: String = tokens[i..=j].iter().map(|t| t.matched.as_str()).collect();
+            let mut letters: String = tokens[i..=j].iter().map(|t| t.matched.as_str()).collect();
+            // A joined word may itself be a known spelling: `v.a.c.x.i.n` is `vắc xin`.
+            if let Some(entry) = dictionary().get(letters.as_str()).filter(|e| !e.contextual) {
+                letters = entry.expansions[0].to_owned();
+            }
             let (text, kind) = if joined_sep {
                 let mut s = letters.clone();
                 if respell_in_place(&mut s, 0) {
@@ -502,9 +506,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("v.a.c.x.i.n".to_owned(), "vacxin".to_owned(), AltKind::Joined),
+                ("v.a.c.x.i.n".to_owned(), "vắc xin".to_owned(), AltKind::Joined),
                 ("t-i-ê-m".to_owned(), "tiêm".to_owned(), AltKind::Joined),
-                ("v a c x i n".to_owned(), "vacxin".to_owned(), AltKind::Spaced),
+                ("v a c x i n".to_owned(), "vắc xin".to_owned(), AltKind::Spaced),
             ]
         );
     }
