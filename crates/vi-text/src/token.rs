@@ -269,7 +269,15 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
         if is_format(c) {
             continue;
         }
-        let c = if has_latin && has_lookalike { latin_lookalike(c).unwrap_or(c) } else { c };
+        // Capitals whose lowercase is a look-alike (`Ϲ` → `ϲ`) are mapped through it, so a
+        // second pass finds nothing left to map.
+        let c = if has_latin && has_lookalike {
+            latin_lookalike(c)
+                .or_else(|| c.to_lowercase().next().and_then(latin_lookalike))
+                .unwrap_or(c)
+        } else {
+            c
+        };
         match c {
             // Look-alikes of Đ (Icelandic eth, African D) lowercase to letters that are not
             // Vietnamese, so they are mapped first: `ÐÀ NẴNG` becomes `đà nẵng`.
@@ -450,6 +458,8 @@ mod tests {
         assert_eq!(matched("Хин чао"), ["хин", "чао"]);
         assert_eq!(matched("Ðảm baỏ chất lựơng"), ["đảm", "bảo", "chất", "lượng"]);
         assert_eq!(matched("d\u{335}ường"), ["đường"]);
+        // Found by fuzzing: a capital whose lowercase is a look-alike.
+        assert_eq!(matched("\u{3f9}xin"), ["cxin"]);
     }
 
     #[test]
