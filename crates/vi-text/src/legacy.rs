@@ -17,7 +17,7 @@ const CP1252_HIGH: [char; 32] = [
     '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
 ];
 
-fn cp1252_byte(c: char) -> Option<u8> {
+pub(crate) fn cp1252_byte(c: char) -> Option<u8> {
     let code = c as u32;
     if code < 0x80 || (0xA0..=0xFF).contains(&code) {
         return Some(code as u8);
@@ -290,7 +290,7 @@ pub(crate) fn suspicious(text: &str) -> bool {
     false
 }
 
-fn is_vietnamese_latin1(c: char) -> bool {
+pub(crate) fn is_vietnamese_latin1(c: char) -> bool {
     matches!(
         c,
         'À' | 'Á'

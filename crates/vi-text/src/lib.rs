@@ -70,8 +70,7 @@ pub fn display(raw: &str) -> String {
 /// The display form, borrowed when the text is already plain Unicode Vietnamese (no
 /// entity, nothing a legacy repair would look at, nothing NFC would change): one scan.
 fn display_cow(raw: &str) -> std::borrow::Cow<'_, str> {
-    let plain = !raw.bytes().any(|b| b == b'&')
-        && (raw.is_ascii() || (surely_nfc(raw) && !legacy::suspicious(raw)));
+    let plain = plain_vietnamese(raw);
     if plain { std::borrow::Cow::Borrowed(raw) } else { std::borrow::Cow::Owned(display_slow(raw)) }
 }
 
@@ -110,6 +109,47 @@ fn surely_nfc(text: &str) -> bool {
             | 0x20AB | 0x20AC)      // đồng and euro signs
             && !matches!(c as u32, 0x0340 | 0x0341 | 0x0343 | 0x0344 | 0x0374)
     })
+}
+
+/// One scan for the common case: no entity, only characters that NFC leaves alone, and
+/// nothing a legacy repair would look at (Latin-1 beyond the Vietnamese letters, or a
+/// mojibake lead such as `Ã` followed by a continuation-byte character).
+fn plain_vietnamese(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    let mut after_lead = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            if b == b'&' {
+                return false;
+            }
+            after_lead = false;
+            i += 1;
+            continue;
+        }
+        let Some(c) = raw[i..].chars().next() else { return false };
+        let code = c as u32;
+        let ok = match code {
+            0x80..=0xFF => c == '\u{A0}' || legacy::is_vietnamese_latin1(c),
+            0x100..=0x2FF
+            | 0x1EA0..=0x1EF9
+            | 0x2010..=0x2027
+            | 0x2030..=0x205E
+            | 0x20AB
+            | 0x20AC => true,
+            _ => false,
+        };
+        if !ok
+            || (after_lead
+                && (c == '\u{A0}' || (code >= 0x100 && legacy::cp1252_byte(c).is_some())))
+        {
+            return false;
+        }
+        after_lead = matches!(c, 'Ã' | 'Â' | 'á');
+        i += c.len_utf8();
+    }
+    true
 }
 
 /// Converts text to the match form (see the crate documentation).

@@ -208,6 +208,34 @@ fn is_cyrillic_or_greek(c: char) -> bool {
     matches!(c as u32, 0x0370..=0x04FF)
 }
 
+/// FNV-1a: tokens are a few bytes long, where it beats SipHash several times over.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type TokenCache = std::collections::HashMap<Box<str>, Box<str>, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Distinct syllables in a year of news are far fewer; the bound only stops hostile input
+/// from growing the cache without limit.
+const CACHE_LIMIT: usize = 50_000;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<TokenCache> = std::cell::RefCell::new(TokenCache::default());
+}
+
 /// Appends the match form of one display-form token to `out`.
 pub(crate) fn normalize_token(src: &str, out: &mut String) {
     let start = out.len();
@@ -218,8 +246,11 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
         }
         return;
     }
-    // The common case, one pass: ASCII and Vietnamese letters only. Anything else (marks,
-    // look-alikes, compatibility letters, invisible characters) takes the full path.
+    // The common case: ASCII and Vietnamese letters only. News text repeats a few
+    // thousand syllables, so their match forms are remembered per thread.
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(src).map(|m| out.push_str(m))) {
+        return hit;
+    }
     let mut plain = true;
     for c in src.chars() {
         if c.is_ascii() {
@@ -235,6 +266,15 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
     }
     if plain {
         finish_token(out, start);
+        if src.len() <= 32 {
+            CACHE.with(|c| {
+                let mut c = c.borrow_mut();
+                if c.len() >= CACHE_LIMIT {
+                    c.clear();
+                }
+                c.insert(src.into(), out[start..].into());
+            });
+        }
         return;
     }
     out.truncate(start);
