@@ -290,7 +290,13 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
             && !matches!(c, 'Ð' | 'ð' | 'Ɖ' | 'ɖ')
     }) {
         nfkc = src.nfkc().collect();
-        nfkc.as_str()
+        // Unless unfolding brings in separators (`Ŀ` is `L·`): the tokenizer would split
+        // the result differently on a second pass.
+        if nfkc.chars().all(|c| matches!(class(c), Class::Letter | Class::Digit | Class::Format)) {
+            nfkc.as_str()
+        } else {
+            src
+        }
     } else {
         src
     };
@@ -500,6 +506,7 @@ mod tests {
         assert_eq!(matched("d\u{335}ường"), ["đường"]);
         // Found by fuzzing: a capital whose lowercase is a look-alike.
         assert_eq!(matched("\u{3f9}xin"), ["cxin"]);
+        assert_eq!(matched("2\u{13f}2"), ["2\u{140}2"]);
     }
 
     #[test]
