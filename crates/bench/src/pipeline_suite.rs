@@ -56,7 +56,7 @@ pub(crate) async fn run(n: usize) -> Result<Vec<serde_json::Value>> {
     anyhow::ensure!(diags.is_empty(), "rule packs have problems: {diags:?}");
     let n_rules = rules.len();
 
-    let ours = ours(&dir.path().join("ours"), rules, &items).await?;
+    let (ours, stages) = ours(&dir.path().join("ours"), rules, &items).await?;
     let peer = peer(&dir.path().join("peer"), &items).await?;
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     let extra = serde_json::json!({
@@ -65,21 +65,27 @@ pub(crate) async fn run(n: usize) -> Result<Vec<serde_json::Value>> {
         "rules": n_rules,
         "batch": BATCH,
         "peer_name": "sqlx sqlite insert + tantivy default tokenizer, no text processing",
+        "stage_secs": stages,
     });
     Ok(vec![crate::line("pipeline", "docs_per_sec", rate(ours), rate(peer), extra)])
 }
 
-async fn ours(dir: &Path, rules: RuleSet, items: &[FeedItem]) -> Result<Duration> {
+async fn ours(
+    dir: &Path,
+    rules: RuleSet,
+    items: &[FeedItem],
+) -> Result<(Duration, serde_json::Value)> {
     std::fs::create_dir_all(dir)?;
     let store = Store::open_sqlite(&dir.join("langnghe.db")).await?;
     let index = Arc::new(SearchIndex::open(&dir.join("index"))?);
     let client = fetch::Client::new(&fetch::FetchConfig::default())?;
+    let metrics = Arc::new(Metrics::default());
     let pipeline = Pipeline::new(
         store.clone(),
         index,
         rules,
         client,
-        Arc::new(Metrics::default()),
+        metrics.clone(),
         PipelineConfig::default(),
     );
     let source = NewSource {
@@ -99,7 +105,17 @@ async fn ours(dir: &Path, rules: RuleSet, items: &[FeedItem]) -> Result<Duration
     let elapsed = start.elapsed();
     anyhow::ensure!(added == items.len(), "only {added} of {} items were stored", items.len());
     store.close().await;
-    Ok(elapsed)
+    // Where the time went, per stage, in seconds: what to optimise next.
+    let stages: serde_json::Map<String, serde_json::Value> = metrics
+        .snapshot()
+        .stages
+        .into_iter()
+        .filter(|(_, n, _)| *n > 0)
+        .map(|(name, _, secs)| {
+            (name.to_owned(), serde_json::json!((secs * 1000.0).round() / 1000.0))
+        })
+        .collect();
+    Ok((elapsed, serde_json::Value::Object(stages)))
 }
 
 async fn peer(dir: &Path, items: &[FeedItem]) -> Result<Duration> {

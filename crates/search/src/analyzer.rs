@@ -2,6 +2,8 @@
 //! view alternatives (teencode expansions, spelling repairs, joined obfuscations) laid over
 //! the positions of the tokens they stand for.
 
+use std::rc::Rc;
+
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// Name of the accent-sensitive analyzer.
@@ -23,11 +25,42 @@ impl ViTokenizer {
     }
 }
 
+/// (position, display start, display end, match form, fold form), in position order.
+type Item = (usize, usize, usize, String, String);
+
+thread_local! {
+    /// The last text analysed on this thread: tantivy asks for the match field and then the
+    /// fold field of the same text, and the analysis is the same for both.
+    static LAST: std::cell::RefCell<(String, Rc<Vec<Item>>)> = std::cell::RefCell::default();
+}
+
 pub(crate) struct ViTokenStream<'a> {
-    /// (position, display start, display end, match form, fold form), in position order.
-    items: std::vec::IntoIter<(usize, usize, usize, String, String)>,
+    items: Rc<Vec<Item>>,
+    next: usize,
     fold: bool,
     token: &'a mut Token,
+}
+
+fn analyse(text: &str) -> Rc<Vec<Item>> {
+    if let Some(hit) = LAST.with(|l| {
+        let l = l.borrow();
+        (l.0 == text).then(|| l.1.clone())
+    }) {
+        return hit;
+    }
+    let tokens = vi_text::tokenize(text);
+    let overlays = query::overlays(text, &tokens);
+    let mut items: Vec<Item> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(p, t)| (p, t.start, t.end, t.matched, t.folded))
+        .chain(overlays.into_iter().map(|o| (o.pos, o.start, o.end, o.matched, o.folded)))
+        .collect();
+    // Stable: a token comes before the alternatives laid over its position.
+    items.sort_by_key(|i| i.0);
+    let items = Rc::new(items);
+    LAST.with(|l| *l.borrow_mut() = (text.to_owned(), items.clone()));
+    items
 }
 
 impl Tokenizer for ViTokenizer {
@@ -35,28 +68,22 @@ impl Tokenizer for ViTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ViTokenStream<'a> {
         self.token.reset();
-        let tokens = vi_text::tokenize(text);
-        let overlays = query::overlays(text, &tokens);
-        let mut items: Vec<(usize, usize, usize, String, String)> = tokens
-            .into_iter()
-            .enumerate()
-            .map(|(p, t)| (p, t.start, t.end, t.matched, t.folded))
-            .chain(overlays.into_iter().map(|o| (o.pos, o.start, o.end, o.matched, o.folded)))
-            .collect();
-        // Stable: a token comes before the alternatives laid over its position.
-        items.sort_by_key(|i| i.0);
-        ViTokenStream { items: items.into_iter(), fold: self.fold, token: &mut self.token }
+        ViTokenStream { items: analyse(text), next: 0, fold: self.fold, token: &mut self.token }
     }
 }
 
 impl TokenStream for ViTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some((position, start, end, matched, folded)) = self.items.next() else { return false };
-        self.token.offset_from = start;
-        self.token.offset_to = end;
-        self.token.position = position;
+        let Some((position, start, end, matched, folded)) = self.items.get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        self.token.offset_from = *start;
+        self.token.offset_to = *end;
+        self.token.position = *position;
         self.token.position_length = 1;
-        self.token.text = if self.fold { folded } else { matched };
+        self.token.text.clear();
+        self.token.text.push_str(if self.fold { folded } else { matched });
         true
     }
 

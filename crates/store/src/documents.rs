@@ -116,6 +116,9 @@ impl Store {
     pub async fn insert_batch(&self, batch: &[Processed]) -> Result<Vec<Inserted>> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = Vec::new();
+        // Alert hits are gathered per rule and written once per batch: one statement per
+        // rule instead of three per hit.
+        let mut alerting: Vec<(&Hit, Vec<(i64, Timestamp)>)> = Vec::new();
         for (batch_index, p) in batch.iter().enumerate() {
             let d = &p.doc;
             let id: Option<i64> = sqlx::query_scalar(
@@ -136,13 +139,20 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else { continue };
-            for hit in &p.hits {
-                insert_hit(&mut tx, id, hit, d.fetched_at).await?;
-                if hit.kind.raises_alert() {
-                    upsert_alert(&mut tx, id, hit, d.fetched_at).await?;
+            insert_hits(&mut tx, id, &p.hits, d.fetched_at).await?;
+            for hit in p.hits.iter().filter(|h| h.kind.raises_alert()) {
+                match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
+                    Some((last, docs)) => {
+                        *last = hit;
+                        docs.push((id, d.fetched_at));
+                    }
+                    None => alerting.push((hit, vec![(id, d.fetched_at)])),
                 }
             }
             inserted.push(Inserted { batch_index, id });
+        }
+        for (hit, docs) in &alerting {
+            upsert_alert(&mut tx, hit, docs).await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -235,42 +245,73 @@ impl Store {
     }
 }
 
-async fn insert_hit(
+/// Numbered placeholders for `rows` rows of `cols` values: `($1, $2), ($3, $4)`.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::new();
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", r * cols + c + 1));
+        }
+        out.push(')');
+    }
+    out
+}
+
+async fn insert_hits(
     tx: &mut Transaction<'_, Any>,
     doc_id: i64,
-    hit: &Hit,
+    hits: &[Hit],
     at: Timestamp,
 ) -> Result<()> {
-    sqlx::query(
+    if hits.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
         "INSERT INTO rule_hits (document_id, rule_id, rule_title, kind, severity, terms, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-    )
-    .bind(doc_id)
-    .bind(&hit.rule_id)
-    .bind(&hit.rule_title)
-    .bind(hit.kind.as_str())
-    .bind(hit.severity.as_str())
-    .bind(terms_to_json(&hit.terms))
-    .bind(millis(at))
-    .execute(&mut **tx)
-    .await?;
+         VALUES {} ON CONFLICT DO NOTHING",
+        placeholders(hits.len(), 7)
+    );
+    let mut q = sqlx::query(&sql);
+    for hit in hits {
+        q = q
+            .bind(doc_id)
+            .bind(&hit.rule_id)
+            .bind(&hit.rule_title)
+            .bind(hit.kind.as_str())
+            .bind(hit.severity.as_str())
+            .bind(terms_to_json(&hit.terms))
+            .bind(millis(at));
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
+/// Creates or updates the open alert of `hit`'s rule with the batch's documents that hit it
+/// (in insertion order) and links them to it.
 async fn upsert_alert(
     tx: &mut Transaction<'_, Any>,
-    doc_id: i64,
     hit: &Hit,
-    at: Timestamp,
+    docs: &[(i64, Timestamp)],
 ) -> Result<()> {
-    let at = millis(at);
+    let Some(&(last_doc, _)) = docs.last() else { return Ok(()) };
+    let first = docs.iter().map(|d| millis(d.1)).min().unwrap_or_default();
+    let latest = docs.iter().map(|d| millis(d.1)).max().unwrap_or_default();
+    let n = docs.len() as i64;
     let existing: Option<i64> = sqlx::query_scalar(
         "UPDATE alerts SET last_seen = CASE WHEN last_seen > $1 THEN last_seen ELSE $1 END, \
-         doc_count = doc_count + 1, last_document_id = $2, severity = $3, rule_title = $4 \
-         WHERE rule_id = $5 AND state <> 'closed' RETURNING id",
+         doc_count = doc_count + $2, last_document_id = $3, severity = $4, rule_title = $5 \
+         WHERE rule_id = $6 AND state <> 'closed' RETURNING id",
     )
-    .bind(at)
-    .bind(doc_id)
+    .bind(latest)
+    .bind(n)
+    .bind(last_doc)
     .bind(hit.severity.as_str())
     .bind(&hit.rule_title)
     .bind(&hit.rule_id)
@@ -281,25 +322,28 @@ async fn upsert_alert(
         None => {
             sqlx::query_scalar(
                 "INSERT INTO alerts (kind, rule_id, rule_title, severity, state, first_seen, last_seen, \
-                 doc_count, last_document_id) VALUES ($1, $2, $3, $4, 'new', $5, $5, 1, $6) RETURNING id",
+                 doc_count, last_document_id) VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8) RETURNING id",
             )
             .bind(hit.kind.as_str())
             .bind(&hit.rule_id)
             .bind(&hit.rule_title)
             .bind(hit.severity.as_str())
-            .bind(at)
-            .bind(doc_id)
+            .bind(first)
+            .bind(latest)
+            .bind(n)
+            .bind(last_doc)
             .fetch_one(&mut **tx)
             .await?
         }
     };
-    sqlx::query(
-        "INSERT INTO alert_documents (alert_id, document_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(alert_id)
-    .bind(doc_id)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
+    let sql = format!(
+        "INSERT INTO alert_documents (alert_id, document_id, added_at) VALUES {} ON CONFLICT DO NOTHING",
+        placeholders(docs.len(), 3)
+    );
+    let mut q = sqlx::query(&sql);
+    for &(doc_id, at) in docs {
+        q = q.bind(alert_id).bind(doc_id).bind(millis(at));
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }

@@ -170,6 +170,20 @@ fn respellings(token: &str) -> Vec<String> {
     out
 }
 
+/// Whether a substitution or keystroke reading could apply: a cheap filter before the
+/// syllable check.
+fn could_be_mistyped(token: &str) -> bool {
+    let b = token.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return false };
+    matches!(first, b'k' | b'z' | b'j' | b'f' | b'w')
+        || (last == b'g' && !token.ends_with("ng"))
+        || (last == b'h' && !token.ends_with("nh") && !token.ends_with("ch"))
+        || (token.is_ascii()
+            && (matches!(last, b's' | b'f' | b'r' | b'x' | b'j')
+                || b.iter().any(|c| c.is_ascii_digit() || *c == b'w')
+                || b.windows(2).any(|w| w[0] == w[1] && matches!(w[0], b'a' | b'e' | b'o' | b'd'))))
+}
+
 /// Teencode and spelling alternatives for every token that has one.
 pub fn expansions(display: &str, tokens: &[Token]) -> Vec<Alternative> {
     let dict = dictionary();
@@ -189,8 +203,8 @@ pub fn expansions(display: &str, tokens: &[Token]) -> Vec<Alternative> {
             }
             continue;
         }
-        let valid = is_syllable(&t.matched);
-        if !valid && !is_number(t) {
+        // Only tokens that a substitution could concern are checked for validity.
+        if could_be_mistyped(&t.matched) && !is_number(t) && !is_syllable(&t.matched) {
             for s in respellings(&t.matched) {
                 push(&mut alts, s, AltKind::Spelling);
             }
