@@ -25,7 +25,7 @@ pub struct Span {
 /// like the token under it and highlights that token's display text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overlay {
-    /// Token position it sits on.
+    /// Token position it sits on (a [`Token::position`]).
     pub pos: usize,
     /// Display-form byte range it stands for.
     pub start: usize,
@@ -45,9 +45,10 @@ pub fn overlays(display: &str, tokens: &[Token]) -> Vec<Overlay> {
         .into_iter()
         .chain(vi_text::deobfuscations(display, tokens))
     {
+        let Some(first) = tokens.get(alt.token) else { continue };
         for (j, syllable) in alt.text.split(' ').filter(|s| !s.is_empty()).enumerate() {
             out.push(Overlay {
-                pos: alt.token + j,
+                pos: first.position + j,
                 start: alt.start,
                 end: alt.end,
                 matched: syllable.to_owned(),
@@ -87,8 +88,8 @@ impl<'a> DocIndex<'a> {
         let mut by_match: HashMap<&str, Vec<Occurrence>> = HashMap::new();
         let mut by_fold: HashMap<&str, Vec<Occurrence>> = HashMap::new();
         for (field, tokens) in fields.iter().enumerate() {
-            for (pos, t) in tokens.iter().enumerate() {
-                let occ = Occurrence { field, pos, start: t.start, end: t.end };
+            for t in tokens.iter() {
+                let occ = Occurrence { field, pos: t.position, start: t.start, end: t.end };
                 by_match.entry(t.matched.as_str()).or_default().push(occ);
                 by_fold.entry(t.folded.as_str()).or_default().push(occ);
             }
@@ -236,6 +237,12 @@ mod tests {
         assert_eq!(hit("\"mọi người\"").unwrap(), ["mn"]);
         assert_eq!(hit("bác sĩ").unwrap(), ["bs"]);
         assert!(DocIndex::new(vec![&tokens]).evaluate(&parse("không").unwrap()).is_none());
+    }
+
+    #[test]
+    fn phrases_do_not_cross_sentences() {
+        assert!(run("\"sốt xuất huyết\"", "", "Bé bị sốt. Xuất huyết dạ dày").is_none());
+        assert!(run("sốt xuất huyết", "", "Bé bị sốt. Xuất huyết dạ dày").is_some());
     }
 
     #[test]

@@ -52,8 +52,7 @@ fn analyse(text: &str) -> Rc<Vec<Item>> {
     let overlays = query::overlays(text, &tokens);
     let mut items: Vec<Item> = tokens
         .into_iter()
-        .enumerate()
-        .map(|(p, t)| (p, t.start, t.end, t.matched, t.folded))
+        .map(|t| (t.position, t.start, t.end, t.matched, t.folded))
         .chain(overlays.into_iter().map(|o| (o.pos, o.start, o.end, o.matched, o.folded)))
         .collect();
     // Stable: a token comes before the alternatives laid over its position.

@@ -191,3 +191,18 @@ fn social_posts_are_found_through_their_alternatives() {
         social.snippet.iter().filter(|f| f.highlighted).map(|f| f.text.as_str()).collect();
     assert_eq!(marked, ["ko dc"], "the highlight is on what the post wrote");
 }
+
+#[test]
+fn phrases_do_not_cross_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index
+        .add(&[
+            doc(1, "Tin 1", "Bé bị sốt. Xuất huyết dạ dày ở người lớn", 1),
+            doc(2, "Tin 2", "Bé bị sốt xuất huyết", 2),
+        ])
+        .unwrap();
+    index.commit(2).unwrap();
+    assert_eq!(ids(&index, "\"sốt xuất huyết\""), [2]);
+    assert_eq!(ids(&index, "sốt xuất huyết"), [1, 2]);
+}

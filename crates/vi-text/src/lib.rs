@@ -30,7 +30,7 @@ mod views;
 pub use fold::{fold_char, fold_str, is_folded, match_char};
 pub use lang::language;
 pub use syllable::is_syllable;
-pub use token::{Token, tokenize};
+pub use token::{SENTENCE_GAP, Token, tokenize};
 pub use view::{View, fold_view, match_view};
 pub use views::{AltKind, Alternative, deobfuscations, expansions, loose_key, teencode_entries};
 

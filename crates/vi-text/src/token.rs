@@ -19,6 +19,27 @@ pub struct Token {
     pub matched: String,
     /// Fold form of the token.
     pub folded: String,
+    /// Position for phrase matching: one more than the previous token's, plus
+    /// [`SENTENCE_GAP`] across a sentence or paragraph break, so phrases never span one.
+    pub position: usize,
+}
+
+/// Positions skipped at a sentence or paragraph break.
+pub const SENTENCE_GAP: usize = 8;
+
+/// Whether the text between two tokens ends a sentence or a paragraph: a line break, or
+/// `.`, `!`, `?`, `…` or `;` followed by a space (so `1.200` and `TP.HCM` do not).
+fn breaks_sentence(gap: &str) -> bool {
+    let mut after_stop = false;
+    for c in gap.chars() {
+        match c {
+            '\n' | '\r' | '\u{2029}' => return true,
+            '.' | '!' | '?' | '…' | ';' => after_stop = true,
+            c if c.is_whitespace() && after_stop => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 impl Token {
@@ -429,8 +450,15 @@ fn collapse_elongation(out: &mut String, start: usize, min: usize) {
 
 /// Splits display-form text into tokens with their match and fold forms.
 pub fn tokenize(display: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
     scan(display, |start, end| {
+        let position = match tokens.last() {
+            None => 0,
+            Some(prev) if breaks_sentence(&display[prev.end..start]) => {
+                prev.position + 1 + SENTENCE_GAP
+            }
+            Some(prev) => prev.position + 1,
+        };
         let mut matched = String::with_capacity(end - start);
         normalize_token(&display[start..end], &mut matched);
         let folded = if matched.is_ascii() {
@@ -438,7 +466,7 @@ pub fn tokenize(display: &str) -> Vec<Token> {
         } else {
             matched.chars().filter_map(fold_char).collect()
         };
-        tokens.push(Token { start, end, matched, folded });
+        tokens.push(Token { start, end, matched, folded, position });
     });
     tokens
 }
@@ -485,6 +513,33 @@ mod tests {
     #[test]
     fn letters_and_digits_split_on_a_single_switch() {
         assert_eq!(matched("covid19 H5N1 19ca F0"), ["covid", "19", "h5n1", "19", "ca", "f", "0"]);
+    }
+
+    #[test]
+    fn sentence_breaks_leave_a_gap_in_positions() {
+        let positions: Vec<usize> = tokenize("Bé bị sốt. Xuất huyết; nhẹ\nhơn 1.200 ca ở TP.HCM")
+            .into_iter()
+            .map(|t| t.position)
+            .collect();
+        let g = SENTENCE_GAP;
+        assert_eq!(
+            positions,
+            [
+                0,
+                1,
+                2,
+                3 + g,
+                4 + g,
+                5 + 2 * g,
+                6 + 3 * g,
+                7 + 3 * g,
+                8 + 3 * g,
+                9 + 3 * g,
+                10 + 3 * g,
+                11 + 3 * g,
+                12 + 3 * g
+            ]
+        );
     }
 
     #[test]
