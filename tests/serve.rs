@@ -163,10 +163,13 @@ async fn serve_restart_search_and_auth() {
     let mut second = Running::spawn(cmd);
     eventually(
         Duration::from_secs(90),
-        "the restarted server to poll every feed again",
+        "the restarted server to re-read every feed",
+        // The poll counter moves when a download ends, the duplicate counter when its items
+        // have been processed (and recognised as known).
         || async {
             let polls = metric(&base, "langnghe_polls_total").await?;
-            (polls >= 5.0).then_some(())
+            let duplicates = metric(&base, "langnghe_duplicates_total").await?;
+            (polls >= 5.0 && duplicates >= 60.0).then_some(())
         },
     )
     .await;

@@ -110,6 +110,7 @@ fn variants() -> Vec<(&'static str, String)> {
             "mojibake",
             "Bá»™ Y táº¿ khuyáº¿n cÃ¡o ngÆ°á»\u{9d}i dÃ¢n giá»¯ sá»©c khoáº» trong mÃ¹a sá»‘t xuáº¥t huyáº¿t".into(),
         ),
+        ("viqr", "Bo^. Y te^' khuye^'n ca'o ngu+o+`i da^n giu+~ su+'c kho?e trong mu`a so^'t xua^'t huye^'t".into()),
         ("homoglyphs", "Bộ Y tế khuyến cáо người dân giữ sức khоẻ trоng mùа sốt xuất huyết".into()),
         ("invisible", "Bộ Y tế khuyến cáo người dân giữ sức kh\u{200b}oẻ trong mùa sốt\u{a0}xuất huyết".into()),
     ]

@@ -336,9 +336,92 @@ fn has_unicode_vietnamese(text: &str) -> bool {
     })
 }
 
-/// Repairs every paragraph that is recognisably mojibake, TCVN3 or VNI.
+/// Whether ASCII text carries a VIQR mark: a vowel followed by `^`, `(` or `+`. Plain ASCII
+/// rarely does, and the paragraph gate rejects what is not Vietnamese.
+pub(crate) fn viqr_marks(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|w| {
+        matches!(w[0] | 0x20, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
+            && matches!(w[1], b'^' | b'(' | b'+')
+    })
+}
+
+/// Decodes VIQR (Vietnamese written in ASCII: `Vie^.t Nam`, `ngu+o+\`i`, `dd` for đ).
+/// A `.` or `?` tone must be followed by a letter, since at the end of a word it is
+/// punctuation; `\` keeps the next character literal.
+fn viqr(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let lower = c.to_ascii_lowercase();
+        if c == '\\' && i + 1 < chars.len() {
+            out.push(chars[i + 1]);
+            i += 2;
+            continue;
+        }
+        if lower == 'd' && chars.get(i + 1).is_some_and(|n| n.eq_ignore_ascii_case(&'d')) {
+            out.push(if c.is_ascii_uppercase() { 'Đ' } else { 'đ' });
+            i += 2;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+        if !matches!(lower, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') {
+            continue;
+        }
+        let shape = match (lower, chars.get(i)) {
+            ('a' | 'e' | 'o', Some('^')) => Some('\u{302}'),
+            ('a', Some('(')) => Some('\u{306}'),
+            ('o' | 'u', Some('+')) => Some('\u{31B}'),
+            _ => None,
+        };
+        if let Some(mark) = shape {
+            out.push(mark);
+            i += 1;
+        }
+        // `.` and `?` are tones inside a word, or after a shape mark before the next word
+        // (`Bo^. Y te^'`); otherwise they are punctuation.
+        let letter_after = |k: usize| chars.get(k).is_some_and(|c| c.is_ascii_alphabetic());
+        let word_after = |k: usize| chars.get(k) == Some(&' ') && letter_after(k + 1);
+        let ambiguous_tone =
+            |k: usize| letter_after(k + 1) || (shape.is_some() && word_after(k + 1));
+        let tone = match chars.get(i) {
+            Some('\'') => Some('\u{301}'),
+            Some('`') => Some('\u{300}'),
+            Some('~') => Some('\u{303}'),
+            Some('?') if ambiguous_tone(i) => Some('\u{309}'),
+            Some('.') if ambiguous_tone(i) => Some('\u{323}'),
+            _ => None,
+        };
+        if let Some(mark) = tone {
+            out.push(mark);
+            i += 1;
+        }
+    }
+    out.nfc().collect()
+}
+
+/// Repairs every paragraph that is recognisably mojibake, TCVN3, VNI or VIQR.
 pub(crate) fn repair(text: &str) -> Cow<'_, str> {
-    if text.is_ascii() || !suspicious(text) {
+    if text.is_ascii() {
+        if !viqr_marks(text) {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut changed = false;
+        for (k, paragraph) in text.split('\n').enumerate() {
+            if k > 0 {
+                out.push('\n');
+            }
+            let fixed = if viqr_marks(paragraph) { gated(paragraph, viqr) } else { None };
+            changed |= fixed.is_some();
+            out.push_str(fixed.as_deref().unwrap_or(paragraph));
+        }
+        return if changed { Cow::Owned(out) } else { Cow::Borrowed(text) };
+    }
+    if !suspicious(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -395,6 +478,16 @@ mod tests {
             repair("Haø Noäi: soát xuaát huyeát, ngöôøi ñöôïc"),
             "Hà Nội: sốt xuất huyết, người được"
         );
+    }
+
+    #[test]
+    fn viqr_is_decoded() {
+        assert_eq!(repair("Vie^.t Nam"), "Việt Nam");
+        assert_eq!(
+            repair("ngu+o+`i da^n ddu+o+.c kha'm be^.nh, kho^ng?"),
+            "người dân được khám bệnh, không?"
+        );
+        assert_eq!(repair("C++ (a^b) is fine"), "C++ (a^b) is fine");
     }
 
     #[test]

@@ -121,7 +121,12 @@ fn plain_vietnamese(raw: &str) -> bool {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            if b == b'&' {
+            // An entity, or a VIQR mark after a vowel (`Vie^.t`): the slow path decides.
+            if b == b'&'
+                || (matches!(b, b'^' | b'(' | b'+')
+                    && i > 0
+                    && matches!(bytes[i - 1] | 0x20, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
+            {
                 return false;
             }
             after_lead = false;
