@@ -2,7 +2,8 @@
 //! maps, syllable tokens, optional recall views, and the language check.
 //!
 //! * The **display form** is what is stored and shown: HTML entities decoded, legacy
-//!   encodings (mojibake, TCVN3, VNI) repaired where a paragraph is recognisably one, NFC.
+//!   encodings (mojibake, TCVN3, VNI, VIQR) repaired where a paragraph is recognisably one,
+//!   NFC.
 //! * The **match form** is what accent-sensitive rules and the index compare: invisible
 //!   characters dropped, spaces, quotes and dashes unified, look-alike letters (`Ð`,
 //!   Cyrillic `а` inside Latin words) mapped, NFKC, lowercase, spelling repaired and the
