@@ -2,8 +2,9 @@
 //! feed server on 127.0.0.1, checked over HTTP and through its command line.
 
 // Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod browser;
 mod cli;
 mod demo_command;
 mod serve;
