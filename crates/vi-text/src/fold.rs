@@ -1,21 +1,6 @@
-//! Per-character case mapping, confusable unification and diacritic folding.
+//! Per-character diacritic folding.
 
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
-
-/// Appends the match form of one display-form character: lowercase, with the letters that
-/// look like `Đ`/`đ` (Icelandic eth, African D) mapped to the Vietnamese letter.
-pub fn match_char(c: char, out: &mut String) {
-    if c.is_ascii() {
-        out.push(c.to_ascii_lowercase());
-        return;
-    }
-    match c {
-        // Ð (U+00D0) and Ɖ (U+0189) lowercase to ð and ɖ, which are not Vietnamese:
-        // map them before lowercasing so `ÐÀ NẴNG` becomes `đà nẵng`.
-        'Ð' | 'ð' | 'Ɖ' | 'ɖ' | 'Đ' => out.push('đ'),
-        _ => out.extend(c.to_lowercase()),
-    }
-}
 
 /// Returns the fold of one match-form character, or `None` when it folds to nothing
 /// (a combining mark).

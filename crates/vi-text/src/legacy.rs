@@ -272,7 +272,7 @@ fn gated(paragraph: &str, convert: impl Fn(&str) -> String) -> Option<String> {
 
 /// Characters that never appear in Unicode Vietnamese but do in text from a legacy
 /// encoding read as Windows-1252.
-pub(crate) fn suspicious(text: &str) -> bool {
+fn suspicious(text: &str) -> bool {
     let mut prev = '\0';
     for c in text.chars() {
         let code = c as u32;
@@ -338,7 +338,7 @@ fn has_unicode_vietnamese(text: &str) -> bool {
 
 /// Whether ASCII text carries a VIQR mark: a vowel followed by `^`, `(` or `+`. Plain ASCII
 /// rarely does, and the paragraph gate rejects what is not Vietnamese.
-pub(crate) fn viqr_marks(text: &str) -> bool {
+fn viqr_marks(text: &str) -> bool {
     text.as_bytes().windows(2).any(|w| {
         matches!(w[0] | 0x20, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
             && matches!(w[1], b'^' | b'(' | b'+')
@@ -405,23 +405,7 @@ fn viqr(text: &str) -> String {
 
 /// Repairs every paragraph that is recognisably mojibake, TCVN3, VNI or VIQR.
 pub(crate) fn repair(text: &str) -> Cow<'_, str> {
-    if text.is_ascii() {
-        if !viqr_marks(text) {
-            return Cow::Borrowed(text);
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut changed = false;
-        for (k, paragraph) in text.split('\n').enumerate() {
-            if k > 0 {
-                out.push('\n');
-            }
-            let fixed = if viqr_marks(paragraph) { gated(paragraph, viqr) } else { None };
-            changed |= fixed.is_some();
-            out.push_str(fixed.as_deref().unwrap_or(paragraph));
-        }
-        return if changed { Cow::Owned(out) } else { Cow::Borrowed(text) };
-    }
-    if !suspicious(text) {
+    if !needs_look(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -437,9 +421,18 @@ pub(crate) fn repair(text: &str) -> Cow<'_, str> {
     if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
 }
 
+/// Whether a repair could apply: VIQR marks in ASCII text, or characters from a legacy
+/// encoding read as Windows-1252 in the rest.
+fn needs_look(text: &str) -> bool {
+    if text.is_ascii() { viqr_marks(text) } else { suspicious(text) }
+}
+
 fn repair_paragraph(p: &str) -> Option<String> {
-    if !suspicious(p) {
+    if !needs_look(p) {
         return None;
+    }
+    if p.is_ascii() {
+        return gated(p, viqr);
     }
     if let Some(fixed) = gated(p, unmojibake) {
         return Some(fixed);

@@ -28,7 +28,7 @@ mod token;
 mod view;
 mod views;
 
-pub use fold::{fold_char, fold_str, is_folded, match_char};
+pub use fold::{fold_char, fold_str, is_folded};
 pub use lang::language;
 pub use syllable::is_syllable;
 pub use token::{SENTENCE_GAP, Token, tokenize};
@@ -63,7 +63,7 @@ impl std::str::FromStr for Form {
 
 /// Converts raw text to the display form: HTML entities decoded (twice at most, for feeds
 /// that escape twice), legacy encodings repaired where a paragraph is recognisably
-/// mojibake, TCVN3 or VNI, then NFC. This is the form that is stored and shown.
+/// mojibake, TCVN3, VNI or VIQR, then NFC. This is the form that is stored and shown.
 pub fn display(raw: &str) -> String {
     display_cow(raw).into_owned()
 }
@@ -97,19 +97,20 @@ fn display_slow(raw: &str) -> String {
     }
 }
 
-/// A fast, conservative NFC check for Vietnamese text: characters from these blocks have
-/// no decomposition that NFC would recompose differently and never combine with what
-/// precedes them, so text made only of them is NFC.
+/// Characters from these blocks have no decomposition that NFC would recompose
+/// differently and never combine with what precedes them, so text made only of them is NFC.
+fn nfc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0..=0x02FF              // ASCII, Latin-1, Latin Extended-A and -B, IPA, modifiers
+        | 0x1EA0..=0x1EF9       // Vietnamese letters
+        | 0x2010..=0x2027       // dashes, quotes, ellipsis
+        | 0x2030..=0x205E
+        | 0x20AB | 0x20AC) // đồng and euro signs
+}
+
+/// A fast, conservative NFC check for Vietnamese text.
 fn surely_nfc(text: &str) -> bool {
-    text.chars().all(|c| {
-        matches!(c as u32,
-            0..=0x02FF              // ASCII, Latin-1, Latin Extended-A and -B, IPA, modifiers
-            | 0x1EA0..=0x1EF9       // Vietnamese letters
-            | 0x2010..=0x2027       // dashes, quotes, ellipsis
-            | 0x2030..=0x205E
-            | 0x20AB | 0x20AC)      // đồng and euro signs
-            && !matches!(c as u32, 0x0340 | 0x0341 | 0x0343 | 0x0344 | 0x0374)
-    })
+    text.chars().all(nfc_stable)
 }
 
 /// One scan for the common case: no entity, only characters that NFC leaves alone, and
@@ -136,15 +137,10 @@ fn plain_vietnamese(raw: &str) -> bool {
         }
         let Some(c) = raw[i..].chars().next() else { return false };
         let code = c as u32;
-        let ok = match code {
-            0x80..=0xFF => c == '\u{A0}' || legacy::is_vietnamese_latin1(c),
-            0x100..=0x2FF
-            | 0x1EA0..=0x1EF9
-            | 0x2010..=0x2027
-            | 0x2030..=0x205E
-            | 0x20AB
-            | 0x20AC => true,
-            _ => false,
+        let ok = if code <= 0xFF {
+            c == '\u{A0}' || legacy::is_vietnamese_latin1(c)
+        } else {
+            nfc_stable(c)
         };
         if !ok
             || (after_lead

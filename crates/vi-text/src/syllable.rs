@@ -87,11 +87,7 @@ pub(crate) fn base_char(base: u8) -> char {
 }
 
 /// The lowercase letter for a base index and tone from [`split_vowel`].
-pub(crate) fn compose_lower(base: u8, tone: u8) -> char {
-    compose(base, tone)
-}
-
-fn compose(base: u8, tone: u8) -> char {
+pub(crate) fn compose(base: u8, tone: u8) -> char {
     tables().compose[base as usize][tone as usize]
 }
 

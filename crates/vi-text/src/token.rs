@@ -277,7 +277,7 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
         } else if let Some((base, tone)) = split_vowel(c) {
-            out.push(crate::syllable::compose_lower(base, tone));
+            out.push(crate::syllable::compose(base, tone));
         } else if c == 'đ' || c == 'Đ' {
             out.push('đ');
         } else {
@@ -356,7 +356,7 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
             }
             c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
             c => match split_vowel(c) {
-                Some((base, tone)) => out.push(crate::syllable::compose_lower(base, tone)),
+                Some((base, tone)) => out.push(crate::syllable::compose(base, tone)),
                 None => out.extend(c.to_lowercase()),
             },
         }

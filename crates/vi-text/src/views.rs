@@ -247,7 +247,7 @@ fn with_tone(letters: &mut [char], tone: u8) -> bool {
     // Put the tone on any vowel; re-spelling moves it to its proper place.
     for c in letters.iter_mut() {
         if let Some((base, 0)) = split_vowel(*c) {
-            *c = crate::syllable::compose_lower(base, tone);
+            *c = crate::syllable::compose(base, tone);
             return true;
         }
     }
