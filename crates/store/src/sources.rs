@@ -47,45 +47,44 @@ fn source_from_row(row: &AnyRow) -> Result<Source> {
     })
 }
 
-impl Store {
-    /// Creates the source, or updates name, kind, tier, interval and permission of the
-    /// source with the same URL; its fetch state is kept. The source is (re-)enabled.
-    pub async fn upsert_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
-        let row = sqlx::query(&format!(
-            "INSERT INTO sources (name, url, kind, tier, interval_secs, allow_private, enabled, created_at, next_poll_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) \
-             ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind, tier = excluded.tier, \
-             interval_secs = excluded.interval_secs, allow_private = excluded.allow_private, enabled = 1 \
-             RETURNING {SOURCE_COLUMNS}"
-        ))
-        .bind(&s.name)
+/// Binds `$1`..`$7` of a source insert: name, URL, kind, tier, interval, permission, now.
+fn bind_new_source<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    s: &'q NewSource,
+    now: Timestamp,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&s.name)
         .bind(&s.url)
         .bind(s.kind.as_str())
         .bind(s.tier.as_str())
         .bind(s.interval_secs)
         .bind(i64::from(s.allow_private))
         .bind(millis(now))
-        .fetch_one(&self.pool)
-        .await?;
+}
+
+impl Store {
+    /// Creates the source, or updates name, kind, tier, interval and permission of the
+    /// source with the same URL; its fetch state is kept. The source is (re-)enabled.
+    pub async fn upsert_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
+        let sql = format!(
+            "INSERT INTO sources (name, url, kind, tier, interval_secs, allow_private, enabled, created_at, next_poll_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) \
+             ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind, tier = excluded.tier, \
+             interval_secs = excluded.interval_secs, allow_private = excluded.allow_private, enabled = 1 \
+             RETURNING {SOURCE_COLUMNS}"
+        );
+        let row = bind_new_source(sqlx::query(&sql), s, now).fetch_one(&self.pool).await?;
         source_from_row(&row)
     }
 
     /// Returns the source with this URL, creating it disabled (so it is never polled on its
     /// own) when it does not exist: used for one-off ingestion.
     pub async fn ensure_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO sources (name, url, kind, tier, interval_secs, allow_private, enabled, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT (url) DO NOTHING",
-        )
-        .bind(&s.name)
-        .bind(&s.url)
-        .bind(s.kind.as_str())
-        .bind(s.tier.as_str())
-        .bind(s.interval_secs)
-        .bind(i64::from(s.allow_private))
-        .bind(millis(now))
-        .execute(&self.pool)
-        .await?;
+        );
+        bind_new_source(insert, s, now).execute(&self.pool).await?;
         let row = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE url = $1"))
             .bind(&s.url)
             .fetch_one(&self.pool)
