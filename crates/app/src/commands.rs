@@ -243,7 +243,8 @@ fn rules_match(dir: &Path) -> anyhow::Result<ExitCode> {
             }
         };
         let text = |k: &str| value.get(k).and_then(serde_json::Value::as_str).unwrap_or_default();
-        let analyzed = rules::Analyzed::new(text("title"), text("body"));
+        let analyzed = rules::Analyzed::new(text("title"), text("body"))
+            .with_meta(text("source"), text("lang"));
         let hits: Vec<serde_json::Value> = set
             .match_analyzed(&analyzed)
             .into_iter()

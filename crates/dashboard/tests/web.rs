@@ -70,6 +70,7 @@ async fn fixture() -> Fixture {
             title,
             body: doc.full_text(),
             source: src.name.clone(),
+            language: "vi".into(),
             url: doc.url.clone(),
             time: now,
         }])

@@ -98,7 +98,8 @@ pub(crate) fn to_processed(
     let text = doc.full_text();
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
-    let hits = rules.match_document(&doc.title, &text);
+    let analyzed = rules::Analyzed::new(&doc.title, &text).with_meta(&source.name, &doc.language);
+    let hits = rules.match_analyzed(&analyzed);
     Processed { doc, hits }
 }
 
@@ -108,6 +109,7 @@ pub(crate) fn index_doc(id: i64, source_name: &str, doc: &NewDocument) -> IndexD
         title: doc.title.clone(),
         body: doc.full_text(),
         source: source_name.to_owned(),
+        language: doc.language.clone(),
         url: doc.url.clone(),
         time: doc.published_at.unwrap_or(doc.fetched_at),
     }

@@ -1,16 +1,20 @@
 //! The reference evaluator: runs an expression over the tokens of a document's fields and
 //! returns the spans that made it match.
-
-use std::collections::HashMap;
+//!
+//! Positions form a graph: token `t` runs from node `t.position` to node `t.position + 1`,
+//! and an alternative from the views (`mọi người` for `mn`) runs from its first token's
+//! start node to its last token's end node through nodes of its own, so a phrase can follow
+//! either path but never mixes a half of one with the other.
 
 use vi_text::Token;
 
+use crate::hash::FastMap;
 use crate::{Expr, Term};
 
 /// Where a term matched: a field (by its index in the [`DocIndex`]) and display-form bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
-    /// Index of the field in the order given to [`DocIndex::new`].
+    /// Index of the field in the order given to [`DocIndex::new`] (0 title, 1 body).
     pub field: usize,
     /// Byte offset in the field's display text.
     pub start: usize,
@@ -20,13 +24,17 @@ pub struct Span {
     pub term: String,
 }
 
-/// An alternative syllable laid over a token position: a teencode expansion (`không` over
+/// An alternative syllable laid over the token graph: a teencode expansion (`không` over
 /// `ko`), a spelling repair or a joined obfuscation, from the `vi-text` views. It matches
-/// like the token under it and highlights that token's display text.
+/// like a token and highlights the display text of the tokens it stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overlay {
-    /// Token position it sits on (a [`Token::position`]).
-    pub pos: usize,
+    /// Graph node it starts at.
+    pub from: usize,
+    /// Graph node it ends at.
+    pub to: usize,
+    /// Index of the first token it stands for, the syllable count `NEAR` uses.
+    pub ord: usize,
     /// Display-form byte range it stands for.
     pub start: usize,
     /// End of that range.
@@ -37,47 +45,96 @@ pub struct Overlay {
     pub folded: String,
 }
 
-/// The overlays of a display-form text from its view alternatives. A multi-syllable
-/// alternative (`mọi người` for `mn`) lays its syllables over consecutive positions.
+impl Overlay {
+    /// Whether it starts where a token starts (the first syllable of its alternative), not
+    /// inside a multi-syllable alternative.
+    pub fn starts_at_token(&self) -> bool {
+        self.from < INNER_NODES
+    }
+}
+
+/// Nodes inside multi-syllable alternatives are numbered from here, far above any token
+/// position, so they never meet a token's node.
+const INNER_NODES: usize = usize::MAX / 2;
+
+/// The overlays of a display-form text from its view alternatives.
 pub fn overlays(display: &str, tokens: &[Token]) -> Vec<Overlay> {
     let mut out = Vec::new();
+    let mut inner = INNER_NODES;
     for alt in vi_text::expansions(display, tokens)
         .into_iter()
         .chain(vi_text::deobfuscations(display, tokens))
     {
-        let Some(first) = tokens.get(alt.token) else { continue };
-        for (j, syllable) in alt.text.split(' ').filter(|s| !s.is_empty()).enumerate() {
+        let (Some(first), Some(last)) =
+            (tokens.get(alt.token), tokens.get(alt.token + alt.len.max(1) - 1))
+        else {
+            continue;
+        };
+        let syllables: Vec<&str> = alt.text.split(' ').filter(|s| !s.is_empty()).collect();
+        let mut from = first.position;
+        for (j, syllable) in syllables.iter().enumerate() {
+            let to = if j + 1 == syllables.len() {
+                last.position + 1
+            } else {
+                inner += 1;
+                inner
+            };
             out.push(Overlay {
-                pos: first.position + j,
+                from,
+                to,
+                ord: alt.token,
                 start: alt.start,
                 end: alt.end,
-                matched: syllable.to_owned(),
+                matched: (*syllable).to_owned(),
                 folded: vi_text::fold_str(syllable),
             });
+            from = to;
         }
     }
     out
 }
 
-/// One place a form occurs: a field, a token position and the display bytes it covers.
+/// One place a form occurs: a field, its graph edge, its syllable ordinal and the display
+/// bytes it covers.
 #[derive(Debug, Clone, Copy)]
 struct Occurrence {
     field: usize,
-    pos: usize,
+    from: usize,
+    to: usize,
+    ord: usize,
     start: usize,
     end: usize,
 }
 
-/// A document's fields, tokenised, with a lookup from match form and fold form to positions.
-/// Built once per document and shared by every query evaluated on it.
+const END: u32 = u32::MAX;
+
+/// A match of a positional expression, for proximity: its field, the syllables it spans and
+/// the spans to highlight.
+struct Interval {
+    field: usize,
+    lo: usize,
+    hi: usize,
+    spans: Vec<Span>,
+}
+
+/// A document's fields, tokenised, with a lookup from match form and fold form to
+/// occurrences, plus the document's source and language for `source:` and `lang:`. Built
+/// once per document and shared by every query evaluated on it.
 #[derive(Debug)]
 pub struct DocIndex<'a> {
-    by_match: HashMap<&'a str, Vec<Occurrence>>,
-    by_fold: HashMap<&'a str, Vec<Occurrence>>,
+    occ: Vec<Occurrence>,
+    // Each key leads to a chain of occurrences through `next_*`: one allocation for the
+    // whole document instead of one per distinct syllable.
+    by_match: FastMap<&'a str, u32>,
+    by_fold: FastMap<&'a str, u32>,
+    next_match: Vec<u32>,
+    next_fold: Vec<u32>,
+    source: String,
+    lang: String,
 }
 
 impl<'a> DocIndex<'a> {
-    /// Indexes the given fields (for example title then body).
+    /// Indexes the given fields (title then body).
     pub fn new(fields: Vec<&'a [Token]>) -> DocIndex<'a> {
         DocIndex::with_overlays(fields, Vec::new())
     }
@@ -85,33 +142,89 @@ impl<'a> DocIndex<'a> {
     /// Indexes the given fields with the overlays of each (same order; missing ones are
     /// empty), so alternatives match where their tokens are.
     pub fn with_overlays(fields: Vec<&'a [Token]>, overlays: Vec<&'a [Overlay]>) -> DocIndex<'a> {
-        let mut by_match: HashMap<&str, Vec<Occurrence>> = HashMap::new();
-        let mut by_fold: HashMap<&str, Vec<Occurrence>> = HashMap::new();
-        for (field, tokens) in fields.iter().enumerate() {
-            for t in tokens.iter() {
-                let occ = Occurrence { field, pos: t.position, start: t.start, end: t.end };
-                by_match.entry(t.matched.as_str()).or_default().push(occ);
-                by_fold.entry(t.folded.as_str()).or_default().push(occ);
+        let total = fields.iter().map(|f| f.len()).sum::<usize>()
+            + overlays.iter().map(|o| o.len()).sum::<usize>();
+        let mut index = DocIndex {
+            occ: Vec::with_capacity(total),
+            by_match: FastMap::with_capacity_and_hasher(total, Default::default()),
+            by_fold: FastMap::with_capacity_and_hasher(total, Default::default()),
+            next_match: Vec::with_capacity(total),
+            next_fold: Vec::with_capacity(total),
+            source: String::new(),
+            lang: String::new(),
+        };
+        // Pushed in reverse so that every chain lists its occurrences in document order.
+        for (field, list) in overlays.iter().enumerate().rev() {
+            for o in list.iter().rev() {
+                let occ = Occurrence {
+                    field,
+                    from: o.from,
+                    to: o.to,
+                    ord: o.ord,
+                    start: o.start,
+                    end: o.end,
+                };
+                index.push(occ, &o.matched, &o.folded);
             }
         }
-        for (field, list) in overlays.iter().enumerate() {
-            for o in list.iter() {
-                let occ = Occurrence { field, pos: o.pos, start: o.start, end: o.end };
-                by_match.entry(o.matched.as_str()).or_default().push(occ);
-                by_fold.entry(o.folded.as_str()).or_default().push(occ);
+        for (field, tokens) in fields.iter().enumerate().rev() {
+            for (ord, t) in tokens.iter().enumerate().rev() {
+                let occ = Occurrence {
+                    field,
+                    from: t.position,
+                    to: t.position + 1,
+                    ord,
+                    start: t.start,
+                    end: t.end,
+                };
+                index.push(occ, &t.matched, &t.folded);
             }
         }
-        DocIndex { by_match, by_fold }
+        index
     }
 
-    fn occurrences(&self, term: &Term) -> &[Occurrence] {
-        let map = if term.folded { &self.by_fold } else { &self.by_match };
-        map.get(term.text.as_str()).map_or(&[], Vec::as_slice)
+    fn push(&mut self, occ: Occurrence, matched: &'a str, folded: &'a str) {
+        let id = u32::try_from(self.occ.len()).unwrap_or(END);
+        if id == END {
+            return;
+        }
+        self.occ.push(occ);
+        let head = self.by_match.entry(matched).or_insert(END);
+        self.next_match.push(std::mem::replace(head, id));
+        let head = self.by_fold.entry(folded).or_insert(END);
+        self.next_fold.push(std::mem::replace(head, id));
     }
 
-    /// Where `term` occurs at `pos` of `field`: the end of its display range.
-    fn at(&self, field: usize, pos: usize, term: &Term) -> Option<usize> {
-        self.occurrences(term).iter().find(|o| o.field == field && o.pos == pos).map(|o| o.end)
+    /// Sets the document's source name and language code, for `source:` and `lang:`.
+    pub fn with_meta(mut self, source: &str, lang: &str) -> DocIndex<'a> {
+        self.source = source_key(source);
+        self.lang = lang.to_ascii_lowercase();
+        self
+    }
+
+    fn occurrences<'s>(&'s self, term: &'s Term) -> impl Iterator<Item = Occurrence> + 's {
+        let (map, next) = if term.folded {
+            (&self.by_fold, &self.next_fold)
+        } else {
+            (&self.by_match, &self.next_match)
+        };
+        let mut at = map.get(term.text.as_str()).copied().unwrap_or(END);
+        std::iter::from_fn(move || {
+            while at != END {
+                let i = at as usize;
+                at = next[i];
+                let o = self.occ[i];
+                if term.scope.admits(o.field) {
+                    return Some(o);
+                }
+            }
+            None
+        })
+    }
+
+    /// Whether any occurrence of `term` is in scope (cheaper than collecting them).
+    fn occurs(&self, term: &Term) -> bool {
+        self.occurrences(term).next().is_some()
     }
 
     /// Evaluates `expr`; `Some(spans)` when it matches (spans sorted, possibly empty for a
@@ -123,12 +236,30 @@ impl<'a> DocIndex<'a> {
         Some(spans)
     }
 
+    /// Whether `expr` matches, without collecting spans.
+    pub fn matches(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Term(t) => self.occurs(t),
+            Expr::Phrase(ts) => !self.phrases(ts).is_empty(),
+            Expr::And(xs) => xs.iter().all(|x| self.matches(x)),
+            Expr::Or(xs) => xs.iter().any(|x| self.matches(x)),
+            Expr::Not(x) => !self.matches(x),
+            Expr::Near { .. } => !self.intervals(expr).is_empty(),
+            Expr::Source(s) => self.source_is(s),
+            Expr::Lang(l) => self.lang == *l,
+        }
+    }
+
+    fn source_is(&self, wanted: &str) -> bool {
+        // Whole words only: `source:tre` must not match "tuoi tre" by a letter run.
+        self.source == wanted || format!(" {} ", self.source).contains(&format!(" {wanted} "))
+    }
+
     fn eval(&self, expr: &Expr) -> Option<Vec<Span>> {
         match expr {
             Expr::Term(term) => {
                 let spans: Vec<Span> = self
                     .occurrences(term)
-                    .iter()
                     .map(|o| Span {
                         field: o.field,
                         start: o.start,
@@ -139,20 +270,13 @@ impl<'a> DocIndex<'a> {
                 (!spans.is_empty()).then_some(spans)
             }
             Expr::Phrase(terms) => {
-                let (first, rest) = terms.split_first()?;
-                let label =
-                    || terms.iter().map(|t| t.original.as_str()).collect::<Vec<_>>().join(" ");
-                let spans: Vec<Span> = self
-                    .occurrences(first)
-                    .iter()
-                    .filter_map(|o| {
-                        let mut end = o.end;
-                        for (k, t) in rest.iter().enumerate() {
-                            end = end.max(self.at(o.field, o.pos + 1 + k, t)?);
-                        }
-                        Some(Span { field: o.field, start: o.start, end, term: label() })
-                    })
-                    .collect();
+                let spans: Vec<Span> =
+                    self.phrases(terms).into_iter().flat_map(|i| i.spans).collect();
+                (!spans.is_empty()).then_some(spans)
+            }
+            Expr::Near { .. } => {
+                let spans: Vec<Span> =
+                    self.intervals(expr).into_iter().flat_map(|i| i.spans).collect();
                 (!spans.is_empty()).then_some(spans)
             }
             Expr::And(children) => {
@@ -171,12 +295,105 @@ impl<'a> DocIndex<'a> {
                 }
                 any
             }
-            Expr::Not(child) => match self.eval(child) {
-                Some(_) => None,
-                None => Some(Vec::new()),
-            },
+            Expr::Not(child) => (!self.matches(child)).then(Vec::new),
+            Expr::Source(s) => self.source_is(s).then(Vec::new),
+            Expr::Lang(l) => (self.lang == *l).then(Vec::new),
         }
     }
+
+    /// Every path through the token graph that spells `terms`, as intervals.
+    fn phrases(&self, terms: &[Term]) -> Vec<Interval> {
+        let Some((first, rest)) = terms.split_first() else { return Vec::new() };
+        let label = || terms.iter().map(|t| t.original.as_str()).collect::<Vec<_>>().join(" ");
+        let mut out = Vec::new();
+        for o in self.occurrences(first) {
+            // Paths can branch where alternatives overlap; follow each.
+            let mut paths = vec![(o, o.end, o.ord)];
+            for t in rest {
+                let mut next = Vec::new();
+                for (head, end, hi) in paths {
+                    for p in self.occurrences(t) {
+                        if p.field == head.field && p.from == head.to {
+                            next.push((p, end.max(p.end), hi.max(p.ord)));
+                        }
+                    }
+                }
+                paths = next;
+                if paths.is_empty() {
+                    break;
+                }
+            }
+            for (_, end, hi) in paths {
+                out.push(Interval {
+                    field: o.field,
+                    lo: o.ord,
+                    hi,
+                    spans: vec![Span { field: o.field, start: o.start, end, term: label() }],
+                });
+            }
+        }
+        out
+    }
+
+    /// The positioned matches of a term, phrase, OR-group or proximity expression.
+    fn intervals(&self, expr: &Expr) -> Vec<Interval> {
+        match expr {
+            Expr::Term(t) => self
+                .occurrences(t)
+                .map(|o| Interval {
+                    field: o.field,
+                    lo: o.ord,
+                    hi: o.ord,
+                    spans: vec![Span {
+                        field: o.field,
+                        start: o.start,
+                        end: o.end,
+                        term: t.original.clone(),
+                    }],
+                })
+                .collect(),
+            Expr::Phrase(ts) => self.phrases(ts),
+            Expr::Or(xs) => xs.iter().flat_map(|x| self.intervals(x)).collect(),
+            Expr::Near { left, right, distance, ordered } => {
+                let (left, right) = (self.intervals(left), self.intervals(right));
+                let mut out = Vec::new();
+                for a in &left {
+                    for b in right.iter().filter(|b| b.field == a.field) {
+                        let gap = if a.hi < b.lo {
+                            b.lo - a.hi - 1
+                        } else if *ordered {
+                            continue;
+                        } else if b.hi < a.lo {
+                            a.lo - b.hi - 1
+                        } else {
+                            0
+                        };
+                        if gap <= *distance {
+                            let mut spans = a.spans.clone();
+                            spans.extend(b.spans.iter().cloned());
+                            out.push(Interval {
+                                field: a.field,
+                                lo: a.lo.min(b.lo),
+                                hi: a.hi.max(b.hi),
+                                spans,
+                            });
+                        }
+                    }
+                }
+                out
+            }
+            Expr::And(_) | Expr::Not(_) | Expr::Source(_) | Expr::Lang(_) => Vec::new(),
+        }
+    }
+}
+
+/// A source name as `source:` compares it: fold-form words separated by single spaces.
+pub fn source_key(name: &str) -> String {
+    vi_text::tokenize(&vi_text::display(name))
+        .into_iter()
+        .map(|t| t.folded)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -236,6 +453,13 @@ mod tests {
         assert_eq!(hit("\"khong duoc uong\"").unwrap(), ["ko dc uống"]);
         assert_eq!(hit("\"mọi người\"").unwrap(), ["mn"]);
         assert_eq!(hit("bác sĩ").unwrap(), ["bs"]);
+        // A multi-syllable alternative is a path of its own: what follows it follows its
+        // last syllable, and its halves never mix with the original tokens.
+        assert_eq!(hit("\"bác sĩ nói\"").unwrap(), ["bs nói"]);
+        assert_eq!(hit("\"mọi người ơi\"").unwrap(), ["mn ơi"]);
+        assert!(hit("\"người ơi bác\"").is_some());
+        assert!(hit("\"người bác\"").is_none());
+        assert!(hit("\"mọi ơi\"").is_none());
         assert!(DocIndex::new(vec![&tokens]).evaluate(&parse("không").unwrap()).is_none());
     }
 
@@ -243,6 +467,59 @@ mod tests {
     fn phrases_do_not_cross_sentences() {
         assert!(run("\"sốt xuất huyết\"", "", "Bé bị sốt. Xuất huyết dạ dày").is_none());
         assert!(run("sốt xuất huyết", "", "Bé bị sốt. Xuất huyết dạ dày").is_some());
+    }
+
+    #[test]
+    fn proximity_counts_syllables_between() {
+        let body = "Bé trai tử vong sau khi được tiêm vắc xin tại trạm y tế";
+        assert_eq!(run("\"tử vong\" NEAR/3 tiêm", "", body).unwrap(), ["tử vong", "tiêm"]);
+        assert!(run("\"tử vong\" NEAR/2 tiêm", "", body).is_none());
+        assert!(run("tiêm ONEAR/3 \"tử vong\"", "", body).is_none());
+        assert!(run("tiêm NEAR/3 \"tử vong\"", "", body).is_some());
+        assert_eq!(
+            run("(tiêm OR uống) ONEAR/0 \"vắc xin\"", "", body).unwrap(),
+            ["tiêm", "vắc xin"]
+        );
+        let nested = |n: usize| {
+            let q = format!("(tử NEAR/0 vong) NEAR/{n} (\"trạm y tế\" OR \"bệnh viện\")");
+            run(&q, "", body).is_some()
+        };
+        assert!(nested(7) && !nested(6));
+        assert!(run("tử NEAR/5 tiêm", body, "").is_some());
+        // Both sides must be in one field.
+        assert!(run("tử NEAR/50 tiêm", "tử vong", "tiêm").is_none());
+    }
+
+    #[test]
+    fn field_scopes_and_document_filters() {
+        assert!(run("title:sốt", "Sốt xuất huyết", "").is_some());
+        assert!(run("title:sốt", "", "Sốt xuất huyết").is_none());
+        assert!(run("body:\"xuất huyết\"", "", "Sốt xuất huyết").is_some());
+        let (tt, bt) = (vi_text::tokenize("Sốt"), vi_text::tokenize(""));
+        let index = DocIndex::new(vec![&tt, &bt]).with_meta("Báo Tuổi Trẻ", "vi");
+        let yes = |q: &str| index.matches(&parse(q).unwrap());
+        assert!(yes("sốt source:\"tuổi trẻ\""));
+        assert!(yes("sốt source:tuoi"));
+        assert!(!yes("sốt source:tuo"));
+        assert!(!yes("sốt -source:\"tuoi tre\""));
+        assert!(yes("sốt lang:vi") && !yes("sốt lang:en"));
+    }
+
+    #[test]
+    fn matches_agrees_with_evaluate() {
+        let body = vi_text::display("Ca sốt xuất huyết thứ 3 tử vong. Bộ Y tế cảnh báo");
+        let tokens = vi_text::tokenize(&body);
+        let index = DocIndex::new(vec![&[], &tokens]);
+        for q in [
+            "sốt",
+            "\"tử vong\" NEAR/8 sốt",
+            "cúm OR (sốt -cảnh)",
+            "\"sốt xuất\" -cảnh",
+            "title:sốt",
+        ] {
+            let e = parse(q).unwrap();
+            assert_eq!(index.matches(&e), index.evaluate(&e).is_some(), "{q}");
+        }
     }
 
     #[test]

@@ -1,5 +1,28 @@
 //! The parsed form of a query.
 
+/// Which text field a term is looked for in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Scope {
+    /// Title or body.
+    #[default]
+    Any,
+    /// Only the title (field 0 of a [`crate::DocIndex`]).
+    Title,
+    /// Only the body (field 1 of a [`crate::DocIndex`]).
+    Body,
+}
+
+impl Scope {
+    /// Whether the field with this index (0 title, 1 body) is in scope.
+    pub fn admits(self, field: usize) -> bool {
+        match self {
+            Scope::Any => true,
+            Scope::Title => field == 0,
+            Scope::Body => field == 1,
+        }
+    }
+}
+
 /// One syllable to look for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -9,6 +32,8 @@ pub struct Term {
     pub folded: bool,
     /// The syllable as written in the query, for explanations.
     pub original: String,
+    /// The field it must occur in.
+    pub scope: Scope,
 }
 
 impl Term {
@@ -19,6 +44,7 @@ impl Term {
             text: matched.to_owned(),
             folded: !exact && vi_text::is_folded(matched),
             original: original.to_owned(),
+            scope: Scope::Any,
         }
     }
 }
@@ -28,7 +54,7 @@ impl Term {
 pub enum Expr {
     /// A single syllable.
     Term(Term),
-    /// Consecutive syllables in one field.
+    /// Consecutive syllables in one field and one sentence.
     Phrase(Vec<Term>),
     /// Every child matches.
     And(Vec<Expr>),
@@ -36,6 +62,24 @@ pub enum Expr {
     Or(Vec<Expr>),
     /// The child does not match.
     Not(Box<Expr>),
+    /// Both sides match in the same field with at most `distance` syllables between them;
+    /// `ordered` requires the left side first. Sides are terms, phrases, OR-groups of them
+    /// or other proximity expressions.
+    Near {
+        /// Left side.
+        left: Box<Expr>,
+        /// Right side.
+        right: Box<Expr>,
+        /// Most syllables allowed between the two sides.
+        distance: usize,
+        /// Whether the left side must come first.
+        ordered: bool,
+    },
+    /// The document comes from a source whose name contains these words (fold form,
+    /// space-separated), or whose name is exactly this.
+    Source(String),
+    /// The document's language code is this (`vi`, `en`, `und` …).
+    Lang(String),
 }
 
 impl Expr {
@@ -51,18 +95,42 @@ impl Expr {
             Expr::Term(t) => out.push(t),
             Expr::Phrase(ts) => out.extend(ts),
             Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| x.collect_positive(out)),
-            Expr::Not(_) => {}
+            Expr::Near { left, right, .. } => {
+                left.collect_positive(out);
+                right.collect_positive(out);
+            }
+            Expr::Not(_) | Expr::Source(_) | Expr::Lang(_) => {}
         }
     }
 
     /// Whether the expression can match at all without some positive term: a query made
-    /// only of negations would match nearly every document.
+    /// only of negations (or only of `source:` and `lang:` filters) would match nearly every
+    /// document.
     pub fn has_positive(&self) -> bool {
         match self {
-            Expr::Term(_) | Expr::Phrase(_) => true,
+            Expr::Term(_) | Expr::Phrase(_) | Expr::Near { .. } => true,
             Expr::And(xs) => xs.iter().any(Expr::has_positive),
             Expr::Or(xs) => xs.iter().all(Expr::has_positive),
-            Expr::Not(_) => false,
+            Expr::Not(_) | Expr::Source(_) | Expr::Lang(_) => false,
+        }
+    }
+
+    /// Whether the expression can be a side of `NEAR`: it yields positioned matches.
+    pub fn is_positional(&self) -> bool {
+        match self {
+            Expr::Term(_) | Expr::Phrase(_) | Expr::Near { .. } => true,
+            Expr::Or(xs) => xs.iter().all(Expr::is_positional),
+            Expr::And(_) | Expr::Not(_) | Expr::Source(_) | Expr::Lang(_) => false,
+        }
+    }
+
+    /// Whether any part needs positions beyond what a term index answers (proximity).
+    pub fn has_near(&self) -> bool {
+        match self {
+            Expr::Near { .. } => true,
+            Expr::And(xs) | Expr::Or(xs) => xs.iter().any(Expr::has_near),
+            Expr::Not(x) => x.has_near(),
+            Expr::Term(_) | Expr::Phrase(_) | Expr::Source(_) | Expr::Lang(_) => false,
         }
     }
 }

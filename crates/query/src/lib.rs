@@ -21,8 +21,10 @@
 
 mod eval;
 mod expr;
+mod hash;
 mod parse;
 
-pub use eval::{DocIndex, Overlay, Span, overlays};
-pub use expr::{Expr, Term};
-pub use parse::{ParseError, line_col, parse};
+pub use eval::{DocIndex, Overlay, Span, overlays, source_key};
+pub use expr::{Expr, Scope, Term};
+pub use hash::{FastHasher, FastMap};
+pub use parse::{MAX_DISTANCE, ParseError, line_col, parse};

@@ -1,6 +1,6 @@
 //! Lexer and recursive-descent parser, with errors that say where and what was expected.
 
-use crate::{Expr, Term};
+use crate::{Expr, Scope, Term};
 
 /// A query that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +30,41 @@ enum Lexeme {
     Minus,
     Phrase(String),
     Word { text: String, exact: bool },
+    Near { distance: usize, ordered: bool },
+    Field(FieldName),
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldName {
+    Title,
+    Body,
+    Source,
+    Lang,
+}
+
+impl FieldName {
+    fn parse(name: &str) -> Option<FieldName> {
+        match name.to_ascii_lowercase().as_str() {
+            "title" => Some(FieldName::Title),
+            "body" => Some(FieldName::Body),
+            "source" => Some(FieldName::Source),
+            "lang" => Some(FieldName::Lang),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            FieldName::Title => "title:",
+            FieldName::Body => "body:",
+            FieldName::Source => "source:",
+            FieldName::Lang => "lang:",
+        }
+    }
+}
+
+/// The most syllables `NEAR/n` may allow between its sides.
+pub const MAX_DISTANCE: usize = 1000;
 
 #[derive(Debug, Clone)]
 struct Lex {
@@ -49,6 +83,10 @@ fn describe(l: Option<&Lex>) -> String {
         Some(Lexeme::Minus) => "'-'".to_owned(),
         Some(Lexeme::Phrase(p)) => format!("the phrase \"{p}\""),
         Some(Lexeme::Word { text, .. }) => format!("{text:?}"),
+        Some(Lexeme::Near { distance, ordered }) => {
+            format!("{}NEAR/{distance}", if *ordered { "O" } else { "" })
+        }
+        Some(Lexeme::Field(f)) => f.label().to_owned(),
     }
 }
 
@@ -101,22 +139,87 @@ fn lex(text: &str) -> Result<Vec<Lex>, ParseError> {
                     it.next();
                 }
                 let word = &text[i..end];
-                let kind = match word {
-                    "OR" | "|" => Lexeme::Or,
-                    "AND" | "&" => Lexeme::And,
-                    "NOT" => Lexeme::Not,
-                    _ => match word.strip_prefix('=') {
-                        Some(rest) if !rest.is_empty() => {
-                            Lexeme::Word { text: rest.to_owned(), exact: true }
-                        }
-                        _ => Lexeme::Word { text: word.to_owned(), exact: false },
-                    },
-                };
-                out.push(Lex { kind, offset: i });
+                lex_word(word, i, &mut out)?;
             }
         }
     }
     Ok(out)
+}
+
+/// Classifies one whitespace-delimited word: an operator, a `field:` prefix (followed by
+/// the rest of the word, if any) or a term.
+fn lex_word(word: &str, offset: usize, out: &mut Vec<Lex>) -> Result<(), ParseError> {
+    if let Some(near) = near_operator(word, offset)? {
+        out.push(Lex { kind: near, offset });
+        return Ok(());
+    }
+    if let Some((name, rest)) = word.split_once(':')
+        && !name.is_empty()
+        && name.len() <= 12
+        && name.bytes().all(|b| b.is_ascii_alphabetic())
+        && !rest.starts_with('/')
+    {
+        let Some(field) = FieldName::parse(name) else {
+            return Err(ParseError {
+                offset,
+                message: format!(
+                    "unknown field {name:?}: expected title:, body:, source: or lang: \
+                     (quote the word to search for it as text)"
+                ),
+            });
+        };
+        out.push(Lex { kind: Lexeme::Field(field), offset });
+        if !rest.is_empty() {
+            out.push(Lex { kind: word_lexeme(rest), offset: offset + name.len() + 1 });
+        }
+        return Ok(());
+    }
+    out.push(Lex { kind: word_lexeme(word), offset });
+    Ok(())
+}
+
+fn word_lexeme(word: &str) -> Lexeme {
+    match word {
+        "OR" | "|" => Lexeme::Or,
+        "AND" | "&" => Lexeme::And,
+        "NOT" => Lexeme::Not,
+        _ => match word.strip_prefix('=') {
+            Some(rest) if !rest.is_empty() => Lexeme::Word { text: rest.to_owned(), exact: true },
+            _ => Lexeme::Word { text: word.to_owned(), exact: false },
+        },
+    }
+}
+
+/// `NEAR/n` and `ONEAR/n`; `None` for any other word.
+fn near_operator(word: &str, offset: usize) -> Result<Option<Lexeme>, ParseError> {
+    let (ordered, rest) = if let Some(rest) = word.strip_prefix("ONEAR") {
+        (true, rest)
+    } else if let Some(rest) = word.strip_prefix("NEAR") {
+        (false, rest)
+    } else {
+        return Ok(None);
+    };
+    let op = if ordered { "ONEAR" } else { "NEAR" };
+    let Some(number) = rest.strip_prefix('/') else {
+        if rest.is_empty() {
+            return Err(ParseError {
+                offset,
+                message: format!(
+                    "{op} needs a distance: write {op}/5 for at most 5 syllables between"
+                ),
+            });
+        }
+        return Ok(None);
+    };
+    match number.parse::<usize>() {
+        Ok(distance) if distance <= MAX_DISTANCE => Ok(Some(Lexeme::Near { distance, ordered })),
+        _ => Err(ParseError {
+            offset: offset + op.len() + 1,
+            message: format!(
+                "expected a number of syllables from 0 to {MAX_DISTANCE} after {op}/, found {number:?}"
+            ),
+        }),
+    }
 }
 
 /// Parses a query.
@@ -136,7 +239,7 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     if !expr.has_positive() {
         return Err(ParseError {
             offset: 0,
-            message: "a query made only of NOT matches almost everything: add a term to look for"
+            message: "a query made only of NOT, source: or lang: matches almost everything: add a term to look for"
                 .to_owned(),
         });
     }
@@ -174,18 +277,41 @@ impl Parser {
     }
 
     fn and(&mut self) -> Result<Expr, ParseError> {
-        let mut parts = vec![self.unary()?];
+        let mut parts = vec![self.near()?];
         loop {
             match self.peek().map(|l| &l.kind) {
                 None | Some(Lexeme::Or | Lexeme::Close) => break,
                 Some(Lexeme::And) => {
                     self.next();
-                    parts.push(self.unary()?);
+                    parts.push(self.near()?);
                 }
-                Some(_) => parts.push(self.unary()?),
+                Some(_) => parts.push(self.near()?),
             }
         }
         Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts) })
+    }
+
+    fn near(&mut self) -> Result<Expr, ParseError> {
+        let left_offset = self.offset();
+        let mut left = self.unary()?;
+        while let Some(&Lex { kind: Lexeme::Near { distance, ordered }, offset }) = self.peek() {
+            self.next();
+            let right_offset = self.offset();
+            let right = self.unary()?;
+            for (side, at) in [(&left, left_offset), (&right, right_offset)] {
+                if !side.is_positional() {
+                    return Err(ParseError {
+                        offset: at,
+                        message: format!(
+                            "the sides of the NEAR at byte {offset} must be terms, phrases or \
+                             (… OR …) groups of them, not NOT, AND or source:/lang: filters"
+                        ),
+                    });
+                }
+            }
+            left = Expr::Near { left: Box::new(left), right: Box::new(right), distance, ordered };
+        }
+        Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
@@ -194,8 +320,59 @@ impl Parser {
                 self.next();
                 Ok(Expr::Not(Box::new(self.unary()?)))
             }
+            Some(&Lexeme::Field(field)) => {
+                let offset = self.offset();
+                self.next();
+                self.scoped(field, offset)
+            }
             _ => self.primary(),
         }
+    }
+
+    fn scoped(&mut self, field: FieldName, offset: usize) -> Result<Expr, ParseError> {
+        let scope = match field {
+            FieldName::Title => Scope::Title,
+            FieldName::Body => Scope::Body,
+            FieldName::Source | FieldName::Lang => {
+                let value = match self.next() {
+                    Some(Lex {
+                        kind: Lexeme::Word { text, .. } | Lexeme::Phrase(text), ..
+                    }) => text,
+                    other => {
+                        return Err(ParseError {
+                            offset: other.as_ref().map_or(self.text_len, |l| l.offset),
+                            message: format!(
+                                "expected a name after {}, found {}",
+                                field.label(),
+                                describe(other.as_ref())
+                            ),
+                        });
+                    }
+                };
+                let words: Vec<String> = vi_text::tokenize(&vi_text::display(&value))
+                    .into_iter()
+                    .map(|t| t.folded)
+                    .collect();
+                if words.is_empty() {
+                    return Err(ParseError {
+                        offset,
+                        message: format!("expected a name with letters after {}", field.label()),
+                    });
+                }
+                return Ok(if field == FieldName::Source {
+                    Expr::Source(words.join(" "))
+                } else {
+                    Expr::Lang(words.concat())
+                });
+            }
+        };
+        let inner_offset = self.offset();
+        let mut inner = self.unary()?;
+        apply_scope(&mut inner, scope).map_err(|message| ParseError {
+            offset: inner_offset,
+            message: format!("{message} inside {}", field.label()),
+        })?;
+        Ok(inner)
     }
 
     fn primary(&mut self) -> Result<Expr, ParseError> {
@@ -256,6 +433,30 @@ impl Parser {
     }
 }
 
+/// Restricts every term of `expr` to `scope`.
+fn apply_scope(expr: &mut Expr, scope: Scope) -> Result<(), String> {
+    let set = |t: &mut Term| {
+        if t.scope != Scope::Any && t.scope != scope {
+            return Err("conflicting field scopes: title: and body: cannot both apply".to_owned());
+        }
+        t.scope = scope;
+        Ok(())
+    };
+    match expr {
+        Expr::Term(t) => set(t),
+        Expr::Phrase(ts) => ts.iter_mut().try_for_each(set),
+        Expr::And(xs) | Expr::Or(xs) => xs.iter_mut().try_for_each(|x| apply_scope(x, scope)),
+        Expr::Not(x) => apply_scope(x, scope),
+        Expr::Near { left, right, .. } => {
+            apply_scope(left, scope)?;
+            apply_scope(right, scope)
+        }
+        Expr::Source(_) | Expr::Lang(_) => {
+            Err("source: and lang: describe the document, not a field".to_owned())
+        }
+    }
+}
+
 fn terms_of(text: &str, exact: bool) -> Vec<Term> {
     let display = vi_text::display(text);
     vi_text::tokenize(&display)
@@ -270,7 +471,22 @@ mod tests {
 
     fn show(e: &Expr) -> String {
         match e {
-            Expr::Term(t) => format!("{}{}", if t.folded { "~" } else { "" }, t.text),
+            Expr::Term(t) => {
+                let scope = match t.scope {
+                    Scope::Any => "",
+                    Scope::Title => "title:",
+                    Scope::Body => "body:",
+                };
+                format!("{scope}{}{}", if t.folded { "~" } else { "" }, t.text)
+            }
+            Expr::Near { left, right, distance, ordered } => format!(
+                "({}NEAR/{distance} {} {})",
+                if *ordered { "O" } else { "" },
+                show(left),
+                show(right)
+            ),
+            Expr::Source(s) => format!("source={s}"),
+            Expr::Lang(s) => format!("lang={s}"),
             Expr::Phrase(ts) => {
                 format!(
                     "\"{}\"",
@@ -323,6 +539,38 @@ mod tests {
         check_err("!!!", 0, "no letters");
         check_err("  ", 0, "empty query");
         check_err("(a b", 4, "expected ')'");
+    }
+
+    #[test]
+    fn proximity_binds_tighter_than_and() {
+        check("tử vong NEAR/5 tiêm", "(AND tử (NEAR/5 ~vong tiêm))");
+        check("\"tử vong\" ONEAR/3 (tiêm OR vắc)", "(ONEAR/3 \"tử ~vong\" (OR tiêm vắc))");
+        check("a NEAR/1 b NEAR/2 c", "(NEAR/2 (NEAR/1 ~a ~b) ~c)");
+        check_err("a NEAR b", 2, "needs a distance");
+        check_err("a NEAR/x b", 7, "expected a number");
+        check_err("a NEAR/5000 b", 7, "from 0 to 1000");
+        check_err("(a b) NEAR/3 c", 0, "must be terms, phrases");
+        check_err("a NEAR/3 -b", 9, "must be terms, phrases");
+        check_err("a NEAR/3", 8, "unexpected end");
+        // A word that merely starts with NEAR is a term.
+        check("NEARBY", "~nearby");
+    }
+
+    #[test]
+    fn field_scopes() {
+        check("title:sốt body:\"xuất huyết\"", "(AND title:sốt \"body:xuất body:huyết\")");
+        check("title:(a -b) OR c", "(OR (AND title:~a (NOT title:~b)) ~c)");
+        check("source:VnExpress lang:VI a", "(AND source=vnexpress lang=vi ~a)");
+        check("source:\"Tuổi Trẻ\" a", "(AND source=tuoi tre ~a)");
+        check("TITLE: a", "title:~a");
+        check_err("tittle:sốt", 0, "unknown field \"tittle\"");
+        check_err("title:(body:a)", 6, "conflicting field scopes");
+        check_err("title:(source:x a)", 6, "describe the document");
+        check_err("source:(a)", 7, "expected a name after source:");
+        check_err("lang:vi", 0, "only of NOT");
+        // URLs and times are text, not fields.
+        check("https://moh.gov.vn", "\"~https ~moh ~gov ~vn\"");
+        check("10:30", "\"~10 ~30\"");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 mod pack;
+mod presearch;
 mod set;
 
 pub use pack::{Diagnostic, Rule};

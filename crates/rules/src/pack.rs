@@ -59,6 +59,31 @@ pub struct Rule {
     pub line: usize,
 }
 
+impl Rule {
+    /// A rule built from a query alone, without examples or a pack file (for generated rule
+    /// sets and tools); the title is the id.
+    pub fn from_query(
+        id: &str,
+        kind: RuleKind,
+        severity: Severity,
+        query: &str,
+    ) -> Result<Rule, query::ParseError> {
+        Ok(Rule {
+            id: id.to_owned(),
+            kind,
+            title: id.to_owned(),
+            severity,
+            tags: Vec::new(),
+            query: query.to_owned(),
+            expr: query::parse(query)?,
+            examples_match: Vec::new(),
+            examples_no_match: Vec::new(),
+            file: PathBuf::new(),
+            line: 0,
+        })
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPack {

@@ -8,6 +8,7 @@ use query::DocIndex;
 use vi_text::Token;
 
 use crate::pack::{Diagnostic, Rule, parse_pack};
+use crate::presearch::{Presearcher, Streams};
 
 /// A document's title and body, normalised and tokenised once for every rule.
 #[derive(Debug, Clone)]
@@ -20,6 +21,9 @@ pub struct Analyzed {
     body_tokens: Vec<Token>,
     title_overlays: Vec<query::Overlay>,
     body_overlays: Vec<query::Overlay>,
+    streams: Streams,
+    source: String,
+    lang: String,
 }
 
 impl Analyzed {
@@ -32,23 +36,62 @@ impl Analyzed {
         // Social posts write `ko`, `sxh`, `v.a.c.x.i.n`: rules see the alternatives too.
         let title_overlays = query::overlays(&title, &title_tokens);
         let body_overlays = query::overlays(&body, &body_tokens);
-        Analyzed { title, body, title_tokens, body_tokens, title_overlays, body_overlays }
+        let streams = Streams::new(&[&title_tokens, &body_tokens]);
+        Analyzed {
+            title,
+            body,
+            title_tokens,
+            body_tokens,
+            title_overlays,
+            body_overlays,
+            streams,
+            source: String::new(),
+            lang: String::new(),
+        }
+    }
+
+    /// Adds the source name and language code that `source:` and `lang:` test.
+    pub fn with_meta(mut self, source: &str, lang: &str) -> Analyzed {
+        source.clone_into(&mut self.source);
+        lang.clone_into(&mut self.lang);
+        self
+    }
+
+    /// The document's syllables in match form and fold form, as the presearcher scans them
+    /// (for comparing against a bare automaton).
+    pub fn streams(&self) -> [&str; 2] {
+        [&self.streams.matched, &self.streams.folded]
+    }
+
+    fn index(&self) -> DocIndex<'_> {
+        DocIndex::with_overlays(
+            vec![&self.title_tokens, &self.body_tokens],
+            vec![&self.title_overlays, &self.body_overlays],
+        )
+        .with_meta(&self.source, &self.lang)
     }
 }
 
 const FIELDS: [&str; 2] = ["title", "body"];
 
-/// Every rule of every pack, ready to match.
-#[derive(Debug, Clone, Default)]
+/// Every rule of every pack, compiled for matching.
+#[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    presearcher: Presearcher,
+}
+
+impl Default for RuleSet {
+    fn default() -> RuleSet {
+        RuleSet::from_rules(Vec::new())
+    }
 }
 
 impl RuleSet {
     /// Loads every `*.toml` pack in `dir` (sorted by name). Problems are returned as
     /// diagnostics; the rules that loaded cleanly are kept.
     pub fn load_dir(dir: &Path) -> (RuleSet, Vec<Diagnostic>) {
-        let mut set = RuleSet::default();
+        let mut rules = Vec::new();
         let mut diags = Vec::new();
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
@@ -60,7 +103,7 @@ impl RuleSet {
                     rule: None,
                     message: format!("cannot read the rules directory: {e}"),
                 });
-                return (set, diags);
+                return (RuleSet::default(), diags);
             }
         };
         let mut paths: Vec<_> = entries
@@ -72,9 +115,9 @@ impl RuleSet {
         for path in paths {
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
-                    let (rules, d) = parse_pack(&path, &text);
+                    let (more, d) = parse_pack(&path, &text);
                     diags.extend(d);
-                    set.extend(rules, &mut diags);
+                    extend(&mut rules, more, &mut diags);
                 }
                 Err(e) => diags.push(Diagnostic {
                     file: path.clone(),
@@ -85,32 +128,26 @@ impl RuleSet {
                 }),
             }
         }
-        (set, diags)
+        (RuleSet::from_rules(rules), diags)
     }
 
     /// Parses one pack from text (for tests and tools); `file` labels diagnostics.
     pub fn from_pack(file: &Path, text: &str) -> (RuleSet, Vec<Diagnostic>) {
-        let (rules, mut diags) = parse_pack(file, text);
-        let mut set = RuleSet::default();
-        set.extend(rules, &mut diags);
-        (set, diags)
+        let (more, mut diags) = parse_pack(file, text);
+        let mut rules = Vec::new();
+        extend(&mut rules, more, &mut diags);
+        (RuleSet::from_rules(rules), diags)
     }
 
-    fn extend(&mut self, rules: Vec<Rule>, diags: &mut Vec<Diagnostic>) {
-        let mut seen: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
-        for rule in rules {
-            if !seen.insert(rule.id.clone()) {
-                diags.push(Diagnostic {
-                    file: rule.file.clone(),
-                    line: rule.line,
-                    column: 1,
-                    rule: Some(rule.id.clone()),
-                    message: "duplicate rule id: ids must be unique across all packs".to_owned(),
-                });
-                continue;
-            }
-            self.rules.push(rule);
-        }
+    /// Compiles rules that are already parsed (ids are assumed unique).
+    pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
+        let presearcher = Presearcher::build(rules.iter().map(|r| &r.expr));
+        RuleSet { rules, presearcher }
+    }
+
+    /// Number of distinct literals the presearcher's automata look for.
+    pub fn literal_count(&self) -> usize {
+        self.presearcher.literals()
     }
 
     /// The rules, in load order.
@@ -142,13 +179,13 @@ impl RuleSet {
             };
             for text in &rule.examples_match {
                 let doc = Analyzed::new("", text);
-                if self.evaluate(rule, &index(&doc)).is_none() {
+                if self.evaluate(rule, &doc.index()).is_none() {
                     diags.push(fail(format!("example should match but does not: {text:?}")));
                 }
             }
             for text in &rule.examples_no_match {
                 let doc = Analyzed::new("", text);
-                if self.evaluate(rule, &index(&doc)).is_some() {
+                if self.evaluate(rule, &doc.index()).is_some() {
                     diags.push(fail(format!("example should not match but does: {text:?}")));
                 }
             }
@@ -161,30 +198,47 @@ impl RuleSet {
         self.match_analyzed(&Analyzed::new(title, body))
     }
 
-    /// Matches an already analysed document; hits come in rule order.
+    /// Matches an already analysed document; hits come in rule order. Only the rules the
+    /// presearcher proposes are evaluated.
     pub fn match_analyzed(&self, doc: &Analyzed) -> Vec<Hit> {
-        let index = index(doc);
-        self.rules
-            .iter()
-            .filter_map(|rule| {
-                let spans = self.evaluate(rule, &index)?;
-                Some(Hit {
-                    rule_id: rule.id.clone(),
-                    rule_title: rule.title.clone(),
-                    kind: rule.kind,
-                    severity: rule.severity,
-                    terms: spans
-                        .into_iter()
-                        .map(|s| MatchedTerm {
-                            field: FIELDS[s.field].to_owned(),
-                            start: s.start,
-                            end: s.end,
-                            term: s.term,
-                        })
-                        .collect(),
+        let candidates =
+            self.presearcher.candidates(&doc.streams, &[&doc.title_overlays, &doc.body_overlays]);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let index = doc.index();
+        candidates.iter().filter_map(|&i| self.hit(&self.rules[i as usize], &index)).collect()
+    }
+
+    /// The reference: evaluates every rule on the document, without the presearcher. It
+    /// returns exactly what [`RuleSet::match_analyzed`] does, only slower.
+    pub fn match_every_rule(&self, doc: &Analyzed) -> Vec<Hit> {
+        let index = doc.index();
+        self.rules.iter().filter_map(|rule| self.hit(rule, &index)).collect()
+    }
+
+    /// How many rules the presearcher proposes for the document (for measurements).
+    pub fn candidate_count(&self, doc: &Analyzed) -> usize {
+        self.presearcher.candidates(&doc.streams, &[&doc.title_overlays, &doc.body_overlays]).len()
+    }
+
+    fn hit(&self, rule: &Rule, index: &DocIndex<'_>) -> Option<Hit> {
+        let spans = self.evaluate(rule, index)?;
+        Some(Hit {
+            rule_id: rule.id.clone(),
+            rule_title: rule.title.clone(),
+            kind: rule.kind,
+            severity: rule.severity,
+            terms: spans
+                .into_iter()
+                .map(|s| MatchedTerm {
+                    field: FIELDS[s.field].to_owned(),
+                    start: s.start,
+                    end: s.end,
+                    term: s.term,
                 })
-            })
-            .collect()
+                .collect(),
+        })
     }
 
     fn evaluate(&self, rule: &Rule, index: &DocIndex<'_>) -> Option<Vec<query::Span>> {
@@ -192,11 +246,21 @@ impl RuleSet {
     }
 }
 
-fn index(doc: &Analyzed) -> DocIndex<'_> {
-    DocIndex::with_overlays(
-        vec![&doc.title_tokens, &doc.body_tokens],
-        vec![&doc.title_overlays, &doc.body_overlays],
-    )
+fn extend(rules: &mut Vec<Rule>, more: Vec<Rule>, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashSet<String> = rules.iter().map(|r| r.id.clone()).collect();
+    for rule in more {
+        if !seen.insert(rule.id.clone()) {
+            diags.push(Diagnostic {
+                file: rule.file.clone(),
+                line: rule.line,
+                column: 1,
+                rule: Some(rule.id.clone()),
+                message: "duplicate rule id: ids must be unique across all packs".to_owned(),
+            });
+            continue;
+        }
+        rules.push(rule);
+    }
 }
 
 #[cfg(test)]

@@ -50,10 +50,18 @@ fn analyse(text: &str) -> Rc<Vec<Item>> {
     }
     let tokens = vi_text::tokenize(text);
     let overlays = query::overlays(text, &tokens);
+    // An index position holds one syllable, so a multi-syllable alternative (`mọi người`
+    // for `mn`) takes the positions after its token's; phrase search through it and on past
+    // it is the exact evaluator's job, which follows the token graph.
+    let mut last = 0;
+    let overlay_items = overlays.into_iter().map(|o| {
+        last = if o.starts_at_token() { o.from } else { last + 1 };
+        (last, o.start, o.end, o.matched, o.folded)
+    });
     let mut items: Vec<Item> = tokens
         .into_iter()
         .map(|t| (t.position, t.start, t.end, t.matched, t.folded))
-        .chain(overlays.into_iter().map(|o| (o.pos, o.start, o.end, o.matched, o.folded)))
+        .chain(overlay_items)
         .collect();
     // Stable: a token comes before the alternatives laid over its position.
     items.sort_by_key(|i| i.0);

@@ -1,8 +1,8 @@
 //! Query expressions to tantivy queries over the match and fold fields.
 
-use query::{Expr, Term as QTerm};
+use query::{Expr, Scope, Term as QTerm};
 use tantivy::Term;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
 /// The pair of fields (match form, fold form) a text is indexed under.
@@ -12,37 +12,115 @@ pub(crate) struct FieldPair {
     pub(crate) folded: Field,
 }
 
-pub(crate) fn compile(expr: &Expr, fields: &[FieldPair]) -> Box<dyn Query> {
+/// The document-level fields `source:` and `lang:` search.
+#[derive(Clone, Copy)]
+pub(crate) struct MetaFields {
+    /// One untokenised term per fold-form word of the source name.
+    pub(crate) source_words: Field,
+    /// The language code.
+    pub(crate) lang: Field,
+}
+
+/// Whether the index answers some part of `expr` only approximately, so every candidate
+/// must be re-checked by exact evaluation: proximity, a source name of several words, or a
+/// phrase mixing accented and unaccented syllables.
+pub(crate) fn approximate(expr: &Expr) -> bool {
     match expr {
-        Expr::Term(t) => any_field(fields, |f| term_query(f, t)),
-        Expr::Phrase(ts) => any_field(fields, |f| phrase_query(f, ts)),
+        Expr::Near { .. } => true,
+        Expr::Source(words) => words.contains(' '),
+        Expr::Phrase(ts) => ts.iter().any(|t| t.folded) && ts.iter().any(|t| !t.folded),
+        Expr::And(xs) | Expr::Or(xs) => xs.iter().any(approximate),
+        Expr::Not(x) => approximate(x),
+        Expr::Term(_) | Expr::Lang(_) => false,
+    }
+}
+
+/// Compiles `expr` over `fields` (title then body) into a superset of its matches. Parts the
+/// index answers only approximately ([`approximate`]) compile to a superset where they count
+/// positively (`NEAR` to the conjunction of its sides) and to nothing under a negation, so
+/// the exact re-check of each candidate gives the true answer.
+pub(crate) fn compile(expr: &Expr, fields: &[FieldPair], meta: &MetaFields) -> Box<dyn Query> {
+    compile_with(expr, fields, meta, true)
+}
+
+fn compile_with(
+    expr: &Expr,
+    fields: &[FieldPair],
+    meta: &MetaFields,
+    positive: bool,
+) -> Box<dyn Query> {
+    if !positive && approximate(expr) && !matches!(expr, Expr::And(_) | Expr::Or(_) | Expr::Not(_))
+    {
+        return Box::new(EmptyQuery);
+    }
+    let compile =
+        |e: &Expr, _: &[FieldPair], _: &MetaFields| compile_with(e, fields, meta, positive);
+    let negated = |e: &Expr| compile_with(e, fields, meta, !positive);
+    match expr {
+        Expr::Term(t) => any_field(fields, t.scope, |f| term_query(f, t)),
+        Expr::Phrase(ts) => {
+            let scope = ts.first().map_or(Scope::Any, |t| t.scope);
+            any_field(fields, scope, |f| phrase_query(f, ts))
+        }
         Expr::And(children) => {
             let clauses = children
                 .iter()
                 .map(|c| match c {
                     // Negations inside a conjunction exclude directly.
-                    Expr::Not(inner) => (Occur::MustNot, compile(inner, fields)),
-                    other => (Occur::Must, compile(other, fields)),
+                    Expr::Not(inner) => (Occur::MustNot, negated(inner)),
+                    other => (Occur::Must, compile(other, fields, meta)),
                 })
                 .collect();
             Box::new(BooleanQuery::new(clauses))
         }
         Expr::Or(children) => Box::new(BooleanQuery::new(
-            children.iter().map(|c| (Occur::Should, compile(c, fields))).collect(),
+            children.iter().map(|c| (Occur::Should, compile(c, fields, meta))).collect(),
         )),
         // Standing alone (for example inside OR), a negation is "everything except".
         Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(AllQuery)),
-            (Occur::MustNot, compile(inner, fields)),
+            (Occur::MustNot, negated(inner)),
         ])),
+        Expr::Near { left, right, .. } => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, compile(left, fields, meta)),
+            (Occur::Must, compile(right, fields, meta)),
+        ])),
+        Expr::Source(words) => {
+            let terms: Vec<Term> =
+                words.split(' ').map(|w| Term::from_field_text(meta.source_words, w)).collect();
+            // Source words are separate values of one field, so "all of them" stands in for
+            // the phrase; the exact evaluation of each hit checks the order.
+            Box::new(BooleanQuery::new(
+                terms
+                    .into_iter()
+                    .map(|t| {
+                        let q: Box<dyn Query> =
+                            Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+                        (Occur::Must, q)
+                    })
+                    .collect(),
+            ))
+        }
+        Expr::Lang(code) => Box::new(TermQuery::new(
+            Term::from_field_text(meta.lang, code),
+            IndexRecordOption::Basic,
+        )),
     }
 }
 
 fn any_field(
     fields: &[FieldPair],
+    scope: Scope,
     mut one: impl FnMut(&FieldPair) -> Box<dyn Query>,
 ) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(fields.iter().map(|f| (Occur::Should, one(f))).collect()))
+    Box::new(BooleanQuery::new(
+        fields
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| scope.admits(*i))
+            .map(|(_, f)| (Occur::Should, one(f)))
+            .collect(),
+    ))
 }
 
 fn term_query(f: &FieldPair, t: &QTerm) -> Box<dyn Query> {

@@ -29,6 +29,8 @@ pub struct IndexDoc {
     pub body: String,
     /// Source name.
     pub source: String,
+    /// ISO 639-1 language code (`und` when unknown).
+    pub language: String,
     /// Canonical URL.
     pub url: String,
     /// Publication (or fetch) time.
@@ -58,6 +60,8 @@ pub struct SearchHit {
     pub snippet: Vec<Fragment>,
     /// Source name.
     pub source: String,
+    /// ISO 639-1 language code (`und` when unknown).
+    pub language: String,
     /// URL.
     pub url: String,
     /// Publication time.
@@ -81,7 +85,12 @@ struct Fields {
     source: Field,
     url: Field,
     time: Field,
+    meta: crate::compile::MetaFields,
 }
+
+/// At most this many candidates are re-checked exactly for a query the index answers only
+/// approximately (`NEAR`, for one: both sides present in the field).
+const PROXIMITY_CANDIDATES: usize = 10_000;
 
 /// The index. At most one writer (one process) at a time; any number of read-only handles,
 /// in the same process or others, search concurrently with writing.
@@ -120,7 +129,11 @@ fn schema() -> (Schema, Fields) {
     let source = b.add_text_field("source", STRING | STORED);
     let url = b.add_text_field("url", STORED);
     let time = b.add_i64_field("time", INDEXED | STORED | FAST);
-    (b.build(), Fields { id, title, body, source, url, time })
+    let meta = crate::compile::MetaFields {
+        source_words: b.add_text_field("source_words", STRING),
+        lang: b.add_text_field("lang", STRING | STORED),
+    };
+    (b.build(), Fields { id, title, body, source, url, time, meta })
 }
 
 impl SearchIndex {
@@ -140,8 +153,24 @@ impl SearchIndex {
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, fields) = schema();
-        let index =
-            Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?;
+        let index = match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => index,
+            // An index written by an earlier version with another schema: the store holds
+            // every document, so a writer starts afresh and the pipeline's catch-up refills it.
+            Err(tantivy::TantivyError::SchemaError(e)) if write => {
+                tracing::warn!(path = %dir.display(), error = %e, "Index schema changed; rebuilding the index from the store.");
+                std::fs::remove_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+                std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+                let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
+                Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?
+            }
+            Err(tantivy::TantivyError::SchemaError(e)) => {
+                return Err(open_err(format!(
+                    "{e}: the index was written by another version; run `langnghe reindex`"
+                )));
+            }
+            Err(e) => return Err(open_err(e.to_string())),
+        };
         index.tokenizers().register(VI_MATCH, TextAnalyzer::from(ViTokenizer::new(false)));
         index.tokenizers().register(VI_FOLD, TextAnalyzer::from(ViTokenizer::new(true)));
         let (writer, policy) = if write {
@@ -181,6 +210,12 @@ impl SearchIndex {
             doc.add_text(f.body.matched, &d.body);
             doc.add_text(f.body.folded, &d.body);
             doc.add_text(f.source, &d.source);
+            // Each source word is its own term so `source:tuoi` finds "Tuổi Trẻ"; the
+            // phrase of all of them finds the name.
+            for word in query::source_key(&d.source).split(' ').filter(|w| !w.is_empty()) {
+                doc.add_text(f.meta.source_words, word);
+            }
+            doc.add_text(f.meta.lang, &d.language);
             doc.add_text(f.url, &d.url);
             doc.add_i64(f.time, d.time.timestamp_millis());
             writer.add_document(doc)?;
@@ -244,22 +279,26 @@ impl SearchIndex {
         offset: usize,
     ) -> Result<SearchResults> {
         let f = self.fields;
-        let q = compile(expr, &[f.title, f.body]);
+        let q = compile(expr, &[f.title, f.body], &f.meta);
         let searcher = self.reader.searcher();
         let limit = limit.max(1);
-        let (addresses, total): (Vec<(f32, tantivy::DocAddress)>, usize) = match sort {
+        // Proximity is checked exactly on the stored text, so the page is cut after that.
+        let exact = crate::compile::approximate(expr);
+        let (want, skip) = if exact { (PROXIMITY_CANDIDATES, 0) } else { (limit, offset) };
+        let (addresses, mut total): (Vec<(f32, tantivy::DocAddress)>, usize) = match sort {
             Sort::Relevance => {
-                searcher.search(&q, &(TopDocs::with_limit(limit).and_offset(offset), Count))?
+                searcher.search(&q, &(TopDocs::with_limit(want).and_offset(skip), Count))?
             }
             Sort::Newest => {
-                let top = TopDocs::with_limit(limit)
-                    .and_offset(offset)
+                let top = TopDocs::with_limit(want)
+                    .and_offset(skip)
                     .order_by_fast_field::<i64>("time", Order::Desc);
                 let (docs, total) = searcher.search(&q, &(top, Count))?;
                 (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
             }
         };
-        let mut hits = Vec::with_capacity(addresses.len());
+        let mut hits = Vec::with_capacity(addresses.len().min(limit));
+        let mut exact_matches = 0;
         for (score, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
             let text = |field: Field| {
@@ -268,12 +307,23 @@ impl SearchIndex {
             let int =
                 |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
             let (title, body) = (text(f.title.matched), text(f.body.matched));
+            let source = text(f.source);
             // Re-evaluate exactly on the stored text to find the spans to highlight.
             let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
             let (to, bo) = (query::overlays(&title, &tt), query::overlays(&body, &bt));
-            let spans = DocIndex::with_overlays(vec![&tt, &bt], vec![&to, &bo])
-                .evaluate(expr)
-                .unwrap_or_default();
+            let evaluated = DocIndex::with_overlays(vec![&tt, &bt], vec![&to, &bo])
+                .with_meta(&source, &text(f.meta.lang))
+                .evaluate(expr);
+            if exact {
+                if evaluated.is_none() {
+                    continue;
+                }
+                exact_matches += 1;
+                if exact_matches <= offset || hits.len() >= limit {
+                    continue;
+                }
+            }
+            let spans = evaluated.unwrap_or_default();
             let ranges = |field: usize| {
                 spans
                     .iter()
@@ -286,10 +336,14 @@ impl SearchIndex {
                 score,
                 title: snippet(&title, &ranges(0), usize::MAX),
                 snippet: snippet(&body, &ranges(1), 240),
-                source: text(f.source),
+                source,
+                language: text(f.meta.lang),
                 url: text(f.url),
                 time: chrono::DateTime::from_timestamp_millis(int(f.time)).unwrap_or_default(),
             });
+        }
+        if exact {
+            total = exact_matches;
         }
         Ok(SearchResults { total, hits })
     }

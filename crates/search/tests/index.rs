@@ -12,6 +12,7 @@ fn doc(id: i64, title: &str, body: &str, hour: u32) -> IndexDoc {
         title: vi_text::display(title),
         body: vi_text::display(body),
         source: "Báo A".into(),
+        language: "vi".into(),
         url: format!("https://a.vn/{id}"),
         time: Utc.with_ymd_and_hms(2026, 11, 20, hour, 0, 0).unwrap(),
     }
@@ -206,4 +207,30 @@ fn phrases_do_not_cross_sentences() {
     index.commit(2).unwrap();
     assert_eq!(ids(&index, "\"sốt xuất huyết\""), [2]);
     assert_eq!(ids(&index, "sốt xuất huyết"), [1, 2]);
+}
+
+#[test]
+fn proximity_scopes_and_document_filters() {
+    let (_dir, index) = corpus();
+    // Doc 3: "Tiêm vắc xin sởi cho trẻ. Sốt nhẹ sau tiêm là bình thường."
+    assert_eq!(ids(&index, "sốt NEAR/2 tiêm"), [3]);
+    assert_eq!(ids(&index, "sốt ONEAR/2 tiêm"), [3]);
+    assert!(ids(&index, "sốt NEAR/1 tiêm").is_empty());
+    assert!(ids(&index, "tiêm ONEAR/1 sốt").is_empty());
+    // Under a negation the approximate part must not exclude too much.
+    assert_eq!(ids(&index, "sốt -(sốt NEAR/1 tiêm)"), [1, 3, 4]);
+    assert_eq!(ids(&index, "sốt -(sốt NEAR/2 tiêm)"), [1, 4]);
+    let page = index.search("sốt NEAR/2 tiêm", Sort::Relevance, 10, 0).unwrap();
+    assert_eq!(page.total, 1);
+    assert!(page.hits[0].snippet.iter().any(|f| f.highlighted && f.text == "Sốt"));
+    assert_eq!(ids(&index, "title:sốt"), [1]);
+    assert_eq!(ids(&index, "body:\"sốt xuất huyết\""), [1, 4]);
+    assert_eq!(ids(&index, "sốt source:\"bao a\""), [1, 3, 4]);
+    assert!(ids(&index, "sốt source:\"a bao\"").is_empty());
+    assert!(ids(&index, "sốt source:b").is_empty());
+    assert_eq!(ids(&index, "sốt lang:vi"), [1, 3, 4]);
+    assert!(ids(&index, "sốt lang:en").is_empty());
+    // A phrase mixing accented and unaccented syllables is exact too.
+    assert_eq!(ids(&index, "\"sốt xuat\""), [1, 4]);
+    assert!(ids(&index, "\"sót xuat\"").is_empty());
 }
