@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod alert;
+mod dates;
 mod document;
 mod metrics;
 mod source;
@@ -13,6 +14,7 @@ mod time;
 mod user;
 
 pub use alert::{Alert, AlertState, Hit, MatchedTerm, RuleKind, Severity};
+pub use dates::{parse_datetime, parse_datetime_relative};
 pub use document::{Document, NewDocument};
 pub use metrics::{Metrics, MetricsSnapshot, Stage};
 pub use source::{FetchState, Source, SourceKind, SourceTier};
