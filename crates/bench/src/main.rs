@@ -6,12 +6,14 @@
 //! is what suites are compared on.
 #![allow(clippy::print_stdout)]
 
+mod alloc;
 mod normalize_suite;
 mod pipeline_suite;
+mod rules_suite;
 
 use anyhow::{Result, bail};
 
-const SUITES: &[&str] = &["normalize", "pipeline"];
+const SUITES: &[&str] = &["normalize", "pipeline", "rules"];
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -32,6 +34,7 @@ fn main() -> Result<()> {
     let lines = match suite.as_str() {
         "pipeline" => runtime.block_on(pipeline_suite::run(docs))?,
         "normalize" => normalize_suite::run()?,
+        "rules" => rules_suite::run(docs.min(1_000))?,
         other => bail!("unknown suite {other:?}; suites: {}", SUITES.join(", ")),
     };
     for line in lines {

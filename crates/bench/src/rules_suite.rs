@@ -1,0 +1,275 @@
+//! `rules`: standing-query matching with 10,000 and 100,000 generated rules over 3 KB
+//! Vietnamese documents: documents per second on one core, build time and memory.
+//!
+//! Documents are sentences of the UD Vietnamese treebank (news text) joined into ~3 KB
+//! articles, analysed once beforehand (normalised, tokenised, laid out as syllable streams);
+//! analysis is reported as its own line. Rules are generated from the corpus's own syllable
+//! pairs, most of them rare, so that like a real monitor's queries most rules match few
+//! documents: `("a b" OR c) d`, `"a b" NEAR/5 c`, `"a b" -c` … with a third of the terms
+//! written without diacritics.
+//!
+//! The peer is a bare Aho-Corasick automaton (the same crate and settings) over every
+//! literal of every rule, scanning the same syllable streams and counting the occurrences
+//! on syllable boundaries: the least work any literal-based matcher has to do.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use anyhow::{Context, Result};
+use model::{RuleKind, Severity};
+use rules::{Analyzed, Rule, RuleSet};
+
+use crate::alloc;
+
+/// Deterministic xorshift, so every run generates the same rules.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+fn sentences() -> Result<Vec<String>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ud-vietnamese-vtb");
+    let mut lines = Vec::new();
+    for file in ["vi_vtb-ud-train.conllu", "vi_vtb-ud-dev.conllu", "vi_vtb-ud-test.conllu"] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        lines.extend(
+            text.lines().filter_map(|l| l.strip_prefix("# text =")).map(|l| l.trim().to_owned()),
+        );
+    }
+    anyhow::ensure!(!lines.is_empty(), "no sentences in {}", dir.display());
+    Ok(lines)
+}
+
+/// `n` articles of about 3 KB: a title sentence and a body of following sentences.
+fn articles(sentences: &[String], n: usize) -> Vec<(String, String)> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    (0..n)
+        .map(|_| {
+            let mut at = rng.below(sentences.len());
+            let title = sentences[at].clone();
+            let mut body = String::new();
+            while body.len() < 3_000 {
+                at = (at + 1) % sentences.len();
+                body.push_str(&sentences[at]);
+                body.push(' ');
+            }
+            (title, body)
+        })
+        .collect()
+}
+
+/// Distinct syllable pairs and syllables of the corpus (match form), each list in random
+/// order, skipping the most frequent syllables so that no rule fires on every document.
+fn vocabulary(sentences: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut pairs: HashSet<String> = HashSet::new();
+    for s in sentences {
+        let tokens = vi_text::tokenize(&vi_text::display(s));
+        for w in tokens.windows(2) {
+            if w[0].matched.chars().all(char::is_alphabetic)
+                && w[1].matched.chars().all(char::is_alphabetic)
+                && w[1].position == w[0].position + 1
+            {
+                pairs.insert(format!("{} {}", w[0].matched, w[1].matched));
+            }
+        }
+        for t in tokens {
+            if t.matched.chars().all(char::is_alphabetic) {
+                *counts.entry(t.matched).or_default() += 1;
+            }
+        }
+    }
+    let mut by_count: Vec<(String, usize)> = counts.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let common: HashSet<&str> = by_count.iter().take(300).map(|(w, _)| w.as_str()).collect();
+    let mut words: Vec<String> = by_count.iter().skip(300).map(|(w, _)| w.clone()).collect();
+    let mut pairs: Vec<String> = pairs
+        .into_iter()
+        .filter(|p| p.split(' ').all(|w| !common.contains(w)) || p.len() > 14)
+        .collect();
+    pairs.sort();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    shuffle(&mut words, &mut rng);
+    shuffle(&mut pairs, &mut rng);
+    (pairs, words)
+}
+
+fn shuffle<T>(v: &mut [T], rng: &mut Rng) {
+    for i in (1..v.len()).rev() {
+        v.swap(i, rng.below(i + 1));
+    }
+}
+
+/// Generated rule queries.
+fn queries(n: usize, pairs: &[String], words: &[String]) -> Vec<String> {
+    let mut rng = Rng(0xd1b5_4a32_d192_ed03);
+    let term = |rng: &mut Rng| {
+        let text = if rng.chance(60) {
+            format!("\"{}\"", pairs[rng.below(pairs.len())])
+        } else {
+            words[rng.below(words.len())].clone()
+        };
+        if rng.chance(33) { vi_text::fold_str(&text) } else { text }
+    };
+    (0..n)
+        .map(|_| match rng.below(5) {
+            0 => term(&mut rng),
+            1 => format!("({} OR {}) {}", term(&mut rng), term(&mut rng), term(&mut rng)),
+            2 => format!("{} NEAR/5 {}", term(&mut rng), term(&mut rng)),
+            3 => format!("{} -{}", term(&mut rng), term(&mut rng)),
+            _ => format!(
+                "({} OR {} OR {}) title:{}",
+                term(&mut rng),
+                term(&mut rng),
+                term(&mut rng),
+                term(&mut rng)
+            ),
+        })
+        .collect()
+}
+
+/// Every literal of every rule, in the form the presearcher scans for it.
+fn all_literals(queries: &[String]) -> Vec<String> {
+    let mut out = HashSet::new();
+    for q in queries {
+        let Ok(expr) = query::parse(q) else { continue };
+        let mut stack = vec![&expr];
+        while let Some(e) = stack.pop() {
+            match e {
+                query::Expr::Term(t) => {
+                    out.insert(t.text.clone());
+                }
+                query::Expr::Phrase(ts) => {
+                    out.insert(
+                        ts.iter()
+                            .map(
+                                |t| {
+                                    if t.folded {
+                                        vi_text::fold_str(&t.text)
+                                    } else {
+                                        t.text.clone()
+                                    }
+                                },
+                            )
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                }
+                query::Expr::And(xs) | query::Expr::Or(xs) => stack.extend(xs),
+                query::Expr::Not(x) => stack.push(x),
+                query::Expr::Near { left, right, .. } => {
+                    stack.push(left);
+                    stack.push(right);
+                }
+                query::Expr::Source(_) | query::Expr::Lang(_) => {}
+            }
+        }
+    }
+    let mut v: Vec<String> = out.into_iter().collect();
+    v.sort();
+    v
+}
+
+/// Runs `f` over the documents repeatedly for at least `min`; documents per second.
+fn rate(docs: &[Analyzed], min: Duration, mut f: impl FnMut(&Analyzed) -> usize) -> (f64, usize) {
+    let mut sink = 0;
+    let mut n = 0usize;
+    let start = Instant::now();
+    while start.elapsed() < min {
+        for d in docs {
+            sink += f(d);
+        }
+        n += docs.len();
+    }
+    (n as f64 / start.elapsed().as_secs_f64(), sink)
+}
+
+pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
+    let sentences = sentences()?;
+    let raw = articles(&sentences, n_docs.min(2_000));
+    let started = Instant::now();
+    let docs: Vec<Analyzed> =
+        raw.iter().map(|(t, b)| Analyzed::new(t, b).with_meta("Báo A", "vi")).collect();
+    let analyse = docs.len() as f64 / started.elapsed().as_secs_f64();
+    let bytes: usize = raw.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let (pairs, words) = vocabulary(&sentences);
+    let mut lines = Vec::new();
+    lines.push(serde_json::json!({
+        "suite": "rules", "metric": "analyse_docs_per_s", "ours": analyse.round(),
+        "docs": docs.len(), "mean_doc_bytes": bytes / docs.len().max(1),
+    }));
+    for n_rules in [10_000, 100_000] {
+        let queries = queries(n_rules, &pairs, &words);
+
+        let before = alloc::live_bytes();
+        let started = Instant::now();
+        let rules: Vec<Rule> = queries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, q)| {
+                Rule::from_query(&format!("r{i}"), RuleKind::Topic, Severity::Low, q).ok()
+            })
+            .collect();
+        let set = RuleSet::from_rules(rules);
+        let build = started.elapsed().as_secs_f64();
+        let memory = alloc::live_bytes().saturating_sub(before) as f64 / (1024.0 * 1024.0);
+
+        let literals = all_literals(&queries);
+        let started = Instant::now();
+        let bare = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&literals)?;
+        let peer_build = started.elapsed().as_secs_f64();
+
+        let min = Duration::from_secs(3);
+        let (ours, hits) = rate(&docs, min, |d| set.match_analyzed(d).len());
+        let (peer, _) = rate(&docs, min, |d| {
+            d.streams()
+                .iter()
+                .map(|s| {
+                    let b = s.as_bytes();
+                    let sep = |i: usize| matches!(b.get(i), None | Some(b' ' | b'\n'));
+                    bare.find_overlapping_iter(s)
+                        .filter(|m| (m.start() == 0 || sep(m.start() - 1)) && sep(m.end()))
+                        .count()
+                })
+                .sum()
+        });
+        let candidates: usize = docs.iter().map(|d| set.candidate_count(d)).sum();
+        let matched: usize = docs.iter().map(|d| set.match_analyzed(d).len()).sum();
+        let _ = hits;
+        lines.push(crate::line(
+            "rules",
+            &format!("docs_per_s_{n_rules}_rules"),
+            ours,
+            peer,
+            serde_json::json!({
+                "rules": set.len(),
+                "literals": set.literal_count(),
+                "bare_literals": literals.len(),
+                "build_s": (build * 1000.0).round() / 1000.0,
+                "bare_build_s": (peer_build * 1000.0).round() / 1000.0,
+                "memory_mib": (memory * 10.0).round() / 10.0,
+                "candidates_per_doc": (candidates as f64 / docs.len() as f64 * 10.0).round() / 10.0,
+                "hits_per_doc": (matched as f64 / docs.len() as f64 * 100.0).round() / 100.0,
+            }),
+        ));
+    }
+    Ok(lines)
+}
