@@ -41,9 +41,15 @@ pub(crate) struct Http {
 pub(crate) struct Fetch {
     pub(crate) user_agent: String,
     pub(crate) connect_timeout_secs: u64,
+    pub(crate) read_timeout_secs: u64,
     pub(crate) timeout_secs: u64,
     pub(crate) max_body_bytes: usize,
+    pub(crate) max_redirects: usize,
     pub(crate) workers: usize,
+    pub(crate) per_host: usize,
+    pub(crate) host_delay_ms: u64,
+    pub(crate) respect_robots: bool,
+    pub(crate) robots_ttl_secs: u64,
     pub(crate) max_backoff_secs: u64,
 }
 
@@ -189,6 +195,24 @@ impl Config {
         if self.fetch.max_body_bytes < 1024 {
             problems.push("fetch.max_body_bytes must be at least 1024".to_owned());
         }
+        if self.fetch.per_host == 0 {
+            problems.push("fetch.per_host must be at least 1".to_owned());
+        }
+        for (key, secs) in [
+            ("fetch.connect_timeout_secs", self.fetch.connect_timeout_secs),
+            ("fetch.read_timeout_secs", self.fetch.read_timeout_secs),
+            ("fetch.timeout_secs", self.fetch.timeout_secs),
+        ] {
+            if secs == 0 {
+                problems.push(format!("{key} must be at least 1"));
+            }
+        }
+        if !self.fetch.user_agent.contains('@') && !self.fetch.user_agent.contains("http") {
+            problems.push(
+                "fetch.user_agent must carry a contact address (an e-mail or a URL) so sites can reach the office"
+                    .to_owned(),
+            );
+        }
         for (i, s) in self.sources.iter().enumerate() {
             if s.tier.parse::<model::SourceTier>().is_err() {
                 problems.push(format!("sources[{i}] ({}): unknown tier {:?}", s.name, s.tier));
@@ -224,8 +248,14 @@ impl Config {
         fetch::FetchConfig {
             user_agent: self.fetch.user_agent.clone(),
             connect_timeout: Duration::from_secs(self.fetch.connect_timeout_secs),
+            read_timeout: Duration::from_secs(self.fetch.read_timeout_secs),
             timeout: Duration::from_secs(self.fetch.timeout_secs),
             max_body_bytes: self.fetch.max_body_bytes,
+            max_redirects: self.fetch.max_redirects,
+            per_host: self.fetch.per_host,
+            host_delay: Duration::from_millis(self.fetch.host_delay_ms),
+            respect_robots: self.fetch.respect_robots,
+            robots_ttl: Duration::from_secs(self.fetch.robots_ttl_secs),
         }
     }
 }

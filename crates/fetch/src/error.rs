@@ -29,8 +29,33 @@ pub enum Error {
         url: String,
         /// The status code.
         status: u16,
-        /// `Retry-After` in seconds, when the server sent one.
-        retry_after_secs: Option<u64>,
+        /// `Retry-After`, when the server sent one (seconds or a date).
+        retry_after: Option<std::time::Duration>,
+    },
+    /// The URL, or a redirect, leads to an address sources may not reach (loopback, a
+    /// private network, a cloud metadata service) and the source is not allowed to.
+    #[error(
+        "refusing {url}: {reason}; allow private addresses for this source if this is intended"
+    )]
+    Refused {
+        /// The URL.
+        url: String,
+        /// Which address, and why it is refused.
+        reason: String,
+    },
+    /// The site's robots.txt disallows the URL for our user agent.
+    #[error("{url} is disallowed by the site's robots.txt")]
+    Robots {
+        /// The URL.
+        url: String,
+    },
+    /// A redirect that is not followed: a loop, too many hops, another scheme.
+    #[error("{url}: {message}")]
+    Redirect {
+        /// The URL first requested.
+        url: String,
+        /// What went wrong.
+        message: String,
     },
     /// The body exceeded the configured cap (after decompression).
     #[error("{url} sent more than {limit} bytes")]

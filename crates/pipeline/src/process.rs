@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use fetch::{FeedItem, Fetched, Validators};
+use fetch::{Access, FeedItem, Fetched, Validators};
 use model::{Document, NewDocument, Source, SourceKind, Stage, Timestamp};
 use rules::RuleSet;
 use search::IndexDoc;
@@ -98,8 +98,7 @@ pub(crate) fn to_processed(
     let text = doc.full_text();
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
-    let analyzed = rules::Analyzed::new(&doc.title, &text).with_meta(&source.name, &doc.language);
-    let hits = rules.match_analyzed(&analyzed);
+    let hits = rules.match_analyzed(&rules::Analyzed::document(&doc, &source.name));
     Processed { doc, hits }
 }
 
@@ -178,10 +177,11 @@ impl Pipeline {
                     etag: source.state.etag.clone(),
                     last_modified: source.state.last_modified.clone(),
                 };
-                match self.client.get(&source.url, &validators).await {
-                    Ok(Fetched::NotModified) => Ok(Download::NotModified),
-                    Ok(Fetched::Body { bytes, url, validators }) => fetch::parse_feed(&bytes, &url)
-                        .map(|items| Download::Items { items, validators }),
+                let access = if source.allow_private { Access::Private } else { Access::Public };
+                match self.client.get(&source.url, &validators, access).await {
+                    Ok(Fetched::NotModified { .. }) => Ok(Download::NotModified),
+                    Ok(Fetched::Body(r)) => fetch::parse_feed(&r.bytes, &r.url)
+                        .map(|items| Download::Items { items, validators: r.validators }),
                     Err(e) => Err(e),
                 }
             }
@@ -191,9 +191,7 @@ impl Pipeline {
             Ok(d) => d,
             Err(e) => {
                 let retry_after = match &e {
-                    fetch::Error::Status { retry_after_secs, .. } => {
-                        retry_after_secs.map(Duration::from_secs)
-                    }
+                    fetch::Error::Status { retry_after, .. } => *retry_after,
                     _ => None,
                 };
                 Download::Failed { error: e.to_string(), retry_after }
