@@ -7,5 +7,6 @@
 mod browser;
 mod cli;
 mod demo_command;
+mod rules_live;
 mod serve;
 mod support;

@@ -100,6 +100,27 @@ pub(crate) enum RulesCommand {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// Run a pack (or every pack of a directory) against the stored documents: hits per
+    /// day and the latest matches, highlighted. Nothing is written.
+    Backtest(BacktestArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BacktestArgs {
+    /// A rule pack file, or a directory of packs.
+    pub(crate) file: PathBuf,
+    /// Only this rule of the pack.
+    #[arg(long)]
+    pub(crate) rule: Option<String>,
+    /// How far back: 30m, 24h, 7d, 2w, a date YYYY-MM-DD (Vietnam time), or all.
+    #[arg(long, default_value = "7d")]
+    pub(crate) since: String,
+    /// Latest matches to show per rule.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) samples: usize,
+    /// One JSON object per rule.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,9 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules { command: RulesCommand::Match { rules } } => {
             rules_match(&rules.unwrap_or(config.rules_dir))
         }
+        Command::Rules { command: RulesCommand::Backtest(args) } => {
+            crate::backtest::run(&config, &args).await
+        }
         Command::Ingest { allow_private, inputs } => ingest(&config, allow_private, &inputs).await,
         Command::Fetch { .. } => fetch_once(&config).await,
         Command::Search { query, json, newest, limit } => {
@@ -197,8 +200,7 @@ fn normalize_json(line: &str, form: Option<vi_text::Form>) -> serde_json::Value 
 }
 
 fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {
-    let (set, mut diags) = rules::RuleSet::load_dir(dir);
-    diags.extend(set.check());
+    let (set, diags) = crate::system::load_checked(dir);
     let mut out = std::io::stdout().lock();
     for d in &diags {
         writeln!(out, "{d}")?;

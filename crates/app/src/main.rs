@@ -1,9 +1,11 @@
 //! The `langnghe` binary: parses the command line, loads the configuration, sets up
 //! logging, and dispatches to a command. Errors are printed as a chain.
 
+mod backtest;
 mod cli;
 mod commands;
 mod config;
+mod reload;
 mod system;
 
 use std::process::ExitCode;

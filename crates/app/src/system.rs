@@ -2,7 +2,7 @@
 //! until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,9 +16,16 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 
-/// Loads the rule packs, refusing any pack with a problem.
+/// Loads the rule packs and runs their examples: the set and every problem found.
+pub(crate) fn load_checked(dir: &Path) -> (RuleSet, Vec<rules::Diagnostic>) {
+    let (set, mut diags) = RuleSet::load_dir(dir);
+    diags.extend(set.check());
+    (set, diags)
+}
+
+/// Loads the rule packs, refusing them if any pack has a problem or a failing example.
 pub(crate) fn load_rules(dir: &Path) -> anyhow::Result<RuleSet> {
-    let (set, diags) = RuleSet::load_dir(dir);
+    let (set, diags) = load_checked(dir);
     if !diags.is_empty() {
         let list: Vec<String> = diags.iter().map(ToString::to_string).collect();
         bail!("the rule packs in {} have problems:\n  {}", dir.display(), list.join("\n  "));
@@ -46,6 +53,8 @@ pub(crate) struct System {
     pub(crate) index: Arc<SearchIndex>,
     pub(crate) pipeline: Pipeline,
     pub(crate) metrics: Arc<Metrics>,
+    /// Where the rule packs came from; `run` reloads them from here.
+    pub(crate) rules_dir: PathBuf,
 }
 
 impl System {
@@ -54,6 +63,7 @@ impl System {
         let store = open_store(config).await?;
         let index = open_index(config)?;
         let metrics = Arc::new(Metrics::default());
+        metrics.rules_loaded(rules.len() as u64, false);
         let client =
             fetch::Client::new(&config.fetch_config()).context("building the HTTP client")?;
         let pipeline_config = PipelineConfig {
@@ -70,7 +80,7 @@ impl System {
             metrics.clone(),
             pipeline_config,
         );
-        Ok(System { store, index, pipeline, metrics })
+        Ok(System { store, index, pipeline, metrics, rules_dir: rules_dir.to_owned() })
     }
 
     /// Runs the pipeline and the dashboard until a shutdown signal. `ready` is called with
@@ -104,8 +114,17 @@ impl System {
             dashboard_config,
         );
         let web = tokio::spawn(dashboard::serve(listener, state, stopped(stop_rx.clone())));
+        let watcher = tokio::spawn(crate::reload::watch(
+            self.rules_dir.clone(),
+            self.pipeline.clone(),
+            self.metrics.clone(),
+            stopped(stop_rx.clone()),
+        ));
         ready(addr);
         let result = self.pipeline.run(stopped(stop_rx)).await;
+        if let Err(e) = watcher.await {
+            tracing::error!(error = %e, "The rule watcher panicked.");
+        }
         match web.await {
             Ok(Err(e)) => tracing::error!(error = %e, "The dashboard server failed."),
             Err(e) => tracing::error!(error = %e, "The dashboard task panicked."),

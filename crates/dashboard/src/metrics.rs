@@ -65,6 +65,19 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
         m.duplicates.to_string(),
     );
     gauge("langnghe_hits_total", "Rule hits since start.", "counter", m.hits.to_string());
+    gauge("langnghe_rules", "Rules in the active rule set.", "gauge", m.rules_loaded.to_string());
+    gauge(
+        "langnghe_rule_reloads_total",
+        "Rule sets swapped in since start.",
+        "counter",
+        m.rule_reloads.to_string(),
+    );
+    gauge(
+        "langnghe_rule_reload_failures_total",
+        "Rule reloads refused because a pack had problems.",
+        "counter",
+        m.rule_reload_failures.to_string(),
+    );
     let _ = writeln!(
         out,
         "# HELP langnghe_stage_seconds Time spent per pipeline stage.\n# TYPE langnghe_stage_seconds summary"

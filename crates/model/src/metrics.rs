@@ -46,6 +46,9 @@ pub struct Metrics {
     documents_added: AtomicU64,
     duplicates: AtomicU64,
     hits: AtomicU64,
+    rules_loaded: AtomicU64,
+    rule_reloads: AtomicU64,
+    rule_reload_failures: AtomicU64,
     stage_count: [AtomicU64; 4],
     stage_micros: [AtomicU64; 4],
 }
@@ -67,6 +70,12 @@ pub struct MetricsSnapshot {
     pub duplicates: u64,
     /// Rule hits recorded.
     pub hits: u64,
+    /// Rules in the set documents are matched against now.
+    pub rules_loaded: u64,
+    /// Rule sets swapped in after start-up.
+    pub rule_reloads: u64,
+    /// Reloads refused because a pack had problems (the previous set kept running).
+    pub rule_reload_failures: u64,
     /// Per stage: (label, number of observations, total seconds).
     pub stages: Vec<(&'static str, u64, f64)>,
 }
@@ -91,6 +100,20 @@ impl Metrics {
         self.hits.fetch_add(hits, Ordering::Relaxed);
     }
 
+    /// Records that a rule set of `rules` rules is now in use; `reload` is false for the
+    /// set loaded at start-up.
+    pub fn rules_loaded(&self, rules: u64, reload: bool) {
+        self.rules_loaded.store(rules, Ordering::Relaxed);
+        if reload {
+            self.rule_reloads.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a reload refused because of problems in the packs.
+    pub fn rule_reload_failed(&self) {
+        self.rule_reload_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Records how long one run of a stage took.
     pub fn observe(&self, stage: Stage, elapsed: Duration) {
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
@@ -109,6 +132,9 @@ impl Metrics {
             documents_added: load(&self.documents_added),
             duplicates: load(&self.duplicates),
             hits: load(&self.hits),
+            rules_loaded: load(&self.rules_loaded),
+            rule_reloads: load(&self.rule_reloads),
+            rule_reload_failures: load(&self.rule_reload_failures),
             stages: Stage::ALL
                 .iter()
                 .map(|s| {

@@ -50,6 +50,12 @@ impl Analyzed {
         }
     }
 
+    /// A stored or new document as the pipeline and backtests match it: the title, the
+    /// summary and body as one text, the source name and the language.
+    pub fn document(doc: &model::NewDocument, source: &str) -> Analyzed {
+        Analyzed::new(&doc.title, &doc.full_text()).with_meta(source, &doc.language)
+    }
+
     /// Adds the source name and language code that `source:` and `lang:` test.
     pub fn with_meta(mut self, source: &str, lang: &str) -> Analyzed {
         source.clone_into(&mut self.source);

@@ -183,6 +183,26 @@ impl Store {
         rows.iter().map(document_from_row).collect()
     }
 
+    /// Documents with an id above `after` whose time (publication, else fetch) is at or
+    /// after `since`, in id order: pages of the archive for backtesting a rule.
+    pub async fn documents_since(
+        &self,
+        after: i64,
+        since: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Document>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d JOIN sources s ON s.id = d.source_id \
+             WHERE d.id > $1 AND COALESCE(d.published_at, d.fetched_at) >= $2 ORDER BY d.id LIMIT $3"
+        ))
+        .bind(after)
+        .bind(millis(since))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_from_row).collect()
+    }
+
     /// The rule hits of a document, by rule id.
     pub async fn hits_for_document(&self, id: i64) -> Result<Vec<Hit>> {
         let rows = sqlx::query(
