@@ -6,11 +6,17 @@
 //! for every problem, each naming the file, line and column. [`RuleSet::check`] also runs
 //! every rule's embedded examples. [`RuleSet::match_document`] returns explainable
 //! [`model::Hit`]s whose spans point into the display form of the title and body.
+//!
+//! Packs may also declare the health-day calendar (`[[days]]`): [`RuleSet::days`] lists
+//! the days and [`RuleSet::upcoming_days`] those under way or coming up near a date, each
+//! with the rules whose coverage matters for it ([`RuleSet::related_rules`]).
 #![warn(missing_docs)]
 
+pub mod calendar;
 mod pack;
 mod presearch;
 mod set;
 
+pub use calendar::{HealthDay, MonthDay, Occurrence, When};
 pub use pack::{Diagnostic, Rule};
 pub use set::{Analyzed, RuleSet};

@@ -1,4 +1,5 @@
-//! Reading one TOML rule pack into rules, with diagnostics that point into the file.
+//! Reading one TOML rule pack into rules and health days, with diagnostics that point into
+//! the file.
 
 use std::path::{Path, PathBuf};
 
@@ -6,6 +7,8 @@ use model::{RuleKind, Severity};
 use query::Expr;
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::calendar::{HealthDay, Ref, parse_when};
 
 /// A problem in a rule pack, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +94,32 @@ struct RawPack {
     pack: Option<RawPackMeta>,
     #[serde(default)]
     rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    days: Vec<Spanned<RawDay>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDay {
+    id: String,
+    title: String,
+    when: Spanned<String>,
+    lead_days: Spanned<i64>,
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    source: String,
+}
+
+/// The longest preparation a day may ask for: a year.
+const MAX_LEAD_DAYS: i64 = 366;
+
+/// Everything one pack declares.
+#[derive(Debug, Default)]
+pub(crate) struct Pack {
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) days: Vec<HealthDay>,
 }
 
 #[derive(Deserialize)]
@@ -119,8 +148,14 @@ struct RawRule {
     no_match: Vec<String>,
 }
 
+/// The offset of a TOML string's first character, past its opening quote or quotes.
+fn string_start(text: &str, span_start: usize) -> usize {
+    let rest = &text[span_start..];
+    span_start + if rest.starts_with("'''") || rest.starts_with("\"\"\"") { 3 } else { 1 }
+}
+
 /// Parses one pack's text. `file` is only used to label diagnostics.
-pub(crate) fn parse_pack(file: &Path, text: &str) -> (Vec<Rule>, Vec<Diagnostic>) {
+pub(crate) fn parse_pack(file: &Path, text: &str) -> (Pack, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let diag = |offset: usize, rule: Option<&str>, message: String| {
         let (line, column) = query::line_col(text, offset);
@@ -131,7 +166,7 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Vec<Rule>, Vec<Diagnostic>
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start);
             let message = format!("invalid rule pack: {}", e.message());
-            return (Vec::new(), vec![diag(offset, None, message)]);
+            return (Pack::default(), vec![diag(offset, None, message)]);
         }
     };
     let mut rules = Vec::new();
@@ -157,16 +192,9 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Vec<Rule>, Vec<Diagnostic>
         // The query's span covers the TOML string including its quotes; errors inside the
         // query are reported relative to its first character.
         let qspan = r.query.span();
-        let opener = if text[qspan.start..].starts_with("'''")
-            || text[qspan.start..].starts_with("\"\"\"")
-        {
-            3
-        } else {
-            1
-        };
         let expr = query::parse(r.query.get_ref()).map_err(|e| {
             diags.push(diag(
-                qspan.start + opener + e.offset,
+                string_start(text, qspan.start) + e.offset,
                 Some(id),
                 format!("invalid query: {}", e.message),
             ));
@@ -194,7 +222,56 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Vec<Rule>, Vec<Diagnostic>
             });
         }
     }
-    (rules, diags)
+    let mut days = Vec::new();
+    for spanned in raw.days {
+        let day_offset = spanned.span().start;
+        let d = spanned.into_inner();
+        let id = d.id.as_str();
+        let mut ok = true;
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            diags.push(diag(
+                day_offset,
+                Some(id),
+                "day id must be non-empty ASCII letters, digits, '-', '_' or '.'".to_owned(),
+            ));
+            ok = false;
+        }
+        let when = parse_when(d.when.get_ref()).map_err(|e| {
+            let at = string_start(text, d.when.span().start) + e.offset;
+            diags.push(diag(at, Some(id), format!("invalid when: {}", e.message)));
+        });
+        let lead = *d.lead_days.get_ref();
+        if !(0..=MAX_LEAD_DAYS).contains(&lead) {
+            diags.push(diag(
+                d.lead_days.span().start,
+                Some(id),
+                format!("lead_days must be 0 to {MAX_LEAD_DAYS}, found {lead}"),
+            ));
+            ok = false;
+        }
+        let mut refs = Vec::new();
+        for (tag, list) in [(false, &d.rules), (true, &d.tags)] {
+            for name in list {
+                let (line, column) = query::line_col(text, name.span().start);
+                refs.push(Ref { tag, name: name.get_ref().clone(), line, column });
+            }
+        }
+        if let (true, Ok(when)) = (ok, when) {
+            days.push(HealthDay {
+                id: d.id,
+                title: d.title,
+                when,
+                lead_days: u32::try_from(lead).unwrap_or(0),
+                rules: d.rules.into_iter().map(Spanned::into_inner).collect(),
+                tags: d.tags.into_iter().map(Spanned::into_inner).collect(),
+                source: d.source,
+                file: file.to_owned(),
+                line: query::line_col(text, day_offset).0,
+                refs,
+            });
+        }
+    }
+    (Pack { rules, days }, diags)
 }
 
 #[cfg(test)]

@@ -3,11 +3,14 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use model::{Hit, MatchedTerm};
 use query::DocIndex;
 use vi_text::Token;
 
-use crate::pack::{Diagnostic, Rule, parse_pack};
+use crate::calendar::{self, HealthDay, Occurrence};
+use crate::pack::{Diagnostic, Pack, Rule, parse_pack};
 use crate::presearch::{Presearcher, Streams};
 
 /// A document's title and body, normalised and tokenised once for every rule.
@@ -80,10 +83,11 @@ impl Analyzed {
 
 const FIELDS: [&str; 2] = ["title", "body"];
 
-/// Every rule of every pack, compiled for matching.
+/// Every rule of every pack, compiled for matching, and the health days the packs declare.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    days: Vec<HealthDay>,
     presearcher: Presearcher,
 }
 
@@ -97,7 +101,7 @@ impl RuleSet {
     /// Loads every `*.toml` pack in `dir` (sorted by name). Problems are returned as
     /// diagnostics; the rules that loaded cleanly are kept.
     pub fn load_dir(dir: &Path) -> (RuleSet, Vec<Diagnostic>) {
-        let mut rules = Vec::new();
+        let mut all = Pack::default();
         let mut diags = Vec::new();
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
@@ -123,7 +127,7 @@ impl RuleSet {
                 Ok(text) => {
                     let (more, d) = parse_pack(&path, &text);
                     diags.extend(d);
-                    extend(&mut rules, more, &mut diags);
+                    extend(&mut all, more, &mut diags);
                 }
                 Err(e) => diags.push(Diagnostic {
                     file: path.clone(),
@@ -134,21 +138,71 @@ impl RuleSet {
                 }),
             }
         }
-        (RuleSet::from_rules(rules), diags)
+        RuleSet::from_pack_parts(all, diags)
     }
 
     /// Parses one pack from text (for tests and tools); `file` labels diagnostics.
     pub fn from_pack(file: &Path, text: &str) -> (RuleSet, Vec<Diagnostic>) {
         let (more, mut diags) = parse_pack(file, text);
-        let mut rules = Vec::new();
-        extend(&mut rules, more, &mut diags);
-        (RuleSet::from_rules(rules), diags)
+        let mut all = Pack::default();
+        extend(&mut all, more, &mut diags);
+        RuleSet::from_pack_parts(all, diags)
     }
 
-    /// Compiles rules that are already parsed (ids are assumed unique).
+    /// Checks what the days refer to once every pack is read, then compiles.
+    fn from_pack_parts(mut all: Pack, mut diags: Vec<Diagnostic>) -> (RuleSet, Vec<Diagnostic>) {
+        let ids: HashSet<&str> = all.rules.iter().map(|r| r.id.as_str()).collect();
+        let tags: HashSet<&str> =
+            all.rules.iter().flat_map(|r| r.tags.iter().map(String::as_str)).collect();
+        for day in &mut all.days {
+            for r in &day.refs {
+                let (known, what) = if r.tag {
+                    (tags.contains(r.name.as_str()), "no rule carries the tag")
+                } else {
+                    (ids.contains(r.name.as_str()), "no rule has the id")
+                };
+                if !known {
+                    diags.push(Diagnostic {
+                        file: day.file.clone(),
+                        line: r.line,
+                        column: r.column,
+                        rule: Some(day.id.clone()),
+                        message: format!("related {what} {:?}", r.name),
+                    });
+                }
+            }
+            day.rules.retain(|id| ids.contains(id.as_str()));
+            day.tags.retain(|t| tags.contains(t.as_str()));
+        }
+        let mut set = RuleSet::from_rules(all.rules);
+        set.days = all.days;
+        (set, diags)
+    }
+
+    /// Compiles rules that are already parsed (ids are assumed unique), without days.
     pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
         let presearcher = Presearcher::build(rules.iter().map(|r| &r.expr));
-        RuleSet { rules, presearcher }
+        RuleSet { rules, days: Vec::new(), presearcher }
+    }
+
+    /// The health days of every pack, in load order.
+    pub fn days(&self) -> &[HealthDay] {
+        &self.days
+    }
+
+    /// The health days under way on `today` or starting within `within` days after it
+    /// (see [`calendar::upcoming`]).
+    pub fn upcoming_days(&self, today: NaiveDate, within: u32) -> Vec<Occurrence<'_>> {
+        calendar::upcoming(&self.days, today, within)
+    }
+
+    /// The rules related to a day: those it names and those carrying one of its tags, in
+    /// load order.
+    pub fn related_rules(&self, day: &HealthDay) -> Vec<&Rule> {
+        self.rules
+            .iter()
+            .filter(|r| day.rules.contains(&r.id) || r.tags.iter().any(|t| day.tags.contains(t)))
+            .collect()
     }
 
     /// Number of distinct literals the presearcher's automata look for.
@@ -252,9 +306,24 @@ impl RuleSet {
     }
 }
 
-fn extend(rules: &mut Vec<Rule>, more: Vec<Rule>, diags: &mut Vec<Diagnostic>) {
+fn extend(all: &mut Pack, more: Pack, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashSet<String> = all.days.iter().map(|d| d.id.clone()).collect();
+    for day in more.days {
+        if !seen.insert(day.id.clone()) {
+            diags.push(Diagnostic {
+                file: day.file.clone(),
+                line: day.line,
+                column: 1,
+                rule: Some(day.id.clone()),
+                message: "duplicate day id: ids must be unique across all packs".to_owned(),
+            });
+            continue;
+        }
+        all.days.push(day);
+    }
+    let rules = &mut all.rules;
     let mut seen: HashSet<String> = rules.iter().map(|r| r.id.clone()).collect();
-    for rule in more {
+    for rule in more.rules {
         if !seen.insert(rule.id.clone()) {
             diags.push(Diagnostic {
                 file: rule.file.clone(),
@@ -272,6 +341,7 @@ fn extend(rules: &mut Vec<Rule>, more: Vec<Rule>, diags: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::When;
 
     const PACK: &str = r#"
 [[rules]]
@@ -323,5 +393,90 @@ match = ["Sốt xuất huyết tăng mạnh"]
         let (set, diags) = RuleSet::from_pack(Path::new("t.toml"), &twice);
         assert_eq!(set.len(), 2);
         assert!(diags[0].message.contains("duplicate rule id"));
+    }
+
+    const DAYS: &str = r#"
+[[days]]
+id = "day.sxh"
+title = "Ngày ASEAN phòng, chống sốt xuất huyết"
+when = "15/6"
+lead_days = 14
+rules = ["topic.dengue"]
+source = "Phụ lục 4"
+
+[[days]]
+id = "day.bad"
+title = "X"
+when = "01/12 và 31/02"
+lead_days = 400
+rules = ["topic.dengue", "topic.nope"]
+tags = ["no-such-tag"]
+source = "X"
+"#;
+
+    #[test]
+    fn days_load_with_their_related_rules_and_diagnostics() {
+        let text = format!("{PACK}{DAYS}");
+        let (set, diags) = RuleSet::from_pack(Path::new("t.toml"), &text);
+        let shown: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        let line = |needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() + 1;
+        assert_eq!(
+            shown,
+            [
+                format!(
+                    "t.toml:{}:18: rule day.bad: invalid when: impossible date 31/02: month 2 has 29 days",
+                    line("when = \"01/12")
+                ),
+                format!(
+                    "t.toml:{}:13: rule day.bad: lead_days must be 0 to 366, found 400",
+                    line("lead_days = 400")
+                ),
+            ]
+        );
+        // The bad day is dropped; the good one keeps its rule.
+        assert_eq!(set.days().len(), 1);
+        let day = &set.days()[0];
+        assert_eq!(day.when, [When::Day(crate::MonthDay { month: 6, day: 15 })]);
+        let related: Vec<&str> = set.related_rules(day).iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(related, ["topic.dengue"]);
+        let today = NaiveDate::from_ymd_opt(2026, 6, 3).unwrap();
+        let soon = set.upcoming_days(today, 30);
+        assert_eq!((soon.len(), soon[0].days_until, soon[0].needs_preparation()), (1, 12, true));
+
+        // Unknown rule ids and tags are reported where they are written.
+        let fixed = text.replace("01/12 và 31/02", "01/12").replace("400", "7");
+        let (set, diags) = RuleSet::from_pack(Path::new("t.toml"), &fixed);
+        let shown: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        let at = line("rules = [\"topic.dengue\", \"topic.nope\"]");
+        assert_eq!(
+            shown,
+            [
+                format!("t.toml:{at}:26: rule day.bad: related no rule has the id \"topic.nope\""),
+                format!(
+                    "t.toml:{}:9: rule day.bad: related no rule carries the tag \"no-such-tag\"",
+                    at + 1
+                ),
+            ]
+        );
+        let bad = &set.days()[1];
+        assert_eq!(
+            (bad.rules.as_slice(), bad.tags.len()),
+            (["topic.dengue".to_owned()].as_slice(), 0)
+        );
+
+        // Unknown keys and duplicate ids are refused too.
+        let (_, diags) = RuleSet::from_pack(
+            Path::new("t.toml"),
+            &format!("{PACK}{DAYS}").replace("source = \"X\"", "source = \"X\"\nurl = 1"),
+        );
+        assert!(diags[0].message.contains("unknown field `url`"), "{diags:?}");
+        let twice = format!(
+            "{PACK}{}{}",
+            &DAYS[..DAYS.find("[[days]]\nid = \"day.bad\"").unwrap()],
+            &DAYS[..DAYS.find("[[days]]\nid = \"day.bad\"").unwrap()]
+        );
+        let (set, diags) = RuleSet::from_pack(Path::new("t.toml"), &twice);
+        assert_eq!(set.days().len(), 1);
+        assert!(diags[0].message.contains("duplicate day id"), "{diags:?}");
     }
 }

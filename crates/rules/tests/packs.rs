@@ -15,7 +15,34 @@ fn bundled_packs_are_clean() {
     let mut problems: Vec<String> = diags.iter().map(ToString::to_string).collect();
     problems.extend(set.check().iter().map(ToString::to_string));
     assert!(problems.is_empty(), "rule pack problems:\n{}", problems.join("\n"));
-    assert!(set.len() >= 25, "expected the bundled health pack, found {} rules", set.len());
+    let count = |kind: &str| set.rules().iter().filter(|r| r.kind.as_str() == kind).count();
+    assert!(count("topic") >= 50, "expected the bundled topics, found {}", count("topic"));
+    assert!(count("rumor") >= 11, "expected the bundled rumours, found {}", count("rumor"));
+    assert!(count("crisis") >= 12, "expected the bundled crises, found {}", count("crisis"));
+    // Every row of Phụ lục 4 and Ngày Sức khỏe toàn dân.
+    assert_eq!(set.days().len(), 39);
+    assert!(set.days().iter().all(|d| !d.rules.is_empty()
+        || !d.tags.is_empty()
+        || d.id == "day.suc-khoe-the-gioi"
+        || d.id == "day.nan-nhan-chat-doc-da-cam"));
+}
+
+#[test]
+fn the_watch_template_loads_and_its_examples_pass() {
+    // Not in rules/, so never loaded by default; checked here so it never rots.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/templates");
+    let (set, diags) = RuleSet::load_dir(&dir);
+    let mut problems: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    problems.extend(set.check().iter().map(ToString::to_string));
+    assert!(problems.is_empty(), "template problems:\n{}", problems.join("\n"));
+    assert!(set.len() >= 4);
+    assert!(set.rules().iter().all(|r| r.kind.as_str() == "watch" && r.id.starts_with("watch.")));
+    // The template's placeholders are in capitals: the office fills them in.
+    assert!(set.rules().iter().all(|r| r.query.contains("TÊN")));
+    // Loaded together with the bundled packs, nothing collides.
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let (all, _) = RuleSet::load_dir(&bundled);
+    assert!(set.rules().iter().all(|r| all.rules().iter().all(|b| b.id != r.id)));
 }
 
 #[test]
