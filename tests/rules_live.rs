@@ -1,6 +1,7 @@
 //! Rules on a running system: `serve` reloads a changed rules directory (and on SIGHUP),
 //! refuses a broken pack while the previous rules keep working, and `rules backtest`
-//! reports on the stored archive exactly what search finds for the same query.
+//! reports on the stored archive exactly what search finds for the same query (read while
+//! `serve` runs, as an officer would).
 
 use std::path::Path;
 use std::process::Command;
@@ -39,7 +40,7 @@ fn write_config(
     server: &demo::FeedServer,
 ) -> std::path::PathBuf {
     let mut text = format!(
-        "data_dir = {:?}\nrules_dir = {:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
+        "data_dir = {:?}\nrules_dir = {:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n[fetch]\nmax_interval_secs = 30\n",
         dir.join("data").display().to_string(),
         rules.display().to_string()
     );
@@ -147,23 +148,6 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
         (metric(&base, "langnghe_rule_reload_failures_total").await? == 2.0).then_some(())
     })
     .await;
-    assert!(serve.terminate(), "serve did not exit cleanly");
-
-    // Backtesting the good pack on the archive finds both documents, highlighted.
-    let pack = dir.path().join("try.toml");
-    std::fs::write(&pack, EXTRA).unwrap();
-    let mut bt = langnghe(&config);
-    bt.args(["rules", "backtest"]).arg(&pack).args(["--since", "all"]);
-    let text = run_ok(bt, "");
-    assert!(text.contains("rumor.la-oi-than-ky"), "{text}");
-    assert!(text.contains("2 hit(s) on 1 day(s)"), "{text}");
-    assert!(text.contains("[lá ổi] [thần kỳ] [chữa khỏi]"), "{text}");
-    let mut broken = langnghe(&config);
-    broken.args(["rules", "backtest"]).arg(rules.join("extra.toml"));
-    let out = run(&mut broken, "");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("extra.toml:7:"), "{out:?}");
-
     // For every bundled rule, the backtest counts exactly the documents search returns for
     // the rule's query: the matcher and the index agree on the same language.
     let mut bt = langnghe(&config);
@@ -179,9 +163,16 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
             .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
             .find_map(|text| query_of(&text, rule))
             .unwrap_or_else(|| panic!("query of {rule}"));
-        let mut search = langnghe(&config);
-        search.args(["search", &query, "--json", "--limit", "1000"]);
-        let found: Value = serde_json::from_str(&run_ok(search, "")).unwrap();
+        let found: Value = reqwest::Client::new()
+            .get(format!("{base}/api/v1/search"))
+            .query(&[("q", query.as_str()), ("limit", "1")])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(
             line["hits"].as_u64(),
             found["total"].as_u64(),
@@ -190,6 +181,22 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
         compared += usize::from(line["hits"].as_u64() > Some(0));
     }
     assert!(compared >= 5, "too few rules hit the demo corpus to compare: {compared}");
+    assert!(serve.terminate(), "serve did not exit cleanly");
+
+    // Backtesting the good pack on the archive finds both documents, highlighted.
+    let pack = dir.path().join("try.toml");
+    std::fs::write(&pack, EXTRA).unwrap();
+    let mut bt = langnghe(&config);
+    bt.args(["rules", "backtest"]).arg(&pack).args(["--since", "all"]);
+    let text = run_ok(bt, "");
+    assert!(text.contains("rumor.la-oi-than-ky"), "{text}");
+    assert!(text.contains("2 hit(s) on 1 day(s)"), "{text}");
+    assert!(text.contains("Nước [lá ổi thần kỳ chữa khỏi] tiểu đường?"), "{text}");
+    let mut broken = langnghe(&config);
+    broken.args(["rules", "backtest"]).arg(rules.join("extra.toml"));
+    let out = run(&mut broken, "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("extra.toml:7:"), "{out:?}");
 }
 
 /// The `query = '…'` of rule `id` in a pack's text.

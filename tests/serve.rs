@@ -11,7 +11,7 @@ use crate::support::{Running, eventually, free_port, langnghe, login, metric, ru
 
 fn write_config(dir: &Path, port: u16, server: &demo::FeedServer) -> std::path::PathBuf {
     let mut text = format!(
-        "data_dir = {:?}\nrules_dir = {:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
+        "data_dir = {:?}\nrules_dir = {:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n[fetch]\nmax_interval_secs = 30\n",
         dir.join("data").display().to_string(),
         rules_dir().display().to_string()
     );

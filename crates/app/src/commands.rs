@@ -56,6 +56,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
             tier: tier(&s.tier),
             interval_secs: s.interval_secs,
             allow_private: s.allow_private,
+            ..NewSource::default()
         };
         system.store.upsert_source(&source, now).await?;
         urls.push(s.url.clone());
@@ -98,6 +99,7 @@ async fn demo(
             tier: tier(&t),
             interval_secs: 60,
             allow_private: true,
+            ..NewSource::default()
         };
         system.store.upsert_source(&source, now).await?;
         urls.push(url);
@@ -297,7 +299,7 @@ async fn ingest(
         } else {
             let path =
                 Path::new(input).canonicalize().with_context(|| format!("reading {input}"))?;
-            (SourceKind::File, path.display().to_string())
+            (SourceKind::Import, path.display().to_string())
         };
         let s = NewSource {
             name: input.clone(),
@@ -306,6 +308,7 @@ async fn ingest(
             tier: SourceTier::Press,
             interval_secs: 600,
             allow_private,
+            ..NewSource::default()
         };
         let source = system.store.ensure_source(&s, Utc::now()).await?;
         let report = system.pipeline.poll(&source).await?;

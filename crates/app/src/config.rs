@@ -50,6 +50,7 @@ pub(crate) struct Fetch {
     pub(crate) host_delay_ms: u64,
     pub(crate) respect_robots: bool,
     pub(crate) robots_ttl_secs: u64,
+    pub(crate) max_interval_secs: u64,
     pub(crate) max_backoff_secs: u64,
 }
 
@@ -194,6 +195,9 @@ impl Config {
         }
         if self.fetch.max_body_bytes < 1024 {
             problems.push("fetch.max_body_bytes must be at least 1024".to_owned());
+        }
+        if self.fetch.max_interval_secs < 30 {
+            problems.push("fetch.max_interval_secs must be at least 30".to_owned());
         }
         if self.fetch.per_host == 0 {
             problems.push("fetch.per_host must be at least 1".to_owned());

@@ -70,6 +70,7 @@ impl System {
             tick: Duration::from_secs(2),
             fetch_workers: config.fetch.workers,
             max_backoff: Duration::from_secs(config.fetch.max_backoff_secs),
+            max_interval: Duration::from_secs(config.fetch.max_interval_secs),
         };
         tracing::info!(n_rules = rules.len(), data_dir = %config.data_dir.display(), "System opened.");
         let pipeline = Pipeline::new(

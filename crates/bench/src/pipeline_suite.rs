@@ -42,6 +42,7 @@ fn corpus(n: usize) -> Vec<FeedItem> {
                 body,
                 author: Some(item.author.clone()),
                 published: Some(now - chrono::Duration::seconds(i as i64)),
+                updated: None,
             }
         })
         .collect()
@@ -95,6 +96,7 @@ async fn ours(
         tier: SourceTier::Press,
         interval_secs: 600,
         allow_private: false,
+        ..NewSource::default()
     };
     let source = store.upsert_source(&source, Utc::now()).await?;
     let start = Instant::now();

@@ -35,6 +35,7 @@ async fn fixture() -> Fixture {
         tier: SourceTier::Social,
         interval_secs: 600,
         allow_private: true,
+        ..NewSource::default()
     };
     let sid = store.upsert_source(&src, now).await.unwrap().id;
     let title = "Tin đồn <script>alert(1)</script> về thần dược".to_owned();
@@ -50,6 +51,7 @@ async fn fixture() -> Fixture {
         fetched_at: now,
         language: "vi".into(),
         content_hash: "h".into(),
+        post: None,
     };
     let hit = Hit {
         rule_id: "rumor.than-duoc".into(),

@@ -220,7 +220,10 @@ mod tests {
                 fetched_at: t,
                 language: "vi".into(),
                 content_hash: id.to_string(),
+                post: None,
             },
+            revision: 0,
+            revised_at: None,
         }
     }
 

@@ -19,6 +19,8 @@ pub struct FeedItem {
     pub author: Option<String>,
     /// Publication time (or update time when that is all the feed gives).
     pub published: Option<Timestamp>,
+    /// When the entry was last updated, when the feed says so (Atom `updated`).
+    pub updated: Option<Timestamp>,
 }
 
 /// Parses a feed. `source_url` resolves relative links and labels errors.
@@ -62,6 +64,7 @@ pub fn parse_feed(bytes: &[u8], source_url: &str) -> Result<Vec<FeedItem>> {
             body,
             author: (!authors.is_empty()).then(|| authors.join(", ")),
             published: entry.published.or(entry.updated),
+            updated: entry.updated.filter(|u| entry.published.is_some_and(|p| *u > p)),
         });
     }
     Ok(items)

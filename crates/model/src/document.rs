@@ -25,6 +25,21 @@ pub struct NewDocument {
     pub language: String,
     /// Hash of the normalised title and text, used to drop copies under other URLs.
     pub content_hash: String,
+    /// For a social post: where it was posted and how people reacted.
+    pub post: Option<Post>,
+}
+
+/// What an imported social post carries beyond its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Post {
+    /// The platform, such as `facebook`, `zalo`, `tiktok`, `youtube`.
+    pub platform: String,
+    /// Reactions (likes and the like), when known.
+    pub reactions: Option<i64>,
+    /// Shares, when known.
+    pub shares: Option<i64>,
+    /// Comments, when known.
+    pub comments: Option<i64>,
 }
 
 impl NewDocument {
@@ -49,8 +64,12 @@ pub struct Document {
     pub id: i64,
     /// Name of the source it came from.
     pub source_name: String,
-    /// Everything else, as it was inserted.
+    /// Everything else, as it was last stored.
     pub doc: NewDocument,
+    /// How many times its text was updated after it was first stored.
+    pub revision: i64,
+    /// When the latest update was stored.
+    pub revised_at: Option<Timestamp>,
 }
 
 impl Document {

@@ -15,9 +15,9 @@ mod user;
 
 pub use alert::{Alert, AlertState, Hit, MatchedTerm, RuleKind, Severity};
 pub use dates::{parse_datetime, parse_datetime_relative};
-pub use document::{Document, NewDocument};
+pub use document::{Document, NewDocument, Post};
 pub use metrics::{Metrics, MetricsSnapshot, Stage};
-pub use source::{FetchState, Source, SourceKind, SourceTier};
+pub use source::{ArticleFetch, FetchState, Source, SourceKind, SourceOrigin, SourceTier};
 pub use time::{Timestamp, VN_OFFSET, to_vn_time};
 pub use user::{Role, User};
 

@@ -36,6 +36,8 @@ pub struct PipelineConfig {
     pub fetch_workers: usize,
     /// Longest back-off after repeated errors.
     pub max_backoff: Duration,
+    /// Longest interval between two polls of a quiet source.
+    pub max_interval: Duration,
 }
 
 impl Default for PipelineConfig {
@@ -44,6 +46,7 @@ impl Default for PipelineConfig {
             tick: Duration::from_secs(5),
             fetch_workers: 4,
             max_backoff: Duration::from_secs(6 * 3600),
+            max_interval: Duration::from_secs(6 * 3600),
         }
     }
 }

@@ -1,16 +1,17 @@
 //! One source's poll, from download to committed and indexed documents.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use fetch::{Access, FeedItem, Fetched, Validators};
 use model::{Document, NewDocument, Source, SourceKind, Stage, Timestamp};
 use rules::RuleSet;
 use search::IndexDoc;
 use sha2::{Digest, Sha256};
-use store::Processed;
+use store::{PollSuccess, Processed, Revision};
 
-use crate::schedule::{next_poll_after_error, next_poll_after_success};
+use crate::schedule::{RATE_WINDOW, adaptive_interval, next_poll, next_poll_after_error};
 use crate::{Pipeline, Result};
 
 /// What ingesting a batch of items did.
@@ -20,6 +21,8 @@ pub struct IngestReport {
     pub seen: usize,
     /// New documents stored and indexed.
     pub added: usize,
+    /// Stored documents whose text was updated (a new revision).
+    pub revised: usize,
     /// Items dropped as already known.
     pub duplicates: usize,
     /// Rule hits on the new documents.
@@ -54,10 +57,14 @@ pub enum PollReport {
 
 /// The result of the download half of a poll.
 pub(crate) enum Download {
-    NotModified,
-    Items { items: Vec<FeedItem>, validators: Validators },
+    NotModified { fresh_for: Option<Duration> },
+    Items { items: Vec<FeedItem>, validators: Validators, fresh_for: Option<Duration> },
     Failed { error: String, retry_after: Option<Duration> },
 }
+
+/// A feed item whose `updated` time is this much later than what is stored is re-read:
+/// feeds round times, and some bump `updated` by seconds on every render.
+const UPDATE_SLACK: TimeDelta = TimeDelta::minutes(1);
 
 /// Hash of the normalised title and text: the same article under two URLs hashes the same.
 fn content_hash(title: &str, text: &str) -> String {
@@ -94,6 +101,7 @@ pub(crate) fn to_processed(
         fetched_at: now,
         language: String::new(),
         content_hash: String::new(),
+        post: None,
     };
     let text = doc.full_text();
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
@@ -115,32 +123,67 @@ pub(crate) fn index_doc(id: i64, source_name: &str, doc: &NewDocument) -> IndexD
 }
 
 impl Pipeline {
-    /// Processes, stores and indexes a batch of items from `source`.
+    /// Processes, stores and indexes a batch of items from `source`: new items become
+    /// documents, items the feed marks as updated since they were stored become new
+    /// revisions of their documents, and the rest are duplicates.
     pub async fn ingest_items(&self, source: &Source, items: &[FeedItem]) -> Result<IngestReport> {
         let now = Utc::now();
+        let urls: Vec<String> = items.iter().map(|it| it.url.clone()).collect();
+        let known = self.store.known_documents(&urls).await?;
         let started = Instant::now();
         let rules = self.rules();
-        let batch: Vec<Processed> =
-            items.iter().map(|it| to_processed(&rules, source, it, now)).collect();
+        let mut batch: Vec<Processed> = Vec::new();
+        let mut updates: Vec<Revision> = Vec::new();
+        let mut seen = HashSet::new();
+        for item in items {
+            if !seen.insert(item.url.as_str()) {
+                continue;
+            }
+            match known.get(&item.url) {
+                None => batch.push(to_processed(&rules, source, item, now)),
+                Some(k) if item.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) => {
+                    let new = to_processed(&rules, source, item, now);
+                    if new.doc.content_hash != k.content_hash {
+                        updates.push(Revision { id: k.id, new });
+                    }
+                }
+                Some(_) => {}
+            }
+        }
         self.metrics.observe(Stage::Match, started.elapsed());
 
         let started = Instant::now();
         let inserted = self.store.insert_batch(&batch).await?;
+        let revised =
+            if updates.is_empty() { Vec::new() } else { self.store.revise(&updates, now).await? };
         self.metrics.observe(Stage::Store, started.elapsed());
 
-        let mut report =
-            IngestReport { seen: items.len(), added: inserted.len(), ..IngestReport::default() };
-        report.duplicates = report.seen - report.added;
-        if !inserted.is_empty() {
+        let mut report = IngestReport {
+            seen: items.len(),
+            added: inserted.len(),
+            revised: revised.len(),
+            ..IngestReport::default()
+        };
+        report.duplicates = report.seen - report.added - report.revised;
+        if !inserted.is_empty() || !revised.is_empty() {
             let started = Instant::now();
-            let docs: Vec<IndexDoc> = inserted
+            let mut docs: Vec<IndexDoc> = inserted
                 .iter()
                 .map(|i| index_doc(i.id, &source.name, &batch[i.batch_index].doc))
                 .collect();
+            docs.extend(
+                updates
+                    .iter()
+                    .filter(|u| revised.contains(&u.id))
+                    .map(|u| index_doc(u.id, &source.name, &u.new.doc)),
+            );
             let last = inserted.iter().map(|i| i.id).max().unwrap_or(0);
             self.index.add(&docs)?;
             self.index.commit(last.max(self.index.last_indexed_id()?))?;
             self.metrics.observe(Stage::Index, started.elapsed());
+        }
+        for u in updates.iter().filter(|u| revised.contains(&u.id)) {
+            report.hits += u.new.hits.len();
         }
         for i in &inserted {
             let hits = &batch[i.batch_index].hits;
@@ -157,6 +200,7 @@ impl Pipeline {
             feed_id = source.id,
             n_items = report.seen,
             n_added = report.added,
+            n_revised = report.revised,
             n_matches = report.hits,
             "Batch ingested."
         );
@@ -167,24 +211,31 @@ impl Pipeline {
     pub(crate) async fn download(&self, source: &Source) -> Download {
         let started = Instant::now();
         let result = match source.kind {
-            SourceKind::File => match tokio::fs::read(&source.url).await {
-                Ok(bytes) => fetch::parse_feed(&bytes, &file_base_url(&source.url))
-                    .map(|items| Download::Items { items, validators: Validators::default() }),
+            SourceKind::Import => match tokio::fs::read(&source.url).await {
+                Ok(bytes) => fetch::parse_feed(&bytes, &file_base_url(&source.url)).map(|items| {
+                    Download::Items { items, validators: Validators::default(), fresh_for: None }
+                }),
                 Err(e) => Err(fetch::Error::Io { path: source.url.clone(), source: e }),
             },
-            SourceKind::Feed => {
+            SourceKind::Feed | SourceKind::SearchFeed => {
                 let validators = Validators {
                     etag: source.state.etag.clone(),
                     last_modified: source.state.last_modified.clone(),
                 };
-                let access = if source.allow_private { Access::Private } else { Access::Public };
-                match self.client.get(&source.url, &validators, access).await {
-                    Ok(Fetched::NotModified { .. }) => Ok(Download::NotModified),
-                    Ok(Fetched::Body(r)) => fetch::parse_feed(&r.bytes, &r.url)
-                        .map(|items| Download::Items { items, validators: r.validators }),
+                match self.client.get(&source.url, &validators, access(source)).await {
+                    Ok(Fetched::NotModified { fresh_for }) => {
+                        Ok(Download::NotModified { fresh_for })
+                    }
+                    Ok(Fetched::Body(r)) => fetch::parse_feed(&r.bytes, &r.url).map(|items| {
+                        Download::Items { items, validators: r.validators, fresh_for: r.fresh_for }
+                    }),
                     Err(e) => Err(e),
                 }
             }
+            SourceKind::HtmlListing | SourceKind::Sitemap => Err(fetch::Error::Parse {
+                url: source.url.clone(),
+                message: format!("{} sources are not read yet", source.kind),
+            }),
         };
         self.metrics.observe(Stage::Fetch, started.elapsed());
         match result {
@@ -199,37 +250,46 @@ impl Pipeline {
         }
     }
 
+    /// Records a successful poll on the source and schedules the next one from the
+    /// source's publication rate and the server's freshness hint.
+    async fn record_success(
+        &self,
+        source: &Source,
+        validators: Option<&Validators>,
+        fresh_for: Option<Duration>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let published = self.store.publication_times(source.id, RATE_WINDOW).await?;
+        let interval =
+            adaptive_interval(source, &published, fresh_for, self.config.max_interval, now);
+        let jitter = rand::random::<f64>() * 2.0 - 1.0;
+        let poll = PollSuccess {
+            etag: validators.and_then(|v| v.etag.as_deref()),
+            last_modified: validators.and_then(|v| v.last_modified.as_deref()),
+            at: now,
+            interval_secs: interval,
+            next_poll: next_poll(interval, jitter, now),
+            not_modified: validators.is_none(),
+        };
+        self.store.record_fetch_success(source.id, &poll).await?;
+        Ok(())
+    }
+
     /// Finishes a poll: ingests the items, then records the outcome on the source.
     pub(crate) async fn complete(&self, source: &Source, download: Download) -> Result<PollReport> {
         let now = Utc::now();
         let name = source.name.clone();
         match download {
-            Download::NotModified => {
+            Download::NotModified { fresh_for } => {
                 self.metrics.poll(false, true);
-                self.store
-                    .record_fetch_success(
-                        source.id,
-                        None,
-                        None,
-                        now,
-                        next_poll_after_success(source, now),
-                    )
-                    .await?;
+                self.record_success(source, None, fresh_for, now).await?;
                 Ok(PollReport::NotModified { source: name })
             }
-            Download::Items { items, validators } => {
+            Download::Items { items, validators, fresh_for } => {
                 self.metrics.poll(false, false);
                 let report = self.ingest_items(source, &items).await?;
                 // Only now that the items are committed may the validators move forward.
-                self.store
-                    .record_fetch_success(
-                        source.id,
-                        validators.etag.as_deref(),
-                        validators.last_modified.as_deref(),
-                        now,
-                        next_poll_after_success(source, now),
-                    )
-                    .await?;
+                self.record_success(source, Some(&validators), fresh_for, now).await?;
                 Ok(PollReport::Ingested { source: name, report })
             }
             Download::Failed { error, retry_after } => {
@@ -295,6 +355,11 @@ impl Pipeline {
         }
         Ok(n)
     }
+}
+
+/// What a source's requests may reach.
+fn access(source: &Source) -> Access {
+    if source.allow_private { Access::Private } else { Access::Public }
 }
 
 /// A `file://` URL for a path, so relative links in a local feed still resolve.

@@ -33,6 +33,7 @@ async fn add_demo_sources(store: &Store, server: &demo::FeedServer) {
             tier: tier.parse().unwrap_or(SourceTier::Press),
             interval_secs: 600,
             allow_private: true,
+            ..NewSource::default()
         };
         store.upsert_source(&s, Utc::now()).await.unwrap();
     }
@@ -129,6 +130,7 @@ async fn run_drains_on_shutdown_and_records_failures() {
         tier: SourceTier::Press,
         interval_secs: 60,
         allow_private: true,
+        ..NewSource::default()
     };
     store.upsert_source(&dead, Utc::now()).await.unwrap();
     let p = pipeline(store.clone(), dir.path()).await;

@@ -1,6 +1,8 @@
 //! Documents and their rule hits, written in one transaction per pipeline batch.
 
-use model::{Document, Hit, MatchedTerm, NewDocument, Timestamp};
+use std::collections::HashMap;
+
+use model::{Document, Hit, MatchedTerm, NewDocument, Post, Timestamp};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -43,7 +45,29 @@ pub struct Counts {
 }
 
 pub(crate) const DOCUMENT_COLUMNS: &str = "d.id, d.source_id, s.name AS source_name, d.url, d.title, \
-     d.summary, d.body, d.author, d.published_at, d.fetched_at, d.language, d.content_hash";
+     d.summary, d.body, d.author, d.published_at, d.fetched_at, d.language, d.content_hash, \
+     d.platform, d.reactions, d.shares, d.comments, d.revision, d.revised_at";
+
+/// What the store knows of a document already stored under a URL: enough to tell whether
+/// a feed item is new, unchanged or an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDocument {
+    /// Its id.
+    pub id: i64,
+    /// The hash of its current text.
+    pub content_hash: String,
+    /// Its latest time: the last revision, else publication, else fetch.
+    pub time: Timestamp,
+}
+
+/// A new version of a stored document.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// The stored document.
+    pub id: i64,
+    /// Its new text and the rule hits on it.
+    pub new: Processed,
+}
 
 pub(crate) fn document_from_row(row: &AnyRow) -> Result<Document> {
     Ok(Document {
@@ -60,7 +84,15 @@ pub(crate) fn document_from_row(row: &AnyRow) -> Result<Document> {
             fetched_at: from_millis(row.try_get("fetched_at")?),
             language: row.try_get("language")?,
             content_hash: row.try_get("content_hash")?,
+            post: row.try_get::<Option<String>, _>("platform")?.map(|platform| Post {
+                platform,
+                reactions: row.try_get("reactions").unwrap_or(None),
+                shares: row.try_get("shares").unwrap_or(None),
+                comments: row.try_get("comments").unwrap_or(None),
+            }),
         },
+        revision: row.try_get("revision")?,
+        revised_at: row.try_get::<Option<i64>, _>("revised_at")?.map(from_millis),
     })
 }
 
@@ -123,7 +155,8 @@ impl Store {
             let d = &p.doc;
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO documents (source_id, url, title, summary, body, author, published_at, \
-                 fetched_at, language, content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 fetched_at, language, content_hash, platform, reactions, shares, comments) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                  ON CONFLICT DO NOTHING RETURNING id",
             )
             .bind(d.source_id)
@@ -136,6 +169,10 @@ impl Store {
             .bind(millis(d.fetched_at))
             .bind(&d.language)
             .bind(&d.content_hash)
+            .bind(d.post.as_ref().map(|p| p.platform.as_str()))
+            .bind(d.post.as_ref().and_then(|p| p.reactions))
+            .bind(d.post.as_ref().and_then(|p| p.shares))
+            .bind(d.post.as_ref().and_then(|p| p.comments))
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else { continue };
@@ -156,6 +193,161 @@ impl Store {
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    /// The documents already stored under these URLs, by URL.
+    pub async fn known_documents(&self, urls: &[String]) -> Result<HashMap<String, KnownDocument>> {
+        let mut out = HashMap::new();
+        for chunk in urls.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, url, content_hash, COALESCE(revised_at, published_at, fetched_at) AS t \
+                 FROM documents WHERE url IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for url in chunk {
+                q = q.bind(url);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.insert(
+                    row.try_get::<String, _>("url")?,
+                    KnownDocument {
+                        id: row.try_get("id")?,
+                        content_hash: row.try_get("content_hash")?,
+                        time: from_millis(row.try_get("t")?),
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores new versions of documents in one transaction: the previous text goes to the
+    /// revision history, the document takes the new text, its rule hits are replaced, and
+    /// alerting rules it did not hit before create or update their alerts. A version whose
+    /// text is unchanged, or identical to another document's, is skipped. Returns the ids
+    /// revised.
+    pub async fn revise(&self, revisions: &[Revision], at: Timestamp) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let mut revised = Vec::new();
+        let mut alerting: Vec<(&Hit, Vec<(i64, Timestamp)>)> = Vec::new();
+        for r in revisions {
+            let d = &r.new.doc;
+            let Some(old) = sqlx::query(
+                "SELECT title, summary, body, content_hash, revision FROM documents WHERE id = $1",
+            )
+            .bind(r.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            else {
+                continue;
+            };
+            let old_hash: String = old.try_get("content_hash")?;
+            let taken: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM documents WHERE content_hash = $1 AND id <> $2")
+                    .bind(&d.content_hash)
+                    .bind(r.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if old_hash == d.content_hash || taken.is_some() {
+                continue;
+            }
+            let revision: i64 = old.try_get("revision")?;
+            sqlx::query(
+                "INSERT INTO document_revisions (document_id, revision, replaced_at, title, summary, body, content_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(r.id)
+            .bind(revision)
+            .bind(millis(at))
+            .bind(old.try_get::<String, _>("title")?)
+            .bind(old.try_get::<String, _>("summary")?)
+            .bind(old.try_get::<String, _>("body")?)
+            .bind(&old_hash)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE documents SET title = $1, summary = $2, body = $3, author = COALESCE($4, author), \
+                 language = $5, content_hash = $6, revision = revision + 1, revised_at = $7 WHERE id = $8",
+            )
+            .bind(&d.title)
+            .bind(&d.summary)
+            .bind(&d.body)
+            .bind(d.author.as_deref())
+            .bind(&d.language)
+            .bind(&d.content_hash)
+            .bind(millis(at))
+            .bind(r.id)
+            .execute(&mut *tx)
+            .await?;
+            let before: Vec<String> =
+                sqlx::query_scalar("SELECT rule_id FROM rule_hits WHERE document_id = $1")
+                    .bind(r.id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            sqlx::query("DELETE FROM rule_hits WHERE document_id = $1")
+                .bind(r.id)
+                .execute(&mut *tx)
+                .await?;
+            insert_hits(&mut tx, r.id, &r.new.hits, at).await?;
+            for hit in r.new.hits.iter().filter(|h| h.kind.raises_alert()) {
+                if before.contains(&hit.rule_id) {
+                    continue;
+                }
+                match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
+                    Some((last, docs)) => {
+                        *last = hit;
+                        docs.push((r.id, at));
+                    }
+                    None => alerting.push((hit, vec![(r.id, at)])),
+                }
+            }
+            revised.push(r.id);
+        }
+        for (hit, docs) in &alerting {
+            upsert_alert(&mut tx, hit, docs).await?;
+        }
+        tx.commit().await?;
+        Ok(revised)
+    }
+
+    /// The earlier versions of a document, oldest first: (revision, replaced at, title,
+    /// text).
+    pub async fn revisions(&self, id: i64) -> Result<Vec<(i64, Timestamp, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT revision, replaced_at, title, summary, body FROM document_revisions \
+             WHERE document_id = $1 ORDER BY revision",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let summary: String = row.try_get("summary")?;
+                let body: String = row.try_get("body")?;
+                Ok((
+                    row.try_get("revision")?,
+                    from_millis(row.try_get("replaced_at")?),
+                    row.try_get("title")?,
+                    if summary.is_empty() { body } else { format!("{summary}\n\n{body}") },
+                ))
+            })
+            .collect()
+    }
+
+    /// Publication times of a source's latest documents, newest first (for adaptive
+    /// polling).
+    pub async fn publication_times(&self, source_id: i64, limit: i64) -> Result<Vec<Timestamp>> {
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT published_at FROM documents WHERE source_id = $1 AND published_at IS NOT NULL \
+             ORDER BY published_at DESC LIMIT $2",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(from_millis).collect())
     }
 
     /// One document.

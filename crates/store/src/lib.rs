@@ -25,9 +25,9 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use alerts::BoardEntry;
-pub use documents::{Counts, Inserted, Processed};
+pub use documents::{Counts, Inserted, KnownDocument, Processed, Revision};
 pub use error::{Error, Result};
-pub use sources::NewSource;
+pub use sources::{NewSource, PollSuccess};
 pub use users::{ApiToken, Session};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

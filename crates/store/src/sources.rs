@@ -1,10 +1,10 @@
 //! Sources and their fetch state.
 
-use model::{FetchState, Source, SourceKind, SourceTier, Timestamp};
+use model::{ArticleFetch, FetchState, Source, SourceKind, SourceOrigin, SourceTier, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Result, Store, from_millis, millis, parse_enum};
+use crate::{Error, Result, Store, from_millis, millis, parse_enum};
 
 /// A source to create or update (matched by URL).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,14 +17,37 @@ pub struct NewSource {
     pub kind: SourceKind,
     /// Credibility tier.
     pub tier: SourceTier,
-    /// Polling interval in seconds.
+    /// Base polling interval in seconds.
     pub interval_secs: i64,
     /// Whether loopback and private addresses are allowed.
     pub allow_private: bool,
+    /// Where it is declared.
+    pub origin: SourceOrigin,
+    /// Whether article pages are fetched for the full text.
+    pub fetch_articles: ArticleFetch,
+    /// A grouping label.
+    pub category: Option<String>,
+}
+
+impl Default for NewSource {
+    fn default() -> NewSource {
+        NewSource {
+            name: String::new(),
+            url: String::new(),
+            kind: SourceKind::Feed,
+            tier: SourceTier::Press,
+            interval_secs: 600,
+            allow_private: false,
+            origin: SourceOrigin::Config,
+            fetch_articles: ArticleFetch::Auto,
+            category: None,
+        }
+    }
 }
 
 const SOURCE_COLUMNS: &str = "id, name, url, kind, tier, interval_secs, allow_private, enabled, \
-     etag, last_modified, error_count, last_error, last_fetched_at, next_poll_at";
+     origin, fetch_articles, category, etag, last_modified, error_count, last_error, \
+     last_fetched_at, next_poll_at, poll_interval_secs, polls, not_modified";
 
 fn source_from_row(row: &AnyRow) -> Result<Source> {
     Ok(Source {
@@ -36,6 +59,9 @@ fn source_from_row(row: &AnyRow) -> Result<Source> {
         interval_secs: row.try_get("interval_secs")?,
         allow_private: row.try_get::<i64, _>("allow_private")? != 0,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
+        origin: parse_enum(row.try_get::<&str, _>("origin")?)?,
+        fetch_articles: parse_enum(row.try_get::<&str, _>("fetch_articles")?)?,
+        category: row.try_get("category")?,
         state: FetchState {
             etag: row.try_get("etag")?,
             last_modified: row.try_get("last_modified")?,
@@ -43,11 +69,19 @@ fn source_from_row(row: &AnyRow) -> Result<Source> {
             last_error: row.try_get("last_error")?,
             last_fetched_at: row.try_get::<Option<i64>, _>("last_fetched_at")?.map(from_millis),
             next_poll_at: row.try_get::<Option<i64>, _>("next_poll_at")?.map(from_millis),
+            poll_interval_secs: row.try_get("poll_interval_secs")?,
+            polls: row.try_get("polls")?,
+            not_modified: row.try_get("not_modified")?,
         },
     })
 }
 
-/// Binds `$1`..`$7` of a source insert: name, URL, kind, tier, interval, permission, now.
+/// The columns a source insert sets, in the order [`bind_new_source`] binds them.
+const INSERT_COLUMNS: &str = "name, url, kind, tier, interval_secs, allow_private, origin, \
+     fetch_articles, category, created_at";
+
+/// Binds `$1`..`$10` of a source insert: name, URL, kind, tier, interval, permission,
+/// origin, article fetching, category, now.
 fn bind_new_source<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     s: &'q NewSource,
@@ -59,7 +93,27 @@ fn bind_new_source<'q>(
         .bind(s.tier.as_str())
         .bind(s.interval_secs)
         .bind(i64::from(s.allow_private))
+        .bind(s.origin.as_str())
+        .bind(s.fetch_articles.as_str())
+        .bind(s.category.as_deref())
         .bind(millis(now))
+}
+
+/// The outcome of a successful poll, as recorded on its source.
+#[derive(Debug, Clone)]
+pub struct PollSuccess<'a> {
+    /// New `ETag`, if any.
+    pub etag: Option<&'a str>,
+    /// New `Last-Modified`, if any.
+    pub last_modified: Option<&'a str>,
+    /// When it was polled.
+    pub at: Timestamp,
+    /// The interval chosen for the next poll.
+    pub interval_secs: i64,
+    /// When it is due next.
+    pub next_poll: Timestamp,
+    /// Whether the server answered 304.
+    pub not_modified: bool,
 }
 
 impl Store {
@@ -67,10 +121,12 @@ impl Store {
     /// source with the same URL; its fetch state is kept. The source is (re-)enabled.
     pub async fn upsert_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
         let sql = format!(
-            "INSERT INTO sources (name, url, kind, tier, interval_secs, allow_private, enabled, created_at, next_poll_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) \
+            "INSERT INTO sources ({INSERT_COLUMNS}, enabled, next_poll_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $10) \
              ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind, tier = excluded.tier, \
-             interval_secs = excluded.interval_secs, allow_private = excluded.allow_private, enabled = 1 \
+             interval_secs = excluded.interval_secs, allow_private = excluded.allow_private, \
+             origin = excluded.origin, fetch_articles = excluded.fetch_articles, \
+             category = COALESCE(excluded.category, sources.category), enabled = 1 \
              RETURNING {SOURCE_COLUMNS}"
         );
         let row = bind_new_source(sqlx::query(&sql), s, now).fetch_one(&self.pool).await?;
@@ -80,11 +136,11 @@ impl Store {
     /// Returns the source with this URL, creating it disabled (so it is never polled on its
     /// own) when it does not exist: used for one-off ingestion.
     pub async fn ensure_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
-        let insert = sqlx::query(
-            "INSERT INTO sources (name, url, kind, tier, interval_secs, allow_private, enabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT (url) DO NOTHING",
+        let sql = format!(
+            "INSERT INTO sources ({INSERT_COLUMNS}, enabled) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) ON CONFLICT (url) DO NOTHING"
         );
-        bind_new_source(insert, s, now).execute(&self.pool).await?;
+        bind_new_source(sqlx::query(&sql), s, now).execute(&self.pool).await?;
         let row = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE url = $1"))
             .bind(&s.url)
             .fetch_one(&self.pool)
@@ -92,12 +148,13 @@ impl Store {
         source_from_row(&row)
     }
 
-    /// Disables the sources whose URL is not in `keep` (sources removed from the
-    /// configuration stop being polled; their documents stay).
+    /// Disables the sources declared in the configuration whose URL is not in `keep`
+    /// (sources removed from the file stop being polled; their documents stay). Sources
+    /// added by hand or from OPML are left alone.
     pub async fn disable_sources_except(&self, keep: &[String]) -> Result<u64> {
         let mut n = 0;
         for s in self.list_sources().await? {
-            if s.enabled && s.kind == model::SourceKind::Feed && !keep.contains(&s.url) {
+            if s.enabled && s.origin == SourceOrigin::Config && !keep.contains(&s.url) {
                 n += sqlx::query("UPDATE sources SET enabled = 0 WHERE id = $1")
                     .bind(s.id)
                     .execute(&self.pool)
@@ -129,27 +186,131 @@ impl Store {
         rows.iter().map(source_from_row).collect()
     }
 
-    /// Records a successful poll: new validators, errors reset, next poll scheduled.
-    pub async fn record_fetch_success(
-        &self,
-        source_id: i64,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
-        now: Timestamp,
-        next_poll: Timestamp,
-    ) -> Result<()> {
+    /// Records a successful poll: new validators, errors reset, the interval chosen and
+    /// the next poll scheduled, and whether it was answered 304.
+    pub async fn record_fetch_success(&self, source_id: i64, poll: &PollSuccess<'_>) -> Result<()> {
         sqlx::query(
             "UPDATE sources SET etag = COALESCE($1, etag), last_modified = COALESCE($2, last_modified), \
-             error_count = 0, last_error = NULL, last_fetched_at = $3, next_poll_at = $4 WHERE id = $5",
+             error_count = 0, last_error = NULL, last_fetched_at = $3, next_poll_at = $4, \
+             poll_interval_secs = $5, polls = polls + 1, not_modified = not_modified + $6 WHERE id = $7",
         )
-        .bind(etag)
-        .bind(last_modified)
-        .bind(millis(now))
-        .bind(millis(next_poll))
+        .bind(poll.etag)
+        .bind(poll.last_modified)
+        .bind(millis(poll.at))
+        .bind(millis(poll.next_poll))
+        .bind(poll.interval_secs)
+        .bind(i64::from(poll.not_modified))
         .bind(source_id)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// One source by id.
+    pub async fn source(&self, id: i64) -> Result<Source> {
+        let row = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("source {id}")))?;
+        source_from_row(&row)
+    }
+
+    /// One source by id (when `key` is a number) or by URL.
+    pub async fn find_source(&self, key: &str) -> Result<Source> {
+        if let Ok(id) = key.parse::<i64>() {
+            return self.source(id).await;
+        }
+        let row = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE url = $1"))
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("source {key:?}")))?;
+        source_from_row(&row)
+    }
+
+    /// Enables or disables a source; enabling makes it due now.
+    pub async fn set_source_enabled(&self, id: i64, enabled: bool, now: Timestamp) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE sources SET enabled = $1, next_poll_at = CASE WHEN $1 = 1 THEN $2 ELSE next_poll_at END WHERE id = $3",
+        )
+        .bind(i64::from(enabled))
+        .bind(millis(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!("source {id}")));
+        }
+        Ok(())
+    }
+
+    /// Deletes a source. A source with documents is only deleted with `purge`, which
+    /// deletes its documents, their hits and revisions and their links to alerts too;
+    /// returns the ids of the documents deleted, for the index.
+    pub async fn remove_source(&self, id: i64, purge: bool) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let docs: Vec<i64> = sqlx::query_scalar("SELECT id FROM documents WHERE source_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        if !docs.is_empty() && !purge {
+            return Err(Error::Conflict(format!(
+                "source {id} has {} documents: disable it to keep them, or purge them with it",
+                docs.len()
+            )));
+        }
+        let of_source = "SELECT id FROM documents WHERE source_id = $1";
+        let alerts: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT alert_id FROM alert_documents WHERE document_id IN ({of_source})"
+        ))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for table in ["rule_hits", "alert_documents", "document_revisions"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE document_id IN ({of_source})"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Alerts keep their other documents; an alert left with none goes.
+        for alert in alerts {
+            let left: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM alert_documents WHERE alert_id = $1")
+                    .bind(alert)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if left == 0 {
+                sqlx::query("DELETE FROM alerts WHERE id = $1")
+                    .bind(alert)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                sqlx::query(
+                    "UPDATE alerts SET doc_count = $1, last_document_id = \
+                     (SELECT MAX(document_id) FROM alert_documents WHERE alert_id = $2) WHERE id = $2",
+                )
+                .bind(left)
+                .bind(alert)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query("DELETE FROM documents WHERE source_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM sources WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!("source {id}")));
+        }
+        tx.commit().await?;
+        Ok(docs)
     }
 
     /// Records a failed poll: the error is kept, the count grows, the next poll is pushed back.

@@ -24,6 +24,7 @@ fn doc(source_id: i64, url: &str, hash: &str) -> NewDocument {
         fetched_at: now(),
         language: "vi".to_owned(),
         content_hash: hash.to_owned(),
+        post: None,
     }
 }
 
@@ -50,6 +51,7 @@ async fn source(store: &Store) -> i64 {
         tier: SourceTier::Press,
         interval_secs: 300,
         allow_private: true,
+        ..NewSource::default()
     };
     store.upsert_source(&s, now()).await.unwrap().id
 }
@@ -145,23 +147,27 @@ async fn source_fetch_state_round_trips() {
         let s = &store.list_sources().await.unwrap()[0];
         assert_eq!(s.state.error_count, 1);
         assert_eq!(s.state.last_error.as_deref(), Some("connection refused"));
-        store
-            .record_fetch_success(
-                sid,
-                Some("\"v1\""),
-                Some("Fri, 20 Nov 2026 03:00:00 GMT"),
-                now(),
-                now() + Duration::minutes(5),
-            )
-            .await
-            .unwrap();
+        let poll = store::PollSuccess {
+            etag: Some("\"v1\""),
+            last_modified: Some("Fri, 20 Nov 2026 03:00:00 GMT"),
+            at: now(),
+            interval_secs: 300,
+            next_poll: now() + Duration::minutes(5),
+            not_modified: false,
+        };
+        store.record_fetch_success(sid, &poll).await.unwrap();
+        let unchanged =
+            store::PollSuccess { etag: None, last_modified: None, not_modified: true, ..poll };
+        store.record_fetch_success(sid, &unchanged).await.unwrap();
         let s = &store.list_sources().await.unwrap()[0];
         assert_eq!(
             (s.state.error_count, s.state.etag.as_deref()),
             (0, Some("\"v1\"")),
-            "{backend}"
+            "{backend}: a 304 keeps the validators"
         );
         assert_eq!(s.state.next_poll_at, Some(now() + Duration::minutes(5)));
+        assert_eq!((s.state.polls, s.state.not_modified), (2, 1), "{backend}");
+        assert_eq!(s.state.poll_interval_secs, Some(300));
         assert!(s.allow_private && s.enabled);
         // Re-declaring a source keeps its fetch state.
         source(&store).await;
@@ -208,4 +214,124 @@ async fn bad_urls_are_refused_with_a_clear_error() {
         e.contains("unsupported database URL") && e.contains("u:***@h") && !e.contains("pw"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn updated_articles_keep_their_history() {
+    each_store(async |backend, store| {
+        let sid = source(&store).await;
+        let first = Processed {
+            doc: doc(sid, "https://a.vn/1", "v1"),
+            hits: vec![hit("topic.a", RuleKind::Topic)],
+        };
+        let ins = store.insert_batch(&[first]).await.unwrap();
+        let id = ins[0].id;
+        let known = store
+            .known_documents(&["https://a.vn/1".to_owned(), "https://a.vn/2".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(known.len(), 1, "{backend}");
+        assert_eq!(
+            (known["https://a.vn/1"].id, known["https://a.vn/1"].content_hash.as_str()),
+            (id, "v1")
+        );
+
+        let mut new = doc(sid, "https://a.vn/1", "v2");
+        new.body = "Bài viết đã cập nhật: số ca tăng.".to_owned();
+        let revision = store::Revision {
+            id,
+            new: Processed { doc: new, hits: vec![hit("rumor.than-duoc", RuleKind::Rumor)] },
+        };
+        let later = now() + Duration::hours(2);
+        assert_eq!(store.revise(std::slice::from_ref(&revision), later).await.unwrap(), vec![id]);
+        let d = store.document(id).await.unwrap();
+        assert_eq!(
+            (d.revision, d.revised_at, d.doc.content_hash.as_str()),
+            (1, Some(later), "v2"),
+            "{backend}"
+        );
+        assert!(d.doc.body.contains("cập nhật"));
+        let history = store.revisions(id).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert!(history[0].3.contains("Bài viết về thần dược"), "{history:?}");
+        let hits: Vec<String> =
+            store.hits_for_document(id).await.unwrap().into_iter().map(|h| h.rule_id).collect();
+        assert_eq!(hits, ["rumor.than-duoc"], "{backend}: hits follow the new text");
+        assert_eq!(
+            store.alert_board(None, 10).await.unwrap().len(),
+            1,
+            "{backend}: the new hit alerts"
+        );
+        // The same version again changes nothing, nor does a version that copies another
+        // document.
+        assert!(store.revise(&[revision], later).await.unwrap().is_empty());
+        let other = store
+            .insert_batch(&[Processed { doc: doc(sid, "https://a.vn/3", "v3"), hits: vec![] }])
+            .await
+            .unwrap();
+        assert_eq!(other.len(), 1);
+        let copy = store::Revision {
+            id,
+            new: Processed { doc: doc(sid, "https://a.vn/1", "v3"), hits: vec![] },
+        };
+        assert!(store.revise(&[copy], later).await.unwrap().is_empty(), "{backend}");
+        assert_eq!(store.publication_times(sid, 10).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sources_by_origin_and_removal() {
+    each_store(async |backend, store| {
+        let from_config = source(&store).await;
+        let by_hand = store
+            .upsert_source(
+                &NewSource {
+                    name: "Thêm tay".into(),
+                    url: "https://tay.vn/rss".into(),
+                    origin: model::SourceOrigin::Cli,
+                    ..NewSource::default()
+                },
+                now(),
+            )
+            .await
+            .unwrap()
+            .id;
+        // Syncing the configuration disables only what came from it.
+        assert_eq!(store.disable_sources_except(&[]).await.unwrap(), 1, "{backend}");
+        assert!(!store.source(from_config).await.unwrap().enabled);
+        assert!(store.source(by_hand).await.unwrap().enabled);
+        store.set_source_enabled(from_config, true, now()).await.unwrap();
+        assert!(store.find_source("https://tay.vn/rss").await.unwrap().enabled);
+
+        let mut post = doc(by_hand, "https://facebook.com/p/1", "p1");
+        post.post = Some(model::Post {
+            platform: "facebook".into(),
+            reactions: Some(120),
+            shares: Some(30),
+            comments: None,
+        });
+        store
+            .insert_batch(&[Processed {
+                doc: post,
+                hits: vec![hit("rumor.than-duoc", RuleKind::Rumor)],
+            }])
+            .await
+            .unwrap();
+        let d = store.documents_after(0, 10).await.unwrap();
+        assert_eq!(d[0].doc.post.as_ref().unwrap().reactions, Some(120), "{backend}");
+        assert!(matches!(
+            store.remove_source(by_hand, false).await,
+            Err(store::Error::Conflict(_))
+        ));
+        let removed = store.remove_source(by_hand, true).await.unwrap();
+        assert_eq!(removed.len(), 1);
+        assert!(
+            store.alert_board(None, 10).await.unwrap().is_empty(),
+            "{backend}: the alert went with its only document"
+        );
+        assert!(matches!(store.source(by_hand).await, Err(store::Error::NotFound(_))));
+        assert_eq!(store.remove_source(from_config, false).await.unwrap(), Vec::<i64>::new());
+    })
+    .await;
 }
