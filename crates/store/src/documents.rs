@@ -147,52 +147,32 @@ impl Store {
     /// storing the same batch twice changes nothing.
     pub async fn insert_batch(&self, batch: &[Processed]) -> Result<Vec<Inserted>> {
         let mut tx = self.pool.begin().await?;
-        let mut inserted = Vec::new();
-        // Alert hits are gathered per rule and written once per batch: one statement per
-        // rule instead of three per hit.
-        let mut alerting: Vec<(&Hit, Vec<(i64, Timestamp)>)> = Vec::new();
-        for (batch_index, p) in batch.iter().enumerate() {
-            let d = &p.doc;
-            let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO documents (source_id, url, title, summary, body, author, published_at, \
-                 fetched_at, language, content_hash, platform, reactions, shares, comments) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT DO NOTHING RETURNING id",
-            )
-            .bind(d.source_id)
-            .bind(&d.url)
-            .bind(&d.title)
-            .bind(&d.summary)
-            .bind(&d.body)
-            .bind(d.author.as_deref())
-            .bind(d.published_at.map(millis))
-            .bind(millis(d.fetched_at))
-            .bind(&d.language)
-            .bind(&d.content_hash)
-            .bind(d.post.as_ref().map(|p| p.platform.as_str()))
-            .bind(d.post.as_ref().and_then(|p| p.reactions))
-            .bind(d.post.as_ref().and_then(|p| p.shares))
-            .bind(d.post.as_ref().and_then(|p| p.comments))
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(id) = id else { continue };
-            insert_hits(&mut tx, id, &p.hits, d.fetched_at).await?;
-            for hit in p.hits.iter().filter(|h| h.kind.raises_alert()) {
-                match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
-                    Some((last, docs)) => {
-                        *last = hit;
-                        docs.push((id, d.fetched_at));
-                    }
-                    None => alerting.push((hit, vec![(id, d.fetched_at)])),
-                }
-            }
-            inserted.push(Inserted { batch_index, id });
-        }
-        for (hit, docs) in &alerting {
-            upsert_alert(&mut tx, hit, docs).await?;
-        }
+        let inserted = insert_documents(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    /// Imports documents together with the sources they belong to (the pages of imported
+    /// social posts), all in one transaction: either every source and document is stored
+    /// or, on any error, nothing is. Documents already known are skipped as in
+    /// [`Store::insert_batch`]. Returns each group's source and what was inserted.
+    pub async fn import(
+        &self,
+        groups: Vec<(crate::NewSource, Vec<Processed>)>,
+        now: Timestamp,
+    ) -> Result<Vec<(model::Source, Vec<Inserted>)>> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (source, mut batch) in groups {
+            let source = crate::sources::upsert_source_in(&mut *tx, &source, now, false).await?;
+            for p in &mut batch {
+                p.doc.source_id = source.id;
+            }
+            let inserted = insert_documents(&mut tx, &batch).await?;
+            out.push((source, inserted));
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The documents already stored under these URLs, by URL.
@@ -474,6 +454,59 @@ fn placeholders(rows: usize, cols: usize) -> String {
         out.push(')');
     }
     out
+}
+
+/// Inserts the documents of a batch not already known, with their hits, and creates or
+/// updates the alerts their alerting hits call for.
+async fn insert_documents(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[Processed],
+) -> Result<Vec<Inserted>> {
+    let mut inserted = Vec::new();
+    // Alert hits are gathered per rule and written once per batch: one statement per
+    // rule instead of three per hit.
+    let mut alerting: Vec<(&Hit, Vec<(i64, Timestamp)>)> = Vec::new();
+    for (batch_index, p) in batch.iter().enumerate() {
+        let d = &p.doc;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO documents (source_id, url, title, summary, body, author, published_at, \
+                 fetched_at, language, content_hash, platform, reactions, shares, comments) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(d.source_id)
+        .bind(&d.url)
+        .bind(&d.title)
+        .bind(&d.summary)
+        .bind(&d.body)
+        .bind(d.author.as_deref())
+        .bind(d.published_at.map(millis))
+        .bind(millis(d.fetched_at))
+        .bind(&d.language)
+        .bind(&d.content_hash)
+        .bind(d.post.as_ref().map(|p| p.platform.as_str()))
+        .bind(d.post.as_ref().and_then(|p| p.reactions))
+        .bind(d.post.as_ref().and_then(|p| p.shares))
+        .bind(d.post.as_ref().and_then(|p| p.comments))
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(id) = id else { continue };
+        insert_hits(tx, id, &p.hits, d.fetched_at).await?;
+        for hit in p.hits.iter().filter(|h| h.kind.raises_alert()) {
+            match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
+                Some((last, docs)) => {
+                    *last = hit;
+                    docs.push((id, d.fetched_at));
+                }
+                None => alerting.push((hit, vec![(id, d.fetched_at)])),
+            }
+        }
+        inserted.push(Inserted { batch_index, id });
+    }
+    for (hit, docs) in &alerting {
+        upsert_alert(tx, hit, docs).await?;
+    }
+    Ok(inserted)
 }
 
 async fn insert_hits(

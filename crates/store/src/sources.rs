@@ -99,6 +99,33 @@ fn bind_new_source<'q>(
         .bind(millis(now))
 }
 
+/// Creates or updates a source (see [`Store::upsert_source`]) through any executor, so an
+/// import can do it inside its transaction; `enable` decides whether an existing source
+/// is re-enabled (a new one is created enabled only if `enable`).
+pub(crate) async fn upsert_source_in<'e, E>(
+    executor: E,
+    s: &NewSource,
+    now: Timestamp,
+    enable: bool,
+) -> Result<Source>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let enabled = i64::from(enable);
+    let sql = format!(
+        "INSERT INTO sources ({INSERT_COLUMNS}, enabled, next_poll_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {enabled}, $10) \
+         ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind, tier = excluded.tier, \
+         interval_secs = excluded.interval_secs, allow_private = excluded.allow_private, \
+         origin = excluded.origin, fetch_articles = excluded.fetch_articles, \
+         category = COALESCE(excluded.category, sources.category), \
+         enabled = CASE WHEN {enabled} = 1 THEN 1 ELSE sources.enabled END \
+         RETURNING {SOURCE_COLUMNS}"
+    );
+    let row = bind_new_source(sqlx::query(&sql), s, now).fetch_one(executor).await?;
+    source_from_row(&row)
+}
+
 /// The outcome of a successful poll, as recorded on its source.
 #[derive(Debug, Clone)]
 pub struct PollSuccess<'a> {
@@ -120,17 +147,7 @@ impl Store {
     /// Creates the source, or updates name, kind, tier, interval and permission of the
     /// source with the same URL; its fetch state is kept. The source is (re-)enabled.
     pub async fn upsert_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
-        let sql = format!(
-            "INSERT INTO sources ({INSERT_COLUMNS}, enabled, next_poll_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $10) \
-             ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind, tier = excluded.tier, \
-             interval_secs = excluded.interval_secs, allow_private = excluded.allow_private, \
-             origin = excluded.origin, fetch_articles = excluded.fetch_articles, \
-             category = COALESCE(excluded.category, sources.category), enabled = 1 \
-             RETURNING {SOURCE_COLUMNS}"
-        );
-        let row = bind_new_source(sqlx::query(&sql), s, now).fetch_one(&self.pool).await?;
-        source_from_row(&row)
+        upsert_source_in(&self.pool, s, now, true).await
     }
 
     /// Returns the source with this URL, creating it disabled (so it is never polled on its
