@@ -78,9 +78,10 @@ struct Builtin {
     anchors: Selector,
     lead: Selector,
     heading: Selector,
-    author: Selector,
+    author: adapter::ValueSelector,
     time: Selector,
     site_name: Selector,
+    meta: meta::Selectors,
 }
 
 impl Builtin {
@@ -97,12 +98,16 @@ impl Builtin {
             ),
             heading: s("[class*=title], [class*=tieude], [class*=tieu-de], [class*=headline], \
                  [id*=Title], [id*=TieuDe]"),
-            author: s("[itemprop=author] [itemprop=name], [itemprop=author], [rel=author], \
-                 .author-name, .byline, .tac-gia, .author"),
+            author: adapter::ValueSelector {
+                selector: s("[itemprop=author] [itemprop=name], [itemprop=author], [rel=author], \
+                     .author-name, .byline, .tac-gia, .author"),
+                attr: None,
+            },
             time: s(
                 "time[datetime], [itemprop=datePublished][content], [itemprop=datePublished][datetime]",
             ),
             site_name: s("meta[property='og:site_name'][content]"),
+            meta: meta::Selectors::new(),
         }
     }
 }
@@ -157,7 +162,7 @@ impl Extractor {
         let base = Url::parse(url).ok();
         let adapter = self.adapter(base.as_ref());
         let doc = dom::parse(html);
-        let meta = PageMeta::read(&doc, &meta::Selectors::new());
+        let meta = PageMeta::read(&doc, &self.sel.meta);
         let root = doc.root_element();
         let stats = dom::stats(root);
 
@@ -200,7 +205,7 @@ impl Extractor {
         let author = adapter
             .and_then(|a| first_value(root, &a.author))
             .or_else(|| meta.author().map(str::to_owned))
-            .or_else(|| first_value(root, &[self.builtin_value(&self.sel.author)]))
+            .or_else(|| first_value(root, std::slice::from_ref(&self.sel.author)))
             .map(|a| clean_author(&a))
             .filter(|a| !a.is_empty() && a.chars().count() <= 120);
         let published = date(adapter.map(|a| &a.published[..]), root, meta.published())
@@ -213,7 +218,7 @@ impl Extractor {
             .or_else(|| scope.and_then(date_text));
         let modified = date(adapter.map(|a| &a.modified[..]), root, meta.modified());
 
-        let mut text = finish(
+        let text = finish(
             blocks,
             title.as_deref(),
             lead.as_deref(),
@@ -221,18 +226,8 @@ impl Extractor {
             meta.ld.body.as_deref(),
         );
         // A description that only repeats the opening of the text is a snippet, not a lead.
-        if described
-            && let Some(l) = &lead
-            && is_snippet_of(l, &text)
-        {
+        if described && lead.as_deref().is_some_and(|l| is_snippet_of(l, &text)) {
             lead = None;
-            text = finish(
-                text.split("\n\n").map(str::to_owned).collect(),
-                title.as_deref(),
-                None,
-                author.as_deref(),
-                None,
-            );
         }
         let canonical_url = meta
             .canonical
@@ -253,10 +248,6 @@ impl Extractor {
         let Ok(base) = Url::parse(url) else { return Vec::new() };
         let doc = dom::parse(html);
         listing::links(&doc, &base, self.adapter(Some(&base)), &self.sel.anchors)
-    }
-
-    fn builtin_value(&self, sel: &Selector) -> adapter::ValueSelector {
-        adapter::ValueSelector { selector: sel.clone(), attr: None }
     }
 
     fn generic_title(

@@ -47,6 +47,7 @@ const ARTICLE_TYPES: &[&str] = &[
     "SocialMediaPosting",
 ];
 
+#[derive(Debug)]
 pub(crate) struct Selectors {
     meta: Selector,
     ld: Selector,
