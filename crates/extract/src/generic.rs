@@ -169,7 +169,7 @@ fn tag_weight(name: &str) -> f32 {
     }
 }
 
-/// The leading text of an element, lowercased, up to about 40 characters.
+/// The leading text of an element, whitespace collapsed, about 48 bytes of it.
 fn opening(el: ElementRef<'_>) -> String {
     let mut s = String::new();
     for t in el.descendants().filter_map(|n| n.value().as_text()) {
@@ -177,25 +177,31 @@ fn opening(el: ElementRef<'_>) -> String {
             if !s.is_empty() {
                 s.push(' ');
             }
-            s.push_str(&w.to_lowercase());
+            s.push_str(w);
         }
-        if s.chars().count() >= 40 {
+        if s.len() >= 48 {
             break;
         }
     }
     s
 }
 
-/// Whether a block of text is a boilerplate label or link line.
+/// Whether a block of text is a boilerplate label or link line. Only its opening is
+/// lowercased: this runs on every paragraph of every page.
 pub(crate) fn is_boilerplate_text(block: &str) -> bool {
-    let lower = block.trim().to_lowercase();
-    let lower = lower.trim_start_matches(['>', '»', '-', '–', '•', '*', ' ']);
+    let block = block.trim_start_matches(['>', '»', '-', '–', '•', '*', ' ']);
+    // Every label starts with one of these letters; most paragraphs are rejected here.
+    let first = block.chars().next().map(|c| c.to_ascii_lowercase());
+    if !matches!(first, Some('t' | 'b' | 'x' | 'đ' | 'Đ' | 'c' | 'ý' | 'Ý' | 'g' | 'r' | 's')) {
+        return false;
+    }
+    let head: String = block.chars().take(24).flat_map(char::to_lowercase).collect();
     BOILERPLATE.iter().any(|b| {
-        lower.starts_with(b) && {
+        head.starts_with(b) && {
             // "Xem thêm" opens a link line; a sentence that happens to start with the same
             // words ("Bình luận về...") is long and punctuated.
-            let rest = lower[b.len()..].trim_start();
-            lower.chars().count() < 160 || rest.starts_with([':', '>', '»', '-', '|'])
+            let rest = head[b.len()..].trim_start();
+            block.chars().nth(160).is_none() || rest.starts_with([':', '>', '»', '-', '|'])
         }
     })
 }

@@ -332,8 +332,10 @@ fn date_text(scope: ElementRef<'_>) -> Option<Timestamp> {
 
 fn is_snippet_of(lead: &str, text: &str) -> bool {
     let l = norm(lead.trim_end_matches(['.', '…', ' ']));
-    let t = norm(text);
-    l.chars().count() >= 20 && t.starts_with(&l)
+    let n = l.chars().count();
+    // Only as much of the text as the lead can cover is normalised.
+    let head: String = text.chars().take(n * 2 + 16).collect();
+    n >= 20 && norm(&head).starts_with(&l)
 }
 
 /// The first date among the adapter's selectors, then the metadata.
