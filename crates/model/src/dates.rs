@@ -1,6 +1,6 @@
 //! Reading the dates that feeds and Vietnamese pages print: RFC 2822 and RFC 3339, and the
 //! day-first forms of the Vietnamese press (`Thứ tư, 14/02/2024 21:18 (GMT+7)`,
-//! `14/02/2024 - 21:18`, `21:18 14/2/2024`, `ngày 14 tháng 2 năm 2024`).
+//! `14/02/2024 - 21:18`, `21:18 14/2/2024`, `ngày 14 tháng 2 năm 2024`, `14 Tháng Hai, 2024`).
 //!
 //! A date without a zone is Vietnam time: that is what every Vietnamese outlet means, and
 //! reading it as UTC would move an article seven hours into the future.
@@ -163,8 +163,10 @@ impl Scan {
         }
         if let Some((d, _)) = self.number(j) {
             if self.word(j + 1) == Some("tháng") {
-                let (m, _) = self.number(j + 2)?;
-                let mut k = j + 3;
+                let (m, mut k) = match self.number(j + 2) {
+                    Some((m, _)) => (m, j + 3),
+                    None => self.month_words(j + 2)?,
+                };
                 while self.sep(k).is_some() || self.word(k) == Some("năm") {
                     k += 1;
                 }
@@ -188,6 +190,39 @@ impl Scan {
         }
         let (y, ylen) = self.number(k)?;
         NaiveDate::from_ymd_opt(i32::try_from(year(y, ylen)?).ok()?, m, d)
+    }
+
+    /// A month written in words after `tháng` ("Hai", "Mười Một", "Chạp"), as WordPress
+    /// and some portals print it, and the index after it. `năm` followed by a number is the
+    /// year marker, not May.
+    fn month_words(&self, i: usize) -> Option<(u32, usize)> {
+        let unit = |w: &str| -> Option<u32> {
+            Some(match w {
+                "một" | "giêng" => 1,
+                "hai" => 2,
+                "ba" => 3,
+                "tư" | "bốn" => 4,
+                "năm" => 5,
+                "sáu" => 6,
+                "bảy" => 7,
+                "tám" => 8,
+                "chín" => 9,
+                "mười" => 10,
+                "chạp" => 12,
+                _ => return None,
+            })
+        };
+        let first = self.word(i)?;
+        if first == "mười"
+            && let Some(m @ (1 | 2)) = self.word(i + 1).and_then(unit)
+        {
+            return Some((10 + m, i + 2));
+        }
+        let m = unit(first)?;
+        if m == 5 && self.number(i + 1).is_some() {
+            return None;
+        }
+        Some((m, i + 1))
     }
 
     /// The first time of day (`21:18`, `21:18:05`, `21h18`, with `SA`/`CH`/`AM`/`PM`) and
@@ -349,6 +384,10 @@ mod tests {
         check("ngày 14 tháng 2 năm 2024", "2024-02-13T17:00:00Z");
         check("14/02/2024 09:18 CH", "2024-02-14T14:18:00Z");
         check("14/02/24 21:18", "2024-02-14T14:18:00Z");
+        check("14 Tháng Hai, 2024", "2024-02-13T17:00:00Z");
+        check("ngày 2 tháng Mười Một năm 2024 lúc 8:05", "2024-11-02T01:05:00Z");
+        check("15 tháng Năm, 2024", "2024-05-14T17:00:00Z");
+        check("1 tháng Chạp 2023", "2023-11-30T17:00:00Z");
     }
 
     #[test]
