@@ -65,7 +65,7 @@ async fn fixture() -> Fixture {
             term: "thần dược".into(),
         }],
     };
-    let ins = store.insert_batch(&[Processed { doc: doc.clone(), hits: vec![hit] }]).await.unwrap();
+    let ins = store.insert_batch(&[Processed::new(doc.clone(), vec![hit])]).await.unwrap();
     index
         .add(&[IndexDoc {
             id: ins[0].id,

@@ -107,7 +107,7 @@ pub(crate) fn to_processed(
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
     let hits = rules.match_analyzed(&rules::Analyzed::document(&doc, &source.name));
-    Processed { doc, hits }
+    Processed::new(doc, hits)
 }
 
 pub(crate) fn index_doc(id: i64, source_name: &str, doc: &NewDocument) -> IndexDoc {

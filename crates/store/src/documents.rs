@@ -16,6 +16,16 @@ pub struct Processed {
     pub doc: NewDocument,
     /// Its hits.
     pub hits: Vec<Hit>,
+    /// Other URLs that lead to it (the feed's link when the page names another canonical
+    /// URL); they are recognised as this document from then on.
+    pub aliases: Vec<String>,
+}
+
+impl Processed {
+    /// A document and its hits, known under its own URL only.
+    pub fn new(doc: NewDocument, hits: Vec<Hit>) -> Processed {
+        Processed { doc, hits, aliases: Vec::new() }
+    }
 }
 
 /// A document of a batch that was new and is now stored.
@@ -180,10 +190,12 @@ impl Store {
         let mut out = HashMap::new();
         for chunk in urls.chunks(200) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = marks.join(", ");
             let sql = format!(
                 "SELECT id, url, content_hash, COALESCE(revised_at, published_at, fetched_at) AS t \
-                 FROM documents WHERE url IN ({})",
-                marks.join(", ")
+                 FROM documents WHERE url IN ({marks}) \
+                 UNION ALL SELECT d.id, u.url, d.content_hash, COALESCE(d.revised_at, d.published_at, d.fetched_at) AS t \
+                 FROM document_urls u JOIN documents d ON d.id = u.document_id WHERE u.url IN ({marks})"
             );
             let mut q = sqlx::query(&sql);
             for url in chunk {

@@ -285,7 +285,7 @@ impl Store {
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
-        for table in ["rule_hits", "alert_documents", "document_revisions"] {
+        for table in ["rule_hits", "alert_documents", "document_revisions", "document_urls"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE document_id IN ({of_source})"))
                 .bind(id)
                 .execute(&mut *tx)

@@ -69,16 +69,10 @@ async fn documents_are_deduplicated_by_url_and_content_hash() {
     each_store(async |backend, store| {
         let sid = source(&store).await;
         let batch = vec![
-            Processed {
-                doc: doc(sid, "https://a.vn/1", "h1"),
-                hits: vec![hit("rumor.x", RuleKind::Rumor)],
-            },
-            Processed {
-                doc: doc(sid, "https://a.vn/2", "h2"),
-                hits: vec![hit("topic.y", RuleKind::Topic)],
-            },
+            Processed::new(doc(sid, "https://a.vn/1", "h1"), vec![hit("rumor.x", RuleKind::Rumor)]),
+            Processed::new(doc(sid, "https://a.vn/2", "h2"), vec![hit("topic.y", RuleKind::Topic)]),
             // Same text under another URL: a copy.
-            Processed { doc: doc(sid, "https://b.vn/copy", "h1"), hits: vec![] },
+            Processed::new(doc(sid, "https://b.vn/copy", "h1"), vec![]),
         ];
         let first = store.insert_batch(&batch).await.unwrap();
         assert_eq!(first.iter().map(|i| i.batch_index).collect::<Vec<_>>(), [0, 1], "{backend}");
@@ -102,14 +96,10 @@ async fn documents_are_deduplicated_by_url_and_content_hash() {
 async fn alert_hits_update_the_open_alert_of_their_rule() {
     each_store(async |backend, store| {
         let sid = source(&store).await;
-        let a = Processed {
-            doc: doc(sid, "https://a.vn/1", "h1"),
-            hits: vec![hit("rumor.x", RuleKind::Rumor)],
-        };
-        let mut b = Processed {
-            doc: doc(sid, "https://a.vn/2", "h2"),
-            hits: vec![hit("rumor.x", RuleKind::Rumor)],
-        };
+        let a =
+            Processed::new(doc(sid, "https://a.vn/1", "h1"), vec![hit("rumor.x", RuleKind::Rumor)]);
+        let mut b =
+            Processed::new(doc(sid, "https://a.vn/2", "h2"), vec![hit("rumor.x", RuleKind::Rumor)]);
         b.doc.fetched_at = now() + Duration::minutes(5);
         store.insert_batch(&[a]).await.unwrap();
         let ins = store.insert_batch(&[b]).await.unwrap();
@@ -220,10 +210,8 @@ async fn bad_urls_are_refused_with_a_clear_error() {
 async fn updated_articles_keep_their_history() {
     each_store(async |backend, store| {
         let sid = source(&store).await;
-        let first = Processed {
-            doc: doc(sid, "https://a.vn/1", "v1"),
-            hits: vec![hit("topic.a", RuleKind::Topic)],
-        };
+        let first =
+            Processed::new(doc(sid, "https://a.vn/1", "v1"), vec![hit("topic.a", RuleKind::Topic)]);
         let ins = store.insert_batch(&[first]).await.unwrap();
         let id = ins[0].id;
         let known = store
@@ -240,7 +228,7 @@ async fn updated_articles_keep_their_history() {
         new.body = "Bài viết đã cập nhật: số ca tăng.".to_owned();
         let revision = store::Revision {
             id,
-            new: Processed { doc: new, hits: vec![hit("rumor.than-duoc", RuleKind::Rumor)] },
+            new: Processed::new(new, vec![hit("rumor.than-duoc", RuleKind::Rumor)]),
         };
         let later = now() + Duration::hours(2);
         assert_eq!(store.revise(std::slice::from_ref(&revision), later).await.unwrap(), vec![id]);
@@ -266,14 +254,12 @@ async fn updated_articles_keep_their_history() {
         // document.
         assert!(store.revise(&[revision], later).await.unwrap().is_empty());
         let other = store
-            .insert_batch(&[Processed { doc: doc(sid, "https://a.vn/3", "v3"), hits: vec![] }])
+            .insert_batch(&[Processed::new(doc(sid, "https://a.vn/3", "v3"), vec![])])
             .await
             .unwrap();
         assert_eq!(other.len(), 1);
-        let copy = store::Revision {
-            id,
-            new: Processed { doc: doc(sid, "https://a.vn/1", "v3"), hits: vec![] },
-        };
+        let copy =
+            store::Revision { id, new: Processed::new(doc(sid, "https://a.vn/1", "v3"), vec![]) };
         assert!(store.revise(&[copy], later).await.unwrap().is_empty(), "{backend}");
         assert_eq!(store.publication_times(sid, 10).await.unwrap().len(), 2);
     })
@@ -312,10 +298,7 @@ async fn sources_by_origin_and_removal() {
             comments: None,
         });
         store
-            .insert_batch(&[Processed {
-                doc: post,
-                hits: vec![hit("rumor.than-duoc", RuleKind::Rumor)],
-            }])
+            .insert_batch(&[Processed::new(post, vec![hit("rumor.than-duoc", RuleKind::Rumor)])])
             .await
             .unwrap();
         let d = store.documents_after(0, 10).await.unwrap();
