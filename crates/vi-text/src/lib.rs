@@ -20,6 +20,8 @@
 //! This crate is pure: no IO.
 #![warn(missing_docs)]
 
+mod cache;
+mod fast;
 mod fold;
 mod lang;
 mod legacy;
@@ -116,7 +118,7 @@ fn surely_nfc(text: &str) -> bool {
 /// One scan for the common case: no entity, only characters that NFC leaves alone, and
 /// nothing a legacy repair would look at (Latin-1 beyond the Vietnamese letters, or a
 /// mojibake lead such as `Ã` followed by a continuation-byte character).
-fn plain_vietnamese(raw: &str) -> bool {
+pub(crate) fn plain_vietnamese(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     let mut i = 0;
     let mut after_lead = false;
@@ -134,6 +136,23 @@ fn plain_vietnamese(raw: &str) -> bool {
             after_lead = false;
             i += 1;
             continue;
+        }
+        // Vietnamese letters outside Latin-1 (`ă đ ĩ ũ ơ ư` and U+1EA0..=U+1EF9), told from
+        // their bytes: NFC-stable, no legacy lead before them to worry about.
+        if !after_lead {
+            let len = match b {
+                0xC4..=0xCB => 2,
+                0xE1 if (bytes[i + 1] == 0xBA && bytes[i + 2] >= 0xA0)
+                    || (bytes[i + 1] == 0xBB && bytes[i + 2] <= 0xB9) =>
+                {
+                    3
+                }
+                _ => 0,
+            };
+            if len > 0 {
+                i += len;
+                continue;
+            }
         }
         let Some(c) = raw[i..].chars().next() else { return false };
         let code = c as u32;
@@ -156,7 +175,7 @@ fn plain_vietnamese(raw: &str) -> bool {
 
 /// Converts text to the match form (see the crate documentation).
 pub fn match_form(raw: &str) -> String {
-    view::match_text(&display_cow(raw))
+    fast::match_form(raw).unwrap_or_else(|| view::match_text(&display_cow(raw)))
 }
 
 /// Converts text to the fold form: the match form without any diacritic.
