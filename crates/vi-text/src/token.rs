@@ -355,6 +355,23 @@ pub(crate) fn normalize_ascii(src: &str, out: &mut String) {
     }
 }
 
+/// Computes and caches the forms of a token with a non-ASCII character, which the cache
+/// did not have, appending its match form to `matched`.
+#[cold]
+pub(crate) fn normalize_missed(
+    cache: &mut TokenCache,
+    display: &str,
+    (start, end): (usize, usize),
+    matched: &mut String,
+) {
+    let from = matched.len();
+    normalize_uncached(&display[start..end], matched);
+    let m = &matched[from..];
+    let mut f = String::with_capacity(m.len());
+    f.extend(m.chars().filter_map(fold_char));
+    cache.put(display, start, end, m, &f);
+}
+
 /// [`normalize_token`] for a token with a non-ASCII character. News text repeats a few
 /// thousand syllables: their forms are remembered per thread.
 #[inline]
@@ -384,7 +401,7 @@ pub(crate) fn normalize_cached(
 }
 
 /// Whether a lowercase ASCII token has a letter three times in a row (`tooo`).
-fn has_long_ascii_run(token: &[u8]) -> bool {
+pub(crate) fn has_long_ascii_run(token: &[u8]) -> bool {
     token.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
 }
 

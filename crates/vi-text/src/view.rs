@@ -232,10 +232,21 @@ fn build_match(display: &str, spans: bool) -> View {
     b.finish()
 }
 
-#[inline]
+/// Whether the token appended at `token_start` completes an emoticon with the text before
+/// it: `:` and a token that normalised to `v`.
+#[inline(always)]
 pub(crate) fn forms_emoticon(text: &str, token_start: usize) -> bool {
-    // Emoticons are ASCII and continue only with these after their first character: a
-    // token starting with anything else cannot complete one.
+    let bytes = text.as_bytes();
+    // The character before the token is part of the emoticon too; usually it is a space.
+    let before = token_start.checked_sub(1).map_or(b' ', |k| bytes[k]);
+    if matches!(before, b' ' | b'a'..=b'z' | 0x80..) {
+        return false;
+    }
+    completes_emoticon(text, token_start)
+}
+
+#[cold]
+fn completes_emoticon(text: &str, token_start: usize) -> bool {
     let bytes = text.as_bytes();
     let continues = |b: u8| {
         matches!(
@@ -254,16 +265,12 @@ pub(crate) fn forms_emoticon(text: &str, token_start: usize) -> bool {
                 | b'-'
         )
     };
-    // The character before the token is part of the emoticon too (usually it is a space).
     let before = token_start.checked_sub(1).map_or(b' ', |k| bytes[k]);
     if !continues(before) && !matches!(before, b':' | b';' | b'=' | b'<') {
         return false;
     }
     let first = bytes.get(token_start).copied().unwrap_or(0);
-    if !matches!(
-        first,
-        b')' | b'(' | b'v' | b'V' | b'3' | b'd' | b'D' | b'p' | b'P' | b'o' | b'\'' | b'^' | b'-'
-    ) {
+    if !continues(first) {
         return false;
     }
     (token_start.saturating_sub(4)..token_start).any(|k| {
