@@ -13,6 +13,16 @@
 //! * **Views** (teencode expansions, joined obfuscations, the loose key) are alternatives
 //!   at token positions, never rewrites.
 //!
+//! **`i` and `y`.** Both spellings of a final `i`/`y` are current (`kỹ`/`kĩ`, `lý`/`lí`,
+//! `Mỹ`/`Mĩ`, `quý`/`quí`: textbooks write `i`, the press mostly `y`), but the match form
+//! keeps what was written, because elsewhere the letters differ (`vi khuẩn` is never `vy`,
+//! and `Vy` is a name). Merging is left to the queries: [`iy_variant`] gives the other
+//! spelling of a syllable whose toned final `i`/`y` follows `h k l m qu s t`, where both
+//! spellings are the same word, and the query language adds it to accented terms; syllables
+//! without a tone compare on the fold form and get no variant (`hi` and `ti` would pull in
+//! English words). [`loose_key`] and [`loose_spellings`] merge every final `i`/`y` after a
+//! consonant on the fold form, for the `~` operator: high recall, low precision.
+//!
 //! Tokens are syllables (Vietnamese separates syllables, not words, with spaces) and carry
 //! byte offsets into the display form, and every derived form has a span map back to it,
 //! so a match found on any form highlights the exact characters the reader sees.
@@ -35,7 +45,10 @@ pub use lang::language;
 pub use syllable::is_syllable;
 pub use token::{SENTENCE_GAP, Token, tokenize};
 pub use view::{View, fold_view, match_view};
-pub use views::{AltKind, Alternative, deobfuscations, expansions, loose_key, teencode_entries};
+pub use views::{
+    AltKind, Alternative, deobfuscations, expansions, iy_variant, loose_key, loose_spellings,
+    teencode_entries,
+};
 
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 
