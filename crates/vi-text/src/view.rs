@@ -131,8 +131,9 @@ fn push_gap(
             continue;
         }
         if is_format(c) {
+            // A ZWJ may follow the VS16 of the pictograph before it (`❤️‍🔥`).
             let in_emoji = matches!(c, '\u{200D}' | '\u{FE0F}')
-                && prev.is_some_and(is_pictographic)
+                && prev.is_some_and(|p| is_pictographic(p) || (c == '\u{200D}' && p == '\u{FE0F}'))
                 && (c == '\u{FE0F}' || next.is_some_and(is_pictographic));
             if !in_emoji {
                 continue;
@@ -336,6 +337,8 @@ mod tests {
         // Found by fuzzing: `΅` unfolds to a space and combining marks.
         assert_eq!(match_text(&match_text("\u{385}")), match_text("\u{385}"));
         assert_eq!(match_text("bác sĩ 👨\u{200D}⚕\u{FE0F} nói"), "bác sĩ 👨\u{200D}⚕\u{FE0F} nói");
+        assert_eq!(match_text("❤\u{FE0F}\u{200D}🔥 vui"), "❤\u{FE0F}\u{200D}🔥 vui");
+        assert_eq!(match_text("a\u{FE0F}\u{200D}b"), "ab");
         assert_eq!(match_text("“Thần dược” – chữa…"), "\"thần dược\" - chữa...");
     }
 }
