@@ -1,7 +1,9 @@
 //! `normalize`: throughput of the match form (display repair, tokenisation, tone placement,
-//! span-free) on Vietnamese news sentences, against Unicode NFC alone
-//! (`unicode-normalization`) and against underthesea's `text_normalize` (Python, run as a
-//! subprocess on the same lines when it is installed).
+//! span-free, `vi_text::match_form` as the pipeline's content hash uses it) and of the
+//! tokens rules and the index are built from (`vi_text::display` then `vi_text::tokenize`:
+//! every syllable with its offsets, position, match and fold forms) on Vietnamese news
+//! sentences, against Unicode NFC alone (`unicode-normalization`) and against underthesea's
+//! `text_normalize` (Python, run as a subprocess on the same lines when it is installed).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -92,6 +94,7 @@ pub(crate) fn run() -> Result<Vec<serde_json::Value>> {
     let min = Duration::from_secs(3);
     let ours = throughput(&lines, min, |l| vi_text::match_form(l).len());
     let nfc = throughput(&lines, min, |l| l.nfc().count());
+    let tokens = throughput(&lines, min, |l| vi_text::tokenize(&vi_text::display(l)).len());
     let extra =
         || serde_json::json!({ "lines": lines.len(), "corpus_bytes": bytes, "unit": "bytes/s" });
     let mut out = vec![crate::line("normalize", "match_form_vs_nfc", ours, nfc, {
@@ -99,6 +102,11 @@ pub(crate) fn run() -> Result<Vec<serde_json::Value>> {
         e["peer_name"] = "unicode-normalization NFC alone".into();
         e
     })];
+    out.push(crate::line("normalize", "tokens_vs_nfc", tokens, nfc, {
+        let mut e = extra();
+        e["peer_name"] = "unicode-normalization NFC alone".into();
+        e
+    }));
     if let Some(peer) = underthesea(&lines)? {
         let mut e = extra();
         e["peer_name"] = "underthesea text_normalize (Python)".into();

@@ -412,6 +412,20 @@ mod tests {
     }
 
     #[test]
+    fn tilde_finds_every_i_y_spelling_and_highlights_it() {
+        let body = "Kĩ thuật mới, kỹ thuật cũ và ki thuat gõ không dấu; kì thi.";
+        assert_eq!(run("~\"ky thuat\"", "", body).unwrap(), ["Kĩ thuật", "kỹ thuật", "ki thuat"]);
+        assert_eq!(run("~ky", "", body).unwrap(), ["Kĩ", "kỹ", "ki", "kì"]);
+        assert_eq!(run("~\"ky thuat\"", "", "kĩ năng, thuật ngữ"), None);
+        // Accented terms written with either letter find the other spelling too.
+        assert_eq!(run("\"kỹ thuật\"", "", body).unwrap(), ["Kĩ thuật", "kỹ thuật"]);
+        assert_eq!(run("Mĩ", "Quan hệ Việt – Mỹ", "").unwrap(), ["Mỹ"]);
+        assert_eq!(run("\"lý do\"", "", "Lí do là thế").unwrap(), ["Lí do"]);
+        // `vi` is not `Vy`.
+        assert_eq!(run("vì", "", "Vỳ"), None);
+    }
+
+    #[test]
     fn unaccented_terms_match_every_variant() {
         let hit = run("sot xuat huyet", "", "Bệnh Sốt Xuất Huyết tăng");
         assert_eq!(hit.unwrap(), ["Sốt", "Xuất", "Huyết"]);

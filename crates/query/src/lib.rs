@@ -8,11 +8,14 @@
 //! vắc xin NOT "tiêm chủng"  the first without the second (also: -"tiêm chủng")
 //! (cúm OR covid) tử vong    parentheses group
 //! =sot                      exact: only the unaccented spelling
+//! ~"ky thuat"               every i/y spelling on the fold form: kỹ/kĩ/ki thuật …
 //! ```
 //!
 //! Precedence is NOT, then AND (juxtaposition or the `AND` keyword), then OR. A term written
 //! without any diacritic matches every accented variant (`sot` finds `sốt`, `sót`, `sợt`);
-//! a term with diacritics matches only those diacritics; case never matters.
+//! a term with diacritics matches only those diacritics, except that a tone on a final `i`
+//! or `y` after `h k l m qu s t` also matches the other current spelling (`kỹ` and `kĩ`);
+//! case never matters.
 //!
 //! [`parse`] turns text into an [`Expr`] or a [`ParseError`] with its byte offset;
 //! [`DocIndex::evaluate`] runs an expression over tokenised fields and returns the matched spans, so

@@ -28,9 +28,17 @@ enum Lexeme {
     And,
     Not,
     Minus,
+    /// `~`: every spelling the loose key merges (final `i`/`y`).
+    Loose,
     Phrase(String),
-    Word { text: String, exact: bool },
-    Near { distance: usize, ordered: bool },
+    Word {
+        text: String,
+        exact: bool,
+    },
+    Near {
+        distance: usize,
+        ordered: bool,
+    },
     Field(FieldName),
 }
 
@@ -81,6 +89,7 @@ fn describe(l: Option<&Lex>) -> String {
         Some(Lexeme::And) => "AND".to_owned(),
         Some(Lexeme::Not) => "NOT".to_owned(),
         Some(Lexeme::Minus) => "'-'".to_owned(),
+        Some(Lexeme::Loose) => "'~'".to_owned(),
         Some(Lexeme::Phrase(p)) => format!("the phrase \"{p}\""),
         Some(Lexeme::Word { text, .. }) => format!("{text:?}"),
         Some(Lexeme::Near { distance, ordered }) => {
@@ -129,6 +138,10 @@ fn lex(text: &str) -> Result<Vec<Lex>, ParseError> {
                 it.next();
                 out.push(Lex { kind: Lexeme::Minus, offset: i });
             }
+            '~' => {
+                it.next();
+                out.push(Lex { kind: Lexeme::Loose, offset: i });
+            }
             _ => {
                 let mut end = text.len();
                 while let Some(&(j, d)) = it.peek() {
@@ -169,8 +182,17 @@ fn lex_word(word: &str, offset: usize, out: &mut Vec<Lex>) -> Result<(), ParseEr
             });
         };
         out.push(Lex { kind: Lexeme::Field(field), offset });
+        let mut at = offset + name.len() + 1;
+        let rest = match rest.strip_prefix('~') {
+            Some(after) => {
+                out.push(Lex { kind: Lexeme::Loose, offset: at });
+                at += 1;
+                after
+            }
+            None => rest,
+        };
         if !rest.is_empty() {
-            out.push(Lex { kind: word_lexeme(rest), offset: offset + name.len() + 1 });
+            out.push(Lex { kind: word_lexeme(rest), offset: at });
         }
         return Ok(());
     }
@@ -325,6 +347,22 @@ impl Parser {
                 self.next();
                 self.scoped(field, offset)
             }
+            Some(Lexeme::Loose) => {
+                let offset = self.offset();
+                self.next();
+                match self.next() {
+                    Some(Lex {
+                        kind: Lexeme::Word { text, .. } | Lexeme::Phrase(text), ..
+                    }) => loose(&text, offset),
+                    other => Err(ParseError {
+                        offset: other.as_ref().map_or(self.text_len, |l| l.offset),
+                        message: format!(
+                            "expected a word or a quoted phrase right after '~', found {}",
+                            describe(other.as_ref())
+                        ),
+                    }),
+                }
+            }
             _ => self.primary(),
         }
     }
@@ -400,27 +438,30 @@ impl Parser {
             }
             Lexeme::Phrase(p) => {
                 let terms = terms_of(&p, false);
-                match terms.len() {
-                    0 => Err(ParseError {
+                if terms.is_empty() {
+                    return Err(ParseError {
                         offset,
                         message: "empty phrase: expected letters or digits between the quotes"
                             .to_owned(),
-                    }),
-                    1 => Ok(Expr::Term(terms.into_iter().next().expect("one term"))),
-                    _ => Ok(Expr::Phrase(terms)),
+                    });
                 }
+                spelled(with_iy_variants(terms), offset, &p)
             }
             Lexeme::Word { text, exact } => {
                 let terms = terms_of(&text, exact);
-                match terms.len() {
-                    0 => Err(ParseError {
+                if terms.is_empty() {
+                    return Err(ParseError {
                         offset,
                         message: format!("{text:?} has no letters or digits: expected a term"),
-                    }),
-                    // `covid-19` is one word to the user but two syllables to the index.
-                    1 => Ok(Expr::Term(terms.into_iter().next().expect("one term"))),
-                    _ => Ok(Expr::Phrase(terms)),
+                    });
                 }
+                // `covid-19` is one word to the user but two syllables to the index.
+                let alternatives = if exact {
+                    terms.into_iter().map(|t| vec![t]).collect()
+                } else {
+                    with_iy_variants(terms)
+                };
+                spelled(alternatives, offset, &text)
             }
             other => Err(ParseError {
                 offset,
@@ -455,6 +496,83 @@ fn apply_scope(expr: &mut Expr, scope: Scope) -> Result<(), String> {
             Err("source: and lang: describe the document, not a field".to_owned())
         }
     }
+}
+
+/// The most spellings one term or phrase may expand to (two per syllable spelt with a final
+/// `i` or `y`).
+const MAX_SPELLINGS: usize = 64;
+
+/// Each syllable with its accented `i`/`y` twin, when it has one (`kỹ` and `kĩ`, see
+/// [`vi_text::iy_variant`]).
+fn with_iy_variants(terms: Vec<Term>) -> Vec<Vec<Term>> {
+    terms
+        .into_iter()
+        .map(|t| {
+            let twin = if t.folded { None } else { vi_text::iy_variant(&t.text) };
+            match twin {
+                Some(text) => {
+                    let other = Term { text, ..t.clone() };
+                    vec![t, other]
+                }
+                None => vec![t],
+            }
+        })
+        .collect()
+}
+
+/// `~word` and `~"phrase"`: every syllable on the fold form, with each spelling the loose
+/// key merges (`ky`/`ki`, `quy`/`qui`).
+fn loose(text: &str, offset: usize) -> Result<Expr, ParseError> {
+    let terms = terms_of(text, false);
+    if terms.is_empty() {
+        return Err(ParseError {
+            offset,
+            message: format!("~{text:?} has no letters or digits: expected a term"),
+        });
+    }
+    let alternatives = terms
+        .into_iter()
+        .map(|t| {
+            vi_text::loose_spellings(&vi_text::fold_str(&t.text))
+                .into_iter()
+                .map(|text| Term { text, folded: true, ..t.clone() })
+                .collect()
+        })
+        .collect();
+    spelled(alternatives, offset, text)
+}
+
+/// The expression for consecutive syllables given with their alternative spellings: a
+/// term or a phrase, or an `OR` of every combination.
+fn spelled(alternatives: Vec<Vec<Term>>, offset: usize, text: &str) -> Result<Expr, ParseError> {
+    let count = alternatives.iter().try_fold(1usize, |n, a| n.checked_mul(a.len().max(1)));
+    if count.is_none_or(|n| n > MAX_SPELLINGS) {
+        return Err(ParseError {
+            offset,
+            message: format!(
+                "{text:?} has too many syllables spelt with a final i or y: it would expand to \
+                 more than {MAX_SPELLINGS} spellings; split it"
+            ),
+        });
+    }
+    let mut phrases: Vec<Vec<Term>> = vec![Vec::new()];
+    for options in alternatives {
+        phrases = phrases
+            .into_iter()
+            .flat_map(|p| {
+                options.iter().map(move |t| {
+                    let mut p = p.clone();
+                    p.push(t.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    let mut exprs: Vec<Expr> = phrases
+        .into_iter()
+        .map(|mut p| if p.len() == 1 { Expr::Term(p.remove(0)) } else { Expr::Phrase(p) })
+        .collect();
+    Ok(if exprs.len() == 1 { exprs.remove(0) } else { Expr::Or(exprs) })
 }
 
 fn terms_of(text: &str, exact: bool) -> Vec<Term> {
@@ -571,6 +689,34 @@ mod tests {
         // URLs and times are text, not fields.
         check("https://moh.gov.vn", "\"~https ~moh ~gov ~vn\"");
         check("10:30", "\"~10 ~30\"");
+    }
+
+    #[test]
+    fn tilde_matches_every_i_y_spelling_on_the_fold_form() {
+        check("~ky", "(OR ~ky ~ki)");
+        check("~kỹ", "(OR ~ky ~ki)");
+        check("~\"ky thuat\"", "(OR \"~ky ~thuat\" \"~ki ~thuat\")");
+        check("~\"quy ly\"", "(OR \"~quy ~ly\" \"~quy ~li\" \"~qui ~ly\" \"~qui ~li\")");
+        check("~thuat", "~thuat");
+        check("title:~my a", "(AND (OR title:~my title:~mi) ~a)");
+        check("body:~\"ky thuat\"", "(OR \"body:~ky body:~thuat\" \"body:~ki body:~thuat\")");
+        check("~ky NEAR/2 thuat", "(NEAR/2 (OR ~ky ~ki) ~thuat)");
+        check("-~ky a", "(AND (NOT (OR ~ky ~ki)) ~a)");
+        check_err("~(a OR b)", 1, "right after '~'");
+        check_err("a ~", 3, "right after '~'");
+        check_err("~\"ki li mi ti hi si qui\"", 0, "too many syllables");
+    }
+
+    #[test]
+    fn accented_final_i_and_y_match_both_spellings() {
+        check("kỹ thuật", "(AND (OR kỹ kĩ) thuật)");
+        check("\"lý do\"", "(OR \"lý ~do\" \"lí ~do\")");
+        check("Mỹ", "(OR mỹ mĩ)");
+        check("\"bác sĩ\"", "(OR \"bác sĩ\" \"bác sỹ\")");
+        // Not `vi`/`Vy`, not syllables without a tone, not `=` exact words.
+        check("vì", "vì");
+        check("ly", "~ly");
+        check("=kỹ", "kỹ");
     }
 
     #[test]

@@ -91,3 +91,29 @@ fn rumours_in_social_spelling_still_fire() {
     assert!(matched.contains(&"v.a.c.x.i.n"), "{matched:?}");
     assert!(matched.contains(&"vô sinh"), "{matched:?}");
 }
+
+#[test]
+fn a_rule_can_ask_for_every_i_y_spelling() {
+    let pack = r#"
+[pack]
+title = "Kiểm thử"
+
+[[rules]]
+id = "watch.ky-thuat-tiem"
+kind = "watch"
+title = "Kỹ thuật tiêm mới"
+severity = "low"
+query = '~"ky thuat" tiêm'
+match = ["Kĩ thuật tiêm mới", "Kỹ thuật tiêm", "ki thuat tiêm", "kì thuật tiêm"]
+no_match = ["Kĩ năng tiêm chủng", "thuật ngữ tiêm"]
+"#;
+    let (set, diags) = RuleSet::from_pack(Path::new("test.toml"), pack);
+    assert!(diags.is_empty(), "{diags:?}");
+    let problems: Vec<String> = set.check().iter().map(ToString::to_string).collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    let body = "Bệnh viện áp dụng kĩ thuật tiêm mới";
+    let hits = set.match_document("", body);
+    let hit = hits.iter().find(|h| h.rule_id == "watch.ky-thuat-tiem").expect("the rule fires");
+    let matched: Vec<&str> = hit.terms.iter().map(|t| &body[t.start..t.end]).collect();
+    assert!(matched.contains(&"kĩ thuật"), "{matched:?}");
+}

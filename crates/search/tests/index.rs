@@ -195,6 +195,34 @@ fn social_posts_are_found_through_their_alternatives() {
 }
 
 #[test]
+fn tilde_finds_every_i_y_spelling_and_highlights_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index
+        .add(&[
+            doc(1, "Kĩ thuật mới", "Bệnh viện áp dụng kĩ thuật nội soi.", 1),
+            doc(2, "Kỹ thuật cũ", "Kỹ thuật này đã có từ lâu.", 2),
+            doc(3, "Kĩ năng sống", "Dạy trẻ kĩ năng tự bảo vệ.", 3),
+            doc(4, "Quan hệ Việt – Mĩ", "Hợp tác y tế Việt – Mĩ.", 4),
+        ])
+        .unwrap();
+    index.commit(4).unwrap();
+    assert_eq!(ids(&index, "~\"ky thuat\""), [1, 2]);
+    assert_eq!(ids(&index, "~ki"), [1, 2, 3]);
+    // An accented term written with either letter finds the other spelling too.
+    assert_eq!(ids(&index, "\"kỹ thuật\""), [1, 2]);
+    assert_eq!(ids(&index, "Mỹ"), [4]);
+    let res = index.search("~\"ky thuat\"", Sort::Relevance, 10, 0).unwrap();
+    let first = res.hits.iter().find(|h| h.id == 1).unwrap();
+    let marked: Vec<&str> =
+        first.snippet.iter().filter(|f| f.highlighted).map(|f| f.text.as_str()).collect();
+    assert_eq!(marked, ["kĩ thuật"]);
+    let title: Vec<&str> =
+        first.title.iter().filter(|f| f.highlighted).map(|f| f.text.as_str()).collect();
+    assert_eq!(title, ["Kĩ thuật"]);
+}
+
+#[test]
 fn phrases_do_not_cross_sentences() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(dir.path()).unwrap();

@@ -2,6 +2,8 @@
 
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
+use crate::syllable::{base_ascii, compose, split_vowel};
+
 /// Returns the fold of one match-form character, or `None` when it folds to nothing
 /// (a combining mark).
 pub fn fold_char(c: char) -> Option<char> {
@@ -11,6 +13,12 @@ pub fn fold_char(c: char) -> Option<char> {
     match c {
         'đ' | 'Đ' | 'ð' | 'Ð' | 'ɖ' | 'Ɖ' => return Some('d'),
         _ => {}
+    }
+    // Lowercase Vietnamese vowels, the bulk of what is folded, from the letter table.
+    if let Some((base, tone)) = split_vowel(c)
+        && compose(base, tone) == c
+    {
+        return Some(base_ascii(base));
     }
     if is_combining_mark(c) {
         return None;
@@ -46,6 +54,22 @@ mod tests {
         let accented = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ";
         let folded: String = accented.chars().filter_map(fold_char).collect();
         assert_eq!(folded, "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd");
+    }
+
+    #[test]
+    fn the_letter_table_folds_like_decomposition() {
+        let reference = |c: char| {
+            let mut base = None;
+            decompose_canonical(c, |d| {
+                if base.is_none() && !is_combining_mark(d) {
+                    base = Some(d);
+                }
+            });
+            base
+        };
+        for c in ('\u{C0}'..='\u{1EF9}').filter(|&c| split_vowel(c).is_some()) {
+            assert_eq!(fold_char(c), reference(c), "{c}");
+        }
     }
 
     #[test]

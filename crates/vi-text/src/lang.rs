@@ -7,6 +7,17 @@
 
 use crate::syllable::{is_syllable, split_vowel};
 use crate::token::scan;
+use crate::views::is_teencode;
+
+/// Common English words that are also valid unaccented Vietnamese syllables (`the` is
+/// `thế`, `to` is `tô`): one or two of them alone are not evidence of Vietnamese. Sorted.
+const ENGLISH: &[&str] = &[
+    "a", "an", "ban", "be", "bin", "but", "can", "cat", "chin", "cut", "dim", "do", "go", "ha",
+    "hat", "he", "hi", "him", "hit", "hop", "hot", "in", "it", "man", "map", "me", "men", "met",
+    "mom", "mop", "my", "nap", "net", "no", "not", "nut", "on", "pan", "pat", "pen", "pet", "pin",
+    "pop", "pot", "put", "sat", "set", "sin", "sit", "so", "son", "sun", "tan", "tap", "ten",
+    "than", "the", "then", "thin", "tin", "tip", "to", "top", "up", "yen",
+];
 
 /// Letters that occur in Vietnamese and in no other Latin-script language of the region.
 fn is_vietnamese_only(c: char) -> bool {
@@ -40,6 +51,8 @@ pub fn language(display: &str) -> &'static str {
     let mut letters_tokens = 0usize;
     let mut valid = 0usize;
     let mut valid_accented = 0usize;
+    let mut teencode = 0usize;
+    let mut english = 0usize;
     let mut lower = String::new();
     scan(display, |start, end| {
         let token = &display[start..end];
@@ -57,6 +70,9 @@ pub fn language(display: &str) -> &'static str {
             let ok = is_syllable(&lower);
             valid += usize::from(ok);
             valid_accented += usize::from(ok && !lower.is_ascii());
+            teencode += usize::from(!ok && is_teencode(&lower));
+            english +=
+                usize::from(lower.is_ascii() && ENGLISH.binary_search(&lower.as_str()).is_ok());
         }
     });
     if vi_letters >= 2 || (tokens > 0 && with_vi_letter * 5 >= tokens && with_vi_letter > 0) {
@@ -65,6 +81,17 @@ pub fn language(display: &str) -> &'static str {
     // Mostly valid syllables: three or more, or two when diacritics confirm (`Hòa bình`).
     let mostly_valid = valid * 10 >= letters_tokens * 8;
     if mostly_valid && (letters_tokens >= 3 || (letters_tokens == 2 && valid_accented > 0)) {
+        return "vi";
+    }
+    // One or two unaccented words (a headline fragment, a search, a comment): Vietnamese
+    // when every word is a syllable or a teencode word, at least one of them is a syllable
+    // that is not also a common English word, and a lone word is a syllable itself.
+    if (1..=2).contains(&letters_tokens)
+        && letters_tokens == tokens
+        && valid + teencode == letters_tokens
+        && english < letters_tokens
+        && (valid > 0 || letters_tokens == 2)
+    {
         return "vi";
     }
     let detector = whatlang::Detector::with_allowlist(FALLBACK.iter().map(|(l, _)| *l).collect());
@@ -108,5 +135,24 @@ mod tests {
             "fr"
         );
         assert_eq!(language("ok"), "und");
+    }
+
+    #[test]
+    fn short_unaccented_vietnamese_is_recognised_when_unambiguous() {
+        for vi in ["sot xuat", "ko dc", "tiem vac xin", "ung thu", "vac xin", "Sot", "mn oi"] {
+            assert_eq!(language(vi), "vi", "{vi}");
+        }
+        for not_vi in ["hello", "the", "to do", "ok", "Facebook", "hello world", "the menu", "2024"]
+        {
+            assert_ne!(language(not_vi), "vi", "{not_vi}");
+        }
+    }
+
+    #[test]
+    fn the_english_list_is_sorted_and_holds_only_words_that_pass_as_syllables() {
+        assert!(super::ENGLISH.windows(2).all(|w| w[0] < w[1]));
+        for w in super::ENGLISH {
+            assert!(crate::is_syllable(w), "{w} is not a syllable: it needs no listing");
+        }
     }
 }

@@ -13,6 +13,16 @@
 //! * **Views** (teencode expansions, joined obfuscations, the loose key) are alternatives
 //!   at token positions, never rewrites.
 //!
+//! **`i` and `y`.** Both spellings of a final `i`/`y` are current (`kỹ`/`kĩ`, `lý`/`lí`,
+//! `Mỹ`/`Mĩ`, `quý`/`quí`: textbooks write `i`, the press mostly `y`), but the match form
+//! keeps what was written, because elsewhere the letters differ (`vi khuẩn` is never `vy`,
+//! and `Vy` is a name). Merging is left to the queries: [`iy_variant`] gives the other
+//! spelling of a syllable whose toned final `i`/`y` follows `h k l m qu s t`, where both
+//! spellings are the same word, and the query language adds it to accented terms; syllables
+//! without a tone compare on the fold form and get no variant (`hi` and `ti` would pull in
+//! English words). [`loose_key`] and [`loose_spellings`] merge every final `i`/`y` after a
+//! consonant on the fold form, for the `~` operator: high recall, low precision.
+//!
 //! Tokens are syllables (Vietnamese separates syllables, not words, with spaces) and carry
 //! byte offsets into the display form, and every derived form has a span map back to it,
 //! so a match found on any form highlights the exact characters the reader sees.
@@ -20,6 +30,8 @@
 //! This crate is pure: no IO.
 #![warn(missing_docs)]
 
+mod cache;
+mod fast;
 mod fold;
 mod lang;
 mod legacy;
@@ -33,7 +45,10 @@ pub use lang::language;
 pub use syllable::is_syllable;
 pub use token::{SENTENCE_GAP, Token, tokenize};
 pub use view::{View, fold_view, match_view};
-pub use views::{AltKind, Alternative, deobfuscations, expansions, loose_key, teencode_entries};
+pub use views::{
+    AltKind, Alternative, deobfuscations, expansions, iy_variant, loose_key, loose_spellings,
+    teencode_entries,
+};
 
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 
@@ -116,7 +131,7 @@ fn surely_nfc(text: &str) -> bool {
 /// One scan for the common case: no entity, only characters that NFC leaves alone, and
 /// nothing a legacy repair would look at (Latin-1 beyond the Vietnamese letters, or a
 /// mojibake lead such as `Ã` followed by a continuation-byte character).
-fn plain_vietnamese(raw: &str) -> bool {
+pub(crate) fn plain_vietnamese(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     let mut i = 0;
     let mut after_lead = false;
@@ -134,6 +149,23 @@ fn plain_vietnamese(raw: &str) -> bool {
             after_lead = false;
             i += 1;
             continue;
+        }
+        // Vietnamese letters outside Latin-1 (`ă đ ĩ ũ ơ ư` and U+1EA0..=U+1EF9), told from
+        // their bytes: NFC-stable, no legacy lead before them to worry about.
+        if !after_lead {
+            let len = match b {
+                0xC4..=0xCB => 2,
+                0xE1 if (bytes[i + 1] == 0xBA && bytes[i + 2] >= 0xA0)
+                    || (bytes[i + 1] == 0xBB && bytes[i + 2] <= 0xB9) =>
+                {
+                    3
+                }
+                _ => 0,
+            };
+            if len > 0 {
+                i += len;
+                continue;
+            }
         }
         let Some(c) = raw[i..].chars().next() else { return false };
         let code = c as u32;
@@ -156,7 +188,7 @@ fn plain_vietnamese(raw: &str) -> bool {
 
 /// Converts text to the match form (see the crate documentation).
 pub fn match_form(raw: &str) -> String {
-    view::match_text(&display_cow(raw))
+    fast::match_form(raw).unwrap_or_else(|| view::match_text(&display_cow(raw)))
 }
 
 /// Converts text to the fold form: the match form without any diacritic.

@@ -86,6 +86,13 @@ pub(crate) fn base_char(base: u8) -> char {
     BASES[base as usize]
 }
 
+/// The ASCII letter a base index from [`split_vowel`] folds to.
+pub(crate) fn base_ascii(base: u8) -> char {
+    BASES_ASCII[base as usize]
+}
+
+const BASES_ASCII: [char; 12] = ['a', 'a', 'a', 'e', 'e', 'i', 'o', 'o', 'o', 'u', 'u', 'y'];
+
 /// The lowercase letter for a base index and tone from [`split_vowel`].
 pub(crate) fn compose(base: u8, tone: u8) -> char {
     tables().compose[base as usize][tone as usize]

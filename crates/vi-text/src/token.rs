@@ -5,6 +5,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::cache::TokenCache;
 use crate::syllable::{is_vietnamese_letter, respell_in_place, split_vowel};
 use crate::{fold_char, syllable};
 
@@ -97,7 +98,7 @@ fn class(c: char) -> Class {
 }
 
 /// Emoticons are read before letters so the `v` of `:v` is not a word.
-const EMOTICONS: [&str; 23] = [
+pub(crate) const EMOTICONS: [&str; 23] = [
     ":))))", ":)))", "=)))", ":))", "=))", ":v", ":V", ":3", ":D", ":d", ":P", ":p", ":)", ":(",
     "=)", "=(", ":'(", ";)", "^^", "<3", ":-)", ":-(", ":o",
 ];
@@ -121,45 +122,77 @@ pub(crate) fn emoticon_at(text: &str, i: usize) -> Option<usize> {
 /// but `H5N1` whole).
 pub(crate) fn scan(display: &str, mut f: impl FnMut(usize, usize)) {
     let bytes = display.as_bytes();
+    let n = bytes.len();
     let mut i = 0;
-    while i < display.len() {
+    while i < n {
         let b = bytes[i];
-        if b < 0x80 && !b.is_ascii_alphanumeric() {
-            if matches!(b, b':' | b';' | b'=' | b'^' | b'<')
-                && let Some(len) = emoticon_at(display, i)
-            {
-                i += len;
+        let first = if b < 0x80 {
+            if b.is_ascii_alphabetic() {
+                Class::Letter
+            } else if b.is_ascii_digit() {
+                Class::Digit
             } else {
-                i += 1;
+                if matches!(b, b':' | b';' | b'=' | b'^' | b'<')
+                    && let Some(len) = emoticon_at(display, i)
+                {
+                    i += len;
+                } else {
+                    i += 1;
+                }
+                continue;
             }
-            continue;
-        }
-        let Some(c) = display[i..].chars().next() else { break };
-        let cls = class(c);
-        if !matches!(cls, Class::Letter | Class::Digit) {
-            i += c.len_utf8();
-            continue;
-        }
+        } else {
+            let (cls, len) = class_at(bytes, i);
+            if !matches!(cls, Class::Letter | Class::Digit) {
+                i += len;
+                continue;
+            }
+            cls
+        };
         // A run: letters, digits and format characters, ending before trailing formats.
+        // It is read in segments of one class: ASCII letter and digit segments take one
+        // comparison a byte.
         let start = i;
         let mut end = i;
         let mut switches = 0;
         let mut switch_at = 0;
-        let mut last = cls;
-        for (k, c) in display[i..].char_indices() {
-            let cls = class(c);
-            match cls {
-                Class::Letter | Class::Digit => {
-                    if cls != last {
-                        switches += 1;
-                        switch_at = i + k;
-                        last = cls;
-                    }
-                    end = i + k + c.len_utf8();
+        let mut last = first;
+        let mut j = i;
+        while j < n {
+            let seg = j;
+            let b = bytes[j];
+            let cls = if b.is_ascii_alphabetic() {
+                j += 1;
+                while j < n && bytes[j].is_ascii_alphabetic() {
+                    j += 1;
                 }
-                Class::Format => {}
-                Class::Other => break,
+                Class::Letter
+            } else if b.is_ascii_digit() {
+                j += 1;
+                while j < n && bytes[j].is_ascii_digit() {
+                    j += 1;
+                }
+                Class::Digit
+            } else if b < 0x80 {
+                break;
+            } else {
+                let (cls, len) = class_at(bytes, j);
+                match cls {
+                    Class::Letter | Class::Digit => j += len,
+                    Class::Format => {
+                        j += len;
+                        continue;
+                    }
+                    Class::Other => break,
+                }
+                cls
+            };
+            if cls != last {
+                switches += 1;
+                switch_at = seg;
+                last = cls;
             }
+            end = j;
         }
         if switches == 1 {
             f(start, trim_format_end(display, start, switch_at));
@@ -169,6 +202,52 @@ pub(crate) fn scan(display: &str, mut f: impl FnMut(usize, usize)) {
         }
         i = end;
     }
+}
+
+/// The class and UTF-8 length of the character at byte `i` (a character boundary) of a
+/// `str`'s bytes, with ASCII and two- and three-byte characters decoded inline.
+#[inline(always)]
+fn class_at(bytes: &[u8], i: usize) -> (Class, usize) {
+    let b = bytes[i];
+    if b < 0x80 {
+        let cls = if b.is_ascii_alphabetic() {
+            Class::Letter
+        } else if b.is_ascii_digit() {
+            Class::Digit
+        } else {
+            Class::Other
+        };
+        return (cls, 1);
+    }
+    // Latin-1 letters, Latin Extended-A and -B (U+00C0..=U+024F but × and ÷) and Latin
+    // Extended Additional (U+1E00..=U+1EFF), where every Vietnamese letter is, are all
+    // letters: told from their first bytes, without decoding or a property lookup.
+    match b {
+        0xC3 if !matches!(bytes[i + 1], 0x97 | 0xB7) => return (Class::Letter, 2),
+        0xC4..=0xC8 => return (Class::Letter, 2),
+        0xC9 if bytes[i + 1] <= 0x8F => return (Class::Letter, 2),
+        0xE1 if matches!(bytes[i + 1], 0xB8..=0xBB) => return (Class::Letter, 3),
+        _ => {}
+    }
+    let (code, len) = if b < 0xE0 {
+        ((u32::from(b & 0x1F) << 6) | u32::from(bytes[i + 1] & 0x3F), 2)
+    } else if b < 0xF0 {
+        (
+            (u32::from(b & 0x0F) << 12)
+                | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                | u32::from(bytes[i + 2] & 0x3F),
+            3,
+        )
+    } else {
+        (
+            (u32::from(b & 0x07) << 18)
+                | (u32::from(bytes[i + 1] & 0x3F) << 12)
+                | (u32::from(bytes[i + 2] & 0x3F) << 6)
+                | u32::from(bytes[i + 3] & 0x3F),
+            4,
+        )
+    };
+    (char::from_u32(code).map_or(Class::Other, class), len)
 }
 
 fn trim_format_end(display: &str, start: usize, mut end: usize) -> usize {
@@ -229,49 +308,107 @@ fn is_cyrillic_or_greek(c: char) -> bool {
     matches!(c as u32, 0x0370..=0x04FF)
 }
 
-/// FNV-1a: tokens are a few bytes long, where it beats SipHash several times over.
-#[derive(Default, Clone, Copy)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type TokenCache = std::collections::HashMap<Box<str>, Box<str>, std::hash::BuildHasherDefault<Fnv>>;
-
-/// Distinct syllables in a year of news are far fewer; the bound only stops hostile input
-/// from growing the cache without limit.
-const CACHE_LIMIT: usize = 50_000;
-
 thread_local! {
     static CACHE: std::cell::RefCell<TokenCache> = std::cell::RefCell::new(TokenCache::default());
 }
 
-/// Appends the match form of one display-form token to `out`.
-pub(crate) fn normalize_token(src: &str, out: &mut String) {
-    let start = out.len();
+/// Runs `f` with this thread's token cache, borrowed once for a whole text.
+pub(crate) fn with_cache<R>(f: impl FnOnce(&mut TokenCache) -> R) -> R {
+    CACHE.with(|cache| match cache.try_borrow_mut() {
+        Ok(mut cache) => f(&mut cache),
+        // Nothing called while the cache is borrowed borrows it again; if that ever
+        // changed, an empty cache is correct, only slower.
+        Err(_) => f(&mut TokenCache::default()),
+    })
+}
+
+/// Appends the match form of the display-form token `display[start..end]` to `matched`,
+/// and its fold form to `folded` when given.
+#[inline]
+pub(crate) fn normalize_token(
+    cache: &mut TokenCache,
+    display: &str,
+    (start, end): (usize, usize),
+    matched: &mut String,
+    folded: Option<&mut String>,
+) {
+    let src = &display[start..end];
     if src.is_ascii() {
-        out.extend(src.bytes().map(|b| b.to_ascii_lowercase() as char));
-        if has_long_run(&out[start..], 3) {
-            collapse_elongation(out, start, 3);
+        let from = matched.len();
+        normalize_ascii(src, matched);
+        if let Some(folded) = folded {
+            folded.push_str(&matched[from..]);
+        }
+    } else {
+        normalize_cached(cache, display, (start, end), matched, folded);
+    }
+}
+
+/// The match form of an ASCII token: lowercase, elongation collapsed.
+#[inline]
+pub(crate) fn normalize_ascii(src: &str, out: &mut String) {
+    let from = out.len();
+    out.push_str(src);
+    out[from..].make_ascii_lowercase();
+    if has_long_ascii_run(&out.as_bytes()[from..]) {
+        collapse_elongation(out, from, 3);
+    }
+}
+
+/// Computes and caches the forms of a token with a non-ASCII character, which the cache
+/// did not have, appending its match form to `matched`.
+#[cold]
+pub(crate) fn normalize_missed(
+    cache: &mut TokenCache,
+    display: &str,
+    (start, end): (usize, usize),
+    matched: &mut String,
+) {
+    let from = matched.len();
+    normalize_uncached(&display[start..end], matched);
+    let m = &matched[from..];
+    let mut f = String::with_capacity(m.len());
+    f.extend(m.chars().filter_map(fold_char));
+    cache.put(display, start, end, m, &f);
+}
+
+/// [`normalize_token`] for a token with a non-ASCII character. News text repeats a few
+/// thousand syllables: their forms are remembered per thread.
+#[inline]
+pub(crate) fn normalize_cached(
+    cache: &mut TokenCache,
+    display: &str,
+    (start, end): (usize, usize),
+    matched: &mut String,
+    folded: Option<&mut String>,
+) {
+    if let Some((m, f)) = cache.get(display, start, end) {
+        matched.push_str(m);
+        if let Some(folded) = folded {
+            folded.push_str(f);
         }
         return;
     }
-    // The common case: ASCII and Vietnamese letters only. News text repeats a few
-    // thousand syllables, so their match forms are remembered per thread.
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(src).map(|m| out.push_str(m))) {
-        return hit;
+    let from = matched.len();
+    normalize_uncached(&display[start..end], matched);
+    let m = &matched[from..];
+    let mut f = String::with_capacity(m.len());
+    f.extend(m.chars().filter_map(fold_char));
+    cache.put(display, start, end, m, &f);
+    if let Some(folded) = folded {
+        folded.push_str(&f);
     }
+}
+
+/// Whether a lowercase ASCII token has a letter three times in a row (`tooo`).
+pub(crate) fn has_long_ascii_run(token: &[u8]) -> bool {
+    token.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
+}
+
+/// The match form of a token with a non-ASCII character, computed.
+fn normalize_uncached(src: &str, out: &mut String) {
+    let start = out.len();
+    // The common case: ASCII and Vietnamese letters only.
     let mut plain = true;
     for c in src.chars() {
         if c.is_ascii() {
@@ -287,15 +424,6 @@ pub(crate) fn normalize_token(src: &str, out: &mut String) {
     }
     if plain {
         finish_token(out, start);
-        if src.len() <= 32 {
-            CACHE.with(|c| {
-                let mut c = c.borrow_mut();
-                if c.len() >= CACHE_LIMIT {
-                    c.clear();
-                }
-                c.insert(src.into(), out[start..].into());
-            });
-        }
         return;
     }
     out.truncate(start);
@@ -450,23 +578,22 @@ fn collapse_elongation(out: &mut String, start: usize, min: usize) {
 
 /// Splits display-form text into tokens with their match and fold forms.
 pub fn tokenize(display: &str) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::new();
-    scan(display, |start, end| {
-        let position = match tokens.last() {
-            None => 0,
-            Some(prev) if breaks_sentence(&display[prev.end..start]) => {
-                prev.position + 1 + SENTENCE_GAP
-            }
-            Some(prev) => prev.position + 1,
-        };
-        let mut matched = String::with_capacity(end - start);
-        normalize_token(&display[start..end], &mut matched);
-        let folded = if matched.is_ascii() {
-            matched.clone()
-        } else {
-            matched.chars().filter_map(fold_char).collect()
-        };
-        tokens.push(Token { start, end, matched, folded, position });
+    // Syllables average under six bytes with their space.
+    let mut tokens: Vec<Token> = Vec::with_capacity(display.len() / 6 + 1);
+    with_cache(|cache| {
+        scan(display, |start, end| {
+            let position = match tokens.last() {
+                None => 0,
+                Some(prev) if breaks_sentence(&display[prev.end..start]) => {
+                    prev.position + 1 + SENTENCE_GAP
+                }
+                Some(prev) => prev.position + 1,
+            };
+            let mut matched = String::with_capacity(end - start);
+            let mut folded = String::with_capacity(end - start);
+            normalize_token(cache, display, (start, end), &mut matched, Some(&mut folded));
+            tokens.push(Token { start, end, matched, folded, position });
+        });
     });
     tokens
 }
@@ -540,6 +667,20 @@ mod tests {
                 12 + 3 * g
             ]
         );
+    }
+
+    #[test]
+    fn the_inline_decoder_classifies_like_the_general_rule() {
+        let mut text = String::new();
+        for c in
+            (0x80..0x3000).chain(0x1E00..0x2100).chain(0x1F300..0x1F400).filter_map(char::from_u32)
+        {
+            text.push(c);
+        }
+        let bytes = text.as_bytes();
+        for (i, c) in text.char_indices() {
+            assert_eq!(class_at(bytes, i), (class(c), c.len_utf8()), "{c:?}");
+        }
     }
 
     #[test]

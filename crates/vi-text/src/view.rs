@@ -5,7 +5,7 @@ use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::fold_char;
-use crate::token::{emoticon_at, is_format, normalize_token, scan};
+use crate::token::{emoticon_at, is_format, normalize_token, scan, with_cache};
 
 /// A derived form (match or fold) of a display-form text, with the display-form byte range
 /// every one of its characters came from.
@@ -105,6 +105,20 @@ fn push_gap(
     pending_space: &mut Option<Range<usize>>,
 ) {
     let gap = &display[range.clone()];
+    // Most gaps are a space or a punctuation mark and a space: no format character, quote
+    // or compatibility form to look at.
+    if gap.is_ascii() {
+        for (k, c) in gap.bytes().enumerate() {
+            let at = range.start + k;
+            if (c as char).is_whitespace() {
+                pending_space.get_or_insert(at..at + 1);
+                continue;
+            }
+            flush_space(b, pending_space);
+            b.push(char::from(c.to_ascii_lowercase()), at..at + 1);
+        }
+        return;
+    }
     let mut prev: Option<char> = None;
     let mut iter = gap.char_indices().peekable();
     while let Some((k, c)) = iter.next() {
@@ -117,8 +131,9 @@ fn push_gap(
             continue;
         }
         if is_format(c) {
+            // A ZWJ may follow the VS16 of the pictograph before it (`❤️‍🔥`).
             let in_emoji = matches!(c, '\u{200D}' | '\u{FE0F}')
-                && prev.is_some_and(is_pictographic)
+                && prev.is_some_and(|p| is_pictographic(p) || (c == '\u{200D}' && p == '\u{FE0F}'))
                 && (c == '\u{FE0F}' || next.is_some_and(is_pictographic));
             if !in_emoji {
                 continue;
@@ -173,39 +188,44 @@ fn build_match(display: &str, spans: bool) -> View {
     let mut pending_space: Option<Range<usize>> = None;
     let mut src_chars: Vec<(usize, usize)> = Vec::new();
     let mut after_token = usize::MAX;
-    scan(display, |start, end| {
-        if start > pos {
-            push_gap(&mut b, display, pos..start, &mut pending_space);
-        }
-        if b.text.len() == after_token && pending_space.is_none() {
-            // Two tokens with nothing visible between them (`covid19`) are two words.
-            b.push(' ', start..start);
-        }
-        flush_space(&mut b, &mut pending_space);
-        let mut from = b.text.len();
-        let token = &display[start..end];
-        normalize_token(token, &mut b.text);
-        // A normalised token must not turn the punctuation before it into an emoticon
-        // (`:ｖ` becoming `:v`), or the match form would tokenise differently.
-        if forms_emoticon(&b.text, from) {
-            b.text.insert(from, ' ');
-            if let Some(spans) = &mut b.spans {
-                spans.push((from as u32, start as u32, start as u32));
+    with_cache(|cache| {
+        scan(display, |start, end| {
+            if start == pos + 1 && display.as_bytes()[pos] == b' ' {
+                // The gap between most syllables.
+                pending_space.get_or_insert(pos..start);
+            } else if start > pos {
+                push_gap(&mut b, display, pos..start, &mut pending_space);
             }
-            from += 1;
-        }
-        if b.spans.is_some() {
-            src_chars.clear();
-            src_chars.extend(
-                token
-                    .char_indices()
-                    .filter(|&(_, c)| !is_format(c))
-                    .map(|(i, c)| (start + i, start + i + c.len_utf8())),
-            );
-            b.record(from, &src_chars, start..end);
-        }
-        after_token = b.text.len();
-        pos = end;
+            if b.text.len() == after_token && pending_space.is_none() {
+                // Two tokens with nothing visible between them (`covid19`) are two words.
+                b.push(' ', start..start);
+            }
+            flush_space(&mut b, &mut pending_space);
+            let mut from = b.text.len();
+            let token = &display[start..end];
+            normalize_token(cache, display, (start, end), &mut b.text, None);
+            // A normalised token must not turn the punctuation before it into an emoticon
+            // (`:ｖ` becoming `:v`), or the match form would tokenise differently.
+            if forms_emoticon(&b.text, from) {
+                b.text.insert(from, ' ');
+                if let Some(spans) = &mut b.spans {
+                    spans.push((from as u32, start as u32, start as u32));
+                }
+                from += 1;
+            }
+            if b.spans.is_some() {
+                src_chars.clear();
+                src_chars.extend(
+                    token
+                        .char_indices()
+                        .filter(|&(_, c)| !is_format(c))
+                        .map(|(i, c)| (start + i, start + i + c.len_utf8())),
+                );
+                b.record(from, &src_chars, start..end);
+            }
+            after_token = b.text.len();
+            pos = end;
+        });
     });
     if pos < display.len() {
         push_gap(&mut b, display, pos..display.len(), &mut pending_space);
@@ -213,7 +233,47 @@ fn build_match(display: &str, spans: bool) -> View {
     b.finish()
 }
 
-fn forms_emoticon(text: &str, token_start: usize) -> bool {
+/// Whether the token appended at `token_start` completes an emoticon with the text before
+/// it: `:` and a token that normalised to `v`.
+#[inline(always)]
+pub(crate) fn forms_emoticon(text: &str, token_start: usize) -> bool {
+    let bytes = text.as_bytes();
+    // The character before the token is part of the emoticon too; usually it is a space.
+    let before = token_start.checked_sub(1).map_or(b' ', |k| bytes[k]);
+    if matches!(before, b' ' | b'a'..=b'z' | 0x80..) {
+        return false;
+    }
+    completes_emoticon(text, token_start)
+}
+
+#[cold]
+fn completes_emoticon(text: &str, token_start: usize) -> bool {
+    let bytes = text.as_bytes();
+    let continues = |b: u8| {
+        matches!(
+            b,
+            b')' | b'('
+                | b'v'
+                | b'V'
+                | b'3'
+                | b'd'
+                | b'D'
+                | b'p'
+                | b'P'
+                | b'o'
+                | b'\''
+                | b'^'
+                | b'-'
+        )
+    };
+    let before = token_start.checked_sub(1).map_or(b' ', |k| bytes[k]);
+    if !continues(before) && !matches!(before, b':' | b';' | b'=' | b'<') {
+        return false;
+    }
+    let first = bytes.get(token_start).copied().unwrap_or(0);
+    if !continues(first) {
+        return false;
+    }
     (token_start.saturating_sub(4)..token_start).any(|k| {
         text.is_char_boundary(k)
             && matches!(text.as_bytes()[k], b':' | b';' | b'=' | b'^' | b'<')
@@ -263,11 +323,22 @@ mod tests {
     }
 
     #[test]
+    fn only_listed_characters_continue_an_emoticon() {
+        for e in crate::token::EMOTICONS {
+            for b in e.bytes().skip(1) {
+                assert!(b")(vV3dDpPo'^-".contains(&b), "{e}");
+            }
+        }
+    }
+
+    #[test]
     fn adjacent_tokens_get_a_space_and_emoji_sequences_survive() {
         assert_eq!(match_text("Covid19"), "covid 19");
         // Found by fuzzing: `΅` unfolds to a space and combining marks.
         assert_eq!(match_text(&match_text("\u{385}")), match_text("\u{385}"));
         assert_eq!(match_text("bác sĩ 👨\u{200D}⚕\u{FE0F} nói"), "bác sĩ 👨\u{200D}⚕\u{FE0F} nói");
+        assert_eq!(match_text("❤\u{FE0F}\u{200D}🔥 vui"), "❤\u{FE0F}\u{200D}🔥 vui");
+        assert_eq!(match_text("a\u{FE0F}\u{200D}b"), "ab");
         assert_eq!(match_text("“Thần dược” – chữa…"), "\"thần dược\" - chữa...");
     }
 }

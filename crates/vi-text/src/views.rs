@@ -68,6 +68,11 @@ fn dictionary() -> &'static HashMap<&'static str, Entry> {
     })
 }
 
+/// Whether a lowercase word is in the teencode list (`ko`, `dc`, `bs`).
+pub(crate) fn is_teencode(word: &str) -> bool {
+    dictionary().contains_key(word)
+}
+
 /// Number of entries in the teencode list.
 pub fn teencode_entries() -> usize {
     dictionary().len()
@@ -427,10 +432,88 @@ pub fn loose_key(folded: &str) -> String {
     folded.to_owned()
 }
 
+/// Every folded spelling the loose key merges with a folded syllable, the syllable itself
+/// first: `ky` and `ki`, `ly` and `li`, `quy` and `qui`. A syllable without a final `i`/`y`
+/// after a consonant has only itself.
+pub fn loose_spellings(folded: &str) -> Vec<String> {
+    let key = loose_key(folded);
+    let Some(stem) = key.strip_suffix('i') else { return vec![folded.to_owned()] };
+    let last = stem.bytes().last();
+    let after_consonant = last.is_some_and(|b| b.is_ascii_alphabetic() && !b"aeiouy".contains(&b))
+        || stem.ends_with("qu");
+    if !after_consonant || !folded.is_ascii() {
+        return vec![folded.to_owned()];
+    }
+    let mut out = vec![folded.to_owned()];
+    for other in [format!("{stem}i"), format!("{stem}y")] {
+        if other != folded {
+            out.push(other);
+        }
+    }
+    out
+}
+
+/// The other current spelling of a match-form syllable whose final vowel is `i` or `y`
+/// with a tone mark after `h`, `k`, `l`, `m`, `qu`, `s` or `t`: `kỹ`/`kĩ`, `lý`/`lí`,
+/// `Mỹ`/`Mĩ`, `tỷ`/`tỉ`, `quý`/`quí`, `kỳ`/`kì`, `sĩ`/`sỹ`. Both spellings of these are in
+/// use for the same word (textbooks write `i`, the press mostly `y`). `None` for anything
+/// else, and deliberately for `v` (`vi` and the name `Vy`) and for syllables without a tone,
+/// which already compare on the fold form.
+pub fn iy_variant(matched: &str) -> Option<String> {
+    let mut chars = matched.chars();
+    let last = chars.next_back()?;
+    let onset = chars.as_str();
+    if !matches!(onset, "h" | "k" | "l" | "m" | "qu" | "s" | "t") {
+        return None;
+    }
+    let (base, tone) = split_vowel(last)?;
+    // Base indices: 5 is `i`, 11 is `y`.
+    let other = match base {
+        5 => 11,
+        11 => 5,
+        _ => return None,
+    };
+    if tone == 0 || crate::syllable::compose(base, tone) != last {
+        return None;
+    }
+    Some(format!("{onset}{}", crate::syllable::compose(other, tone)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tokenize;
+
+    #[test]
+    fn loose_spellings_pair_final_i_and_y_after_a_consonant() {
+        assert_eq!(loose_spellings("ky"), ["ky", "ki"]);
+        assert_eq!(loose_spellings("ki"), ["ki", "ky"]);
+        assert_eq!(loose_spellings("quy"), ["quy", "qui"]);
+        assert_eq!(loose_spellings("thuat"), ["thuat"]);
+        assert_eq!(loose_spellings("tuy"), ["tuy"]);
+        assert_eq!(loose_spellings("y"), ["y"]);
+        assert_eq!(loose_spellings("hai"), ["hai"]);
+    }
+
+    #[test]
+    fn accented_i_and_y_variants_are_the_current_pairs_only() {
+        for (a, b) in [
+            ("kỹ", "kĩ"),
+            ("lý", "lí"),
+            ("mỹ", "mĩ"),
+            ("tỷ", "tỉ"),
+            ("quý", "quí"),
+            ("kỳ", "kì"),
+            ("sĩ", "sỹ"),
+            ("hỷ", "hỉ"),
+        ] {
+            assert_eq!(iy_variant(a).as_deref(), Some(b), "{a}");
+            assert_eq!(iy_variant(b).as_deref(), Some(a), "{b}");
+        }
+        for s in ["vì", "vĩ", "ly", "hy", "thì", "chỉ", "tuỳ", "ý", "kìa", "Mỹ"] {
+            assert_eq!(iy_variant(s), None, "{s}");
+        }
+    }
 
     fn expand(text: &str) -> Vec<(String, String)> {
         let tokens = tokenize(text);

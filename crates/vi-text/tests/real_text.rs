@@ -180,3 +180,33 @@ fn vnexpress_feed_text_is_vietnamese_and_maps_back() {
     }
     assert_eq!(vietnamese, titles.len() - 1);
 }
+
+#[test]
+fn two_and_three_word_unaccented_prefixes_of_treebank_sentences_are_vietnamese() {
+    let Some(dir) = data("ud-vietnamese-vtb") else { return };
+    let text = std::fs::read_to_string(dir.join("vi_vtb-ud-test.conllu")).unwrap();
+    for n in [2, 3] {
+        let mut total = 0;
+        let mut vi = 0;
+        for sentence in text.lines().filter_map(|l| l.strip_prefix("# text =")) {
+            let words: Vec<String> = sentence
+                .split_whitespace()
+                .filter(|w| w.chars().all(char::is_alphabetic))
+                .take(n)
+                .map(reference_fold)
+                .collect();
+            if words.len() < n {
+                continue;
+            }
+            total += 1;
+            let prefix = words.join(" ");
+            if vi_text::language(&prefix) == "vi" {
+                vi += 1;
+            } else {
+                eprintln!("{n} words, not recognised: {prefix}");
+            }
+        }
+        eprintln!("{n}-word unaccented prefixes: {vi} of {total} recognised as Vietnamese");
+        assert!(total > 500 && vi * 100 >= total * 95, "{n} words: {vi} of {total}");
+    }
+}
