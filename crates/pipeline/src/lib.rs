@@ -10,6 +10,7 @@
 //! crash can never turn unsaved items into a 304.
 #![warn(missing_docs)]
 
+mod articles;
 mod error;
 mod process;
 mod run;
@@ -58,6 +59,7 @@ pub struct Pipeline {
     index: Arc<SearchIndex>,
     rules: Arc<RwLock<Arc<RuleSet>>>,
     client: fetch::Client,
+    extractor: Arc<extract::Extractor>,
     metrics: Arc<Metrics>,
     config: PipelineConfig,
 }
@@ -83,9 +85,17 @@ impl Pipeline {
             index,
             rules: Arc::new(RwLock::new(Arc::new(rules))),
             client,
+            extractor: Arc::new(extract::Extractor::new()),
             metrics,
             config,
         }
+    }
+
+    /// Uses `extractor` (the built-in site adapters plus an administrator's own) for
+    /// article and listing pages.
+    pub fn with_extractor(mut self, extractor: extract::Extractor) -> Pipeline {
+        self.extractor = Arc::new(extractor);
+        self
     }
 
     /// The rule set documents are matched against now.

@@ -11,6 +11,7 @@ use search::IndexDoc;
 use sha2::{Digest, Sha256};
 use store::{PollSuccess, Processed, Revision};
 
+use crate::articles::{Item, decode_html};
 use crate::schedule::{RATE_WINDOW, adaptive_interval, next_poll, next_poll_after_error};
 use crate::{Pipeline, Result};
 
@@ -58,7 +59,7 @@ pub enum PollReport {
 /// The result of the download half of a poll.
 pub(crate) enum Download {
     NotModified { fresh_for: Option<Duration> },
-    Items { items: Vec<FeedItem>, validators: Validators, fresh_for: Option<Duration> },
+    Items { items: Vec<Item>, validators: Validators, fresh_for: Option<Duration> },
     Failed { error: String, retry_after: Option<Duration> },
 }
 
@@ -83,9 +84,11 @@ fn content_hash(title: &str, text: &str) -> String {
 pub(crate) fn to_processed(
     rules: &RuleSet,
     source: &Source,
-    item: &FeedItem,
+    item: &Item,
     now: Timestamp,
 ) -> Processed {
+    let aliases = item.aliases.clone();
+    let item = &item.feed;
     let title = vi_text::display(&item.title);
     let summary = vi_text::display(&item.summary);
     let body = vi_text::display(&item.body);
@@ -107,7 +110,7 @@ pub(crate) fn to_processed(
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
     let hits = rules.match_analyzed(&rules::Analyzed::document(&doc, &source.name));
-    Processed::new(doc, hits)
+    Processed { aliases, ..Processed::new(doc, hits) }
 }
 
 pub(crate) fn index_doc(id: i64, source_name: &str, doc: &NewDocument) -> IndexDoc {
@@ -127,8 +130,13 @@ impl Pipeline {
     /// documents, items the feed marks as updated since they were stored become new
     /// revisions of their documents, and the rest are duplicates.
     pub async fn ingest_items(&self, source: &Source, items: &[FeedItem]) -> Result<IngestReport> {
+        let items: Vec<Item> = items.iter().cloned().map(Item::from).collect();
+        self.ingest(source, &items).await
+    }
+
+    pub(crate) async fn ingest(&self, source: &Source, items: &[Item]) -> Result<IngestReport> {
         let now = Utc::now();
-        let urls: Vec<String> = items.iter().map(|it| it.url.clone()).collect();
+        let urls: Vec<String> = items.iter().map(|it| it.feed.url.clone()).collect();
         let known = self.store.known_documents(&urls).await?;
         let started = Instant::now();
         let rules = self.rules();
@@ -136,12 +144,12 @@ impl Pipeline {
         let mut updates: Vec<Revision> = Vec::new();
         let mut seen = HashSet::new();
         for item in items {
-            if !seen.insert(item.url.as_str()) {
+            if !seen.insert(item.feed.url.as_str()) {
                 continue;
             }
-            match known.get(&item.url) {
+            match known.get(&item.feed.url) {
                 None => batch.push(to_processed(&rules, source, item, now)),
-                Some(k) if item.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) => {
+                Some(k) if item.feed.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) => {
                     let new = to_processed(&rules, source, item, now);
                     if new.doc.content_hash != k.content_hash {
                         updates.push(Revision { id: k.id, new });
@@ -210,33 +218,7 @@ impl Pipeline {
     /// Downloads and parses a source, conditionally.
     pub(crate) async fn download(&self, source: &Source) -> Download {
         let started = Instant::now();
-        let result = match source.kind {
-            SourceKind::Import => match tokio::fs::read(&source.url).await {
-                Ok(bytes) => fetch::parse_feed(&bytes, &file_base_url(&source.url)).map(|items| {
-                    Download::Items { items, validators: Validators::default(), fresh_for: None }
-                }),
-                Err(e) => Err(fetch::Error::Io { path: source.url.clone(), source: e }),
-            },
-            SourceKind::Feed | SourceKind::SearchFeed => {
-                let validators = Validators {
-                    etag: source.state.etag.clone(),
-                    last_modified: source.state.last_modified.clone(),
-                };
-                match self.client.get(&source.url, &validators, access(source)).await {
-                    Ok(Fetched::NotModified { fresh_for }) => {
-                        Ok(Download::NotModified { fresh_for })
-                    }
-                    Ok(Fetched::Body(r)) => fetch::parse_feed(&r.bytes, &r.url).map(|items| {
-                        Download::Items { items, validators: r.validators, fresh_for: r.fresh_for }
-                    }),
-                    Err(e) => Err(e),
-                }
-            }
-            SourceKind::HtmlListing | SourceKind::Sitemap => Err(fetch::Error::Parse {
-                url: source.url.clone(),
-                message: format!("{} sources are not read yet", source.kind),
-            }),
-        };
+        let result = self.read_source(source).await;
         self.metrics.observe(Stage::Fetch, started.elapsed());
         match result {
             Ok(d) => d,
@@ -248,6 +230,58 @@ impl Pipeline {
                 Download::Failed { error: e.to_string(), retry_after }
             }
         }
+    }
+
+    /// Reads a source: its feed, listing page or file, then the article pages its new
+    /// items need.
+    async fn read_source(&self, source: &Source) -> fetch::Result<Download> {
+        if source.kind == SourceKind::Import {
+            let bytes = tokio::fs::read(&source.url)
+                .await
+                .map_err(|e| fetch::Error::Io { path: source.url.clone(), source: e })?;
+            let items = fetch::parse_feed(&bytes, &file_base_url(&source.url))?;
+            let items = items.into_iter().map(Item::from).collect();
+            return Ok(Download::Items {
+                items,
+                validators: Validators::default(),
+                fresh_for: None,
+            });
+        }
+        let validators = Validators {
+            etag: source.state.etag.clone(),
+            last_modified: source.state.last_modified.clone(),
+        };
+        let response = match self.client.get(&source.url, &validators, access(source)).await? {
+            Fetched::NotModified { fresh_for } => return Ok(Download::NotModified { fresh_for }),
+            Fetched::Body(r) => r,
+        };
+        let mut items: Vec<Item> = match source.kind {
+            SourceKind::HtmlListing => {
+                let html = decode_html(&response.bytes, response.content_type.as_deref());
+                self.listing_items(&html, &response.url)
+            }
+            SourceKind::Sitemap => {
+                return Err(fetch::Error::Parse {
+                    url: source.url.clone(),
+                    message: "sitemap sources are not read yet".to_owned(),
+                });
+            }
+            SourceKind::Feed | SourceKind::SearchFeed | SourceKind::Import => {
+                fetch::parse_feed(&response.bytes, &response.url)?
+                    .into_iter()
+                    .map(Item::from)
+                    .collect()
+            }
+        };
+        // A store error here only costs the pages; the items still go through.
+        if let Err(error) = self.complete_from_pages(source, &mut items).await {
+            tracing::error!(feed_id = source.id, error = %error, "Reading article pages failed.");
+        }
+        Ok(Download::Items {
+            items,
+            validators: response.validators,
+            fresh_for: response.fresh_for,
+        })
     }
 
     /// Records a successful poll on the source and schedules the next one from the
@@ -287,7 +321,7 @@ impl Pipeline {
             }
             Download::Items { items, validators, fresh_for } => {
                 self.metrics.poll(false, false);
-                let report = self.ingest_items(source, &items).await?;
+                let report = self.ingest(source, &items).await?;
                 // Only now that the items are committed may the validators move forward.
                 self.record_success(source, Some(&validators), fresh_for, now).await?;
                 Ok(PollReport::Ingested { source: name, report })
@@ -358,7 +392,7 @@ impl Pipeline {
 }
 
 /// What a source's requests may reach.
-fn access(source: &Source) -> Access {
+pub(crate) fn access(source: &Source) -> Access {
     if source.allow_private { Access::Private } else { Access::Public }
 }
 
