@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use fetch::{FeedItem, Fetched, Validators};
+use feeds::FeedItem;
+use fetch::{Fetched, Validators};
 use model::{Document, NewDocument, Source, SourceKind, Stage, Timestamp};
 use rules::RuleSet;
 use search::IndexDoc;
@@ -167,11 +168,18 @@ impl Pipeline {
     /// Downloads and parses a source, conditionally.
     pub(crate) async fn download(&self, source: &Source) -> Download {
         let started = Instant::now();
-        let result = match source.kind {
+        let failed = |error: String| Download::Failed { error, retry_after: None };
+        let download = match source.kind {
             SourceKind::File => match tokio::fs::read(&source.url).await {
-                Ok(bytes) => fetch::parse_feed(&bytes, &file_base_url(&source.url))
-                    .map(|items| Download::Items { items, validators: Validators::default() }),
-                Err(e) => Err(fetch::Error::Io { path: source.url.clone(), source: e }),
+                Ok(bytes) => match feeds::parse_feed(&bytes, None, &file_base_url(&source.url)) {
+                    Ok(feed) => {
+                        Download::Items { items: feed.items, validators: Validators::default() }
+                    }
+                    Err(e) => failed(e.to_string()),
+                },
+                Err(e) => {
+                    failed(fetch::Error::Io { path: source.url.clone(), source: e }.to_string())
+                }
             },
             SourceKind::Feed => {
                 let validators = Validators {
@@ -179,26 +187,34 @@ impl Pipeline {
                     last_modified: source.state.last_modified.clone(),
                 };
                 match self.client.get(&source.url, &validators).await {
-                    Ok(Fetched::NotModified) => Ok(Download::NotModified),
-                    Ok(Fetched::Body { bytes, url, validators }) => fetch::parse_feed(&bytes, &url)
-                        .map(|items| Download::Items { items, validators }),
-                    Err(e) => Err(e),
+                    Ok(Fetched::NotModified) => Download::NotModified,
+                    // The client does not hand over the Content-Type yet; the body's own
+                    // declaration and sniffing decide the charset meanwhile.
+                    Ok(Fetched::Body { bytes, url, validators }) => {
+                        match feeds::parse_feed(&bytes, None, &url) {
+                            Ok(feed) => {
+                                if feed.recovered {
+                                    tracing::debug!(feed_url = %url, problem = feed.problem.as_deref().unwrap_or(""), "Feed read after repair.");
+                                }
+                                Download::Items { items: feed.items, validators }
+                            }
+                            Err(e) => failed(e.to_string()),
+                        }
+                    }
+                    Err(e) => {
+                        let retry_after = match &e {
+                            fetch::Error::Status { retry_after_secs, .. } => {
+                                retry_after_secs.map(Duration::from_secs)
+                            }
+                            _ => None,
+                        };
+                        Download::Failed { error: e.to_string(), retry_after }
+                    }
                 }
             }
         };
         self.metrics.observe(Stage::Fetch, started.elapsed());
-        match result {
-            Ok(d) => d,
-            Err(e) => {
-                let retry_after = match &e {
-                    fetch::Error::Status { retry_after_secs, .. } => {
-                        retry_after_secs.map(Duration::from_secs)
-                    }
-                    _ => None,
-                };
-                Download::Failed { error: e.to_string(), retry_after }
-            }
-        }
+        download
     }
 
     /// Finishes a poll: ingests the items, then records the outcome on the source.
