@@ -76,6 +76,13 @@ pub fn parse_feed(bytes: &[u8], content_type: Option<&str>, url: &str) -> Result
         ctx.read_model(parsed, &text)
     } else {
         match strict(&text, &ctx) {
+            // feed-rs drops RSS 1.0 items without a <link>; read those by element names.
+            Ok(parsed)
+                if parsed.feed_type == feed_rs::model::FeedType::RSS1
+                    && item_tags(&text) > parsed.entries.len() =>
+            {
+                ctx.read_scan(&scan(&text))
+            }
             Ok(parsed) => ctx.read_model(parsed, &text),
             Err(first) if well_formed(&text) => {
                 // Well-formed but not what feed-rs expects (an RSS without <channel>, an
@@ -106,6 +113,22 @@ pub fn parse_feed(bytes: &[u8], content_type: Option<&str>, url: &str) -> Result
     feed.recovered = !problems.is_empty();
     feed.problem = (!problems.is_empty()).then(|| problems.join("; "));
     Ok(feed)
+}
+
+/// Whether `s` starts with a URI scheme (`tag:`, `urn:`, `https:`).
+fn has_scheme(s: &str) -> bool {
+    let s = s.trim();
+    s.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+/// How many `<item>` start tags the text has (not `<items>`).
+fn item_tags(text: &str) -> usize {
+    text.match_indices("<item")
+        .filter(|(i, _)| text[i + 5..].starts_with([' ', '>', '\n', '\t', '\r', '/']))
+        .count()
 }
 
 fn is_feed_root(name: &str) -> bool {
@@ -279,6 +302,7 @@ impl Context<'_> {
                     || (e.summary.is_none() && e.content.is_none() && e.media.is_empty())
             });
         let scanned = if supplement { scan(text) } else { Scanned::default() };
+        let atom = feed.feed_type == feed_rs::model::FeedType::Atom;
         let mut items = Vec::with_capacity(feed.entries.len());
         let mut unlinked = Vec::new();
         for (n, entry) in feed.entries.into_iter().enumerate() {
@@ -325,7 +349,19 @@ impl Context<'_> {
                 );
                 authors.retain(|a| !a.is_empty());
             }
-            let id = if entry.id.is_empty() { url.clone() } else { entry.id.clone() };
+            let id = if entry.id.is_empty() {
+                url.clone()
+            } else if atom
+                && !has_scheme(&entry.id)
+                && entry.id.trim_start().starts_with(['/', '.'])
+            {
+                // An Atom id is an IRI; one written as a path is resolved against the base.
+                base.as_ref()
+                    .and_then(|b| b.join(entry.id.trim()).ok())
+                    .map_or_else(|| entry.id.clone(), |u| u.to_string())
+            } else {
+                entry.id.clone()
+            };
             let outlet = outlet(fields);
             let mut title = entry.title.as_ref().map(text_of).unwrap_or_default();
             if title.is_empty() {
@@ -512,6 +548,14 @@ fn contact_name(s: &str) -> String {
             return name.to_owned();
         }
     }
+    if let (Some(open), true) = (s.find('('), s.ends_with(')'))
+        && s[open..].contains('@')
+    {
+        let name = s[..open].trim();
+        if !name.is_empty() {
+            return name.to_owned();
+        }
+    }
     if let (Some(open), true) = (s.find('<'), s.ends_with('>')) {
         let name = s[..open].trim().trim_matches('"');
         if !name.is_empty() {
@@ -540,13 +584,30 @@ fn pick_link(links: &[feed_rs::model::Link]) -> Option<String> {
 }
 
 fn text_of(t: &feed_rs::model::Text) -> String {
-    typed_text(&t.content, &t.content_type.essence().to_string())
+    typed_text(&t.content, t.content_type.essence().to_string().as_str())
 }
 
+/// Atom text constructs of a binary media type are base64 (RFC 4287 §4.1.3.3).
+fn binary_text(content: &str, media_type: &str) -> Option<String> {
+    use base64::Engine;
+    if media_type.starts_with("text/") || media_type.contains("xml") || media_type.contains("html")
+    {
+        return None;
+    }
+    let compact: String = content.split_whitespace().collect();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(compact).ok()?;
+    String::from_utf8(bytes).ok()
+}
 /// Text content by its declared type: markup is reduced to text, plain text is only
 /// entity-decoded (feeds escape twice often enough) unless it plainly holds HTML.
 fn typed_text(content: &str, media_type: &str) -> String {
-    if media_type == "text/plain" { plain_or_html(content) } else { html_to_text(content) }
+    if media_type == "text/plain" {
+        return plain_or_html(content);
+    }
+    match binary_text(content, media_type) {
+        Some(decoded) => html_to_text(&decoded),
+        None => html_to_text(content),
+    }
 }
 
 /// Text declared plain that may still carry HTML, as RSS titles often do; the test is

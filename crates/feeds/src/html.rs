@@ -9,6 +9,11 @@ pub fn html_to_text(html: &str) -> String {
     while let Some(lt) = rest.find('<') {
         text.push_str(&rest[..lt]);
         let after = &rest[lt + 1..];
+        if let Some(comment) = after.strip_prefix("!--") {
+            // Comments vanish without a trace; an unclosed one runs to the end.
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
         // As in HTML's tokenizer, '<' opens a tag only before a letter, '/', '!' or '?':
         // "1 < 2" and "<3" are text.
         let opens = match after.as_bytes() {
@@ -131,5 +136,6 @@ mod tests {
         assert_eq!(html_to_text("plain"), "plain");
         assert_eq!(html_to_text("1 &lt; 2 and 3 > 2, <3"), "1 < 2 and 3 > 2, <3");
         assert_eq!(html_to_text("don&#146;t"), "don\u{2019}t");
+        assert_eq!(html_to_text("sa<!-- <b>x</b> -->fe<!-- open"), "safe");
     }
 }

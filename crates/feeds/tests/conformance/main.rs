@@ -64,6 +64,8 @@ struct Case<'a> {
     entries: Vec<&'a FeedItem>,
     encoding: String,
     category: &'a str,
+    /// Served as `text/*` without a charset.
+    text_default: bool,
 }
 
 impl Case<'_> {
@@ -286,6 +288,11 @@ impl Case<'_> {
                 let ours = ours.clone().unwrap_or_default();
                 let as_text = feeds::html_to_text(exp);
                 let collapsed = exp.split_whitespace().collect::<Vec<_>>().join(" ");
+                if exp.contains(['\u{2329}', '\u{232a}']) {
+                    return Truth::Na(
+                        "HTML 4 entity table (HTML 5 maps lang and rang to U+27E8/9)".into(),
+                    );
+                }
                 if exp.contains('<') && as_text.is_empty() {
                     return Truth::Na("markup-only expectation (we keep text)".into());
                 }
@@ -324,6 +331,11 @@ impl Case<'_> {
                     t.second() as f64,
                 ];
                 truth(want.len() == 6 && want == have)
+            }
+            (Val::Encoding(_), Val::Str(exp)) if exp == "us-ascii" && self.text_default => {
+                Truth::Na(
+                    "RFC 3023 us-ascii default for text/* (RFC 7303 reads the declaration)".into(),
+                )
             }
             (Val::Encoding(ours), Val::Str(exp)) => truth(same_encoding(ours, exp)),
             _ => Truth::No,
@@ -407,23 +419,34 @@ struct Tally {
     na: usize,
 }
 
-/// Pass-rate floors per category, over the cases that apply (pass + fail). Set just under
-/// the rates measured when they were written, so a regression fails the build:
-/// * rss, atom10, atom, rdf, amp, entities: what a reader must get right; near complete.
-/// * encoding, illformed: charset precedence and recovery, the point of this crate.
-/// * base: resolved entry links and ids (links inside markup are not applicable).
-/// * sanitize: scripts and styles dropped from text; near complete.
+/// Pass-rate floors per category, over the cases that apply (pass + fail), set just under
+/// the rates measured when they were written so that a regression fails the build. What
+/// keeps each below 100%:
+/// * rss (94.3%): feedparser's own mapping of `<summary>` next to `<description>`, and
+///   `dc:creator` text with an email in it.
+/// * atom10 (77.8%), atom (82.4%): text constructs of type `application/octet-stream`
+///   (base64, which feed-rs reports as plain text), XHTML content holding an escaped `<`
+///   (feed-rs unescapes it while re-serialising, so it reads as a tag), an entry with two
+///   `<link>`s of which the first lacks `href`, and `author` formatted as `name (email)`.
+/// * rdf (88.9%): one RSS 0.90 item feed-rs drops.
+/// * encoding (92.8%): UTF-8 mojibake inside references (`&#226;&#128;&#166;` for `…`),
+///   `bozo` for `text/plain` responses (we read them), and line noise.
+/// * illformed (87.5%): an undeclared namespace prefix (read without complaint) and KOI8-R
+///   sniffed as its superset KOI8-U.
+/// * sanitize (94.6%): feedparser's exact output for deliberately contorted comment and
+///   script soup, and base64 content.
+/// * amp, entities, base: complete.
 const FLOORS: &[(&str, f64)] = &[
-    ("wellformed/rss", 0.0),
-    ("wellformed/atom10", 0.0),
-    ("wellformed/atom", 0.0),
-    ("wellformed/rdf", 0.0),
-    ("wellformed/amp", 0.0),
-    ("wellformed/base", 0.0),
-    ("wellformed/sanitize", 0.0),
-    ("entities", 0.0),
-    ("encoding", 0.0),
-    ("illformed", 0.0),
+    ("wellformed/rss", 0.94),
+    ("wellformed/atom10", 0.77),
+    ("wellformed/atom", 0.82),
+    ("wellformed/rdf", 0.88),
+    ("wellformed/amp", 1.0),
+    ("wellformed/base", 1.0),
+    ("wellformed/sanitize", 0.94),
+    ("entities", 1.0),
+    ("encoding", 0.92),
+    ("illformed", 0.87),
 ];
 
 #[test]
@@ -487,7 +510,11 @@ fn feedparser_suite() {
                         || feeds::decode_for_url(&bytes, content_type, &url).encoding.to_owned(),
                         |f| f.encoding.to_owned(),
                     );
-                    let case = Case { feed, entries, encoding, category: &cat };
+                    let text_default = content_type.is_some_and(|ct| {
+                        ct.trim_start().to_ascii_lowercase().starts_with("text/")
+                            && !ct.to_ascii_lowercase().contains("charset=")
+                    });
+                    let case = Case { feed, entries, encoding, category: &cat, text_default };
                     case.truth(&expr)
                 }
             }
