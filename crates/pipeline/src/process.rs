@@ -324,6 +324,37 @@ fn file_base_url(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::content_hash;
+    use model::{FetchState, Source, SourceKind, SourceTier};
+    use unicode_normalization::UnicodeNormalization;
+
+    #[test]
+    fn windows_1258_feeds_are_stored_composed() {
+        // windows-1258 writes tones as combining marks: "Sốt" is "S", "ô", U+0301, "t".
+        let bytes = b"<?xml version=\"1.0\" encoding=\"windows-1258\"?><rss version=\"2.0\"><channel><item><title>S\xf4\xect xu\xe2\xect</title><link>https://a.vn/1</link><description>H\xe0 N\xf4\xf2i</description></item></channel></rss>".to_vec();
+        let feed = feeds::parse_feed(&bytes, None, "https://a.vn/rss").unwrap();
+        let source = Source {
+            id: 1,
+            name: "A".into(),
+            url: "https://a.vn/rss".into(),
+            kind: SourceKind::Feed,
+            tier: SourceTier::Press,
+            interval_secs: 600,
+            allow_private: false,
+            enabled: true,
+            state: FetchState::default(),
+        };
+        let p = super::to_processed(
+            &rules::RuleSet::default(),
+            &source,
+            &feed.items[0],
+            chrono::Utc::now(),
+        );
+        assert_eq!((p.doc.title.as_str(), p.doc.summary.as_str()), ("Sốt xuất", "Hà Nội"));
+        assert!(
+            p.doc.title.nfc().eq(p.doc.title.chars())
+                && p.doc.summary.nfc().eq(p.doc.summary.chars())
+        );
+    }
 
     #[test]
     fn content_hash_ignores_case_spacing_and_unicode_form() {

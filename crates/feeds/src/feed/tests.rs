@@ -113,3 +113,38 @@ fn vietnamese_dates_fall_back_to_model() {
         assert_eq!(it.published.unwrap().to_rfc3339(), "2024-02-14T14:18:00+00:00");
     }
 }
+
+#[test]
+fn last_resort_scan_reads_what_feed_rs_rejects() {
+    // Broken (bare '&', unclosed) and, once repaired, still refused by feed-rs (an
+    // xml:base that is no URL): the items are read by element names.
+    let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://[bad"><title>Kênh</title>
+<entry><title>A & B</title><link href="https://a.vn/1"/><updated>2024-02-14T14:18:00Z</updated>
+<author><name>Lan</name></author><summary type="html">&lt;p&gt;Tóm tắt&lt;/p&gt;</summary></entry>
+<entry><title>Hai"#;
+    let feed = parse(atom, "https://a.vn/atom");
+    assert!(feed.recovered);
+    assert_eq!(feed.title, "Kênh");
+    let it = &feed.items[0];
+    assert_eq!(
+        (it.title.as_str(), it.url.as_str(), it.summary.as_str()),
+        ("A & B", "https://a.vn/1", "Tóm tắt")
+    );
+    assert_eq!(
+        (it.author.as_deref(), it.published.map(|t| t.to_rfc3339())),
+        (Some("Lan"), Some("2024-02-14T14:18:00+00:00".to_owned()))
+    );
+    assert_eq!(feed.unlinked.len(), 1);
+    assert_eq!(feed.unlinked[0].title, "Hai");
+}
+
+#[test]
+fn well_formed_feeds_feed_rs_rejects_are_not_recovered() {
+    // No <channel>, items straight under <rss>: well-formed, so nothing was repaired.
+    let feed = parse(
+        "<rss><item><title>t</title><link>https://a.vn/1</link></item></rss>",
+        "https://a.vn/rss",
+    );
+    assert_eq!((feed.items.len(), feed.recovered), (1, false));
+    assert!(parse_feed(b"<html><body><p>x</p></body></html>", None, "https://a.vn/").is_err());
+}
