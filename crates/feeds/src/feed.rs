@@ -627,7 +627,16 @@ fn looks_like_html(s: &str) -> bool {
 
 /// Entities decoded (twice, for feeds that escape twice), whitespace collapsed.
 fn plain_text(s: &str) -> String {
-    crate::html::decode_entities(s).split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::html::decode_entities(s).split_whitespace().fold(
+        String::with_capacity(s.len()),
+        |mut out, word| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+            out
+        },
+    )
 }
 
 #[cfg(test)]

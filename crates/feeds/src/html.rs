@@ -104,20 +104,28 @@ fn windows_1252_c1(c: char) -> char {
     encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte).0.chars().next().unwrap_or(c)
 }
 
+/// Collapses runs of whitespace to one space and keeps line breaks between non-empty
+/// lines, in one pass.
 fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for line in s.split('\n') {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if words.is_empty() {
-            continue;
+    // What separates the next word from the previous one: nothing yet, a space, a line.
+    let mut gap: Option<char> = None;
+    for c in s.chars() {
+        if c == '\n' {
+            if !out.is_empty() {
+                gap = Some('\n');
+            }
+        } else if c.is_whitespace() {
+            if !out.is_empty() && gap.is_none() {
+                gap = Some(' ');
+            }
+        } else {
+            if let Some(g) = gap.take() {
+                out.push(g);
+            }
+            out.push(c);
         }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&words.join(" "));
     }
-    // Spaces that separated a word from following punctuation because of a removed inline
-    // tag (`<b>1.200</b> ca .`) are harmless; nothing else to fix here.
     out
 }
 
