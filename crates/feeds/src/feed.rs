@@ -184,7 +184,11 @@ fn prepare(mut text: String) -> String {
 /// where they are used. One pass, no recursion, and a cap on growth, so a "billion laughs"
 /// document stays small.
 fn expand_internal_entities(text: &str) -> Option<String> {
-    let head = &text[..text.len().min(4096)];
+    let mut n = text.len().min(4096);
+    while !text.is_char_boundary(n) {
+        n -= 1;
+    }
+    let head = &text[..n];
     let doctype = head.find("<!DOCTYPE")?;
     let open = doctype + head[doctype..].find('[')?;
     let close = open + text[open..].find("]>")?;

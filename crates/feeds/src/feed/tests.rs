@@ -148,3 +148,22 @@ fn well_formed_feeds_feed_rs_rejects_are_not_recovered() {
     assert_eq!((feed.items.len(), feed.recovered), (1, false));
     assert!(parse_feed(b"<html><body><p>x</p></body></html>", None, "https://a.vn/").is_err());
 }
+
+#[test]
+fn long_vietnamese_feeds_and_truncations_never_panic() {
+    // A multi-byte letter straddling every offset the reader looks ahead to.
+    for pad in 0..4 {
+        let mut rss = format!("<rss version=\"2.0\"><channel><title>{}</title>", "x".repeat(pad));
+        while rss.len() < 5000 {
+            rss.push_str(
+                "<item><title>Sốt xuất huyết ở Hà Nội</title><link>https://a.vn/1</link></item>",
+            );
+        }
+        rss.push_str("</channel></rss>");
+        let feed = parse(&rss, "https://a.vn/rss");
+        assert!(!feed.items.is_empty() && !feed.recovered);
+        for cut in (0..rss.len()).step_by(61) {
+            let _ = parse_feed(&rss.as_bytes()[..cut], None, "https://a.vn/rss");
+        }
+    }
+}
