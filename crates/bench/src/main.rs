@@ -8,13 +8,14 @@
 
 mod alloc;
 mod extract_suite;
+mod feeds_suite;
 mod normalize_suite;
 mod pipeline_suite;
 mod rules_suite;
 
 use anyhow::{Result, bail};
 
-const SUITES: &[&str] = &["extract", "normalize", "pipeline", "rules"];
+const SUITES: &[&str] = &["extract", "feeds", "normalize", "pipeline", "rules"];
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -34,6 +35,7 @@ fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let lines = match suite.as_str() {
         "pipeline" => runtime.block_on(pipeline_suite::run(docs))?,
+        "feeds" => feeds_suite::run()?,
         "normalize" => normalize_suite::run()?,
         "extract" => extract_suite::run()?,
         "rules" => rules_suite::run(docs.min(1_000))?,

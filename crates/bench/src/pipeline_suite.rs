@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use chrono::Utc;
-use fetch::FeedItem;
+use feeds::FeedItem;
 use model::{Metrics, SourceKind, SourceTier};
 use pipeline::{Pipeline, PipelineConfig};
 use rules::RuleSet;
@@ -42,7 +42,7 @@ fn corpus(n: usize) -> Vec<FeedItem> {
                 body,
                 author: Some(item.author.clone()),
                 published: Some(now - chrono::Duration::seconds(i as i64)),
-                updated: None,
+                ..FeedItem::default()
             }
         })
         .collect()

@@ -1,6 +1,6 @@
 //! The fetch error type.
 
-/// Everything that can go wrong while fetching or parsing a source.
+/// Everything that can go wrong while fetching a source.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The client could not be built from the configuration.
@@ -64,14 +64,6 @@ pub enum Error {
         url: String,
         /// The cap in bytes.
         limit: usize,
-    },
-    /// The body is not a feed we can read.
-    #[error("cannot parse the feed from {url}: {message}")]
-    Parse {
-        /// Where it came from.
-        url: String,
-        /// What the parser said.
-        message: String,
     },
     /// A local file could not be read.
     #[error("cannot read {path}: {source}")]

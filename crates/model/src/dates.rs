@@ -1,6 +1,7 @@
 //! Reading the dates that feeds and Vietnamese pages print: RFC 2822 and RFC 3339, and the
 //! day-first forms of the Vietnamese press (`Thứ tư, 14/02/2024 21:18 (GMT+7)`,
-//! `14/02/2024 - 21:18`, `21:18 14/2/2024`, `ngày 14 tháng 2 năm 2024`, `14 Tháng Hai, 2024`).
+//! `14/02/2024 - 21:18`, `21:18 14/2/2024`, `21 giờ 18 phút ngày 14/2/2024`,
+//! `ngày 14 tháng 2 năm 2024`, `14 Tháng Hai, 2024`).
 //!
 //! A date without a zone is Vietnam time: that is what every Vietnamese outlet means, and
 //! reading it as UTC would move an article seven hours into the future.
@@ -264,15 +265,21 @@ impl Scan {
         if hlen > 2 {
             return None;
         }
-        let hour_mark = self.sep(i + 1) == Some(':') || self.word(i + 1) == Some("h");
+        let hour_mark =
+            self.sep(i + 1) == Some(':') || matches!(self.word(i + 1), Some("h" | "giờ"));
         if !hour_mark {
             return None;
         }
         let (m, mlen) = self.number(i + 2)?;
-        if mlen != 2 {
+        // "21:18" always has two minute digits; "21 giờ 5 phút" need not.
+        if mlen != 2 && !(mlen == 1 && self.word(i + 3) == Some("phút")) {
             return None;
         }
         let mut next = i + 3;
+        // "21 giờ 18 phút"
+        if self.word(next) == Some("phút") {
+            next += 1;
+        }
         let mut s = 0;
         if self.sep(next) == Some(':')
             && let Some((sec, 2)) = self.number(next + 1)
@@ -388,6 +395,18 @@ mod tests {
         check("ngày 2 tháng Mười Một năm 2024 lúc 8:05", "2024-11-02T01:05:00Z");
         check("15 tháng Năm, 2024", "2024-05-14T17:00:00Z");
         check("1 tháng Chạp 2023", "2023-11-30T17:00:00Z");
+        check("Thứ Tư, 14/2/2024, 21:18 (GMT+7)", "2024-02-14T14:18:00Z");
+        check("21 giờ 18 phút, ngày 14/2/2024", "2024-02-14T14:18:00Z");
+        check("Cập nhật lúc 6 giờ 5 phút ngày 15/02/2024", "2024-02-14T23:05:00Z");
+        check("Chủ nhật, 18/2/2024 | 08:00 GMT+7", "2024-02-18T01:00:00Z");
+    }
+
+    #[test]
+    fn feed_dates_in_the_wild() {
+        check("Thu, 01 Jan 04 19:48:21 EST", "2004-01-02T00:48:21Z");
+        check("Thu, 1 Jan 2004 19:48:21 GMT", "2004-01-01T19:48:21Z");
+        check("2004-01-01T19:48:21+07:00", "2004-01-01T12:48:21Z");
+        check("2024-02-14", "2024-02-13T17:00:00Z");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use fetch::FeedItem;
+use feeds::FeedItem;
 use model::{ArticleFetch, Source, SourceKind};
 
 use crate::{Pipeline, Result};
@@ -81,8 +81,8 @@ fn merge(item: &mut Item, page: extract::Article, fetched_url: &str) {
     let canonical = page
         .canonical_url
         .as_deref()
-        .and_then(|u| fetch::canonical_url(u, None))
-        .or_else(|| fetch::canonical_url(fetched_url, None));
+        .and_then(|u| feeds::canonical_url(u, None))
+        .or_else(|| feeds::canonical_url(fetched_url, None));
     if let Some(url) = canonical
         && url != feed.url
     {
@@ -117,7 +117,11 @@ impl Pipeline {
             let url = items[i].feed.url.clone();
             match self.client.get_page(&url, crate::process::access(source)).await {
                 Ok(response) => {
-                    let html = decode_html(&response.bytes, response.content_type.as_deref());
+                    let html = decode_html(
+                        &response.bytes,
+                        response.content_type.as_deref(),
+                        &response.url,
+                    );
                     let page = self.extractor.article(&html, &response.url);
                     if page.text.trim().is_empty() {
                         failed += 1;
@@ -150,7 +154,7 @@ impl Pipeline {
         self.extractor
             .listing(html, url)
             .into_iter()
-            .filter_map(|link| fetch::canonical_url(&link, None))
+            .filter_map(|link| feeds::canonical_url(&link, None))
             .filter(|link| seen.insert(link.clone()))
             .map(|link| Item::from(empty_item(link)))
             .collect()
@@ -159,21 +163,12 @@ impl Pipeline {
 
 /// A feed item that only knows its URL.
 pub(crate) fn empty_item(url: String) -> FeedItem {
-    FeedItem {
-        url,
-        title: String::new(),
-        summary: String::new(),
-        body: String::new(),
-        author: None,
-        published: None,
-        updated: None,
-    }
+    FeedItem { url, ..FeedItem::default() }
 }
 
-/// Page bytes to text. Pages are UTF-8 almost always; anything else is read leniently
-/// until charset detection covers pages.
-pub(crate) fn decode_html(bytes: &[u8], _content_type: Option<&str>) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// Page bytes to text, in whatever charset the page is in (header, `<meta>`, sniffing).
+pub(crate) fn decode_html(bytes: &[u8], content_type: Option<&str>, url: &str) -> String {
+    feeds::decode_for_url(bytes, content_type, url).text
 }
 
 #[cfg(test)]

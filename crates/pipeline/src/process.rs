@@ -4,7 +4,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use fetch::{Access, FeedItem, Fetched, Validators};
+use feeds::FeedItem;
+use fetch::{Access, Fetched, Validators};
 use model::{Document, NewDocument, Source, SourceKind, Stage, Timestamp};
 use rules::RuleSet;
 use search::IndexDoc;
@@ -222,25 +223,21 @@ impl Pipeline {
         self.metrics.observe(Stage::Fetch, started.elapsed());
         match result {
             Ok(d) => d,
-            Err(e) => {
-                let retry_after = match &e {
-                    fetch::Error::Status { retry_after, .. } => *retry_after,
-                    _ => None,
-                };
-                Download::Failed { error: e.to_string(), retry_after }
+            Err(ReadFailure { message, retry_after }) => {
+                Download::Failed { error: message, retry_after }
             }
         }
     }
 
-    /// Reads a source: its feed, listing page or file, then the article pages its new
-    /// items need.
-    async fn read_source(&self, source: &Source) -> fetch::Result<Download> {
+    /// Reads a source: its feed, listing page, sitemap or file, then the article pages its
+    /// new items need.
+    async fn read_source(&self, source: &Source) -> std::result::Result<Download, ReadFailure> {
         if source.kind == SourceKind::Import {
             let bytes = tokio::fs::read(&source.url)
                 .await
                 .map_err(|e| fetch::Error::Io { path: source.url.clone(), source: e })?;
-            let items = fetch::parse_feed(&bytes, &file_base_url(&source.url))?;
-            let items = items.into_iter().map(Item::from).collect();
+            let feed = feeds::parse_feed(&bytes, None, &file_base_url(&source.url))?;
+            let items = feed.items.into_iter().map(Item::from).collect();
             return Ok(Download::Items {
                 items,
                 validators: Validators::default(),
@@ -255,22 +252,38 @@ impl Pipeline {
             Fetched::NotModified { fresh_for } => return Ok(Download::NotModified { fresh_for }),
             Fetched::Body(r) => r,
         };
+        let content_type = response.content_type.as_deref();
         let mut items: Vec<Item> = match source.kind {
             SourceKind::HtmlListing => {
-                let html = decode_html(&response.bytes, response.content_type.as_deref());
+                let html = decode_html(&response.bytes, content_type, &response.url);
                 self.listing_items(&html, &response.url)
             }
             SourceKind::Sitemap => {
-                return Err(fetch::Error::Parse {
-                    url: source.url.clone(),
-                    message: "sitemap sources are not read yet".to_owned(),
-                });
+                let sitemap = feeds::parse_sitemap(&response.bytes, content_type, &response.url)?;
+                if sitemap.kind == feeds::SitemapKind::Index {
+                    return Err(ReadFailure {
+                        message: format!(
+                            "{} is a sitemap index: add the sitemaps it lists ({}) as sources",
+                            response.url,
+                            sitemap
+                                .entries
+                                .iter()
+                                .take(3)
+                                .map(|e| e.url.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        retry_after: None,
+                    });
+                }
+                sitemap.items().into_iter().map(Item::from).collect()
             }
             SourceKind::Feed | SourceKind::SearchFeed | SourceKind::Import => {
-                fetch::parse_feed(&response.bytes, &response.url)?
-                    .into_iter()
-                    .map(Item::from)
-                    .collect()
+                let feed = feeds::parse_feed(&response.bytes, content_type, &response.url)?;
+                if feed.recovered {
+                    tracing::debug!(feed_url = %response.url, problem = feed.problem.as_deref().unwrap_or(""), "Feed read after repair.");
+                }
+                feed.items.into_iter().map(Item::from).collect()
             }
         };
         // A store error here only costs the pages; the items still go through.
@@ -391,6 +404,29 @@ impl Pipeline {
     }
 }
 
+/// Why reading a source failed: the message recorded on the source, and how long the
+/// server asked us to wait.
+pub(crate) struct ReadFailure {
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+impl From<fetch::Error> for ReadFailure {
+    fn from(e: fetch::Error) -> ReadFailure {
+        let retry_after = match &e {
+            fetch::Error::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        ReadFailure { message: e.to_string(), retry_after }
+    }
+}
+
+impl From<feeds::Error> for ReadFailure {
+    fn from(e: feeds::Error) -> ReadFailure {
+        ReadFailure { message: e.to_string(), retry_after: None }
+    }
+}
+
 /// What a source's requests may reach.
 pub(crate) fn access(source: &Source) -> Access {
     if source.allow_private { Access::Private } else { Access::Public }
@@ -405,6 +441,40 @@ fn file_base_url(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::content_hash;
+    use model::{ArticleFetch, FetchState, Source, SourceKind, SourceOrigin, SourceTier};
+    use unicode_normalization::UnicodeNormalization;
+
+    #[test]
+    fn windows_1258_feeds_are_stored_composed() {
+        // windows-1258 writes tones as combining marks: "Sốt" is "S", "ô", U+0301, "t".
+        let bytes = b"<?xml version=\"1.0\" encoding=\"windows-1258\"?><rss version=\"2.0\"><channel><item><title>S\xf4\xect xu\xe2\xect</title><link>https://a.vn/1</link><description>H\xe0 N\xf4\xf2i</description></item></channel></rss>".to_vec();
+        let feed = feeds::parse_feed(&bytes, None, "https://a.vn/rss").unwrap();
+        let source = Source {
+            id: 1,
+            name: "A".into(),
+            url: "https://a.vn/rss".into(),
+            kind: SourceKind::Feed,
+            tier: SourceTier::Press,
+            interval_secs: 600,
+            allow_private: false,
+            enabled: true,
+            origin: SourceOrigin::Config,
+            fetch_articles: ArticleFetch::Auto,
+            category: None,
+            state: FetchState::default(),
+        };
+        let p = super::to_processed(
+            &rules::RuleSet::default(),
+            &source,
+            &feed.items[0].clone().into(),
+            chrono::Utc::now(),
+        );
+        assert_eq!((p.doc.title.as_str(), p.doc.summary.as_str()), ("Sốt xuất", "Hà Nội"));
+        assert!(
+            p.doc.title.nfc().eq(p.doc.title.chars())
+                && p.doc.summary.nfc().eq(p.doc.summary.chars())
+        );
+    }
 
     #[test]
     fn content_hash_ignores_case_spacing_and_unicode_form() {

@@ -9,8 +9,20 @@ pub fn html_to_text(html: &str) -> String {
     while let Some(lt) = rest.find('<') {
         text.push_str(&rest[..lt]);
         let after = &rest[lt + 1..];
-        let Some(gt) = after.find('>') else {
-            // A lone '<' is text, not a tag.
+        if let Some(comment) = after.strip_prefix("!--") {
+            // Comments vanish without a trace; an unclosed one runs to the end.
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        // As in HTML's tokenizer, '<' opens a tag only before a letter, '/', '!' or '?':
+        // "1 < 2" and "<3" are text.
+        let opens = match after.as_bytes() {
+            [b'/', c, ..] => c.is_ascii_alphabetic(),
+            [c, ..] => c.is_ascii_alphabetic() || *c == b'!' || *c == b'?',
+            [] => false,
+        };
+        let gt = after.find('>').filter(|_| opens);
+        let Some(gt) = gt else {
             text.push('<');
             rest = after;
             continue;
@@ -61,30 +73,59 @@ pub fn html_to_text(html: &str) -> String {
         }
     }
     text.push_str(rest);
-    // Feeds double-escape often enough (`&amp;#7879;`) that a second pass is worth it.
-    let once = html_escape::decode_html_entities(&text).into_owned();
-    let decoded = if once.contains('&') {
-        html_escape::decode_html_entities(&once).into_owned()
-    } else {
-        once
-    };
-    collapse_whitespace(&decoded)
+    collapse_whitespace(&decode_entities(&text))
 }
 
+/// Decodes character references, twice: feeds double-escape often enough (`&amp;#7879;`)
+/// that a second pass is worth it. C1 controls, which only appear as references to
+/// windows-1252 code points (`&#146;` for ’), become those characters, as in browsers.
+pub(crate) fn decode_entities(s: &str) -> String {
+    if !s.contains('&') && !s.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return s.to_owned();
+    }
+    let once = html_escape::decode_html_entities(s);
+    let twice = if once.contains('&') {
+        html_escape::decode_html_entities(&once).into_owned()
+    } else {
+        once.into_owned()
+    };
+    if twice.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c)) {
+        twice.chars().map(windows_1252_c1).collect()
+    } else {
+        twice
+    }
+}
+
+fn windows_1252_c1(c: char) -> char {
+    if !('\u{80}'..='\u{9f}').contains(&c) {
+        return c;
+    }
+    let byte = [c as u32 as u8];
+    encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte).0.chars().next().unwrap_or(c)
+}
+
+/// Collapses runs of whitespace to one space and keeps line breaks between non-empty
+/// lines, in one pass.
 fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for line in s.split('\n') {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if words.is_empty() {
-            continue;
+    // What separates the next word from the previous one: nothing yet, a space, a line.
+    let mut gap: Option<char> = None;
+    for c in s.chars() {
+        if c == '\n' {
+            if !out.is_empty() {
+                gap = Some('\n');
+            }
+        } else if c.is_whitespace() {
+            if !out.is_empty() && gap.is_none() {
+                gap = Some(' ');
+            }
+        } else {
+            if let Some(g) = gap.take() {
+                out.push(g);
+            }
+            out.push(c);
         }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&words.join(" "));
     }
-    // Spaces that separated a word from following punctuation because of a removed inline
-    // tag (`<b>1.200</b> ca .`) are harmless; nothing else to fix here.
     out
 }
 
@@ -101,5 +142,8 @@ mod tests {
         assert_eq!(html_to_text("a < b &amp;&amp;#7879; c"), "a < b &ệ c");
         assert_eq!(html_to_text("<img src=x onerror=alert(1)>Tin"), "Tin");
         assert_eq!(html_to_text("plain"), "plain");
+        assert_eq!(html_to_text("1 &lt; 2 and 3 > 2, <3"), "1 < 2 and 3 > 2, <3");
+        assert_eq!(html_to_text("don&#146;t"), "don\u{2019}t");
+        assert_eq!(html_to_text("sa<!-- <b>x</b> -->fe<!-- open"), "safe");
     }
 }
