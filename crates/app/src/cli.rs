@@ -51,7 +51,11 @@ pub(crate) enum Command {
         /// Allow URLs on loopback and private networks.
         #[arg(long)]
         allow_private: bool,
-        /// Feed URLs or files.
+        /// What a URL is: feed, html-listing, sitemap, search-feed or page (told from its
+        /// content when omitted).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Feed, page or sitemap URLs; feed files; social posts as .jsonl or .csv.
         #[arg(required = true)]
         inputs: Vec<String>,
     },
@@ -79,6 +83,11 @@ pub(crate) enum Command {
     Reindex,
     /// Write the daily digest.
     Digest(DigestArgs),
+    /// List, add, enable, disable and remove sources; import and export OPML.
+    Sources {
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
     /// Manage dashboard users and API tokens.
     Users {
         #[command(subcommand)]
@@ -121,6 +130,80 @@ pub(crate) struct BacktestArgs {
     /// One JSON object per rule.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SourcesCommand {
+    /// Every source with its state: polls, share answered 304, errors.
+    List {
+        /// One JSON object per source.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a source (kept when it is not in the configuration file).
+    Add(SourceAddArgs),
+    /// Poll a source again (it becomes due now).
+    Enable {
+        /// Source id or URL.
+        source: String,
+    },
+    /// Stop polling a source; its documents stay searchable.
+    Disable {
+        /// Source id or URL.
+        source: String,
+    },
+    /// Delete a source; one with documents needs --purge, which deletes them too.
+    Remove {
+        /// Source id or URL.
+        source: String,
+        /// Also delete its documents, their hits and their place in alerts and the index.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Add the feeds of an OPML file.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+        /// Tier of the imported sources.
+        #[arg(long, default_value = "press")]
+        tier: String,
+        /// Polling interval of the imported sources.
+        #[arg(long, default_value_t = 600)]
+        interval_secs: i64,
+    },
+    /// Write every source as OPML.
+    Export {
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SourceAddArgs {
+    /// Feed, page or sitemap URL (a file path for --kind import).
+    pub(crate) url: String,
+    /// Display name (the URL when omitted).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// feed, html-listing, sitemap, search-feed or import.
+    #[arg(long, default_value = "feed")]
+    pub(crate) kind: String,
+    /// official, press, aggregator or social.
+    #[arg(long, default_value = "press")]
+    pub(crate) tier: String,
+    /// Most often the source is polled, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) interval_secs: i64,
+    /// Fetch article pages for their text: auto (for teasers), always or never.
+    #[arg(long, default_value = "auto")]
+    pub(crate) fetch_articles: String,
+    /// A grouping label (a province, a folder).
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+    /// Allow loopback and private-network addresses for this source.
+    #[arg(long)]
+    pub(crate) allow_private: bool,
 }
 
 #[derive(Debug, Args)]

@@ -29,7 +29,9 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules { command: RulesCommand::Backtest(args) } => {
             crate::backtest::run(&config, &args).await
         }
-        Command::Ingest { allow_private, inputs } => ingest(&config, allow_private, &inputs).await,
+        Command::Ingest { allow_private, kind, inputs } => {
+            ingest(&config, allow_private, kind.as_deref(), &inputs).await
+        }
         Command::Fetch { .. } => fetch_once(&config).await,
         Command::Search { query, json, newest, limit } => {
             search(&config, &query, json, newest, limit)
@@ -37,6 +39,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex(&config).await,
         Command::Digest(args) => digest(&config, &args).await,
         Command::Users { command } => users(&config, command).await,
+        Command::Sources { command } => crate::sources::run(&config, command).await,
     }
 }
 
@@ -49,16 +52,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
     let mut urls = Vec::new();
     for s in &config.sources {
-        let source = NewSource {
-            name: s.name.clone(),
-            url: s.url.clone(),
-            kind: SourceKind::Feed,
-            tier: tier(&s.tier),
-            interval_secs: s.interval_secs,
-            allow_private: s.allow_private,
-            ..NewSource::default()
-        };
-        system.store.upsert_source(&source, now).await?;
+        system.store.upsert_source(&s.to_new_source(), now).await?;
         urls.push(s.url.clone());
     }
     let disabled = system.store.disable_sources_except(&urls).await?;
@@ -276,8 +270,13 @@ fn print_report(out: &mut impl Write, r: &PollReport) -> std::io::Result<()> {
         PollReport::NotModified { source } => writeln!(out, "{source}: not modified (304)"),
         PollReport::Ingested { source, report } => writeln!(
             out,
-            "{source}: {} items, {} new, {} duplicates, {} rule hits ({} alerting)",
-            report.seen, report.added, report.duplicates, report.hits, report.alert_hits
+            "{source}: {} items, {} new, {} updated, {} duplicates, {} rule hits ({} alerting)",
+            report.seen,
+            report.added,
+            report.revised,
+            report.duplicates,
+            report.hits,
+            report.alert_hits
         ),
         PollReport::Failed { source, error } => writeln!(out, "{source}: failed: {error}"),
     }
@@ -286,16 +285,48 @@ fn print_report(out: &mut impl Write, r: &PollReport) -> std::io::Result<()> {
 async fn ingest(
     config: &Config,
     allow_private: bool,
+    kind: Option<&str>,
     inputs: &[String],
 ) -> anyhow::Result<ExitCode> {
+    let kind: Option<SourceKind> =
+        kind.map(str::parse).transpose().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
     let system = System::open(config, &config.rules_dir).await?;
     system.pipeline.catch_up_index().await?;
     let mut out = std::io::stdout().lock();
     let mut failed = false;
     for input in inputs {
         let is_url = input.starts_with("http://") || input.starts_with("https://");
+        if !is_url && (kind.is_none() && pipeline::is_posts_file(Path::new(input))) {
+            match system.pipeline.import_posts(Path::new(input)).await {
+                Ok(r) => writeln!(
+                    out,
+                    "{input}: {} posts from {} page(s), {} new, {} rule hits",
+                    r.posts, r.pages, r.added, r.hits
+                )?,
+                Err(pipeline::Error::Posts { problems }) => {
+                    failed = true;
+                    for p in &problems {
+                        writeln!(out, "{p}")?;
+                    }
+                    writeln!(out, "{input}: nothing imported ({} problem(s))", problems.len())?;
+                }
+                Err(e) => return Err(e).with_context(|| format!("importing {input}")),
+            }
+            continue;
+        }
         let (kind, url) = if is_url {
-            (SourceKind::Feed, input.clone())
+            let kind = match kind {
+                Some(k) => k,
+                None => match system.pipeline.detect_kind(input, allow_private).await {
+                    Ok(k) => k,
+                    Err(e) => {
+                        failed = true;
+                        writeln!(out, "{input}: failed: {e}")?;
+                        continue;
+                    }
+                },
+            };
+            (kind, input.clone())
         } else {
             let path =
                 Path::new(input).canonicalize().with_context(|| format!("reading {input}"))?;
@@ -306,8 +337,8 @@ async fn ingest(
             url,
             kind,
             tier: SourceTier::Press,
-            interval_secs: 600,
             allow_private,
+            origin: model::SourceOrigin::Ingest,
             ..NewSource::default()
         };
         let source = system.store.ensure_source(&s, Utc::now()).await?;

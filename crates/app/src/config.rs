@@ -25,6 +25,9 @@ pub(crate) struct Config {
     pub(crate) http: Http,
     pub(crate) fetch: Fetch,
     pub(crate) digest: DigestConfig,
+    /// Site adapter files of the administrator's own, added to the built-in ones.
+    #[serde(default)]
+    pub(crate) adapters: Vec<PathBuf>,
     #[serde(default)]
     pub(crate) sources: Vec<SourceConfig>,
 }
@@ -67,12 +70,44 @@ pub(crate) struct DigestConfig {
 pub(crate) struct SourceConfig {
     pub(crate) name: String,
     pub(crate) url: String,
+    #[serde(default = "default_kind")]
+    pub(crate) kind: String,
     #[serde(default = "default_tier")]
     pub(crate) tier: String,
     #[serde(default = "default_interval")]
     pub(crate) interval_secs: i64,
     #[serde(default)]
     pub(crate) allow_private: bool,
+    #[serde(default = "default_fetch_articles")]
+    pub(crate) fetch_articles: String,
+    #[serde(default)]
+    pub(crate) category: Option<String>,
+}
+
+impl SourceConfig {
+    /// The source to store. Only called on a validated configuration, so the enum values
+    /// parse.
+    pub(crate) fn to_new_source(&self) -> store::NewSource {
+        store::NewSource {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            kind: self.kind.parse().unwrap_or(model::SourceKind::Feed),
+            tier: self.tier.parse().unwrap_or(model::SourceTier::Press),
+            interval_secs: self.interval_secs,
+            allow_private: self.allow_private,
+            origin: model::SourceOrigin::Config,
+            fetch_articles: self.fetch_articles.parse().unwrap_or(model::ArticleFetch::Auto),
+            category: self.category.clone(),
+        }
+    }
+}
+
+fn default_kind() -> String {
+    "feed".to_owned()
+}
+
+fn default_fetch_articles() -> String {
+    "auto".to_owned()
 }
 
 fn default_tier() -> String {
@@ -218,15 +253,35 @@ impl Config {
             );
         }
         for (i, s) in self.sources.iter().enumerate() {
-            if s.tier.parse::<model::SourceTier>().is_err() {
-                problems.push(format!("sources[{i}] ({}): unknown tier {:?}", s.name, s.tier));
+            if let Err(e) = s.tier.parse::<model::SourceTier>() {
+                problems.push(format!("sources[{i}] ({}): {e}", s.name));
+            }
+            let kind = s.kind.parse::<model::SourceKind>();
+            if let Err(e) = &kind {
+                problems.push(format!("sources[{i}] ({}): {e}", s.name));
+            }
+            if let Err(e) = s.fetch_articles.parse::<model::ArticleFetch>() {
+                problems.push(format!("sources[{i}] ({}): {e}", s.name));
             }
             if s.interval_secs < 30 {
                 problems
                     .push(format!("sources[{i}] ({}): interval_secs must be at least 30", s.name));
             }
-            if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
+            let web = s.url.starts_with("http://") || s.url.starts_with("https://");
+            if kind == Ok(model::SourceKind::Import) {
+                if web {
+                    problems.push(format!(
+                        "sources[{i}] ({}): an import source is a file path, not a URL",
+                        s.name
+                    ));
+                }
+            } else if !web {
                 problems.push(format!("sources[{i}] ({}): url must be http or https", s.name));
+            }
+        }
+        for path in &self.adapters {
+            if !path.is_file() {
+                problems.push(format!("adapters: {} is not a readable file", path.display()));
             }
         }
         if !problems.is_empty() {

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod reload;
+mod sources;
 mod system;
 
 use std::process::ExitCode;

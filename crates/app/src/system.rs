@@ -47,6 +47,19 @@ pub(crate) fn open_index(config: &Config) -> anyhow::Result<Arc<SearchIndex>> {
     ))
 }
 
+/// The built-in site adapters plus the administrator's files, refusing files with
+/// problems (each reported as `file:line:column: message`).
+pub(crate) fn load_adapters(files: &[PathBuf]) -> anyhow::Result<extract::Extractor> {
+    let mut sources = Vec::with_capacity(files.len());
+    for path in files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the adapter file {}", path.display()))?;
+        sources.push(extract::AdapterSource::new(path.display().to_string(), text));
+    }
+    extract::Extractor::with_adapters(&sources)
+        .map_err(|e| anyhow::anyhow!("the site adapter files have problems:\n  {e}"))
+}
+
 /// Everything a running instance needs.
 pub(crate) struct System {
     pub(crate) store: Store,
@@ -80,7 +93,8 @@ impl System {
             client,
             metrics.clone(),
             pipeline_config,
-        );
+        )
+        .with_extractor(load_adapters(&config.adapters)?);
         Ok(System { store, index, pipeline, metrics, rules_dir: rules_dir.to_owned() })
     }
 

@@ -13,6 +13,8 @@ string_enum!(
         Sitemap => "sitemap",
         /// A query feed, such as Google News search RSS or a YouTube channel feed.
         SearchFeed => "search-feed",
+        /// One article page, re-read for its updates (an official statement, say).
+        Page => "page",
         /// Files on the local disk: feeds, or social posts as JSON Lines or CSV.
         Import => "import",
     }

@@ -35,7 +35,7 @@ impl From<FeedItem> for Item {
 
 /// Whether an item's page should be fetched for its text.
 pub(crate) fn needs_page(source: &Source, item: &FeedItem) -> bool {
-    if source.kind == SourceKind::Import {
+    if matches!(source.kind, SourceKind::Import | SourceKind::Page) {
         return false;
     }
     let listed = matches!(source.kind, SourceKind::HtmlListing | SourceKind::Sitemap);
@@ -52,7 +52,7 @@ pub(crate) fn needs_page(source: &Source, item: &FeedItem) -> bool {
 
 /// Fills an item from its extracted page: the page's text replaces a teaser, the feed's
 /// own title, summary, author and date are kept when it has them.
-fn merge(item: &mut Item, page: extract::Article, fetched_url: &str) {
+pub(crate) fn merge(item: &mut Item, page: extract::Article, fetched_url: &str) {
     let feed = &mut item.feed;
     if feed.title.trim().is_empty()
         && let Some(title) = page.title
@@ -161,6 +161,35 @@ impl Pipeline {
     }
 }
 
+/// What a document at a URL is, from its first bytes: a feed, a sitemap or a page.
+pub fn sniff_kind(bytes: &[u8], content_type: Option<&str>) -> SourceKind {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with('{') {
+        return SourceKind::Feed;
+    }
+    if head.contains("<urlset") || head.contains("<sitemapindex") {
+        return SourceKind::Sitemap;
+    }
+    if head.contains("<rss") || head.contains("<feed") || head.contains("<rdf:rdf") {
+        return SourceKind::Feed;
+    }
+    let html_type = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    if html_type || head.contains("<html") || head.contains("<!doctype html") {
+        return SourceKind::Page;
+    }
+    SourceKind::Feed
+}
+
+impl Pipeline {
+    /// Fetches `url` once to tell what it is (for `langnghe ingest` of a bare URL).
+    pub async fn detect_kind(&self, url: &str, allow_private: bool) -> fetch::Result<SourceKind> {
+        let access = if allow_private { fetch::Access::Private } else { fetch::Access::Public };
+        let response = self.client.get_page(url, access).await?;
+        Ok(sniff_kind(&response.bytes, response.content_type.as_deref()))
+    }
+}
+
 /// A feed item that only knows its URL.
 pub(crate) fn empty_item(url: String) -> FeedItem {
     FeedItem { url, ..FeedItem::default() }
@@ -191,6 +220,23 @@ mod tests {
             category: None,
             state: FetchState::default(),
         }
+    }
+
+    #[test]
+    fn documents_are_told_apart_by_their_first_bytes() {
+        let kind = |b: &str, t: Option<&str>| sniff_kind(b.as_bytes(), t);
+        assert_eq!(kind("<?xml version=\"1.0\"?><rss version=\"2.0\">", None), SourceKind::Feed);
+        assert_eq!(
+            kind("\u{feff}<feed xmlns=\"http://www.w3.org/2005/Atom\">", None),
+            SourceKind::Feed
+        );
+        assert_eq!(
+            kind("{\"version\":\"https://jsonfeed.org/version/1.1\"}", None),
+            SourceKind::Feed
+        );
+        assert_eq!(kind("<?xml version=\"1.0\"?><urlset xmlns=\"…\">", None), SourceKind::Sitemap);
+        assert_eq!(kind("<!DOCTYPE html><html lang=\"vi\">", None), SourceKind::Page);
+        assert_eq!(kind("<div>tin</div>", Some("text/html; charset=utf-8")), SourceKind::Page);
     }
 
     #[test]

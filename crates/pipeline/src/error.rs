@@ -13,6 +13,12 @@ pub enum Error {
     /// A local file or feed could not be read or parsed.
     #[error(transparent)]
     Fetch(#[from] fetch::Error),
+    /// A posts file has problems; nothing of it was imported.
+    #[error("nothing imported: the file has {} problem(s):\n  {}", problems.len(), problems.join("\n  "))]
+    Posts {
+        /// Each as `file:line: field: message`.
+        problems: Vec<String>,
+    },
 }
 
 /// Result with the pipeline [`Error`].

@@ -12,6 +12,7 @@
 
 mod articles;
 mod error;
+mod posts;
 mod process;
 mod run;
 mod schedule;
@@ -24,7 +25,11 @@ use rules::RuleSet;
 use search::SearchIndex;
 use store::Store;
 
+pub use articles::sniff_kind;
 pub use error::{Error, Result};
+pub use posts::{
+    FIELDS as POST_FIELDS, ImportReport, RawPost, is_posts_file, parse_count, read_posts,
+};
 pub use process::{IngestReport, PollReport};
 pub use schedule::next_poll_after_error;
 

@@ -12,7 +12,7 @@ use search::IndexDoc;
 use sha2::{Digest, Sha256};
 use store::{PollSuccess, Processed, Revision};
 
-use crate::articles::{Item, decode_html};
+use crate::articles::{Item, decode_html, empty_item, merge};
 use crate::schedule::{RATE_WINDOW, adaptive_interval, next_poll, next_poll_after_error};
 use crate::{Pipeline, Result};
 
@@ -82,9 +82,10 @@ fn content_hash(title: &str, text: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Normalises an item into a document of the source `(id, name)` and matches the rules.
 pub(crate) fn to_processed(
     rules: &RuleSet,
-    source: &Source,
+    (source_id, source_name): (i64, &str),
     item: &Item,
     now: Timestamp,
 ) -> Processed {
@@ -94,7 +95,7 @@ pub(crate) fn to_processed(
     let summary = vi_text::display(&item.summary);
     let body = vi_text::display(&item.body);
     let mut doc = NewDocument {
-        source_id: source.id,
+        source_id,
         url: item.url.clone(),
         title,
         summary,
@@ -110,7 +111,7 @@ pub(crate) fn to_processed(
     let text = doc.full_text();
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
-    let hits = rules.match_analyzed(&rules::Analyzed::document(&doc, &source.name));
+    let hits = rules.match_analyzed(&rules::Analyzed::document(&doc, source_name));
     Processed { aliases, ..Processed::new(doc, hits) }
 }
 
@@ -149,9 +150,9 @@ impl Pipeline {
                 continue;
             }
             match known.get(&item.feed.url) {
-                None => batch.push(to_processed(&rules, source, item, now)),
+                None => batch.push(to_processed(&rules, (source.id, &source.name), item, now)),
                 Some(k) if item.feed.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) => {
-                    let new = to_processed(&rules, source, item, now);
+                    let new = to_processed(&rules, (source.id, &source.name), item, now);
                     if new.doc.content_hash != k.content_hash {
                         updates.push(Revision { id: k.id, new });
                     }
@@ -254,6 +255,21 @@ impl Pipeline {
         };
         let content_type = response.content_type.as_deref();
         let mut items: Vec<Item> = match source.kind {
+            SourceKind::Page => {
+                let html = decode_html(&response.bytes, content_type, &response.url);
+                let page = self.extractor.article(&html, &response.url);
+                if page.text.trim().is_empty() {
+                    return Err(ReadFailure {
+                        message: format!("no article text found on {}", response.url),
+                        retry_after: None,
+                    });
+                }
+                let mut item = Item::from(empty_item(source.url.clone()));
+                merge(&mut item, page, &response.url);
+                // A full answer to a conditional request means the page changed.
+                item.feed.updated = Some(Utc::now());
+                vec![item]
+            }
             SourceKind::HtmlListing => {
                 let html = decode_html(&response.bytes, content_type, &response.url);
                 self.listing_items(&html, &response.url)
@@ -465,7 +481,7 @@ mod tests {
         };
         let p = super::to_processed(
             &rules::RuleSet::default(),
-            &source,
+            (source.id, &source.name),
             &feed.items[0].clone().into(),
             chrono::Utc::now(),
         );

@@ -235,6 +235,15 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Removes documents by store id. Takes effect at the next commit.
+    pub fn delete(&self, ids: &[i64]) -> Result<()> {
+        let writer = self.writer()?;
+        for &id in ids {
+            writer.delete_term(Term::from_field_i64(self.fields.id, id));
+        }
+        Ok(())
+    }
+
     /// Removes every document (before a rebuild). Takes effect at the next commit.
     pub fn clear(&self) -> Result<()> {
         self.writer()?.delete_all_documents()?;

@@ -502,7 +502,22 @@ async fn insert_documents(
         .bind(d.post.as_ref().and_then(|p| p.comments))
         .fetch_optional(&mut **tx)
         .await?;
-        let Some(id) = id else { continue };
+        let Some(id) = id else {
+            // Already stored under its canonical URL (reached by another link): the other
+            // links still lead to it, so a later poll does not fetch the page again.
+            if !p.aliases.is_empty() {
+                let existing: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM documents WHERE url = $1")
+                        .bind(&d.url)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                if let Some(existing) = existing {
+                    insert_aliases(tx, existing, &p.aliases, &d.url).await?;
+                }
+            }
+            continue;
+        };
+        insert_aliases(tx, id, &p.aliases, &d.url).await?;
         insert_hits(tx, id, &p.hits, d.fetched_at).await?;
         for hit in p.hits.iter().filter(|h| h.kind.raises_alert()) {
             match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
@@ -519,6 +534,24 @@ async fn insert_documents(
         upsert_alert(tx, hit, docs).await?;
     }
     Ok(inserted)
+}
+
+async fn insert_aliases(
+    tx: &mut Transaction<'_, Any>,
+    doc_id: i64,
+    aliases: &[String],
+    own_url: &str,
+) -> Result<()> {
+    for url in aliases.iter().filter(|u| u.as_str() != own_url) {
+        sqlx::query(
+            "INSERT INTO document_urls (url, document_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(url)
+        .bind(doc_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn insert_hits(

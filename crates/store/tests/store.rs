@@ -224,6 +224,15 @@ async fn updated_articles_keep_their_history() {
             (id, "v1")
         );
 
+        // Other links to a document lead to it, also when it was stored first by another.
+        let linked = Processed {
+            aliases: vec!["https://a.vn/feed-link-1".to_owned()],
+            ..Processed::new(doc(sid, "https://a.vn/1", "v1"), Vec::new())
+        };
+        assert!(store.insert_batch(&[linked]).await.unwrap().is_empty(), "{backend}");
+        let known = store.known_documents(&["https://a.vn/feed-link-1".to_owned()]).await.unwrap();
+        assert_eq!(known["https://a.vn/feed-link-1"].id, id, "{backend}");
+
         let mut new = doc(sid, "https://a.vn/1", "v2");
         new.body = "Bài viết đã cập nhật: số ca tăng.".to_owned();
         let revision = store::Revision {

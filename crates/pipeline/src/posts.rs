@@ -1,0 +1,440 @@
+//! Imported social posts: JSON Lines or CSV files of posts that officers captured from
+//! Facebook groups, Zalo, TikTok or YouTube, one post per line or row.
+//!
+//! Every line is validated before anything is stored, and every problem is reported with
+//! its line number; a file is imported whole or not at all (one transaction for the pages
+//! it names and their posts). Each page (or author, when the post names no page) becomes a
+//! source of the `social` tier, so posts are searched, matched and alerted on like news.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::Utc;
+use model::{NewDocument, Post, SourceKind, SourceOrigin, SourceTier, Timestamp};
+use serde_json::Value;
+use store::{NewSource, Processed};
+
+use crate::articles::Item;
+use crate::process::to_processed;
+use crate::{Error, Pipeline, Result};
+
+/// The fields a post may have; `platform`, `url`, `time`, `text` and one of `page` and
+/// `author` are required.
+pub const FIELDS: [&str; 11] = [
+    "platform",
+    "page",
+    "page_url",
+    "author",
+    "url",
+    "time",
+    "title",
+    "text",
+    "reactions",
+    "shares",
+    "comments",
+];
+
+/// One valid post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPost {
+    /// Platform, lowercase (`facebook`, `zalo` …).
+    pub platform: String,
+    /// Page, group or channel, when given.
+    pub page: Option<String>,
+    /// The page's own URL, when given.
+    pub page_url: Option<String>,
+    /// Who wrote it, when given.
+    pub author: Option<String>,
+    /// The post's URL.
+    pub url: String,
+    /// When it was posted.
+    pub time: Timestamp,
+    /// A title, when the export has one.
+    pub title: Option<String>,
+    /// The text.
+    pub text: String,
+    /// Reactions, shares and comments, when known.
+    pub reactions: Option<i64>,
+    /// Shares.
+    pub shares: Option<i64>,
+    /// Comments.
+    pub comments: Option<i64>,
+}
+
+/// What importing a file did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Posts in the file.
+    pub posts: usize,
+    /// Posts stored (the rest were already known).
+    pub added: usize,
+    /// Pages (sources) they came from.
+    pub pages: usize,
+    /// Rule hits on the new posts.
+    pub hits: usize,
+}
+
+/// Whether a path is a posts file by its extension.
+pub fn is_posts_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("jsonl" | "ndjson" | "csv")
+    )
+}
+
+/// Reads and validates a posts file. `Err` lists every problem as `file:line: message`.
+pub fn read_posts(path: &Path) -> std::result::Result<Vec<RawPost>, Vec<String>> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| vec![format!("{name}: cannot read: {e}")])?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        vec![format!("{name}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to())]
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let records = if csv { csv_records(&name, text) } else { json_records(&name, text) }?;
+    let mut posts = Vec::with_capacity(records.len());
+    let mut problems = Vec::new();
+    for (line, fields) in records {
+        match validate(&fields) {
+            Ok(post) => posts.push(post),
+            Err(list) => problems.extend(list.into_iter().map(|p| format!("{name}:{line}: {p}"))),
+        }
+    }
+    if posts.is_empty() && problems.is_empty() {
+        problems.push(format!("{name}: no posts"));
+    }
+    if problems.is_empty() { Ok(posts) } else { Err(problems) }
+}
+
+type Record = (usize, BTreeMap<String, String>);
+
+fn json_records(name: &str, text: &str) -> std::result::Result<Vec<Record>, Vec<String>> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_no = i + 1;
+        let value: Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{name}:{line_no}: invalid JSON: {e}"));
+                continue;
+            }
+        };
+        let Value::Object(map) = value else {
+            problems.push(format!("{name}:{line_no}: expected a JSON object"));
+            continue;
+        };
+        let mut fields = BTreeMap::new();
+        for (k, v) in map {
+            let text = match v {
+                Value::Null => continue,
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                other => {
+                    problems.push(format!(
+                        "{name}:{line_no}: {k}: expected text or a number, found {other}"
+                    ));
+                    continue;
+                }
+            };
+            fields.insert(k, text);
+        }
+        out.push((line_no, fields));
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+fn csv_records(name: &str, text: &str) -> std::result::Result<Vec<Record>, Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        Err(e) => return Err(vec![format!("{name}:1: cannot read the header row: {e}")]),
+    };
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line() as usize);
+                let fields = headers
+                    .iter()
+                    .zip(r.iter())
+                    .filter(|(_, v)| !v.trim().is_empty())
+                    .map(|(k, v)| (k.clone(), v.to_owned()))
+                    .collect();
+                out.push((line, fields));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.push(format!("{name}:{line}: {e}"));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// Checks one record; every problem of it at once.
+fn validate(fields: &BTreeMap<String, String>) -> std::result::Result<RawPost, Vec<String>> {
+    let mut problems = Vec::new();
+    for key in fields.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            problems.push(format!("unknown field {key:?}; expected one of: {}", FIELDS.join(", ")));
+        }
+    }
+    let get = |k: &str| fields.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mut required = |k: &str| -> String {
+        get(k).map(str::to_owned).unwrap_or_else(|| {
+            problems.push(format!("{k}: missing"));
+            String::new()
+        })
+    };
+    let platform = required("platform").to_lowercase();
+    let url = required("url");
+    let time_text = required("time");
+    let text = required("text");
+    let page = get("page").map(str::to_owned);
+    let author = get("author").map(str::to_owned);
+    if page.is_none() && author.is_none() {
+        problems.push(
+            "page or author: one of them is needed to know where the post is from".to_owned(),
+        );
+    }
+    let web = |u: &str| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if !url.is_empty() && !web(&url) {
+        problems.push(format!("url: {url:?} is not an http or https URL"));
+    }
+    let page_url = get("page_url").map(str::to_owned);
+    if let Some(p) = &page_url
+        && !web(p)
+    {
+        problems.push(format!("page_url: {p:?} is not an http or https URL"));
+    }
+    let time = model::parse_datetime(&time_text);
+    if time.is_none() && !time_text.is_empty() {
+        problems.push(format!("time: cannot read {time_text:?} as a date and time"));
+    }
+    let mut count = |k: &str| match get(k) {
+        None => None,
+        Some(v) => match parse_count(v) {
+            Some(n) => Some(n),
+            None => {
+                problems.push(format!("{k}: {v:?} is not a count (such as 120, 1.234 or 1,2K)"));
+                None
+            }
+        },
+    };
+    let (reactions, shares, comments) = (count("reactions"), count("shares"), count("comments"));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(RawPost {
+        platform,
+        page,
+        page_url,
+        author,
+        url: feeds::canonical_url(&url, None).unwrap_or(url),
+        time: time.unwrap_or_default(),
+        title: get("title").map(str::to_owned),
+        text,
+        reactions,
+        shares,
+        comments,
+    })
+}
+
+/// A count as social platforms print it: `120`, `1.234`, `1,234`, `1,2K`, `3.5k`, `2 N`
+/// (nghìn), `1,1M`, `1 Tr` (triệu).
+pub fn parse_count(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let split = t.find(|c: char| c.is_alphabetic()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number = number.trim();
+    let factor: f64 = match unit.trim().to_lowercase().as_str() {
+        "" => 1.0,
+        "k" | "n" | "nghìn" | "ngàn" => 1e3,
+        "m" | "tr" | "triệu" => 1e6,
+        _ => return None,
+    };
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+        return None;
+    }
+    let value: f64 = if factor == 1.0 {
+        // Without a unit, '.' and ',' group thousands.
+        number.replace(['.', ','], "").parse().ok()?
+    } else {
+        // With one, the single separator is the decimal mark.
+        number.replace(',', ".").parse().ok()?
+    };
+    (value >= 0.0).then(|| (value * factor).round() as i64)
+}
+
+impl RawPost {
+    fn page_source(&self) -> NewSource {
+        let who = self.page.as_deref().or(self.author.as_deref()).unwrap_or_default();
+        let platform = capitalise(&self.platform);
+        NewSource {
+            name: format!("{platform}: {who}"),
+            url: self
+                .page_url
+                .clone()
+                .unwrap_or_else(|| format!("social:{}/{}", self.platform, vi_text::fold_str(who))),
+            kind: SourceKind::Import,
+            tier: SourceTier::Social,
+            origin: SourceOrigin::Ingest,
+            ..NewSource::default()
+        }
+    }
+
+    fn item(&self) -> Item {
+        // Posts have no headline: the first line, cut at a word, stands for one.
+        let title = self.title.clone().unwrap_or_else(|| headline(&self.text));
+        Item::from(feeds::FeedItem {
+            url: self.url.clone(),
+            title,
+            body: self.text.clone(),
+            author: self.author.clone(),
+            published: Some(self.time),
+            ..feeds::FeedItem::default()
+        })
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The first line of a post, at most about 120 characters, cut between words.
+fn headline(text: &str) -> String {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+    if first.chars().count() <= 120 {
+        return first.to_owned();
+    }
+    let mut out = String::new();
+    for word in first.split_whitespace() {
+        if out.chars().count() + word.chars().count() > 117 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.push('…');
+    out
+}
+
+impl Pipeline {
+    /// Imports a posts file whole (see the module docs) and indexes what is new.
+    pub async fn import_posts(&self, path: &Path) -> Result<ImportReport> {
+        let posts = read_posts(path).map_err(|problems| Error::Posts { problems })?;
+        let now = Utc::now();
+        let rules = self.rules();
+        let mut groups: BTreeMap<String, (NewSource, Vec<Processed>)> = BTreeMap::new();
+        for post in &posts {
+            let source = post.page_source();
+            let mut processed = to_processed(&rules, (0, &source.name), &post.item(), now);
+            processed.doc.post = Some(Post {
+                platform: post.platform.clone(),
+                reactions: post.reactions,
+                shares: post.shares,
+                comments: post.comments,
+            });
+            let entry = groups.entry(source.url.clone()).or_insert_with(|| (source, Vec::new()));
+            entry.1.push(processed);
+        }
+        let pages = groups.len();
+        let groups: Vec<(NewSource, Vec<Processed>)> = groups.into_values().collect();
+        let docs: Vec<Vec<NewDocument>> =
+            groups.iter().map(|(_, b)| b.iter().map(|p| p.doc.clone()).collect()).collect();
+        let hits: Vec<Vec<usize>> =
+            groups.iter().map(|(_, b)| b.iter().map(|p| p.hits.len()).collect()).collect();
+        let stored = self.store.import(groups, now).await?;
+        let mut report = ImportReport { posts: posts.len(), pages, ..ImportReport::default() };
+        let mut index_docs = Vec::new();
+        for (g, (source, inserted)) in stored.iter().enumerate() {
+            for i in inserted {
+                index_docs.push(crate::process::index_doc(
+                    i.id,
+                    &source.name,
+                    &docs[g][i.batch_index],
+                ));
+                report.hits += hits[g][i.batch_index];
+            }
+            report.added += inserted.len();
+        }
+        if let Some(last) = stored.iter().flat_map(|(_, i)| i.iter().map(|i| i.id)).max() {
+            self.index.add(&index_docs)?;
+            self.index.commit(last.max(self.index.last_indexed_id()?))?;
+        }
+        self.metrics.items(
+            report.posts as u64,
+            report.added as u64,
+            (report.posts - report.added) as u64,
+            report.hits as u64,
+        );
+        tracing::info!(path = %path.display(), n_posts = report.posts, n_added = report.added, n_pages = pages, "Posts imported.");
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_as_platforms_print_them() {
+        for (text, n) in [
+            ("120", 120),
+            ("1.234", 1234),
+            ("1,234", 1234),
+            ("1,2K", 1200),
+            ("3.5k", 3500),
+            ("2 N", 2000),
+            ("1,1M", 1_100_000),
+            ("1 Tr", 1_000_000),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_count(text), Some(n), "{text}");
+        }
+        for bad in ["", "nhiều", "-3", "1,2X", "K"] {
+            assert_eq!(parse_count(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn headlines_are_the_first_line_cut_between_words() {
+        assert_eq!(
+            headline("\nMẹ bỉm truyền tai nhau mẹo này\nđoạn hai"),
+            "Mẹ bỉm truyền tai nhau mẹo này"
+        );
+        let long = "từ ".repeat(60);
+        let h = headline(&long);
+        assert!(h.ends_with('…') && h.chars().count() <= 120, "{h}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let mut f = BTreeMap::new();
+        f.insert("platform".to_owned(), "facebook".to_owned());
+        f.insert("url".to_owned(), "ftp://x".to_owned());
+        f.insert("time".to_owned(), "hôm kia".to_owned());
+        f.insert("shares".to_owned(), "nhiều".to_owned());
+        f.insert("likes".to_owned(), "3".to_owned());
+        let problems = validate(&f).unwrap_err();
+        let all = problems.join("\n");
+        for expected in [
+            "unknown field \"likes\"",
+            "text: missing",
+            "page or author",
+            "url: \"ftp://x\"",
+            "time: cannot read \"hôm kia\"",
+            "shares: \"nhiều\"",
+        ] {
+            assert!(all.contains(expected), "{expected} not in:\n{all}");
+        }
+    }
+}
