@@ -9,4 +9,5 @@ mod cli;
 mod demo_command;
 mod rules_live;
 mod serve;
+mod sources_cli;
 mod support;

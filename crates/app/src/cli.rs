@@ -51,8 +51,9 @@ pub(crate) enum Command {
         /// Allow URLs on loopback and private networks.
         #[arg(long)]
         allow_private: bool,
-        /// What a URL is: feed, html-listing, sitemap, search-feed or page (told from its
-        /// content when omitted).
+        /// What the URLs are: feed, html-listing, sitemap, search-feed or page. When omitted,
+        /// a known source keeps its kind and a new URL is told from its content; files are
+        /// told by their extension whatever this says.
         #[arg(long)]
         kind: Option<String>,
         /// Feed, page or sitemap URLs; feed files; social posts as .jsonl or .csv.
@@ -160,7 +161,8 @@ pub(crate) enum SourcesCommand {
         #[arg(long)]
         purge: bool,
     },
-    /// Add the feeds of an OPML file.
+    /// Add the feeds of an OPML file; URLs already known are left as they are, entries
+    /// that are not http(s) URLs are skipped and make the exit status 1.
     Import {
         /// The OPML file.
         file: PathBuf,
@@ -171,7 +173,7 @@ pub(crate) enum SourcesCommand {
         #[arg(long, default_value_t = 600)]
         interval_secs: i64,
     },
-    /// Write every source as OPML.
+    /// Write the feed and search-feed sources as OPML (other kinds are not feeds).
     Export {
         /// Write to this file instead of stdout.
         #[arg(long)]
@@ -186,7 +188,7 @@ pub(crate) struct SourceAddArgs {
     /// Display name (the URL when omitted).
     #[arg(long)]
     pub(crate) name: Option<String>,
-    /// feed, html-listing, sitemap, search-feed or import.
+    /// feed, html-listing, sitemap, search-feed, page or import.
     #[arg(long, default_value = "feed")]
     pub(crate) kind: String,
     /// official, press, aggregator or social.

@@ -290,13 +290,18 @@ async fn ingest(
 ) -> anyhow::Result<ExitCode> {
     let kind: Option<SourceKind> =
         kind.map(str::parse).transpose().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+    if kind == Some(SourceKind::Import) {
+        bail!(
+            "--kind: import is what files are; a URL is a feed, html-listing, sitemap, search-feed or page"
+        );
+    }
     let system = System::open(config, &config.rules_dir).await?;
     system.pipeline.catch_up_index().await?;
     let mut out = std::io::stdout().lock();
     let mut failed = false;
     for input in inputs {
         let is_url = input.starts_with("http://") || input.starts_with("https://");
-        if !is_url && (kind.is_none() && pipeline::is_posts_file(Path::new(input))) {
+        if !is_url && pipeline::is_posts_file(Path::new(input)) {
             match system.pipeline.import_posts(Path::new(input)).await {
                 Ok(r) => writeln!(
                     out,
@@ -314,23 +319,30 @@ async fn ingest(
             }
             continue;
         }
-        let (kind, url) = if is_url {
-            let kind = match kind {
-                Some(k) => k,
-                None => match system.pipeline.detect_kind(input, allow_private).await {
-                    Ok(k) => k,
-                    Err(e) => {
-                        failed = true;
-                        writeln!(out, "{input}: failed: {e}")?;
-                        continue;
-                    }
-                },
-            };
-            (kind, input.clone())
+        let url = if is_url {
+            crate::sources::web_url(input)?
         } else {
             let path =
                 Path::new(input).canonicalize().with_context(|| format!("reading {input}"))?;
-            (SourceKind::Import, path.display().to_string())
+            path.display().to_string()
+        };
+        let kind = if !is_url {
+            SourceKind::Import
+        } else if let Some(k) = kind {
+            k
+        } else if let Some(k) = known_kind(&system.store, &url).await? {
+            // A listing page would be taken for an article page: what the source is
+            // declared as wins over what its content looks like.
+            k
+        } else {
+            match system.pipeline.detect_kind(&url, allow_private).await {
+                Ok(k) => k,
+                Err(e) => {
+                    failed = true;
+                    writeln!(out, "{input}: failed: {e}")?;
+                    continue;
+                }
+            }
         };
         let s = NewSource {
             name: input.clone(),
@@ -341,13 +353,31 @@ async fn ingest(
             origin: model::SourceOrigin::Ingest,
             ..NewSource::default()
         };
-        let source = system.store.ensure_source(&s, Utc::now()).await?;
+        let mut source = system.store.ensure_source(&s, Utc::now()).await?;
+        // This run's --kind and --allow-private apply to this poll even when the URL is a
+        // source already (an earlier ingest, a configured feed); its stored settings stay.
+        if source.kind != kind {
+            source.kind = kind;
+            // Validators of the document read as another kind would answer 304 to it.
+            source.state.etag = None;
+            source.state.last_modified = None;
+        }
+        source.allow_private |= allow_private;
         let report = system.pipeline.poll(&source).await?;
         failed |= matches!(report, PollReport::Failed { .. });
         print_report(&mut out, &report)?;
     }
     system.store.close().await;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The kind of the source stored under `url`, if there is one.
+async fn known_kind(store: &store::Store, url: &str) -> anyhow::Result<Option<SourceKind>> {
+    match store.find_source(url).await {
+        Ok(s) => Ok(Some(s.kind)),
+        Err(store::Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn fetch_once(config: &Config) -> anyhow::Result<ExitCode> {
@@ -441,6 +471,28 @@ async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The health days of the packs under way on `date` or within their preparation lead.
+/// Packs with problems still give the days that loaded; the digest goes out regardless.
+fn health_days(rules_dir: &Path, date: chrono::NaiveDate) -> Vec<digest::HealthDayItem> {
+    let (set, diags) = rules::RuleSet::load_dir(rules_dir);
+    if !diags.is_empty() {
+        tracing::warn!(n_problems = diags.len(), rules_dir = %rules_dir.display(), "Rule packs have problems; run `langnghe rules check`.");
+    }
+    // The longest lead any day declares bounds the look-ahead.
+    let within = set.days().iter().map(|d| d.lead_days).max().unwrap_or(0);
+    set.upcoming_days(date, within)
+        .into_iter()
+        .filter(rules::Occurrence::needs_preparation)
+        .map(|o| digest::HealthDayItem {
+            title: o.day.title.clone(),
+            start: o.start,
+            end: o.end,
+            days_until: o.days_until,
+            related: set.related_rules(o.day).iter().map(|r| r.title.clone()).collect(),
+        })
+        .collect()
+}
+
 async fn digest(config: &Config, args: &DigestArgs) -> anyhow::Result<ExitCode> {
     if !args.dry_run {
         bail!("sending digests by e-mail is not configured yet: use --dry-run --out FILE.eml");
@@ -466,6 +518,7 @@ async fn digest(config: &Config, args: &DigestArgs) -> anyhow::Result<ExitCode> 
         alerts,
         top,
         dashboard_url: config.digest.dashboard_url.clone(),
+        health_days: health_days(&config.rules_dir, args.date),
     };
     let composed = digest::compose(&input);
     let to_addrs = if config.digest.to.is_empty() {
@@ -552,4 +605,26 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<ExitCod
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_lists_the_health_days_to_prepare_for() {
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date");
+        let days = health_days(&rules, date);
+        let aids = days
+            .iter()
+            .find(|d| d.title.starts_with("Ngày Thế giới phòng, chống AIDS"))
+            .expect("1/12 is within its 30-day lead");
+        assert_eq!(aids.days_until, 6);
+        assert_eq!(aids.start, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"));
+        assert!(aids.related.iter().any(|t| t.starts_with("HIV/AIDS")), "{:?}", aids.related);
+        // Soonest first, and nothing beyond its own lead.
+        assert!(days.windows(2).all(|w| w[0].start <= w[1].start));
+        assert!(days.iter().all(|d| d.days_until <= 30));
+    }
 }

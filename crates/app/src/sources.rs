@@ -33,8 +33,8 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
         }
         SourcesCommand::Add(args) => {
             let new = new_source(&args)?;
-            if store.find_source(&new.url).await.is_ok() {
-                bail!("a source with the URL {} already exists", new.url);
+            if let Ok(s) = store.find_source(&new.url).await {
+                bail!("a source with the URL {} already exists (source {})", new.url, s.id);
             }
             let s = store.upsert_source(&new, now).await?;
             writeln!(out, "source {} added: {} ({}, {})", s.id, s.name, s.kind, s.url)?;
@@ -51,7 +51,17 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
         }
         SourcesCommand::Remove { source, purge } => {
             let s = store.find_source(&source).await?;
-            let removed = store.remove_source(s.id, purge).await?;
+            let removed = match store.remove_source(s.id, purge).await {
+                Ok(removed) => removed,
+                // The store's refusal, said in terms of this command's options.
+                Err(store::Error::Conflict(_)) => bail!(
+                    "source {} has documents: remove it with --purge to delete them too, or \
+                     `langnghe sources disable {}` to keep them searchable",
+                    s.id,
+                    s.id
+                ),
+                Err(e) => return Err(e.into()),
+            };
             if !removed.is_empty() {
                 let index = open_index(config)?;
                 index.delete(&removed)?;
@@ -65,19 +75,24 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             let opml = feeds::opml::parse(&bytes)
                 .with_context(|| format!("reading {} as OPML", file.display()))?;
             let tier: SourceTier = tier.parse().map_err(|e| anyhow::anyhow!("--tier: {e}"))?;
-            let (mut added, mut known) = (0, 0);
+            let (mut added, mut known, mut skipped) = (0, 0, 0);
             for sub in &opml.feeds {
-                if store.find_source(&sub.xml_url).await.is_ok() {
+                // Normalised as `sources add` does, so both find the same source.
+                let url = match web_url(&sub.xml_url) {
+                    Ok(url) => url,
+                    Err(e) => {
+                        skipped += 1;
+                        writeln!(out, "skipped {:?}: {e:#}", sub.title)?;
+                        continue;
+                    }
+                };
+                if store.find_source(&url).await.is_ok() {
                     known += 1;
                     continue;
                 }
                 let new = NewSource {
-                    name: if sub.title.is_empty() {
-                        sub.xml_url.clone()
-                    } else {
-                        sub.title.clone()
-                    },
-                    url: sub.xml_url.clone(),
+                    name: if sub.title.is_empty() { url.clone() } else { sub.title.clone() },
+                    url,
                     kind: SourceKind::Feed,
                     tier,
                     interval_secs,
@@ -90,17 +105,23 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             }
             writeln!(
                 out,
-                "{added} source(s) added, {known} already known, from {}",
+                "{added} source(s) added, {known} already known, {skipped} skipped, from {}",
                 file.display()
             )?;
+            if skipped > 0 {
+                store.close().await;
+                return Ok(ExitCode::from(1));
+            }
         }
         SourcesCommand::Export { out: path } => {
             let sources = store.list_sources().await?;
             let opml = feeds::opml::Opml {
                 title: "Lắng Nghe: nguồn tin".to_owned(),
+                // OPML lists feeds: a listing page, sitemap or page written there would come
+                // back as a feed that never parses.
                 feeds: sources
                     .iter()
-                    .filter(|s| s.kind != SourceKind::Import)
+                    .filter(|s| matches!(s.kind, SourceKind::Feed | SourceKind::SearchFeed))
                     .map(|s| feeds::opml::Subscription {
                         title: s.name.clone(),
                         xml_url: s.url.clone(),
@@ -140,12 +161,7 @@ fn new_source(args: &SourceAddArgs) -> anyhow::Result<NewSource> {
             .display()
             .to_string()
     } else {
-        let parsed =
-            url::Url::parse(&args.url).with_context(|| format!("{:?} is not a URL", args.url))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            bail!("{} is not an http or https URL", args.url);
-        }
-        parsed.to_string()
+        web_url(&args.url)?
     };
     Ok(NewSource {
         name: args.name.clone().unwrap_or_else(|| url.clone()),
@@ -158,6 +174,15 @@ fn new_source(args: &SourceAddArgs) -> anyhow::Result<NewSource> {
         fetch_articles,
         category: args.category.clone(),
     })
+}
+
+/// An http(s) URL in the one spelling sources are stored and looked up by.
+pub(crate) fn web_url(text: &str) -> anyhow::Result<String> {
+    let parsed = url::Url::parse(text).with_context(|| format!("{text:?} is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        bail!("{text:?} is not an http or https URL");
+    }
+    Ok(parsed.to_string())
 }
 
 fn source_json(s: &Source) -> serde_json::Value {

@@ -21,6 +21,21 @@ pub struct AlertItem {
     pub document: Document,
 }
 
+/// A health day under way or coming up, for the office to prepare its communication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthDayItem {
+    /// Its name, such as "Ngày Thế giới phòng, chống lao".
+    pub title: String,
+    /// First date.
+    pub start: NaiveDate,
+    /// Last date (the same as `start` for a single day).
+    pub end: NaiveDate,
+    /// Days from the digest's date to `start`; 0 when under way.
+    pub days_until: i64,
+    /// Titles of the rules whose coverage matters for it.
+    pub related: Vec<String>,
+}
+
 /// What goes into one day's digest.
 #[derive(Debug, Clone)]
 pub struct DigestInput {
@@ -32,6 +47,8 @@ pub struct DigestInput {
     pub top: Vec<(Document, Vec<Hit>)>,
     /// Base URL of the dashboard for links, such as `http://127.0.0.1:8080`.
     pub dashboard_url: String,
+    /// Health days under way or within their preparation lead, soonest first.
+    pub health_days: Vec<HealthDayItem>,
 }
 
 /// A composed digest.
@@ -161,6 +178,22 @@ pub fn compose(input: &DigestInput) -> Digest {
     }
     html.push_str("</ol>");
 
+    if !input.health_days.is_empty() {
+        let _ = writeln!(text, "\n4. CUNG CẤP THÔNG TIN: NGÀY SỨC KHỎE SẮP TỚI");
+        html.push_str("<h2>4. Cung cấp thông tin: ngày sức khỏe sắp tới</h2><ul>");
+        for d in &input.health_days {
+            let when = health_day_when(d);
+            let _ = writeln!(text, "   - {} – {when}", d.title);
+            let _ = write!(html, "<li><strong>{}</strong> – {}", esc(&d.title), esc(&when));
+            if !d.related.is_empty() {
+                let _ = writeln!(text, "     Theo dõi: {}", d.related.join("; "));
+                let _ = write!(html, "<br><small>Theo dõi: {}</small>", esc(&d.related.join("; ")));
+            }
+            html.push_str("</li>");
+        }
+        html.push_str("</ul>");
+    }
+
     let waiting = open.iter().filter(|a| a.alert.state == AlertState::New).count();
     let _ = writeln!(
         text,
@@ -176,6 +209,19 @@ pub fn compose(input: &DigestInput) -> Digest {
         attr(&format!("{base}/"))
     );
     Digest { subject, text, html }
+}
+
+fn health_day_when(d: &HealthDayItem) -> String {
+    let dates = if d.start == d.end {
+        d.start.format("%d/%m").to_string()
+    } else {
+        format!("{} – {}", d.start.format("%d/%m"), d.end.format("%d/%m"))
+    };
+    match d.days_until {
+        0 => format!("{dates}, đang diễn ra"),
+        1 => format!("{dates}, ngày mai"),
+        n => format!("{dates}, còn {n} ngày"),
+    }
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, Error> {
@@ -249,8 +295,30 @@ mod tests {
             }],
             top: vec![(doc(8, "Sốt xuất huyết tăng"), vec![])],
             dashboard_url: "http://127.0.0.1:8080/".into(),
+            health_days: vec![
+                HealthDayItem {
+                    title: "Tháng hành động quốc gia phòng, chống HIV/AIDS".into(),
+                    start: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+                    end: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
+                    days_until: 0,
+                    related: vec!["HIV/AIDS".into()],
+                },
+                HealthDayItem {
+                    title: "Ngày <Thế giới> phòng, chống AIDS".into(),
+                    start: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    end: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    days_until: 11,
+                    related: vec![],
+                },
+            ],
         };
         let d = compose(&input);
+        assert!(d.text.contains("4. CUNG CẤP THÔNG TIN: NGÀY SỨC KHỎE SẮP TỚI"), "{}", d.text);
+        assert!(d.text.contains(
+            "Tháng hành động quốc gia phòng, chống HIV/AIDS – 10/11 – 10/12, đang diễn ra\n     Theo dõi: HIV/AIDS"
+        ));
+        assert!(d.text.contains("Ngày <Thế giới> phòng, chống AIDS – 01/12, còn 11 ngày"));
+        assert!(d.html.contains("Ngày &lt;Thế giới&gt; phòng, chống AIDS"));
         assert_eq!(
             d.subject,
             "Lắng Nghe – Bản tin ngày 20/11/2026: 1 cảnh báo, 1 tin y tế nổi bật"

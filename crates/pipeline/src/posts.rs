@@ -91,24 +91,32 @@ pub fn read_posts(path: &Path) -> std::result::Result<Vec<RawPost>, Vec<String>>
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let records = if csv { csv_records(&name, text) } else { json_records(&name, text) }?;
+    // Lines that cannot be read are reported along with the problems of the lines that
+    // can, in line order, so one pass over the file shows everything to fix.
+    let (records, mut problems) = if csv { csv_records(text) } else { json_records(text) };
     let mut posts = Vec::with_capacity(records.len());
-    let mut problems = Vec::new();
     for (line, fields) in records {
         match validate(&fields) {
             Ok(post) => posts.push(post),
-            Err(list) => problems.extend(list.into_iter().map(|p| format!("{name}:{line}: {p}"))),
+            Err(list) => problems.extend(list.into_iter().map(|p| (line, p))),
         }
     }
+    problems.sort_by_key(|(line, _)| *line);
+    let mut problems: Vec<String> =
+        problems.into_iter().map(|(line, p)| format!("{name}:{line}: {p}")).collect();
     if posts.is_empty() && problems.is_empty() {
         problems.push(format!("{name}: no posts"));
     }
     if problems.is_empty() { Ok(posts) } else { Err(problems) }
 }
 
+/// A record and the line it starts on.
 type Record = (usize, BTreeMap<String, String>);
 
-fn json_records(name: &str, text: &str) -> std::result::Result<Vec<Record>, Vec<String>> {
+/// A problem and its line.
+type Problem = (usize, String);
+
+fn json_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -119,39 +127,42 @@ fn json_records(name: &str, text: &str) -> std::result::Result<Vec<Record>, Vec<
         let value: Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(format!("{name}:{line_no}: invalid JSON: {e}"));
+                problems.push((line_no, format!("invalid JSON: {e}")));
                 continue;
             }
         };
         let Value::Object(map) = value else {
-            problems.push(format!("{name}:{line_no}: expected a JSON object"));
+            problems.push((line_no, "expected a JSON object".to_owned()));
             continue;
         };
         let mut fields = BTreeMap::new();
+        let mut readable = true;
         for (k, v) in map {
             let text = match v {
                 Value::Null => continue,
                 Value::String(s) => s,
                 Value::Number(n) => n.to_string(),
                 other => {
-                    problems.push(format!(
-                        "{name}:{line_no}: {k}: expected text or a number, found {other}"
-                    ));
+                    problems
+                        .push((line_no, format!("{k}: expected text or a number, found {other}")));
+                    readable = false;
                     continue;
                 }
             };
             fields.insert(k, text);
         }
-        out.push((line_no, fields));
+        if readable {
+            out.push((line_no, fields));
+        }
     }
-    if problems.is_empty() { Ok(out) } else { Err(problems) }
+    (out, problems)
 }
 
-fn csv_records(name: &str, text: &str) -> std::result::Result<Vec<Record>, Vec<String>> {
+fn csv_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
-        Err(e) => return Err(vec![format!("{name}:1: cannot read the header row: {e}")]),
+        Err(e) => return (Vec::new(), vec![(1, format!("cannot read the header row: {e}"))]),
     };
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -169,11 +180,11 @@ fn csv_records(name: &str, text: &str) -> std::result::Result<Vec<Record>, Vec<S
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(format!("{name}:{line}: {e}"));
+                problems.push((line, e.to_string()));
             }
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(problems) }
+    (out, problems)
 }
 
 /// Checks one record; every problem of it at once.
@@ -414,6 +425,27 @@ mod tests {
         let long = "từ ".repeat(60);
         let h = headline(&long);
         assert!(h.ends_with('…') && h.chars().count() <= 120, "{h}");
+    }
+
+    #[test]
+    fn lines_that_cannot_be_read_do_not_hide_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.jsonl");
+        let good = r#""platform":"zalo","page":"P","url":"https://zalo.me/p/1","text":"a""#;
+        std::fs::write(
+            &path,
+            format!("{{{good},\"time\":\"hôm kia\"}}\nnot json\n{{{good},\"time\":[1]}}\n"),
+        )
+        .unwrap();
+        let name = path.display();
+        assert_eq!(
+            read_posts(&path).unwrap_err(),
+            [
+                format!("{name}:1: time: cannot read \"hôm kia\" as a date and time"),
+                format!("{name}:2: invalid JSON: expected ident at line 1 column 2"),
+                format!("{name}:3: time: expected text or a number, found [1]"),
+            ]
+        );
     }
 
     #[test]

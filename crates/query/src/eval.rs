@@ -8,7 +8,7 @@
 
 use vi_text::Token;
 
-use crate::hash::FastMap;
+use crate::hash::{KeyFilter, KeyMap, key};
 use crate::{Expr, Term};
 
 /// Where a term matched: a field (by its index in the [`DocIndex`]) and display-form bytes.
@@ -97,13 +97,42 @@ pub fn overlays(display: &str, tokens: &[Token]) -> Vec<Overlay> {
 /// One place a form occurs: a field, its graph edge, its syllable ordinal and the display
 /// bytes it covers.
 #[derive(Debug, Clone, Copy)]
-struct Occurrence {
+struct Occurrence<'a> {
     field: usize,
     from: usize,
     to: usize,
     ord: usize,
     start: usize,
     end: usize,
+    matched: &'a str,
+    folded: &'a str,
+}
+
+/// The [`key`]s of a token's match form and fold form, and whether it directly follows
+/// the token before it (no sentence break between), as a phrase needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenKeys {
+    /// Key of the match form.
+    pub matched: u64,
+    /// Key of the fold form.
+    pub folded: u64,
+    /// The previous token's position is this one's minus one.
+    pub follows: bool,
+}
+
+impl TokenKeys {
+    /// The keys of every token, in order.
+    pub fn of(tokens: &[Token]) -> Vec<TokenKeys> {
+        let mut prev: Option<usize> = None;
+        tokens
+            .iter()
+            .map(|t| {
+                let follows = prev.is_some_and(|p| p + 1 == t.position);
+                prev = Some(t.position);
+                TokenKeys { matched: key(&t.matched), folded: key(&t.folded), follows }
+            })
+            .collect()
+    }
 }
 
 const END: u32 = u32::MAX;
@@ -122,11 +151,13 @@ struct Interval {
 /// once per document and shared by every query evaluated on it.
 #[derive(Debug)]
 pub struct DocIndex<'a> {
-    occ: Vec<Occurrence>,
+    occ: Vec<Occurrence<'a>>,
     // Each key leads to a chain of occurrences through `next_*`: one allocation for the
-    // whole document instead of one per distinct syllable.
-    by_match: FastMap<&'a str, u32>,
-    by_fold: FastMap<&'a str, u32>,
+    // whole document instead of one per distinct syllable. Keys are computed when the
+    // document is analysed; syllables that share one share a chain, and lookups compare
+    // the text.
+    by_match: KeyMap<u64, u32>,
+    by_fold: KeyMap<u64, u32>,
     next_match: Vec<u32>,
     next_fold: Vec<u32>,
     source: String,
@@ -142,12 +173,27 @@ impl<'a> DocIndex<'a> {
     /// Indexes the given fields with the overlays of each (same order; missing ones are
     /// empty), so alternatives match where their tokens are.
     pub fn with_overlays(fields: Vec<&'a [Token]>, overlays: Vec<&'a [Overlay]>) -> DocIndex<'a> {
+        let keys: Vec<Vec<TokenKeys>> = fields.iter().map(|f| TokenKeys::of(f)).collect();
+        let keys: Vec<&[TokenKeys]> = keys.iter().map(Vec::as_slice).collect();
+        DocIndex::with_keys(fields, &keys, overlays, None)
+    }
+
+    /// As [`DocIndex::with_overlays`], with the tokens' keys already computed (one slice per
+    /// field, as long as its tokens). With `wanted`, a token form is indexed only when the
+    /// filter may contain its key: the filter must hold the key of every term (match form,
+    /// or fold form for folded terms) of every expression evaluated on the index.
+    pub fn with_keys(
+        fields: Vec<&'a [Token]>,
+        keys: &[&[TokenKeys]],
+        overlays: Vec<&'a [Overlay]>,
+        wanted: Option<&KeyFilter>,
+    ) -> DocIndex<'a> {
         let total = fields.iter().map(|f| f.len()).sum::<usize>()
             + overlays.iter().map(|o| o.len()).sum::<usize>();
         let mut index = DocIndex {
             occ: Vec::with_capacity(total),
-            by_match: FastMap::with_capacity_and_hasher(total, Default::default()),
-            by_fold: FastMap::with_capacity_and_hasher(total, Default::default()),
+            by_match: KeyMap::with_capacity_and_hasher(total, Default::default()),
+            by_fold: KeyMap::with_capacity_and_hasher(total, Default::default()),
             next_match: Vec::with_capacity(total),
             next_fold: Vec::with_capacity(total),
             source: String::new(),
@@ -163,11 +209,16 @@ impl<'a> DocIndex<'a> {
                     ord: o.ord,
                     start: o.start,
                     end: o.end,
+                    matched: &o.matched,
+                    folded: &o.folded,
                 };
-                index.push(occ, &o.matched, &o.folded);
+                let k =
+                    TokenKeys { matched: key(&o.matched), folded: key(&o.folded), follows: false };
+                index.push(occ, k);
             }
         }
         for (field, tokens) in fields.iter().enumerate().rev() {
+            let keys = keys.get(field).copied().unwrap_or_default();
             for (ord, t) in tokens.iter().enumerate().rev() {
                 let occ = Occurrence {
                     field,
@@ -176,23 +227,46 @@ impl<'a> DocIndex<'a> {
                     ord,
                     start: t.start,
                     end: t.end,
+                    matched: &t.matched,
+                    folded: &t.folded,
                 };
-                index.push(occ, &t.matched, &t.folded);
+                let k = keys.get(ord).copied().unwrap_or_else(|| TokenKeys {
+                    matched: key(&t.matched),
+                    folded: key(&t.folded),
+                    follows: false,
+                });
+                match wanted {
+                    None => index.push(occ, k),
+                    Some(f) => {
+                        let (m, fo) = (f.may_contain(k.matched), f.may_contain(k.folded));
+                        if m || fo {
+                            index.push_some(occ, k, m, fo);
+                        }
+                    }
+                }
             }
         }
         index
     }
 
-    fn push(&mut self, occ: Occurrence, matched: &'a str, folded: &'a str) {
+    fn push(&mut self, occ: Occurrence<'a>, keys: TokenKeys) {
+        self.push_some(occ, keys, true, true);
+    }
+
+    /// Indexes an occurrence under its match form, its fold form, or both.
+    fn push_some(&mut self, occ: Occurrence<'a>, keys: TokenKeys, matched: bool, folded: bool) {
         let id = u32::try_from(self.occ.len()).unwrap_or(END);
         if id == END {
             return;
         }
         self.occ.push(occ);
-        let head = self.by_match.entry(matched).or_insert(END);
-        self.next_match.push(std::mem::replace(head, id));
-        let head = self.by_fold.entry(folded).or_insert(END);
-        self.next_fold.push(std::mem::replace(head, id));
+        let link = |map: &mut KeyMap<u64, u32>, k: u64, on: bool| {
+            if on { std::mem::replace(map.entry(k).or_insert(END), id) } else { END }
+        };
+        let next = link(&mut self.by_match, keys.matched, matched);
+        self.next_match.push(next);
+        let next = link(&mut self.by_fold, keys.folded, folded);
+        self.next_fold.push(next);
     }
 
     /// Sets the document's source name and language code, for `source:` and `lang:`.
@@ -202,19 +276,20 @@ impl<'a> DocIndex<'a> {
         self
     }
 
-    fn occurrences<'s>(&'s self, term: &'s Term) -> impl Iterator<Item = Occurrence> + 's {
+    fn occurrences<'s>(&'s self, term: &'s Term) -> impl Iterator<Item = Occurrence<'a>> + 's {
         let (map, next) = if term.folded {
             (&self.by_fold, &self.next_fold)
         } else {
             (&self.by_match, &self.next_match)
         };
-        let mut at = map.get(term.text.as_str()).copied().unwrap_or(END);
+        let mut at = map.get(&key(&term.text)).copied().unwrap_or(END);
         std::iter::from_fn(move || {
             while at != END {
                 let i = at as usize;
                 at = next[i];
                 let o = self.occ[i];
-                if term.scope.admits(o.field) {
+                let text = if term.folded { o.folded } else { o.matched };
+                if term.scope.admits(o.field) && text == term.text {
                     return Some(o);
                 }
             }

@@ -27,7 +27,7 @@ mod expr;
 mod hash;
 mod parse;
 
-pub use eval::{DocIndex, Overlay, Span, overlays, source_key};
+pub use eval::{DocIndex, Overlay, Span, TokenKeys, overlays, source_key};
 pub use expr::{Expr, Scope, Term};
-pub use hash::{FastHasher, FastMap};
+pub use hash::{FastHasher, FastMap, KeyFilter, KeyHasher, KeyMap, key};
 pub use parse::{MAX_DISTANCE, ParseError, line_col, parse};

@@ -1,24 +1,32 @@
-//! The presearcher: one multi-literal automaton per form over every rule's required
-//! literals, so only rules that can possibly match a document are evaluated in full.
+//! The presearcher: every rule's literals in one syllable trie per form, so only rules that
+//! can possibly match a document are evaluated in full.
 //!
-//! For each rule a set of literals is chosen such that any match of the rule contains at
-//! least one of them (a term, or a whole phrase as one literal). The document's tokens are
-//! laid out as a stream of syllables, one space between consecutive positions and a line
-//! break across sentence gaps, in match form and in fold form; an automaton hit counts only
-//! on syllable boundaries. Alternatives from the views (teencode, de-obfuscation) are not in
-//! the streams; their syllables are looked up in a map of every literal syllable instead, a
-//! superset that keeps the presearcher exact without enumerating paths.
+//! A rule's positive part is reduced to clauses of literals (a term, or a whole phrase as
+//! one literal) such that any match of the rule contains a literal of every clause: an AND
+//! contributes the clauses of each side, an OR one clause joining one clause of each side.
+//! Each rule is filed under the literals of its rarest clause; a document proposes the rules
+//! filed under the literals it contains, and a proposed rule is a candidate only when every
+//! other clause has a literal in the document too (Lucene Monitor's multipass idea, without
+//! its index).
+//!
+//! Literals are sequences of syllables, and documents are already sequences of syllables
+//! with a [`query::key`] per token computed when they are analysed, so the tries step on
+//! keys instead of bytes: one map lookup per token and form, a phrase followed only where
+//! its first syllable is. Keys that collide only propose more rules, never fewer; the full
+//! evaluation compares text. Alternatives from the views (teencode, de-obfuscation) are
+//! edges of the token graph beside the tokens; the few paths through them (starting at an
+//! alternative or on the tokens just before one) are walked separately, so they cost
+//! nothing on text without any.
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use query::{Expr, FastMap, Overlay};
+use query::{Expr, KeyFilter, KeyMap, Overlay, TokenKeys, key};
 use vi_text::Token;
 
 /// A literal to look for: syllables separated by single spaces.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Literal {
-    /// In the match-form stream.
+    /// In the match form of the tokens.
     Match(String),
-    /// In the fold-form stream.
+    /// In the fold form of the tokens.
     Fold(String),
 }
 
@@ -32,83 +40,271 @@ impl Literal {
     }
 }
 
-/// Literals such that every match of `expr` contains one; `None` when no such set exists
-/// (the rule must then always be evaluated).
-fn required(expr: &Expr) -> Option<Vec<Literal>> {
+/// Clauses beyond the anchor that are checked per proposed rule; more cost memory and
+/// time for little extra selectivity.
+const MAX_CLAUSES: usize = 4;
+
+fn cost(clause: &[Literal]) -> f64 {
+    clause.iter().map(Literal::cost).sum()
+}
+
+/// Clauses such that every match of `expr` contains a literal of each; `None` when there is
+/// none (the rule must then always be evaluated).
+fn clauses(expr: &Expr) -> Option<Vec<Vec<Literal>>> {
     match expr {
-        Expr::Term(t) => Some(vec![if t.folded {
+        Expr::Term(t) => Some(vec![vec![if t.folded {
             Literal::Fold(t.text.clone())
         } else {
             Literal::Match(t.text.clone())
-        }]),
-        Expr::Phrase(ts) => Some(vec![if ts.iter().any(|t| t.folded) {
+        }]]),
+        Expr::Phrase(ts) => Some(vec![vec![if ts.iter().any(|t| t.folded) {
             let folded: Vec<String> = ts.iter().map(|t| vi_text::fold_str(&t.text)).collect();
             Literal::Fold(folded.join(" "))
         } else {
             Literal::Match(ts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "))
-        }]),
-        Expr::Near { left, right, .. } => cheapest([left.as_ref(), right.as_ref()]),
-        Expr::And(xs) => cheapest(xs.iter()),
+        }]]),
+        Expr::Near { left, right, .. } => all_of([left.as_ref(), right.as_ref()]),
+        Expr::And(xs) => all_of(xs.iter()),
         Expr::Or(xs) => {
-            let mut all = Vec::new();
+            let mut joined = Vec::new();
             for x in xs {
-                all.extend(required(x)?);
+                let best = clauses(x)?.into_iter().min_by(|a, b| cost(a).total_cmp(&cost(b)))?;
+                joined.extend(best);
             }
-            Some(all)
+            joined.sort();
+            joined.dedup();
+            Some(vec![joined])
         }
         Expr::Not(_) | Expr::Source(_) | Expr::Lang(_) => None,
     }
 }
 
-fn cheapest<'a>(xs: impl IntoIterator<Item = &'a Expr>) -> Option<Vec<Literal>> {
-    xs.into_iter().filter_map(required).min_by(|a, b| {
-        let cost = |l: &[Literal]| l.iter().map(Literal::cost).sum::<f64>();
-        cost(a).total_cmp(&cost(b))
-    })
+fn all_of<'a>(xs: impl IntoIterator<Item = &'a Expr>) -> Option<Vec<Vec<Literal>>> {
+    let mut all: Vec<Vec<Literal>> = xs.into_iter().filter_map(clauses).flatten().collect();
+    if all.is_empty() {
+        return None;
+    }
+    all.sort_by(|a, b| cost(a).total_cmp(&cost(b)));
+    all.truncate(MAX_CLAUSES);
+    Some(all)
 }
 
-/// One form's automaton and, per pattern, the rules that need it.
-#[derive(Clone)]
-struct Scanner {
-    automaton: Option<AhoCorasick>,
-    rules: Vec<Vec<u32>>,
+const NONE: u32 = u32::MAX;
+
+/// One form's literals as a trie over syllable keys.
+#[derive(Debug, Clone, Default)]
+struct Trie {
+    /// First syllable to node.
+    first: KeyMap<u64, Node>,
+    /// The keys of `first`, to turn away most other syllables with one bit test.
+    starts: Option<KeyFilter>,
+    /// (node, next syllable) to node.
+    step: KeyMap<(u32, u64), Node>,
+    /// Per node, where it is filed: (parent or [`NONE`], syllable key). Only while
+    /// building.
+    at: Vec<(u32, u64)>,
+    /// Syllables of the longest literal.
+    depth: usize,
 }
 
-impl Scanner {
-    fn build(literals: FastMap<String, Vec<u32>>) -> Scanner {
-        let mut patterns: Vec<(String, Vec<u32>)> = literals.into_iter().collect();
-        patterns.sort();
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(patterns.iter().map(|(p, _)| p))
-                .ok()
-        };
-        Scanner { automaton, rules: patterns.into_iter().map(|(_, r)| r).collect() }
+/// A trie node, kept in the map slot that leads to it so a step costs one memory access:
+/// its id, the literal ending there or [`NONE`], and one bit per child syllable (of 64, by
+/// key), so that most syllables that follow no literal's prefix are turned away without a
+/// lookup in `step`.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    id: u32,
+    literal: u32,
+    children: u64,
+}
+
+#[inline]
+fn child_bit(k: u64) -> u64 {
+    1 << (k >> 58)
+}
+
+impl Trie {
+    fn insert(&mut self, syllables: &[&str], literal: u32) {
+        let mut node = NONE;
+        for (i, s) in syllables.iter().enumerate() {
+            let k = key(s);
+            let fresh = Node { id: self.at.len() as u32, literal: NONE, children: 0 };
+            let child = if i == 0 {
+                self.first.entry(k).or_insert(fresh).id
+            } else {
+                self.step.entry((node, k)).or_insert(fresh).id
+            };
+            if child == fresh.id {
+                self.at.push((node, k));
+            }
+            if let Some(parent) = self.node_mut(node) {
+                parent.children |= child_bit(k);
+            }
+            node = child;
+        }
+        if let Some(n) = self.node_mut(node) {
+            n.literal = literal;
+        }
+        self.depth = self.depth.max(syllables.len());
     }
 
-    fn scan(&self, stream: &str, patterns: &mut Vec<u32>) {
-        let Some(ac) = &self.automaton else { return };
-        let bytes = stream.as_bytes();
-        let separator = |i: usize| matches!(bytes.get(i), None | Some(b' ' | b'\n'));
-        for m in ac.find_overlapping_iter(stream) {
-            if (m.start() == 0 || separator(m.start() - 1)) && separator(m.end()) {
-                patterns.push(m.pattern().as_u32());
+    fn node_mut(&mut self, id: u32) -> Option<&mut Node> {
+        let &(parent, k) = self.at.get(id as usize)?;
+        if parent == NONE { self.first.get_mut(&k) } else { self.step.get_mut(&(parent, k)) }
+    }
+
+    fn finish(&mut self) {
+        let mut starts = KeyFilter::with_capacity(self.first.len());
+        for &k in self.first.keys() {
+            starts.insert(k);
+        }
+        self.starts = Some(starts);
+        self.at = Vec::new();
+        self.first.shrink_to_fit();
+        self.step.shrink_to_fit();
+    }
+
+    fn child(&self, node: u32, k: u64) -> Option<Node> {
+        if node == NONE { self.first.get(&k) } else { self.step.get(&(node, k)) }.copied()
+    }
+
+    /// Marks the literals on paths through the alternatives laid over the tokens: paths
+    /// that start at an alternative or on one of the tokens just before it, and follow
+    /// tokens and alternatives alike (the token graph of [`query::Overlay`]).
+    fn scan_overlays(
+        &self,
+        tokens: &[Token],
+        keys: &[u64],
+        overlays: &[Overlay],
+        folded: bool,
+        present: &mut Present,
+    ) {
+        if self.first.is_empty() {
+            return;
+        }
+        let overlay_keys: Vec<u64> =
+            overlays.iter().map(|o| key(if folded { &o.folded } else { &o.matched })).collect();
+        let mut starts: Vec<usize> = Vec::new();
+        for o in overlays {
+            starts.push(o.from);
+            if let Ok(i) = tokens.binary_search_by_key(&o.from, |t| t.position) {
+                for back in 1..self.depth {
+                    let Some(j) = i.checked_sub(back) else { break };
+                    starts.push(tokens[j].position);
+                }
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        let graph = Graph { tokens, keys, overlays, overlay_keys: &overlay_keys };
+        let mut stack: Vec<(usize, u32)> = starts.into_iter().map(|n| (n, NONE)).collect();
+        while let Some((at, node)) = stack.pop() {
+            graph.edges_from(at, |to, k| {
+                if let Some(next) = self.child(node, k) {
+                    if next.literal != NONE {
+                        present.mark(next.literal);
+                    }
+                    stack.push((to, next.id));
+                }
+            });
+        }
+    }
+
+    /// Marks every literal that occurs in the tokens (consecutive positions only).
+    fn scan(&self, keys: &[TokenKeys], folded: bool, present: &mut Present) {
+        let Some(starts) = self.starts.as_ref().filter(|_| !self.first.is_empty()) else {
+            return;
+        };
+        let form = |k: &TokenKeys| if folded { k.folded } else { k.matched };
+        for (i, k) in keys.iter().enumerate() {
+            let k = form(k);
+            if !starts.may_contain(k) {
+                continue;
+            }
+            let Some(&start) = self.first.get(&k) else { continue };
+            let mut n = start;
+            let mut j = i;
+            loop {
+                if n.literal != NONE {
+                    present.mark(n.literal);
+                }
+                let Some(next) = keys.get(j + 1) else { break };
+                let k = form(next);
+                if n.children & child_bit(k) == 0 || !next.follows {
+                    break;
+                }
+                match self.step.get(&(n.id, k)) {
+                    Some(&child) => n = child,
+                    None => break,
+                }
+                j += 1;
             }
         }
     }
 }
 
+/// A field's token graph: token `t` runs from node `t.position` to the next, an
+/// alternative from its `from` node to its `to` node.
+struct Graph<'a> {
+    tokens: &'a [Token],
+    keys: &'a [u64],
+    overlays: &'a [Overlay],
+    overlay_keys: &'a [u64],
+}
+
+impl Graph<'_> {
+    fn edges_from(&self, at: usize, mut edge: impl FnMut(usize, u64)) {
+        if let Ok(i) = self.tokens.binary_search_by_key(&at, |t| t.position) {
+            edge(at + 1, self.keys[i]);
+        }
+        for (o, &k) in self.overlays.iter().zip(self.overlay_keys) {
+            if o.from == at {
+                edge(o.to, k);
+            }
+        }
+    }
+}
+
+/// The literals found in one document: a bit per literal and the list of those set.
+#[derive(Debug, Default)]
+struct Present {
+    bits: Vec<u64>,
+    list: Vec<u32>,
+}
+
+impl Present {
+    fn new(literals: usize) -> Present {
+        Present { bits: vec![0; literals.div_ceil(64)], list: Vec::new() }
+    }
+
+    #[inline]
+    fn mark(&mut self, literal: u32) {
+        let (word, bit) = ((literal / 64) as usize, literal % 64);
+        if self.bits[word] & (1 << bit) == 0 {
+            self.bits[word] |= 1 << bit;
+            self.list.push(literal);
+        }
+    }
+
+    #[inline]
+    fn has(&self, literal: u32) -> bool {
+        self.bits[(literal / 64) as usize] & (1 << (literal % 64)) != 0
+    }
+}
+
 /// Rule candidates for documents: built once per rule set.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub(crate) struct Presearcher {
-    matched: Scanner,
-    folded: Scanner,
-    /// Every syllable of every literal, for the alternatives laid over tokens.
-    syllables_match: FastMap<String, Vec<u32>>,
-    syllables_fold: FastMap<String, Vec<u32>>,
+    matched: Trie,
+    folded: Trie,
+    /// Per literal, the rules filed under it (their anchor clause contains it).
+    filed: Vec<Vec<u32>>,
+    /// Per rule, its other clauses as ranges of `clause_literals`, after `clause_starts`.
+    clause_starts: Vec<u32>,
+    clause_ends: Vec<u32>,
+    clause_literals: Vec<u32>,
+    /// Per rule, its clauses: a range of `clause_starts`/`clause_ends`.
+    rule_clauses: Vec<(u32, u32)>,
     /// Rules without a required literal (for example only `source:` and a negation).
     always: Vec<u32>,
     literals: usize,
@@ -125,84 +321,102 @@ impl std::fmt::Debug for Presearcher {
 
 impl Presearcher {
     pub(crate) fn build<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Presearcher {
-        let mut matched: FastMap<String, Vec<u32>> = FastMap::default();
-        let mut folded: FastMap<String, Vec<u32>> = FastMap::default();
-        let mut syllables_match: FastMap<String, Vec<u32>> = FastMap::default();
-        let mut syllables_fold: FastMap<String, Vec<u32>> = FastMap::default();
-        let mut always = Vec::new();
+        let mut p = Presearcher::default();
+        let mut ids: std::collections::HashMap<Literal, u32> = std::collections::HashMap::new();
         for (i, expr) in exprs.into_iter().enumerate() {
             let rule = u32::try_from(i).unwrap_or(u32::MAX);
-            let Some(mut literals) = required(expr) else {
-                always.push(rule);
+            let start = p.clause_starts.len() as u32;
+            let Some(clauses) = clauses(expr) else {
+                p.always.push(rule);
+                p.rule_clauses.push((start, start));
                 continue;
             };
-            literals.sort_unstable_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-            literals.dedup();
-            for literal in literals {
-                let (map, syllables, text) = match literal {
-                    Literal::Match(t) => (&mut matched, &mut syllables_match, t),
-                    Literal::Fold(t) => (&mut folded, &mut syllables_fold, t),
-                };
-                for s in text.split(' ') {
-                    push_unique(syllables.entry(s.to_owned()).or_default(), rule);
+            for (c, clause) in clauses.into_iter().enumerate() {
+                p.clause_starts.push(p.clause_literals.len() as u32);
+                for literal in clause {
+                    let id = match ids.get(&literal) {
+                        Some(&id) => id,
+                        None => {
+                            let id = p.filed.len() as u32;
+                            p.filed.push(Vec::new());
+                            p.add_literal(&literal, id);
+                            ids.insert(literal, id);
+                            id
+                        }
+                    };
+                    // The first clause is the cheapest: the rule is filed under it.
+                    if c == 0 && p.filed[id as usize].last() != Some(&rule) {
+                        p.filed[id as usize].push(rule);
+                    }
+                    p.clause_literals.push(id);
                 }
-                push_unique(map.entry(text).or_default(), rule);
+                p.clause_ends.push(p.clause_literals.len() as u32);
             }
+            p.rule_clauses.push((start, p.clause_starts.len() as u32));
         }
-        let literals = matched.len() + folded.len();
-        Presearcher {
-            matched: Scanner::build(matched),
-            folded: Scanner::build(folded),
-            syllables_match,
-            syllables_fold,
-            always,
-            literals,
-        }
+        p.literals = p.filed.len();
+        p.matched.finish();
+        p.folded.finish();
+        p
     }
 
-    /// Number of distinct literals in the automata.
+    fn add_literal(&mut self, literal: &Literal, id: u32) {
+        let (trie, text) = match literal {
+            Literal::Match(t) => (&mut self.matched, t),
+            Literal::Fold(t) => (&mut self.folded, t),
+        };
+        let parts: Vec<&str> = text.split(' ').collect();
+        trie.insert(&parts, id);
+    }
+
+    /// Number of distinct literals in the tries.
     pub(crate) fn literals(&self) -> usize {
         self.literals
     }
 
-    /// The rules that may match, ascending.
-    pub(crate) fn candidates(&self, streams: &Streams, overlays: &[&[Overlay]]) -> Vec<u32> {
-        let mut patterns = Vec::new();
-        let mut out = self.always.clone();
-        self.matched.scan(&streams.matched, &mut patterns);
-        extend_from(&mut out, &mut patterns, &self.matched.rules);
-        self.folded.scan(&streams.folded, &mut patterns);
-        extend_from(&mut out, &mut patterns, &self.folded.rules);
-        for o in overlays.iter().flat_map(|o| o.iter()) {
-            if let Some(rules) = self.syllables_match.get(o.matched.as_str()) {
-                out.extend_from_slice(rules);
+    /// The rules that may match, ascending. `fields` are the tokens of each field with
+    /// their keys and the alternatives laid over them.
+    pub(crate) fn candidates(&self, fields: &[(&[Token], &[TokenKeys], &[Overlay])]) -> Vec<u32> {
+        let mut present = Present::new(self.literals);
+        let mut keys = Vec::new();
+        for &(tokens, token_keys, overlays) in fields {
+            for (trie, folded) in [(&self.matched, false), (&self.folded, true)] {
+                trie.scan(token_keys, folded, &mut present);
+                if !overlays.is_empty() {
+                    keys.clear();
+                    keys.extend(
+                        token_keys.iter().map(|k| if folded { k.folded } else { k.matched }),
+                    );
+                    trie.scan_overlays(tokens, &keys, overlays, folded, &mut present);
+                }
             }
-            if let Some(rules) = self.syllables_fold.get(o.folded.as_str()) {
-                out.extend_from_slice(rules);
+        }
+        let mut out = self.always.clone();
+        for &literal in &present.list {
+            for &rule in &self.filed[literal as usize] {
+                if self.clauses_hold(rule, &present) {
+                    out.push(rule);
+                }
             }
         }
         out.sort_unstable();
         out.dedup();
         out
     }
-}
 
-fn push_unique(list: &mut Vec<u32>, rule: u32) {
-    if list.last() != Some(&rule) {
-        list.push(rule);
+    /// Whether every clause of the rule after its anchor has a literal in the document.
+    fn clauses_hold(&self, rule: u32, present: &Present) -> bool {
+        let (first, end) = self.rule_clauses[rule as usize];
+        (first + 1..end).all(|c| {
+            let (a, b) = (self.clause_starts[c as usize], self.clause_ends[c as usize]);
+            self.clause_literals[a as usize..b as usize].iter().any(|&l| present.has(l))
+        })
     }
 }
 
-fn extend_from(out: &mut Vec<u32>, patterns: &mut Vec<u32>, rules: &[Vec<u32>]) {
-    patterns.sort_unstable();
-    patterns.dedup();
-    for &p in patterns.iter() {
-        out.extend_from_slice(&rules[p as usize]);
-    }
-    patterns.clear();
-}
-
-/// A document's syllables as the automata read them.
+/// A document's syllables as byte streams, one space between consecutive positions and a
+/// line break across sentence gaps, in match form and in fold form: what a byte automaton
+/// over the same literals reads (the benchmark's peer scans these).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Streams {
     pub(crate) matched: String,

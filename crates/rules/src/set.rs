@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use model::{Hit, MatchedTerm};
-use query::DocIndex;
+use query::{DocIndex, Expr, KeyFilter, TokenKeys};
 use vi_text::Token;
 
 use crate::calendar::{self, HealthDay, Occurrence};
@@ -22,6 +22,8 @@ pub struct Analyzed {
     pub body: String,
     title_tokens: Vec<Token>,
     body_tokens: Vec<Token>,
+    title_keys: Vec<TokenKeys>,
+    body_keys: Vec<TokenKeys>,
     title_overlays: Vec<query::Overlay>,
     body_overlays: Vec<query::Overlay>,
     streams: Streams,
@@ -43,6 +45,8 @@ impl Analyzed {
         Analyzed {
             title,
             body,
+            title_keys: TokenKeys::of(&title_tokens),
+            body_keys: TokenKeys::of(&body_tokens),
             title_tokens,
             body_tokens,
             title_overlays,
@@ -72,12 +76,21 @@ impl Analyzed {
         [&self.streams.matched, &self.streams.folded]
     }
 
-    fn index(&self) -> DocIndex<'_> {
-        DocIndex::with_overlays(
+    fn index(&self, wanted: Option<&KeyFilter>) -> DocIndex<'_> {
+        DocIndex::with_keys(
             vec![&self.title_tokens, &self.body_tokens],
+            &[&self.title_keys, &self.body_keys],
             vec![&self.title_overlays, &self.body_overlays],
+            wanted,
         )
         .with_meta(&self.source, &self.lang)
+    }
+
+    fn candidates(&self, presearcher: &Presearcher) -> Vec<u32> {
+        presearcher.candidates(&[
+            (&self.title_tokens, &self.title_keys, &self.title_overlays),
+            (&self.body_tokens, &self.body_keys, &self.body_overlays),
+        ])
     }
 }
 
@@ -89,6 +102,10 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     days: Vec<HealthDay>,
     presearcher: Presearcher,
+    /// Per rule, the keys of its terms, as ranges of `term_keys`: a document indexes only
+    /// the tokens its candidate rules can ask for.
+    term_ranges: Vec<(u32, u32)>,
+    term_keys: Vec<u64>,
 }
 
 impl Default for RuleSet {
@@ -182,7 +199,20 @@ impl RuleSet {
     /// Compiles rules that are already parsed (ids are assumed unique), without days.
     pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
         let presearcher = Presearcher::build(rules.iter().map(|r| &r.expr));
-        RuleSet { rules, days: Vec::new(), presearcher }
+        let mut term_keys = Vec::new();
+        let mut term_ranges = Vec::with_capacity(rules.len());
+        let mut one = Vec::new();
+        for r in &rules {
+            one.clear();
+            self::term_keys(&r.expr, &mut one);
+            one.sort_unstable();
+            one.dedup();
+            let start = term_keys.len() as u32;
+            term_keys.extend_from_slice(&one);
+            term_ranges.push((start, term_keys.len() as u32));
+        }
+        term_keys.shrink_to_fit();
+        RuleSet { rules, days: Vec::new(), presearcher, term_ranges, term_keys }
     }
 
     /// The health days of every pack, in load order.
@@ -239,13 +269,13 @@ impl RuleSet {
             };
             for text in &rule.examples_match {
                 let doc = Analyzed::new("", text);
-                if self.evaluate(rule, &doc.index()).is_none() {
+                if self.evaluate(rule, &doc.index(None)).is_none() {
                     diags.push(fail(format!("example should match but does not: {text:?}")));
                 }
             }
             for text in &rule.examples_no_match {
                 let doc = Analyzed::new("", text);
-                if self.evaluate(rule, &doc.index()).is_some() {
+                if self.evaluate(rule, &doc.index(None)).is_some() {
                     diags.push(fail(format!("example should not match but does: {text:?}")));
                 }
             }
@@ -261,25 +291,33 @@ impl RuleSet {
     /// Matches an already analysed document; hits come in rule order. Only the rules the
     /// presearcher proposes are evaluated.
     pub fn match_analyzed(&self, doc: &Analyzed) -> Vec<Hit> {
-        let candidates =
-            self.presearcher.candidates(&doc.streams, &[&doc.title_overlays, &doc.body_overlays]);
+        let candidates = doc.candidates(&self.presearcher);
         if candidates.is_empty() {
             return Vec::new();
         }
-        let index = doc.index();
+        let ranges: Vec<(u32, u32)> =
+            candidates.iter().map(|&i| self.term_ranges[i as usize]).collect();
+        let mut wanted =
+            KeyFilter::with_capacity(ranges.iter().map(|(a, b)| (b - a) as usize).sum());
+        for (a, b) in ranges {
+            for &k in &self.term_keys[a as usize..b as usize] {
+                wanted.insert(k);
+            }
+        }
+        let index = doc.index(Some(&wanted));
         candidates.iter().filter_map(|&i| self.hit(&self.rules[i as usize], &index)).collect()
     }
 
     /// The reference: evaluates every rule on the document, without the presearcher. It
     /// returns exactly what [`RuleSet::match_analyzed`] does, only slower.
     pub fn match_every_rule(&self, doc: &Analyzed) -> Vec<Hit> {
-        let index = doc.index();
+        let index = doc.index(None);
         self.rules.iter().filter_map(|rule| self.hit(rule, &index)).collect()
     }
 
     /// How many rules the presearcher proposes for the document (for measurements).
     pub fn candidate_count(&self, doc: &Analyzed) -> usize {
-        self.presearcher.candidates(&doc.streams, &[&doc.title_overlays, &doc.body_overlays]).len()
+        doc.candidates(&self.presearcher).len()
     }
 
     fn hit(&self, rule: &Rule, index: &DocIndex<'_>) -> Option<Hit> {
@@ -303,6 +341,22 @@ impl RuleSet {
 
     fn evaluate(&self, rule: &Rule, index: &DocIndex<'_>) -> Option<Vec<query::Span>> {
         index.evaluate(&rule.expr)
+    }
+}
+
+/// The lookup key of every term in `expr`, negated ones included: match form, or fold
+/// form for folded terms, as [`DocIndex`] looks them up.
+fn term_keys(expr: &Expr, out: &mut Vec<u64>) {
+    match expr {
+        Expr::Term(t) => out.push(query::key(&t.text)),
+        Expr::Phrase(ts) => out.extend(ts.iter().map(|t| query::key(&t.text))),
+        Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| term_keys(x, out)),
+        Expr::Not(x) => term_keys(x, out),
+        Expr::Near { left, right, .. } => {
+            term_keys(left, out);
+            term_keys(right, out);
+        }
+        Expr::Source(_) | Expr::Lang(_) => {}
     }
 }
 

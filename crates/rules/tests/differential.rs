@@ -105,7 +105,7 @@ fn query() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
     fn presearcher_agrees_with_evaluating_every_rule(
@@ -146,4 +146,25 @@ fn the_presearcher_skips_rules_that_cannot_match() {
     assert_eq!(set.candidate_count(&doc), 2);
     let ids: Vec<_> = set.match_analyzed(&doc).into_iter().map(|h| h.rule_id).collect();
     assert_eq!(ids, ["r0", "r3"]);
+}
+
+#[test]
+fn phrases_through_alternatives_are_candidates() {
+    // Each phrase is spelled only through a teencode alternative: before it, after it,
+    // across a multi-syllable one, or starting inside one.
+    let queries = ["\"gặp bác sĩ\"", "\"bác sĩ nói\"", "\"người ơi\"", "\"không được uống\""];
+    let rules = queries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| {
+            Rule::from_query(&format!("r{i}"), RuleKind::Topic, Severity::Low, q).ok()
+        })
+        .collect();
+    let set = RuleSet::from_rules(rules);
+    let doc = Analyzed::new("", "mn ơi, đi gặp bs nói ko dc uống thuốc này");
+    assert_eq!(set.candidate_count(&doc), 4);
+    assert_eq!(set.match_analyzed(&doc), set.match_every_rule(&doc));
+    assert_eq!(set.match_analyzed(&doc).len(), 4);
+    let plain = Analyzed::new("", "đi gặp bác ấy, sĩ quan nói");
+    assert_eq!(set.candidate_count(&plain), 0);
 }
