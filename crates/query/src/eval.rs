@@ -188,8 +188,12 @@ impl<'a> DocIndex<'a> {
         overlays: Vec<&'a [Overlay]>,
         wanted: Option<&KeyFilter>,
     ) -> DocIndex<'a> {
-        let total = fields.iter().map(|f| f.len()).sum::<usize>()
+        let mut total = fields.iter().map(|f| f.len()).sum::<usize>()
             + overlays.iter().map(|o| o.len()).sum::<usize>();
+        if wanted.is_some() {
+            // Few tokens pass the filter: start small rather than clear room for all.
+            total = total.min(64);
+        }
         let mut index = DocIndex {
             occ: Vec::with_capacity(total),
             by_match: KeyMap::with_capacity_and_hasher(total, Default::default()),

@@ -130,9 +130,8 @@ proptest! {
     }
 }
 
-#[test]
-fn the_presearcher_skips_rules_that_cannot_match() {
-    let queries = ["\"sốt xuất huyết\"", "cúm", "tử NEAR/3 vong", "title:bạch", "lang:vi -x"];
+/// Rules `r0`, `r1` … from queries (those the parser refuses are left out).
+fn set_of(queries: &[&str]) -> RuleSet {
     let rules = queries
         .iter()
         .enumerate()
@@ -140,7 +139,12 @@ fn the_presearcher_skips_rules_that_cannot_match() {
             Rule::from_query(&format!("r{i}"), RuleKind::Topic, Severity::Low, q).ok()
         })
         .collect();
-    let set = RuleSet::from_rules(rules);
+    RuleSet::from_rules(rules)
+}
+
+#[test]
+fn the_presearcher_skips_rules_that_cannot_match() {
+    let set = set_of(&["\"sốt xuất huyết\"", "cúm", "tử NEAR/3 vong", "title:bạch", "lang:vi -x"]);
     let doc = Analyzed::new("Bệnh bạch hầu", "Ca sốt xuất huyết tăng");
     // "sốt xuất huyết" and "bạch" are candidates; "cúm" and "tử" are absent from the text.
     assert_eq!(set.candidate_count(&doc), 2);
@@ -152,15 +156,7 @@ fn the_presearcher_skips_rules_that_cannot_match() {
 fn phrases_through_alternatives_are_candidates() {
     // Each phrase is spelled only through a teencode alternative: before it, after it,
     // across a multi-syllable one, or starting inside one.
-    let queries = ["\"gặp bác sĩ\"", "\"bác sĩ nói\"", "\"người ơi\"", "\"không được uống\""];
-    let rules = queries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, q)| {
-            Rule::from_query(&format!("r{i}"), RuleKind::Topic, Severity::Low, q).ok()
-        })
-        .collect();
-    let set = RuleSet::from_rules(rules);
+    let set = set_of(&["\"gặp bác sĩ\"", "\"bác sĩ nói\"", "\"người ơi\"", "\"không được uống\""]);
     let doc = Analyzed::new("", "mn ơi, đi gặp bs nói ko dc uống thuốc này");
     assert_eq!(set.candidate_count(&doc), 4);
     assert_eq!(set.match_analyzed(&doc), set.match_every_rule(&doc));
