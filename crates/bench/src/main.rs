@@ -11,11 +11,12 @@ mod extract_suite;
 mod feeds_suite;
 mod normalize_suite;
 mod pipeline_suite;
+mod polling_suite;
 mod rules_suite;
 
 use anyhow::{Result, bail};
 
-const SUITES: &[&str] = &["extract", "feeds", "normalize", "pipeline", "rules"];
+const SUITES: &[&str] = &["extract", "feeds", "normalize", "pipeline", "polling", "rules"];
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -38,6 +39,7 @@ fn main() -> Result<()> {
         "feeds" => feeds_suite::run()?,
         "normalize" => normalize_suite::run()?,
         "extract" => extract_suite::run()?,
+        "polling" => runtime.block_on(polling_suite::run())?,
         "rules" => rules_suite::run(docs.min(1_000))?,
         other => bail!("unknown suite {other:?}; suites: {}", SUITES.join(", ")),
     };

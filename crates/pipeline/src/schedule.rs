@@ -12,12 +12,12 @@ use chrono::TimeDelta;
 use model::{Source, Timestamp};
 
 /// Publications looked at to estimate a source's rate.
-pub(crate) const RATE_WINDOW: i64 = 10;
+pub const RATE_WINDOW: i64 = 10;
 
 /// The interval after a successful poll, in seconds: about half the typical gap between
 /// the source's publications (so a new item waits half a gap on average), within
 /// `[source.interval_secs, max_interval]`, and at least the server's freshness hint.
-pub(crate) fn adaptive_interval(
+pub fn adaptive_interval(
     source: &Source,
     published: &[Timestamp],
     fresh_for: Option<Duration>,
@@ -47,7 +47,7 @@ pub(crate) fn adaptive_interval(
 
 /// `now + interval`, moved by `jitter` (a fraction in `[-1, 1]`) times a tenth of the
 /// interval, so sources added together do not stay in lockstep.
-pub(crate) fn next_poll(interval_secs: i64, jitter: f64, now: Timestamp) -> Timestamp {
+pub fn next_poll(interval_secs: i64, jitter: f64, now: Timestamp) -> Timestamp {
     let spread = interval_secs as f64 * 0.1 * jitter.clamp(-1.0, 1.0);
     now + TimeDelta::milliseconds(((interval_secs as f64 + spread) * 1000.0) as i64)
 }
