@@ -1,12 +1,17 @@
 //! Feed documents (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1) to plain-text
 //! items: decoded, parsed strictly, repaired and re-parsed when broken, scanned leniently
-//! as a last resort.
+//! as a last resort. The strict parse is feed-rs's, done by the direct reader for the
+//! RSS and Atom shapes most feeds have and by feed-rs itself for the rest.
 
 use model::Timestamp;
 
 use crate::decode::{EncodingSource, decode_for_url};
 use crate::scan::{Field, Scanned, inner_html, scan, well_formed};
 use crate::{Error, Result, canonical_url, html_to_text, repair::repair};
+use parsed::{Dialect, Parsed, TEXT_PLAIN};
+
+mod direct;
+mod parsed;
 
 /// A feed, reduced to what Lắng Nghe stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +78,8 @@ pub fn parse_feed(bytes: &[u8], content_type: Option<&str>, url: &str) -> Result
 
     let mut feed = if text.trim_start().starts_with('{') {
         let parsed = strict(&text, &ctx).map_err(|e| not_a_feed(url, &e))?;
+        ctx.read_model(parsed.into(), &text)
+    } else if let Some(parsed) = direct::read(&text, ctx.base.as_ref()) {
         ctx.read_model(parsed, &text)
     } else {
         match strict(&text, &ctx) {
@@ -83,7 +90,7 @@ pub fn parse_feed(bytes: &[u8], content_type: Option<&str>, url: &str) -> Result
             {
                 ctx.read_scan(&scan(&text))
             }
-            Ok(parsed) => ctx.read_model(parsed, &text),
+            Ok(parsed) => ctx.read_model(parsed.into(), &text),
             Err(first) if well_formed(&text) => {
                 // Well-formed but not what feed-rs expects (an RSS without <channel>, an
                 // unknown dialect): nothing to repair, read it by element names.
@@ -97,7 +104,7 @@ pub fn parse_feed(bytes: &[u8], content_type: Option<&str>, url: &str) -> Result
                 let repaired = prepare(repair(&text));
                 problems.push(format!("not well-formed ({first})"));
                 match strict(&repaired, &ctx) {
-                    Ok(parsed) => ctx.read_model(parsed, &repaired),
+                    Ok(parsed) => ctx.read_model(parsed.into(), &repaired),
                     Err(_) => {
                         let scanned = scan(&repaired);
                         if !is_feed_root(&scanned.root) {
@@ -292,7 +299,7 @@ impl Context<'_> {
         })
     }
 
-    fn read_model(&self, feed: feed_rs::model::Feed, text: &str) -> Feed {
+    fn read_model(&self, feed: Parsed, text: &str) -> Feed {
         let channel_link = pick_link(&feed.links);
         let base = self.base_with(channel_link.as_deref());
         let link = channel_link.as_deref().and_then(|l| canonical_url(l, base.as_ref()));
@@ -306,15 +313,25 @@ impl Context<'_> {
                     || (e.summary.is_none() && e.content.is_none() && e.media.is_empty())
             });
         let scanned = if supplement { scan(text) } else { Scanned::default() };
-        let atom = feed.feed_type == feed_rs::model::FeedType::Atom;
+        let atom = feed.dialect == Dialect::Atom;
         let mut items = Vec::with_capacity(feed.entries.len());
         let mut unlinked = Vec::new();
-        for (n, entry) in feed.entries.into_iter().enumerate() {
-            let href = pick_link(&entry.links)
-                .or_else(|| entry.id.starts_with("http").then(|| entry.id.clone()));
-            let url = href.as_deref().and_then(|h| canonical_url(h, base.as_ref()));
-            if url.is_none() {
-                tracing::debug!(feed_url = self.url, entry_id = %entry.id, link = href.as_deref().unwrap_or(""), "Feed entry without a usable link set aside.");
+        for (n, mut entry) in feed.entries.into_iter().enumerate() {
+            // The canonical URL, or what the link said when it gives none.
+            let url: Result<String, String> = match pick(&entry.links)
+                .map(|i| entry.links.swap_remove(i).href)
+            {
+                Some(parsed::Href::Url(parsed)) => {
+                    crate::urls::canonical(parsed).map_err(String::from)
+                }
+                Some(parsed::Href::Text(href)) => canonical_url(&href, base.as_ref()).ok_or(href),
+                None if entry.id.starts_with("http") => {
+                    canonical_url(&entry.id, base.as_ref()).ok_or_else(|| entry.id.clone())
+                }
+                None => Err(String::new()),
+            };
+            if let Err(href) = &url {
+                tracing::debug!(feed_url = self.url, entry_id = %entry.id, link = href.trim(), "Feed entry without a usable link set aside.");
             }
             let url = url.unwrap_or_default();
             let fields: &[Field] = scanned.items.get(n).map_or(&[], Vec::as_slice);
@@ -324,7 +341,7 @@ impl Context<'_> {
                 summary = entry
                     .media
                     .iter()
-                    .find_map(|m| m.description.as_ref().map(text_of).filter(|s| !s.is_empty()))
+                    .find_map(|m| m.as_ref().map(text_of).filter(|s| !s.is_empty()))
                     .unwrap_or_default();
             }
             if summary.is_empty() {
@@ -333,9 +350,7 @@ impl Context<'_> {
             let body = entry
                 .content
                 .as_ref()
-                .and_then(|c| {
-                    c.body.as_deref().map(|b| typed_text(b, &c.content_type.essence().to_string()))
-                })
+                .and_then(|c| c.body.as_deref().map(|b| typed_text(b, &c.media_type)))
                 .unwrap_or_default();
             let body = if body.is_empty() {
                 field_html(fields, &["encoded", "fullitem", "body"])
@@ -533,7 +548,7 @@ fn field_author(f: &Field) -> String {
 }
 
 /// feed-rs names an RSS `<author>` "author" and keeps its text as the email.
-fn person(p: &feed_rs::model::Person) -> String {
+fn person(p: &parsed::Person) -> String {
     match (&p.email, p.name.as_str()) {
         (Some(email), "author" | "managingEditor" | "webMaster") => {
             contact_name(&plain_text(email))
@@ -579,16 +594,20 @@ fn field_link(f: &Field) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn pick_link(links: &[feed_rs::model::Link]) -> Option<String> {
-    links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or_else(|| links.first())
-        .map(|l| l.href.trim().to_owned())
+fn pick_link(links: &[parsed::Link]) -> Option<String> {
+    pick(links).map(|i| links[i].href.as_str().trim().to_owned())
 }
 
-fn text_of(t: &feed_rs::model::Text) -> String {
-    typed_text(&t.content, t.content_type.essence().to_string().as_str())
+/// Which link is the entry's: the alternate (or unmarked) one, else the first.
+fn pick(links: &[parsed::Link]) -> Option<usize> {
+    links
+        .iter()
+        .position(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| (!links.is_empty()).then_some(0))
+}
+
+fn text_of(t: &parsed::Text) -> String {
+    typed_text(&t.content, &t.media_type)
 }
 
 /// Atom text constructs of a binary media type are base64 (RFC 4287 §4.1.3.3).
@@ -605,7 +624,7 @@ fn binary_text(content: &str, media_type: &str) -> Option<String> {
 /// Text content by its declared type: markup is reduced to text, plain text is only
 /// entity-decoded (feeds escape twice often enough) unless it plainly holds HTML.
 fn typed_text(content: &str, media_type: &str) -> String {
-    if media_type == "text/plain" {
+    if media_type == TEXT_PLAIN {
         return plain_or_html(content);
     }
     match binary_text(content, media_type) {
@@ -625,22 +644,16 @@ fn looks_like_html(s: &str) -> bool {
         "<b>", "<i>", "<p>", "<p ", "<br", "<a ", "<em>", "<strong>", "<span", "<div", "<img",
         "<font", "<u>", "</b>", "</i>", "</p>", "</a>", "<script",
     ];
-    let lower = s.to_ascii_lowercase();
-    TAGS.iter().any(|t| lower.contains(t))
+    s.match_indices('<').any(|(i, _)| {
+        let tail = &s.as_bytes()[i..];
+        TAGS.iter()
+            .any(|t| tail.len() >= t.len() && tail[..t.len()].eq_ignore_ascii_case(t.as_bytes()))
+    })
 }
 
 /// Entities decoded (twice, for feeds that escape twice), whitespace collapsed.
 fn plain_text(s: &str) -> String {
-    crate::html::decode_entities(s).split_whitespace().fold(
-        String::with_capacity(s.len()),
-        |mut out, word| {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(word);
-            out
-        },
-    )
+    crate::html::squeeze(&crate::html::decode_entities(s), false)
 }
 
 #[cfg(test)]

@@ -2,47 +2,54 @@
 
 /// Query parameters that only track where a click came from.
 fn is_tracking_param(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name.starts_with("utm_")
-        || matches!(
-            name.as_str(),
-            "fbclid"
-                | "gclid"
-                | "dclid"
-                | "msclkid"
-                | "zarsrc"
-                | "zalo_source"
-                | "igshid"
-                | "mc_cid"
-                | "mc_eid"
-                | "_ga"
-                | "ref_src"
-        )
+    const NAMES: [&str; 11] = [
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "zarsrc",
+        "zalo_source",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "ref_src",
+    ];
+    name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("utm_"))
+        || NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
 }
 
 /// Resolves `link` against `base` and removes the fragment and tracking parameters.
 /// Returns `None` for links that are not http(s).
 pub fn canonical_url(link: &str, base: Option<&url::Url>) -> Option<String> {
     let link = link.trim();
-    let mut url = match base {
+    let url = match base {
         Some(base) => base.join(link).ok()?,
         None => url::Url::parse(link).ok()?,
     };
+    canonical(url).ok()
+}
+
+/// [`canonical_url`] of a link already parsed (and so already absolute); the link is
+/// handed back when it is not http(s).
+pub(crate) fn canonical(mut url: url::Url) -> Result<String, url::Url> {
     if !matches!(url.scheme(), "http" | "https") {
-        return None;
+        return Err(url);
     }
     url.set_fragment(None);
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| !is_tracking_param(k))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        url.set_query(None);
-    } else {
-        url.query_pairs_mut().clear().extend_pairs(kept);
+    if url.query().is_some() {
+        if url.query_pairs().all(|(k, _)| is_tracking_param(&k)) {
+            url.set_query(None);
+        } else {
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| !is_tracking_param(k))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
     }
-    Some(url.to_string())
+    Ok(url.into())
 }
 
 #[cfg(test)]

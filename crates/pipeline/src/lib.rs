@@ -31,7 +31,7 @@ pub use posts::{
     FIELDS as POST_FIELDS, ImportReport, RawPost, is_posts_file, parse_count, read_posts,
 };
 pub use process::{IngestReport, PollReport};
-pub use schedule::{RATE_WINDOW, adaptive_interval, next_poll, next_poll_after_error};
+pub use schedule::next_poll_after_error;
 
 /// Tuning of the pipeline. Built by the application from its configuration.
 #[derive(Debug, Clone)]

@@ -340,7 +340,17 @@ impl Pipeline {
 
     /// Finishes a poll: ingests the items, then records the outcome on the source.
     pub(crate) async fn complete(&self, source: &Source, download: Download) -> Result<PollReport> {
-        let now = Utc::now();
+        self.complete_at(source, download, Utc::now()).await
+    }
+
+    /// [`Pipeline::complete`] with the poll recorded at `now`, which the next one is
+    /// scheduled from.
+    async fn complete_at(
+        &self,
+        source: &Source,
+        download: Download,
+        now: Timestamp,
+    ) -> Result<PollReport> {
         let name = source.name.clone();
         match download {
             Download::NotModified { fresh_for } => {
@@ -376,6 +386,14 @@ impl Pipeline {
     pub async fn poll(&self, source: &Source) -> Result<PollReport> {
         let download = self.download(source).await;
         self.complete(source, download).await
+    }
+
+    /// Polls one source as [`Pipeline::poll`] does, with the poll recorded as made at
+    /// `now` and the next one scheduled from it rather than from the system clock: for
+    /// replaying a source's schedule on a simulated clock.
+    pub async fn poll_at(&self, source: &Source, now: Timestamp) -> Result<PollReport> {
+        let download = self.download(source).await;
+        self.complete_at(source, download, now).await
     }
 
     /// Polls every due source once (used by `langnghe fetch --once`).

@@ -167,3 +167,54 @@ fn long_vietnamese_feeds_and_truncations_never_panic() {
         }
     }
 }
+
+/// Every feed document at hand: feedparser's suite, the fixtures and the VnExpress feed.
+fn documents() -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, bytes));
+            }
+        }
+    }
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = Vec::new();
+    walk(&here.join("../../../shared/data/feedparser-tests/tests"), &mut docs);
+    walk(&here.join("tests/fixtures"), &mut docs);
+    walk(&here.join("../../../shared/data/vnexpress-rss-2017"), &mut docs);
+    docs.sort();
+    docs
+}
+
+#[test]
+fn the_direct_reader_agrees_with_feed_rs() {
+    let docs = documents();
+    assert!(docs.len() > 1_000, "feedparser suite not found");
+    let mut read = 0;
+    for (path, bytes) in &docs {
+        let url = "http://127.0.0.1:8097/tests/feed.xml";
+        let ctx = Context { url, base: url::Url::parse(url).ok() };
+        let text = prepare(decode_for_url(bytes, None, url).text);
+        let Some(direct) = direct::read(&text, ctx.base.as_ref()) else { continue };
+        read += 1;
+        let strict: parsed::Parsed = match strict(&text, &ctx) {
+            Ok(feed) => feed.into(),
+            Err(e) => {
+                panic!("{}: feed-rs refuses what the direct reader read: {e}", path.display())
+            }
+        };
+        assert_eq!(
+            (direct.dialect, &direct.title, &direct.links),
+            (strict.dialect, &strict.title, &strict.links),
+            "{}",
+            path.display()
+        );
+        assert_eq!(direct.entries, strict.entries, "{}", path.display());
+    }
+    // Most of the suite is in the shapes the direct reader takes.
+    assert!(read > docs.len() / 3, "only {read} of {} documents read directly", docs.len());
+}
