@@ -281,7 +281,7 @@ pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
         let peer_build = started.elapsed().as_secs_f64();
 
         let min = Duration::from_secs(3);
-        let (ours, hits) = rate(&docs, min, |d| set.match_analyzed(d).len());
+        let (ours, _) = rate(&docs, min, |d| set.match_analyzed(d).len());
         let (peer, _) = rate(&docs, min, |d| {
             d.streams()
                 .iter()
@@ -304,7 +304,6 @@ pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
                 firing.insert(hit.rule_id);
             }
         }
-        let _ = hits;
         lines.push(crate::line(
             "rules",
             &format!("docs_per_s_{n_rules}_rules"),

@@ -174,7 +174,7 @@ impl Trie {
     fn scan_overlays(
         &self,
         tokens: &[Token],
-        keys: &[u64],
+        keys: &[TokenKeys],
         overlays: &[Overlay],
         folded: bool,
         present: &mut Present,
@@ -196,7 +196,7 @@ impl Trie {
         }
         starts.sort_unstable();
         starts.dedup();
-        let graph = Graph { tokens, keys, overlays, overlay_keys: &overlay_keys };
+        let graph = Graph { tokens, keys, folded, overlays, overlay_keys: &overlay_keys };
         let mut stack: Vec<(usize, u32)> = starts.into_iter().map(|n| (n, NONE)).collect();
         while let Some((at, node)) = stack.pop() {
             graph.edges_from(at, |to, k| {
@@ -247,7 +247,9 @@ impl Trie {
 /// alternative from its `from` node to its `to` node.
 struct Graph<'a> {
     tokens: &'a [Token],
-    keys: &'a [u64],
+    keys: &'a [TokenKeys],
+    /// Which form's keys the edges carry.
+    folded: bool,
     overlays: &'a [Overlay],
     overlay_keys: &'a [u64],
 }
@@ -255,7 +257,8 @@ struct Graph<'a> {
 impl Graph<'_> {
     fn edges_from(&self, at: usize, mut edge: impl FnMut(usize, u64)) {
         if let Ok(i) = self.tokens.binary_search_by_key(&at, |t| t.position) {
-            edge(at + 1, self.keys[i]);
+            let k = &self.keys[i];
+            edge(at + 1, if self.folded { k.folded } else { k.matched });
         }
         for (o, &k) in self.overlays.iter().zip(self.overlay_keys) {
             if o.from == at {
@@ -293,27 +296,26 @@ impl Present {
 }
 
 /// Rule candidates for documents: built once per rule set.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Presearcher {
     matched: Trie,
     folded: Trie,
     /// Per literal, the rules filed under it (their anchor clause contains it).
     filed: Vec<Vec<u32>>,
-    /// Per rule, its other clauses as ranges of `clause_literals`, after `clause_starts`.
-    clause_starts: Vec<u32>,
-    clause_ends: Vec<u32>,
+    /// Every clause's literals, clause after clause, rule after rule.
     clause_literals: Vec<u32>,
-    /// Per rule, its clauses: a range of `clause_starts`/`clause_ends`.
-    rule_clauses: Vec<(u32, u32)>,
+    /// Clause `c` is `clause_literals[clause_bounds[c]..clause_bounds[c + 1]]`.
+    clause_bounds: Vec<u32>,
+    /// Rule `r`'s clauses are `rule_bounds[r]..rule_bounds[r + 1]`, its anchor first.
+    rule_bounds: Vec<u32>,
     /// Rules without a required literal (for example only `source:` and a negation).
     always: Vec<u32>,
-    literals: usize,
 }
 
 impl std::fmt::Debug for Presearcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Presearcher")
-            .field("literals", &self.literals)
+            .field("literals", &self.filed.len())
             .field("always", &self.always.len())
             .finish_non_exhaustive()
     }
@@ -321,18 +323,23 @@ impl std::fmt::Debug for Presearcher {
 
 impl Presearcher {
     pub(crate) fn build<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Presearcher {
-        let mut p = Presearcher::default();
+        let mut p = Presearcher {
+            matched: Trie::default(),
+            folded: Trie::default(),
+            filed: Vec::new(),
+            clause_literals: Vec::new(),
+            clause_bounds: vec![0],
+            rule_bounds: vec![0],
+            always: Vec::new(),
+        };
         let mut ids: std::collections::HashMap<Literal, u32> = std::collections::HashMap::new();
         for (i, expr) in exprs.into_iter().enumerate() {
             let rule = u32::try_from(i).unwrap_or(u32::MAX);
-            let start = p.clause_starts.len() as u32;
-            let Some(clauses) = clauses(expr) else {
+            let clauses = clauses(expr);
+            if clauses.is_none() {
                 p.always.push(rule);
-                p.rule_clauses.push((start, start));
-                continue;
-            };
-            for (c, clause) in clauses.into_iter().enumerate() {
-                p.clause_starts.push(p.clause_literals.len() as u32);
+            }
+            for (c, clause) in clauses.into_iter().flatten().enumerate() {
                 for literal in clause {
                     let id = match ids.get(&literal) {
                         Some(&id) => id,
@@ -350,11 +357,10 @@ impl Presearcher {
                     }
                     p.clause_literals.push(id);
                 }
-                p.clause_ends.push(p.clause_literals.len() as u32);
+                p.clause_bounds.push(p.clause_literals.len() as u32);
             }
-            p.rule_clauses.push((start, p.clause_starts.len() as u32));
+            p.rule_bounds.push(p.clause_bounds.len() as u32 - 1);
         }
-        p.literals = p.filed.len();
         p.matched.finish();
         p.folded.finish();
         p
@@ -371,23 +377,18 @@ impl Presearcher {
 
     /// Number of distinct literals in the tries.
     pub(crate) fn literals(&self) -> usize {
-        self.literals
+        self.filed.len()
     }
 
     /// The rules that may match, ascending. `fields` are the tokens of each field with
     /// their keys and the alternatives laid over them.
     pub(crate) fn candidates(&self, fields: &[(&[Token], &[TokenKeys], &[Overlay])]) -> Vec<u32> {
-        let mut present = Present::new(self.literals);
-        let mut keys = Vec::new();
+        let mut present = Present::new(self.filed.len());
         for &(tokens, token_keys, overlays) in fields {
             for (trie, folded) in [(&self.matched, false), (&self.folded, true)] {
                 trie.scan(token_keys, folded, &mut present);
                 if !overlays.is_empty() {
-                    keys.clear();
-                    keys.extend(
-                        token_keys.iter().map(|k| if folded { k.folded } else { k.matched }),
-                    );
-                    trie.scan_overlays(tokens, &keys, overlays, folded, &mut present);
+                    trie.scan_overlays(tokens, token_keys, overlays, folded, &mut present);
                 }
             }
         }
@@ -406,10 +407,11 @@ impl Presearcher {
 
     /// Whether every clause of the rule after its anchor has a literal in the document.
     fn clauses_hold(&self, rule: u32, present: &Present) -> bool {
-        let (first, end) = self.rule_clauses[rule as usize];
-        (first + 1..end).all(|c| {
-            let (a, b) = (self.clause_starts[c as usize], self.clause_ends[c as usize]);
-            self.clause_literals[a as usize..b as usize].iter().any(|&l| present.has(l))
+        let r = rule as usize;
+        (self.rule_bounds[r] + 1..self.rule_bounds[r + 1]).all(|c| {
+            let c = c as usize;
+            let (a, b) = (self.clause_bounds[c] as usize, self.clause_bounds[c + 1] as usize);
+            self.clause_literals[a..b].iter().any(|&l| present.has(l))
         })
     }
 }

@@ -102,9 +102,10 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     days: Vec<HealthDay>,
     presearcher: Presearcher,
-    /// Per rule, the keys of its terms, as ranges of `term_keys`: a document indexes only
-    /// the tokens its candidate rules can ask for.
-    term_ranges: Vec<(u32, u32)>,
+    /// The keys of every rule's terms, rule after rule: rule `r`'s are
+    /// `term_keys[term_bounds[r]..term_bounds[r + 1]]`. A document indexes only the tokens
+    /// its candidate rules can ask for.
+    term_bounds: Vec<u32>,
     term_keys: Vec<u64>,
 }
 
@@ -200,19 +201,19 @@ impl RuleSet {
     pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
         let presearcher = Presearcher::build(rules.iter().map(|r| &r.expr));
         let mut term_keys = Vec::new();
-        let mut term_ranges = Vec::with_capacity(rules.len());
+        let mut term_bounds = Vec::with_capacity(rules.len() + 1);
+        term_bounds.push(0);
         let mut one = Vec::new();
         for r in &rules {
             one.clear();
             self::term_keys(&r.expr, &mut one);
             one.sort_unstable();
             one.dedup();
-            let start = term_keys.len() as u32;
             term_keys.extend_from_slice(&one);
-            term_ranges.push((start, term_keys.len() as u32));
+            term_bounds.push(term_keys.len() as u32);
         }
         term_keys.shrink_to_fit();
-        RuleSet { rules, days: Vec::new(), presearcher, term_ranges, term_keys }
+        RuleSet { rules, days: Vec::new(), presearcher, term_bounds, term_keys }
     }
 
     /// The health days of every pack, in load order.
@@ -295,12 +296,13 @@ impl RuleSet {
         if candidates.is_empty() {
             return Vec::new();
         }
-        let ranges: Vec<(u32, u32)> =
-            candidates.iter().map(|&i| self.term_ranges[i as usize]).collect();
-        let mut wanted =
-            KeyFilter::with_capacity(ranges.iter().map(|(a, b)| (b - a) as usize).sum());
-        for (a, b) in ranges {
-            for &k in &self.term_keys[a as usize..b as usize] {
+        let terms = |i: u32| {
+            let i = i as usize;
+            &self.term_keys[self.term_bounds[i] as usize..self.term_bounds[i + 1] as usize]
+        };
+        let mut wanted = KeyFilter::with_capacity(candidates.iter().map(|&i| terms(i).len()).sum());
+        for &i in &candidates {
+            for &k in terms(i) {
                 wanted.insert(k);
             }
         }
