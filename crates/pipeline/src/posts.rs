@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::Utc;
-use model::{NewDocument, Post, SourceKind, SourceOrigin, SourceTier, Timestamp};
+use model::{Post, SourceKind, SourceOrigin, SourceTier, Timestamp};
 use serde_json::Value;
 use store::{NewSource, Processed};
 
@@ -358,22 +358,15 @@ impl Pipeline {
             entry.1.push(processed);
         }
         let pages = groups.len();
-        let groups: Vec<(NewSource, Vec<Processed>)> = groups.into_values().collect();
-        let docs: Vec<Vec<NewDocument>> =
-            groups.iter().map(|(_, b)| b.iter().map(|p| p.doc.clone()).collect()).collect();
-        let hits: Vec<Vec<usize>> =
-            groups.iter().map(|(_, b)| b.iter().map(|p| p.hits.len()).collect()).collect();
-        let stored = self.store.import(groups, now).await?;
+        let mut groups: Vec<(NewSource, Vec<Processed>)> = groups.into_values().collect();
+        let stored = self.store.import(&mut groups, now).await?;
         let mut report = ImportReport { posts: posts.len(), pages, ..ImportReport::default() };
         let mut index_docs = Vec::new();
-        for (g, (source, inserted)) in stored.iter().enumerate() {
+        for ((source, inserted), (_, batch)) in stored.iter().zip(&groups) {
             for i in inserted {
-                index_docs.push(crate::process::index_doc(
-                    i.id,
-                    &source.name,
-                    &docs[g][i.batch_index],
-                ));
-                report.hits += hits[g][i.batch_index];
+                let p = &batch[i.batch_index];
+                index_docs.push(crate::process::index_doc(i.id, &source.name, &p.doc));
+                report.hits += p.hits.len();
             }
             report.added += inserted.len();
         }

@@ -168,17 +168,17 @@ impl Store {
     /// [`Store::insert_batch`]. Returns each group's source and what was inserted.
     pub async fn import(
         &self,
-        groups: Vec<(crate::NewSource, Vec<Processed>)>,
+        groups: &mut [(crate::NewSource, Vec<Processed>)],
         now: Timestamp,
     ) -> Result<Vec<(model::Source, Vec<Inserted>)>> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(groups.len());
-        for (source, mut batch) in groups {
-            let source = crate::sources::upsert_source_in(&mut *tx, &source, now, false).await?;
-            for p in &mut batch {
+        for (source, batch) in groups.iter_mut() {
+            let source = crate::sources::upsert_source_in(&mut *tx, source, now, false).await?;
+            for p in batch.iter_mut() {
                 p.doc.source_id = source.id;
             }
-            let inserted = insert_documents(&mut tx, &batch).await?;
+            let inserted = insert_documents(&mut tx, batch).await?;
             out.push((source, inserted));
         }
         tx.commit().await?;
