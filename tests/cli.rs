@@ -2,20 +2,10 @@
 
 use serde_json::Value;
 
-use crate::support::{langnghe, rules_dir, run, run_ok};
+use crate::support::{config_file, langnghe, rules_dir, run, run_ok};
 
 fn config(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = dir.join("c.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "data_dir = {:?}\nrules_dir = {:?}\n",
-            dir.join("data").display().to_string(),
-            rules_dir().display().to_string()
-        ),
-    )
-    .unwrap();
-    path
+    config_file(dir, &rules_dir(), "")
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{langnghe, run, run_ok};
+use crate::support::{config_file, langnghe, run, run_ok};
 
 /// One rule, so that rule hits are predictable whatever the bundled packs say.
 const RULES: &str = r#"
@@ -29,17 +29,7 @@ fn config(dir: &Path) -> PathBuf {
     let rules = dir.join("rules");
     std::fs::create_dir_all(&rules).unwrap();
     std::fs::write(rules.join("topics.toml"), RULES).unwrap();
-    let path = dir.join("c.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "data_dir = {:?}\nrules_dir = {:?}\n[fetch]\nhost_delay_ms = 0\n",
-            dir.join("data").display().to_string(),
-            rules.display().to_string()
-        ),
-    )
-    .unwrap();
-    path
+    config_file(dir, &rules, "[fetch]\nhost_delay_ms = 0\n")
 }
 
 /// Runs the binary with `args`, expecting success; its standard output.

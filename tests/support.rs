@@ -32,6 +32,19 @@ pub(crate) fn rules_dir() -> PathBuf {
     workspace().join("rules")
 }
 
+/// A configuration file `dir/c.toml` with its data in `dir/data`, the rule packs of
+/// `rules`, and `more` TOML after those keys.
+pub(crate) fn config_file(dir: &Path, rules: &Path, more: &str) -> PathBuf {
+    let path = dir.join("c.toml");
+    let text = format!(
+        "data_dir = {:?}\nrules_dir = {:?}\n{more}",
+        dir.join("data").display().to_string(),
+        rules.display().to_string()
+    );
+    std::fs::write(&path, text).expect("write the configuration");
+    path
+}
+
 /// A command for the binary with a clean environment for configuration.
 pub(crate) fn langnghe(config: &Path) -> Command {
     let mut cmd = Command::new(binary());
