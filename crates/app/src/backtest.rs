@@ -94,7 +94,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> anyhow::Result<
     let warnings = set.check();
     let selected: Vec<&rules::Rule> = match &args.rule {
         Some(id) => {
-            let Some(rule) = set.rules().iter().find(|r| &r.id == id) else {
+            let Some(rule) = set.rules().iter().find(|r| *r.id == **id) else {
                 bail!("no rule {id:?} in {}", args.file.display());
             };
             vec![rule]
@@ -109,7 +109,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> anyhow::Result<
         .map(|&rule| Tally { rule, hits: 0, per_day: BTreeMap::new(), samples: VecDeque::new() })
         .collect();
     let position: BTreeMap<&str, usize> =
-        selected.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+        selected.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     let mut after = 0;
     let mut scanned = 0usize;
     loop {
@@ -120,7 +120,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> anyhow::Result<
         for doc in &page {
             let analyzed = Analyzed::document(&doc.doc, &doc.source_name);
             for hit in set.match_analyzed(&analyzed) {
-                let Some(&i) = position.get(hit.rule_id.as_str()) else { continue };
+                let Some(&i) = position.get(&*hit.rule_id) else { continue };
                 let tally = &mut tallies[i];
                 tally.hits += 1;
                 *tally.per_day.entry(to_vn_time(doc.time()).date_naive()).or_default() += 1;

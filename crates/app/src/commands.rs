@@ -252,7 +252,7 @@ fn rules_match(dir: &Path) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|t| {
                         let src = if t.field == "title" { &analyzed.title } else { &analyzed.body };
-                        serde_json::json!({"field": t.field, "start": t.start, "end": t.end, "text": &src[t.start..t.end], "term": t.term})
+                        serde_json::json!({"field": t.field, "start": t.start, "end": t.end, "text": &src[t.start..t.end], "term": &*t.term})
                     })
                     .collect();
                 serde_json::json!({"rule": h.rule_id, "kind": h.kind.as_str(), "severity": h.severity.as_str(), "title": h.rule_title, "matched": matched})
@@ -488,7 +488,7 @@ fn health_days(rules_dir: &Path, date: chrono::NaiveDate) -> Vec<digest::HealthD
             start: o.start,
             end: o.end,
             days_until: o.days_until,
-            related: set.related_rules(o.day).iter().map(|r| r.title.clone()).collect(),
+            related: set.related_rules(o.day).iter().map(|r| r.title.to_string()).collect(),
         })
         .collect()
 }

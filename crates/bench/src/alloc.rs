@@ -7,9 +7,11 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// Bytes currently allocated on the heap by this process.
+/// Bytes currently allocated on the heap by this process. A reallocation's growth is
+/// already in `bytes_allocated` and its shrinking in `bytes_deallocated`
+/// (`bytes_reallocated` is the same change again, net), so the live total is their
+/// difference.
 pub(crate) fn live_bytes() -> usize {
     let s = GLOBAL.stats();
-    let grown = s.bytes_allocated as i128 + s.bytes_reallocated as i128;
-    usize::try_from(grown - s.bytes_deallocated as i128).unwrap_or(0)
+    s.bytes_allocated.saturating_sub(s.bytes_deallocated)
 }

@@ -301,7 +301,7 @@ pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
         for d in &docs {
             for hit in set.match_analyzed(d) {
                 matched += 1;
-                firing.insert(hit.rule_id);
+                firing.insert(hit.rule_id.to_string());
             }
         }
         lines.push(crate::line(
@@ -317,6 +317,7 @@ pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
                 "bare_build_s": (peer_build * 1000.0).round() / 1000.0,
                 "memory_mib": (memory * 10.0).round() / 10.0,
                 "parsed_rules_mib": (parsed * 10.0).round() / 10.0,
+                "compiled_mib": (set.compiled_bytes() as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0,
                 "presearch_docs_per_s": presearch.round(),
                 "candidates_per_doc": (candidates as f64 / docs.len() as f64 * 10.0).round() / 10.0,
                 "rules_firing": firing.len(),

@@ -10,7 +10,7 @@ use crate::error::AppError;
 
 #[derive(Serialize)]
 struct TermDto {
-    field: String,
+    field: &'static str,
     start: usize,
     end: usize,
     term: String,
@@ -75,7 +75,12 @@ pub(crate) async fn alerts(
                 .hit
                 .terms
                 .into_iter()
-                .map(|t| TermDto { field: t.field, start: t.start, end: t.end, term: t.term })
+                .map(|t| TermDto {
+                    field: t.field,
+                    start: t.start,
+                    end: t.end,
+                    term: t.term.to_string(),
+                })
                 .collect(),
         })
         .collect();

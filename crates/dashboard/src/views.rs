@@ -167,12 +167,12 @@ impl DocumentPage {
             hits: hits
                 .iter()
                 .map(|h| HitInfo {
-                    rule_title: h.rule_title.clone(),
+                    rule_title: h.rule_title.to_string(),
                     kind_label: kind_label(h.kind),
                     severity: h.severity.as_str(),
                     severity_label: severity_label(h.severity),
                     terms: {
-                        let mut t: Vec<&str> = h.terms.iter().map(|t| t.term.as_str()).collect();
+                        let mut t: Vec<&str> = h.terms.iter().map(|t| &*t.term).collect();
                         t.sort_unstable();
                         t.dedup();
                         t.join(", ")

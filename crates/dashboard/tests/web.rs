@@ -59,7 +59,7 @@ async fn fixture() -> Fixture {
         kind: RuleKind::Rumor,
         severity: Severity::High,
         terms: vec![MatchedTerm {
-            field: "title".into(),
+            field: "title",
             start,
             end: start + "thần dược".len(),
             term: "thần dược".into(),

@@ -157,7 +157,7 @@ pub fn compose(input: &DigestInput) -> Digest {
     let _ = writeln!(text, "\n2. TIN Y TẾ NỔI BẬT ({})", input.top.len());
     let _ = write!(html, "<h2>2. Tin y tế nổi bật ({})</h2><ol>", input.top.len());
     for (d, hits) in &input.top {
-        let topics: Vec<&str> = hits.iter().map(|h| h.rule_title.as_str()).collect();
+        let topics: Vec<&str> = hits.iter().map(|h| &*h.rule_title).collect();
         let _ = writeln!(
             text,
             "   - {} ({}, {})\n     Chủ đề: {}",

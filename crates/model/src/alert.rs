@@ -1,5 +1,7 @@
 //! Rule hits and alerts, with the spans that explain why they fired.
 
+use std::sync::Arc;
+
 use crate::{Timestamp, string_enum};
 
 string_enum!(
@@ -56,23 +58,32 @@ string_enum!(
 /// One query term that matched, located in the document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MatchedTerm {
-    /// `title` or `body`.
-    pub field: String,
+    /// `title` or `body` ([`MatchedTerm::field_named`]).
+    pub field: &'static str,
     /// Byte offset in the display form of that field.
     pub start: usize,
     /// Byte offset (exclusive) in the display form of that field.
     pub end: usize,
-    /// The query term, as written in the rule.
-    pub term: String,
+    /// The query term, as written in the rule; shared, since a document's hits repeat
+    /// their terms many times.
+    pub term: Arc<str>,
+}
+
+impl MatchedTerm {
+    /// The field name for its text, `title` or `body`.
+    pub fn field_named(name: &str) -> Option<&'static str> {
+        ["title", "body"].into_iter().find(|f| *f == name)
+    }
 }
 
 /// A rule that matched a document, with the evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
-    /// The rule's id.
-    pub rule_id: String,
+    /// The rule's id (shared with the rule set, like the title: a busy document has
+    /// hundreds of hits).
+    pub rule_id: Arc<str>,
     /// The rule's title.
-    pub rule_title: String,
+    pub rule_title: Arc<str>,
     /// The rule's kind.
     pub kind: RuleKind,
     /// The rule's severity.

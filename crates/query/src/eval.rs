@@ -8,20 +8,20 @@
 
 use vi_text::Token;
 
-use crate::hash::{KeyFilter, KeyMap, key};
-use crate::{Expr, Term};
+use crate::hash::{KeyMap, key};
+use crate::program::{CodeSet, Label, NONE, NearOp, Op, Program, Query, Sids, TermOp};
 
 /// Where a term matched: a field (by its index in the [`DocIndex`]) and display-form bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
-    /// Index of the field in the order given to [`DocIndex::new`] (0 title, 1 body).
+    /// Index of the field in the order the fields were indexed (0 title, 1 body).
     pub field: usize,
     /// Byte offset in the field's display text.
     pub start: usize,
     /// Byte offset (exclusive) in the field's display text.
     pub end: usize,
-    /// The query term or phrase as written.
-    pub term: String,
+    /// The query term or phrase as written ([`Program::label`]).
+    pub label: Label,
 }
 
 /// An alternative syllable laid over the token graph: a teencode expansion (`không` over
@@ -43,6 +43,8 @@ pub struct Overlay {
     pub matched: String,
     /// Fold form.
     pub folded: String,
+    /// The [`key`]s of both forms, computed with the overlay.
+    pub keys: TokenKeys,
 }
 
 impl Overlay {
@@ -87,25 +89,28 @@ pub fn overlays(display: &str, tokens: &[Token]) -> Vec<Overlay> {
                 end: alt.end,
                 matched: (*syllable).to_owned(),
                 folded: vi_text::fold_str(syllable),
+                keys: TokenKeys::default(),
             });
+            if let Some(o) = out.last_mut() {
+                o.keys =
+                    TokenKeys { matched: key(&o.matched), folded: key(&o.folded), follows: false };
+            }
             from = to;
         }
     }
     out
 }
 
-/// One place a form occurs: a field, its graph edge, its syllable ordinal and the display
-/// bytes it covers.
+/// One place a syllable occurs: a field, its graph edge, its syllable ordinal and the
+/// display bytes it covers.
 #[derive(Debug, Clone, Copy)]
-struct Occurrence<'a> {
-    field: usize,
+struct Occurrence {
+    field: u32,
+    ord: u32,
+    start: u32,
+    end: u32,
     from: usize,
     to: usize,
-    ord: usize,
-    start: usize,
-    end: usize,
-    matched: &'a str,
-    folded: &'a str,
 }
 
 /// The [`key`]s of a token's match form and fold form, and whether it directly follows
@@ -135,165 +140,155 @@ impl TokenKeys {
     }
 }
 
+/// One field as a [`DocIndex`] takes it: the tokens and the overlays laid over them, each
+/// with its ids in the vocabulary of the [`Program`] whose queries will be evaluated.
+#[derive(Debug, Clone, Copy)]
+pub struct Field<'a> {
+    /// Tokens of the field.
+    pub tokens: &'a [Token],
+    /// Their ids, one per token.
+    pub sids: &'a [Sids],
+    /// Alternatives laid over the tokens.
+    pub overlays: &'a [Overlay],
+    /// Their ids, one per overlay.
+    pub overlay_sids: &'a [Sids],
+}
+
 const END: u32 = u32::MAX;
 
 /// A match of a positional expression, for proximity: its field, the syllables it spans and
-/// the spans to highlight.
+/// the spans to highlight (`spans[a..b]` of the evaluation's span list).
+#[derive(Clone, Copy)]
 struct Interval {
     field: usize,
     lo: usize,
     hi: usize,
-    spans: Vec<Span>,
+    spans: (u32, u32),
 }
 
-/// A document's fields, tokenised, with a lookup from match form and fold form to
+/// Spreads a dense code over the bits a [`KeyMap`] reads.
+#[inline]
+fn spread(code: u32) -> u64 {
+    u64::from(code).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A document's fields, tokenised, with a lookup from term code ([`Sids::code`]) to
 /// occurrences, plus the document's source and language for `source:` and `lang:`. Built
-/// once per document and shared by every query evaluated on it.
+/// once per document and shared by every query of one [`Program`] evaluated on it.
 #[derive(Debug)]
-pub struct DocIndex<'a> {
-    occ: Vec<Occurrence<'a>>,
-    // Each key leads to a chain of occurrences through `next_*`: one allocation for the
-    // whole document instead of one per distinct syllable. Keys are computed when the
-    // document is analysed; syllables that share one share a chain, and lookups compare
-    // the text.
-    by_match: KeyMap<u64, u32>,
-    by_fold: KeyMap<u64, u32>,
-    next_match: Vec<u32>,
-    next_fold: Vec<u32>,
+pub struct DocIndex {
+    occ: Vec<Occurrence>,
+    // Each code leads to a chain of links (occurrence, next link): one allocation for the
+    // whole document instead of one per distinct syllable.
+    heads: KeyMap<u64, u32>,
+    links: Vec<(u32, u32)>,
     source: String,
     lang: String,
 }
 
-impl<'a> DocIndex<'a> {
-    /// Indexes the given fields (title then body).
-    pub fn new(fields: Vec<&'a [Token]>) -> DocIndex<'a> {
-        DocIndex::with_overlays(fields, Vec::new())
+impl DocIndex {
+    /// Indexes tokenised fields (title then body), each with the overlays laid over it, for
+    /// the queries of `program`.
+    pub fn for_program(program: &Program, fields: &[(&[Token], &[Overlay])]) -> DocIndex {
+        let sids: Vec<(Vec<Sids>, Vec<Sids>)> = fields
+            .iter()
+            .map(|(t, o)| (program.token_sids(t, &TokenKeys::of(t)), program.overlay_sids(o)))
+            .collect();
+        let fields: Vec<Field<'_>> = fields
+            .iter()
+            .zip(&sids)
+            .map(|(&(tokens, overlays), (sids, overlay_sids))| Field {
+                tokens,
+                sids,
+                overlays,
+                overlay_sids,
+            })
+            .collect();
+        DocIndex::build(&fields, None)
     }
 
-    /// Indexes the given fields with the overlays of each (same order; missing ones are
-    /// empty), so alternatives match where their tokens are.
-    pub fn with_overlays(fields: Vec<&'a [Token]>, overlays: Vec<&'a [Overlay]>) -> DocIndex<'a> {
-        let keys: Vec<Vec<TokenKeys>> = fields.iter().map(|f| TokenKeys::of(f)).collect();
-        let keys: Vec<&[TokenKeys]> = keys.iter().map(Vec::as_slice).collect();
-        DocIndex::with_keys(fields, &keys, overlays, None)
-    }
-
-    /// As [`DocIndex::with_overlays`], with the tokens' keys already computed (one slice per
-    /// field, as long as its tokens). With `wanted`, a token form is indexed only when the
-    /// filter may contain its key: the filter must hold the key of every term (match form,
-    /// or fold form for folded terms) of every expression evaluated on the index.
-    pub fn with_keys(
-        fields: Vec<&'a [Token]>,
-        keys: &[&[TokenKeys]],
-        overlays: Vec<&'a [Overlay]>,
-        wanted: Option<&KeyFilter>,
-    ) -> DocIndex<'a> {
-        let mut total = fields.iter().map(|f| f.len()).sum::<usize>()
-            + overlays.iter().map(|o| o.len()).sum::<usize>();
+    /// Indexes fields whose ids are computed. With `wanted`, an occurrence is filed under
+    /// a code only when the set holds it: the set must hold the code of every term
+    /// ([`Program::codes_of`]) of every query evaluated on the index.
+    pub fn build(fields: &[Field<'_>], wanted: Option<&CodeSet>) -> DocIndex {
+        let mut total: usize = fields.iter().map(|f| f.tokens.len() + f.overlays.len()).sum();
         if wanted.is_some() {
             // Few tokens pass the filter: start small rather than clear room for all.
             total = total.min(64);
         }
         let mut index = DocIndex {
             occ: Vec::with_capacity(total),
-            by_match: KeyMap::with_capacity_and_hasher(total, Default::default()),
-            by_fold: KeyMap::with_capacity_and_hasher(total, Default::default()),
-            next_match: Vec::with_capacity(total),
-            next_fold: Vec::with_capacity(total),
+            heads: KeyMap::with_capacity_and_hasher(total, Default::default()),
+            links: Vec::with_capacity(total),
             source: String::new(),
             lang: String::new(),
         };
-        // Pushed in reverse so that every chain lists its occurrences in document order.
-        for (field, list) in overlays.iter().enumerate().rev() {
-            for o in list.iter().rev() {
+        // Pushed in reverse so that every chain lists its occurrences in document order:
+        // tokens first, field by field, then overlays.
+        for (field, f) in fields.iter().enumerate().rev() {
+            for (o, &s) in f.overlays.iter().zip(f.overlay_sids).rev() {
                 let occ = Occurrence {
-                    field,
+                    field: field as u32,
+                    ord: o.ord as u32,
+                    start: o.start as u32,
+                    end: o.end as u32,
                     from: o.from,
                     to: o.to,
-                    ord: o.ord,
-                    start: o.start,
-                    end: o.end,
-                    matched: &o.matched,
-                    folded: &o.folded,
                 };
-                let k =
-                    TokenKeys { matched: key(&o.matched), folded: key(&o.folded), follows: false };
-                index.push(occ, k);
+                index.push(occ, s, wanted);
             }
         }
-        for (field, tokens) in fields.iter().enumerate().rev() {
-            let keys = keys.get(field).copied().unwrap_or_default();
-            for (ord, t) in tokens.iter().enumerate().rev() {
+        for (field, f) in fields.iter().enumerate().rev() {
+            for (ord, (t, &s)) in f.tokens.iter().zip(f.sids).enumerate().rev() {
                 let occ = Occurrence {
-                    field,
+                    field: field as u32,
+                    ord: ord as u32,
+                    start: t.start as u32,
+                    end: t.end as u32,
                     from: t.position,
                     to: t.position + 1,
-                    ord,
-                    start: t.start,
-                    end: t.end,
-                    matched: &t.matched,
-                    folded: &t.folded,
                 };
-                let k = keys.get(ord).copied().unwrap_or_else(|| TokenKeys {
-                    matched: key(&t.matched),
-                    folded: key(&t.folded),
-                    follows: false,
-                });
-                match wanted {
-                    None => index.push(occ, k),
-                    Some(f) => {
-                        let (m, fo) = (f.may_contain(k.matched), f.may_contain(k.folded));
-                        if m || fo {
-                            index.push_some(occ, k, m, fo);
-                        }
-                    }
-                }
+                index.push(occ, s, wanted);
             }
         }
         index
     }
 
-    fn push(&mut self, occ: Occurrence<'a>, keys: TokenKeys) {
-        self.push_some(occ, keys, true, true);
-    }
-
-    /// Indexes an occurrence under its match form, its fold form, or both.
-    fn push_some(&mut self, occ: Occurrence<'a>, keys: TokenKeys, matched: bool, folded: bool) {
-        let id = u32::try_from(self.occ.len()).unwrap_or(END);
-        if id == END {
-            return;
+    /// Files an occurrence under its match code, its fold code, or both.
+    #[inline]
+    fn push(&mut self, occ: Occurrence, sids: Sids, wanted: Option<&CodeSet>) {
+        let id = self.occ.len() as u32;
+        let mut filed = false;
+        for folded in [false, true] {
+            let code = sids.code(folded);
+            if code == NONE || wanted.is_some_and(|w| !w.contains(code)) {
+                continue;
+            }
+            let link = self.links.len() as u32;
+            let next = std::mem::replace(self.heads.entry(spread(code)).or_insert(END), link);
+            self.links.push((id, next));
+            filed = true;
         }
-        self.occ.push(occ);
-        let link = |map: &mut KeyMap<u64, u32>, k: u64, on: bool| {
-            if on { std::mem::replace(map.entry(k).or_insert(END), id) } else { END }
-        };
-        let next = link(&mut self.by_match, keys.matched, matched);
-        self.next_match.push(next);
-        let next = link(&mut self.by_fold, keys.folded, folded);
-        self.next_fold.push(next);
+        if filed {
+            self.occ.push(occ);
+        }
     }
 
     /// Sets the document's source name and language code, for `source:` and `lang:`.
-    pub fn with_meta(mut self, source: &str, lang: &str) -> DocIndex<'a> {
+    pub fn with_meta(mut self, source: &str, lang: &str) -> DocIndex {
         self.source = source_key(source);
         self.lang = lang.to_ascii_lowercase();
         self
     }
 
-    fn occurrences<'s>(&'s self, term: &'s Term) -> impl Iterator<Item = Occurrence<'a>> + 's {
-        let (map, next) = if term.folded {
-            (&self.by_fold, &self.next_fold)
-        } else {
-            (&self.by_match, &self.next_match)
-        };
-        let mut at = map.get(&key(&term.text)).copied().unwrap_or(END);
+    fn occurrences(&self, term: TermOp) -> impl Iterator<Item = Occurrence> + '_ {
+        let mut at = self.heads.get(&spread(term.code())).copied().unwrap_or(END);
         std::iter::from_fn(move || {
             while at != END {
-                let i = at as usize;
-                at = next[i];
-                let o = self.occ[i];
-                let text = if term.folded { o.folded } else { o.matched };
-                if term.scope.admits(o.field) && text == term.text {
+                let (occ, next) = self.links[at as usize];
+                at = next;
+                let o = self.occ[occ as usize];
+                if term.scope.admits(o.field as usize) {
                     return Some(o);
                 }
             }
@@ -301,167 +296,253 @@ impl<'a> DocIndex<'a> {
         })
     }
 
-    /// Whether any occurrence of `term` is in scope (cheaper than collecting them).
-    fn occurs(&self, term: &Term) -> bool {
+    /// Whether any occurrence of the term is in scope (cheaper than collecting them).
+    fn occurs(&self, term: TermOp) -> bool {
         self.occurrences(term).next().is_some()
     }
 
-    /// Evaluates `expr`; `Some(spans)` when it matches (spans sorted, possibly empty for a
+    /// Evaluates `query`; `Some(spans)` when it matches (spans sorted, possibly empty for a
     /// purely negative branch), `None` when it does not.
-    pub fn evaluate(&self, expr: &Expr) -> Option<Vec<Span>> {
-        let mut spans = self.eval(expr)?;
-        spans.sort();
+    pub fn evaluate(&self, program: &Program, query: Query) -> Option<Vec<Span>> {
+        let mut spans = Vec::new();
+        if !self.evaluate_into(program, query, &mut spans) {
+            return None;
+        }
+        spans.sort_unstable();
         spans.dedup();
         Some(spans)
     }
 
-    /// Whether `expr` matches, without collecting spans.
-    pub fn matches(&self, expr: &Expr) -> bool {
-        match expr {
-            Expr::Term(t) => self.occurs(t),
-            Expr::Phrase(ts) => !self.phrases(ts).is_empty(),
-            Expr::And(xs) => xs.iter().all(|x| self.matches(x)),
-            Expr::Or(xs) => xs.iter().any(|x| self.matches(x)),
-            Expr::Not(x) => !self.matches(x),
-            Expr::Near { .. } => !self.intervals(expr).is_empty(),
-            Expr::Source(s) => self.source_is(s),
-            Expr::Lang(l) => self.lang == *l,
+    /// As [`DocIndex::evaluate`], appending the spans (unsorted, possibly repeated) to `out`
+    /// and leaving it as it was when the query does not match.
+    pub fn evaluate_into(&self, program: &Program, query: Query, out: &mut Vec<Span>) -> bool {
+        let mut eval = Eval { index: self, program, pool: Vec::new() };
+        let before = out.len();
+        let matched = eval.eval(query.0, out);
+        if !matched {
+            out.truncate(before);
         }
+        matched
+    }
+
+    /// Whether `query` matches, without collecting spans.
+    pub fn matches(&self, program: &Program, query: Query) -> bool {
+        Eval { index: self, program, pool: Vec::new() }.matches(query.0)
     }
 
     fn source_is(&self, wanted: &str) -> bool {
         // Whole words only: `source:tre` must not match "tuoi tre" by a letter run.
         self.source == wanted || format!(" {} ", self.source).contains(&format!(" {wanted} "))
     }
+}
 
-    fn eval(&self, expr: &Expr) -> Option<Vec<Span>> {
-        match expr {
-            Expr::Term(term) => {
-                let spans: Vec<Span> = self
-                    .occurrences(term)
-                    .map(|o| Span {
-                        field: o.field,
-                        start: o.start,
-                        end: o.end,
-                        term: term.original.clone(),
-                    })
-                    .collect();
-                (!spans.is_empty()).then_some(spans)
+/// One evaluation: an index, the program whose ops are run on it, and the spans of the
+/// positioned matches proximity combines.
+struct Eval<'a> {
+    index: &'a DocIndex,
+    program: &'a Program,
+    pool: Vec<Span>,
+}
+
+impl Eval<'_> {
+    fn term(&self, i: u32) -> TermOp {
+        self.program.terms[i as usize]
+    }
+
+    fn matches(&mut self, op: u32) -> bool {
+        match self.program.ops[op as usize] {
+            Op::Term(i) => self.index.occurs(self.term(i)),
+            Op::Phrase(a, b) => self.phrases(a, b, None),
+            Op::And(a, b) => (a..b).all(|k| self.matches(self.program.kids[k as usize])),
+            Op::Or(a, b) => (a..b).any(|k| self.matches(self.program.kids[k as usize])),
+            Op::Not(x) => !self.matches(x),
+            Op::Near(_) => {
+                let mut found = Vec::new();
+                self.intervals(op, &mut found);
+                !found.is_empty()
             }
-            Expr::Phrase(terms) => {
-                let spans: Vec<Span> =
-                    self.phrases(terms).into_iter().flat_map(|i| i.spans).collect();
-                (!spans.is_empty()).then_some(spans)
+            Op::Source(s) => self.index.source_is(self.program.string(s)),
+            Op::Lang(l) => self.index.lang == self.program.string(l),
+        }
+    }
+
+    /// Appends the spans of a match to `out` and says whether it matched; on `false`,
+    /// what was appended is garbage the caller truncates.
+    fn eval(&mut self, op: u32, out: &mut Vec<Span>) -> bool {
+        match self.program.ops[op as usize] {
+            Op::Term(i) => {
+                let term = self.term(i);
+                let before = out.len();
+                out.extend(self.index.occurrences(term).map(|o| Span {
+                    field: o.field as usize,
+                    start: o.start as usize,
+                    end: o.end as usize,
+                    label: Label(term.label),
+                }));
+                out.len() > before
             }
-            Expr::Near { .. } => {
-                let spans: Vec<Span> =
-                    self.intervals(expr).into_iter().flat_map(|i| i.spans).collect();
-                (!spans.is_empty()).then_some(spans)
-            }
-            Expr::And(children) => {
-                let mut all = Vec::new();
-                for child in children {
-                    all.extend(self.eval(child)?);
+            Op::Phrase(a, b) => self.phrases(a, b, Some(out)),
+            Op::Near(_) => {
+                let mut found = Vec::new();
+                self.intervals(op, &mut found);
+                for i in &found {
+                    out.extend_from_slice(&self.pool[i.spans.0 as usize..i.spans.1 as usize]);
                 }
-                Some(all)
+                !found.is_empty()
             }
-            Expr::Or(children) => {
-                let mut any = None;
-                for child in children {
-                    if let Some(spans) = self.eval(child) {
-                        any.get_or_insert_with(Vec::new).extend(spans);
+            Op::And(a, b) => {
+                for k in a..b {
+                    if !self.eval(self.program.kids[k as usize], out) {
+                        return false;
+                    }
+                }
+                true
+            }
+            Op::Or(a, b) => {
+                let mut any = false;
+                for k in a..b {
+                    let before = out.len();
+                    if self.eval(self.program.kids[k as usize], out) {
+                        any = true;
+                    } else {
+                        out.truncate(before);
                     }
                 }
                 any
             }
-            Expr::Not(child) => (!self.matches(child)).then(Vec::new),
-            Expr::Source(s) => self.source_is(s).then(Vec::new),
-            Expr::Lang(l) => (self.lang == *l).then(Vec::new),
+            Op::Not(_) | Op::Source(_) | Op::Lang(_) => self.matches(op),
         }
     }
 
-    /// Every path through the token graph that spells `terms`, as intervals.
-    fn phrases(&self, terms: &[Term]) -> Vec<Interval> {
-        let Some((first, rest)) = terms.split_first() else { return Vec::new() };
-        let label = || terms.iter().map(|t| t.original.as_str()).collect::<Vec<_>>().join(" ");
-        let mut out = Vec::new();
-        for o in self.occurrences(first) {
+    /// Follows the paths through the token graph that spell `terms[a..b]`. With `out`,
+    /// appends each path's span and says whether there was one; without, stops at the first.
+    fn phrases(&self, a: u32, b: u32, out: Option<&mut Vec<Span>>) -> bool {
+        let label = Label(self.term(a).label);
+        let mut found = false;
+        match out {
+            Some(out) => self.phrase_paths(a, b, |_, (field, start, end, _)| {
+                found = true;
+                out.push(Span { field, start, end, label });
+                true
+            }),
+            None => self.phrase_paths(a, b, |_, _| {
+                found = true;
+                false
+            }),
+        }
+        found
+    }
+
+    /// Calls `each(lo, (field, start, end, hi))` for every path spelling `terms[a..b]`
+    /// until it returns `false`.
+    fn phrase_paths(
+        &self,
+        a: u32,
+        b: u32,
+        mut each: impl FnMut(usize, (usize, usize, usize, usize)) -> bool,
+    ) {
+        let terms = &self.program.terms[a as usize..b as usize];
+        let Some((&first, rest)) = terms.split_first() else { return };
+        let mut paths = Vec::new();
+        let mut next = Vec::new();
+        for o in self.index.occurrences(first) {
             // Paths can branch where alternatives overlap; follow each.
-            let mut paths = vec![(o, o.end, o.ord)];
-            for t in rest {
-                let mut next = Vec::new();
-                for (head, end, hi) in paths {
-                    for p in self.occurrences(t) {
+            paths.clear();
+            paths.push((o, o.end, o.ord));
+            for &t in rest {
+                next.clear();
+                for &(head, end, hi) in &paths {
+                    for p in self.index.occurrences(t) {
                         if p.field == head.field && p.from == head.to {
                             next.push((p, end.max(p.end), hi.max(p.ord)));
                         }
                     }
                 }
-                paths = next;
+                std::mem::swap(&mut paths, &mut next);
                 if paths.is_empty() {
                     break;
                 }
             }
-            for (_, end, hi) in paths {
-                out.push(Interval {
-                    field: o.field,
-                    lo: o.ord,
-                    hi,
-                    spans: vec![Span { field: o.field, start: o.start, end, term: label() }],
-                });
+            for &(_, end, hi) in &paths {
+                let span = (o.field as usize, o.start as usize, end as usize, hi as usize);
+                if !each(o.ord as usize, span) {
+                    return;
+                }
             }
         }
-        out
     }
 
-    /// The positioned matches of a term, phrase, OR-group or proximity expression.
-    fn intervals(&self, expr: &Expr) -> Vec<Interval> {
-        match expr {
-            Expr::Term(t) => self
-                .occurrences(t)
-                .map(|o| Interval {
-                    field: o.field,
-                    lo: o.ord,
-                    hi: o.ord,
-                    spans: vec![Span {
-                        field: o.field,
-                        start: o.start,
-                        end: o.end,
-                        term: t.original.clone(),
-                    }],
-                })
-                .collect(),
-            Expr::Phrase(ts) => self.phrases(ts),
-            Expr::Or(xs) => xs.iter().flat_map(|x| self.intervals(x)).collect(),
-            Expr::Near { left, right, distance, ordered } => {
-                let (left, right) = (self.intervals(left), self.intervals(right));
-                let mut out = Vec::new();
-                for a in &left {
-                    for b in right.iter().filter(|b| b.field == a.field) {
+    /// Appends the positioned matches of a term, phrase, OR-group or proximity op to
+    /// `found`, their spans to the pool.
+    fn intervals(&mut self, op: u32, found: &mut Vec<Interval>) {
+        match self.program.ops[op as usize] {
+            Op::Term(i) => {
+                let t = self.term(i);
+                for o in self.index.occurrences(t) {
+                    let at = self.pool.len() as u32;
+                    self.pool.push(Span {
+                        field: o.field as usize,
+                        start: o.start as usize,
+                        end: o.end as usize,
+                        label: Label(t.label),
+                    });
+                    found.push(Interval {
+                        field: o.field as usize,
+                        lo: o.ord as usize,
+                        hi: o.ord as usize,
+                        spans: (at, at + 1),
+                    });
+                }
+            }
+            Op::Phrase(a, b) => {
+                let label = Label(self.term(a).label);
+                let mut paths = Vec::new();
+                self.phrase_paths(a, b, |lo, p| {
+                    paths.push((lo, p));
+                    true
+                });
+                for (lo, (field, start, end, hi)) in paths {
+                    let at = self.pool.len() as u32;
+                    self.pool.push(Span { field, start, end, label });
+                    found.push(Interval { field, lo, hi, spans: (at, at + 1) });
+                }
+            }
+            Op::Or(a, b) => {
+                for k in a..b {
+                    self.intervals(self.program.kids[k as usize], found);
+                }
+            }
+            Op::Near(i) => {
+                let NearOp { left, right, distance, ordered } = self.program.nears[i as usize];
+                let (mut l, mut r) = (Vec::new(), Vec::new());
+                self.intervals(left, &mut l);
+                self.intervals(right, &mut r);
+                for a in &l {
+                    for b in r.iter().filter(|b| b.field == a.field) {
                         let gap = if a.hi < b.lo {
                             b.lo - a.hi - 1
-                        } else if *ordered {
+                        } else if ordered {
                             continue;
                         } else if b.hi < a.lo {
                             a.lo - b.hi - 1
                         } else {
                             0
                         };
-                        if gap <= *distance {
-                            let mut spans = a.spans.clone();
-                            spans.extend(b.spans.iter().cloned());
-                            out.push(Interval {
+                        if gap <= distance as usize {
+                            let at = self.pool.len();
+                            self.pool.extend_from_within(a.spans.0 as usize..a.spans.1 as usize);
+                            self.pool.extend_from_within(b.spans.0 as usize..b.spans.1 as usize);
+                            found.push(Interval {
                                 field: a.field,
                                 lo: a.lo.min(b.lo),
                                 hi: a.hi.max(b.hi),
-                                spans,
+                                spans: (at as u32, self.pool.len() as u32),
                             });
                         }
                     }
                 }
-                out
             }
-            Expr::And(_) | Expr::Not(_) | Expr::Source(_) | Expr::Lang(_) => Vec::new(),
+            Op::And(..) | Op::Not(_) | Op::Source(_) | Op::Lang(_) => {}
         }
     }
 }
@@ -478,16 +559,28 @@ pub fn source_key(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse;
+    use crate::{Expr, parse};
+
+    /// The spans of one expression on fields with their overlays, and their labels.
+    fn evaluate(
+        expr: &Expr,
+        fields: &[(&[Token], &[Overlay])],
+        source: &str,
+        lang: &str,
+    ) -> Option<Vec<(Span, String)>> {
+        let (program, query) = Program::single(expr);
+        let index = DocIndex::for_program(&program, fields).with_meta(source, lang);
+        let spans = index.evaluate(&program, query)?;
+        Some(spans.into_iter().map(|s| (s, program.label(s.label).to_owned())).collect())
+    }
 
     fn run(q: &str, title: &str, body: &str) -> Option<Vec<String>> {
         let (title, body) = (vi_text::display(title), vi_text::display(body));
         let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
-        let index = DocIndex::new(vec![&tt, &bt]);
         let texts = [&title, &body];
-        index
-            .evaluate(&parse(q).unwrap())
-            .map(|spans| spans.iter().map(|s| texts[s.field][s.start..s.end].to_owned()).collect())
+        evaluate(&parse(q).unwrap(), &[(&tt, &[]), (&bt, &[])], "", "").map(|spans| {
+            spans.iter().map(|(s, _)| texts[s.field][s.start..s.end].to_owned()).collect()
+        })
     }
 
     #[test]
@@ -533,11 +626,10 @@ mod tests {
         let body = vi_text::display("mn ơi bs nói ko dc uống thuốc này");
         let tokens = vi_text::tokenize(&body);
         let over = overlays(&body, &tokens);
-        let index = DocIndex::with_overlays(vec![&[], &tokens], vec![&[], &over]);
         let hit = |q: &str| {
-            index.evaluate(&parse(q).unwrap()).map(|spans| {
+            evaluate(&parse(q).unwrap(), &[(&[], &[]), (&tokens, &over)], "", "").map(|spans| {
                 let mut v: Vec<String> =
-                    spans.iter().map(|s| body[s.start..s.end].to_owned()).collect();
+                    spans.iter().map(|(s, _)| body[s.start..s.end].to_owned()).collect();
                 v.dedup();
                 v
             })
@@ -553,7 +645,7 @@ mod tests {
         assert!(hit("\"người ơi bác\"").is_some());
         assert!(hit("\"người bác\"").is_none());
         assert!(hit("\"mọi ơi\"").is_none());
-        assert!(DocIndex::new(vec![&tokens]).evaluate(&parse("không").unwrap()).is_none());
+        assert!(evaluate(&parse("không").unwrap(), &[(&tokens, &[])], "", "").is_none());
     }
 
     #[test]
@@ -589,8 +681,12 @@ mod tests {
         assert!(run("title:sốt", "", "Sốt xuất huyết").is_none());
         assert!(run("body:\"xuất huyết\"", "", "Sốt xuất huyết").is_some());
         let (tt, bt) = (vi_text::tokenize("Sốt"), vi_text::tokenize(""));
-        let index = DocIndex::new(vec![&tt, &bt]).with_meta("Báo Tuổi Trẻ", "vi");
-        let yes = |q: &str| index.matches(&parse(q).unwrap());
+        let yes = |q: &str| {
+            let (program, query) = Program::single(&parse(q).unwrap());
+            DocIndex::for_program(&program, &[(&tt, &[]), (&bt, &[])])
+                .with_meta("Báo Tuổi Trẻ", "vi")
+                .matches(&program, query)
+        };
         assert!(yes("sốt source:\"tuổi trẻ\""));
         assert!(yes("sốt source:tuoi"));
         assert!(!yes("sốt source:tuo"));
@@ -602,17 +698,48 @@ mod tests {
     fn matches_agrees_with_evaluate() {
         let body = vi_text::display("Ca sốt xuất huyết thứ 3 tử vong. Bộ Y tế cảnh báo");
         let tokens = vi_text::tokenize(&body);
-        let index = DocIndex::new(vec![&[], &tokens]);
-        for q in [
+        let mut program = Program::new();
+        let queries: Vec<(&str, Query)> = [
             "sốt",
             "\"tử vong\" NEAR/8 sốt",
             "cúm OR (sốt -cảnh)",
             "\"sốt xuất\" -cảnh",
             "title:sốt",
-        ] {
-            let e = parse(q).unwrap();
-            assert_eq!(index.matches(&e), index.evaluate(&e).is_some(), "{q}");
+            "cảnh NOT \"cảnh báo\"",
+        ]
+        .into_iter()
+        .map(|q| (q, program.compile(&parse(q).unwrap())))
+        .collect();
+        program.finish();
+        // One index serves every query of the program.
+        let index = DocIndex::for_program(&program, &[(&[], &[]), (&tokens, &[])]);
+        let mut matched = 0;
+        for (q, query) in queries {
+            let m = index.matches(&program, query);
+            assert_eq!(m, index.evaluate(&program, query).is_some(), "{q}");
+            matched += usize::from(m);
         }
+        assert_eq!(matched, 2);
+    }
+
+    #[test]
+    fn spans_carry_the_term_or_phrase_as_written() {
+        let body = vi_text::display("Sốt xuất huyết: bé sốt cao, tử vong sau tiêm");
+        let tokens = vi_text::tokenize(&body);
+        let q = parse("(\"Sốt Xuất Huyết\" OR Sot) \"tu vong\" NEAR/2 tiêm").unwrap();
+        let spans = evaluate(&q, &[(&tokens, &[])], "", "").unwrap();
+        let shown: Vec<(&str, &str)> =
+            spans.iter().map(|(s, label)| (&body[s.start..s.end], label.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("Sốt", "Sot"),
+                ("Sốt xuất huyết", "Sốt Xuất Huyết"),
+                ("sốt", "Sot"),
+                ("tử vong", "tu vong"),
+                ("tiêm", "tiêm"),
+            ]
+        );
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub type KeyMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<KeyHa
 
 /// A set of [`key`]s that may answer yes for keys not in it (one bit per slot, no
 /// hashing: keys are already mixed), for skipping, cheaply, tokens no query can ask for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct KeyFilter {
     bits: Vec<u64>,
     mask: u64,
@@ -124,6 +124,11 @@ impl KeyFilter {
     #[inline]
     pub fn may_contain(&self, key: u64) -> bool {
         let slot = key & self.mask;
-        self.bits[(slot / 64) as usize] & (1 << (slot % 64)) != 0
+        self.bits.get((slot / 64) as usize).is_some_and(|w| w & (1 << (slot % 64)) != 0)
+    }
+
+    /// Bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.bits.capacity() * 8
     }
 }

@@ -18,16 +18,19 @@
 //! case never matters.
 //!
 //! [`parse`] turns text into an [`Expr`] or a [`ParseError`] with its byte offset;
-//! [`DocIndex::evaluate`] runs an expression over tokenised fields and returns the matched spans, so
-//! every match can be explained and highlighted.
+//! A [`Program`] holds compiled queries (one vocabulary, flat ops; [`Program::single`] for
+//! one); a [`DocIndex`] built once per document evaluates them and returns the matched
+//! spans, so every match can be explained and highlighted.
 #![warn(missing_docs)]
 
 mod eval;
 mod expr;
 mod hash;
 mod parse;
+mod program;
 
-pub use eval::{DocIndex, Overlay, Span, TokenKeys, overlays, source_key};
+pub use eval::{DocIndex, Field, Overlay, Span, TokenKeys, overlays, source_key};
 pub use expr::{Expr, Scope, Term};
 pub use hash::{FastHasher, FastMap, KeyFilter, KeyHasher, KeyMap, key};
 pub use parse::{MAX_DISTANCE, ParseError, line_col, parse};
+pub use program::{CodeSet, Label, NONE, Program, Query, Sids};

@@ -2,9 +2,9 @@
 //! the file.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use model::{RuleKind, Severity};
-use query::Expr;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -38,20 +38,19 @@ impl std::fmt::Display for Diagnostic {
 /// One standing query with its metadata and examples.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Unique id, such as `rumor.than-duoc`.
-    pub id: String,
+    /// Unique id, such as `rumor.than-duoc` (shared with every hit of the rule, like the
+    /// title).
+    pub id: Arc<str>,
     /// What the rule is for.
     pub kind: RuleKind,
     /// Title shown on alerts, in Vietnamese.
-    pub title: String,
+    pub title: Arc<str>,
     /// How urgent its hits are.
     pub severity: Severity,
     /// Free tags, such as the responsible unit.
     pub tags: Vec<String>,
-    /// The query as written.
+    /// The query as written (checked when the rule is read; compiled by the rule set).
     pub query: String,
-    /// The parsed query.
-    pub expr: Expr,
     /// Texts the rule must match.
     pub examples_match: Vec<String>,
     /// Texts the rule must not match.
@@ -72,13 +71,15 @@ impl Rule {
         query: &str,
     ) -> Result<Rule, query::ParseError> {
         Ok(Rule {
-            id: id.to_owned(),
+            id: id.into(),
             kind,
-            title: id.to_owned(),
+            title: id.into(),
             severity,
             tags: Vec::new(),
-            query: query.to_owned(),
-            expr: query::parse(query)?,
+            query: {
+                query::parse(query)?;
+                query.to_owned()
+            },
             examples_match: Vec::new(),
             examples_no_match: Vec::new(),
             file: PathBuf::new(),
@@ -192,7 +193,7 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Pack, Vec<Diagnostic>) {
         // The query's span covers the TOML string including its quotes; errors inside the
         // query are reported relative to its first character.
         let qspan = r.query.span();
-        let expr = query::parse(r.query.get_ref()).map_err(|e| {
+        let parsed = query::parse(r.query.get_ref()).map_err(|e| {
             diags.push(diag(
                 string_start(text, qspan.start) + e.offset,
                 Some(id),
@@ -206,15 +207,14 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Pack, Vec<Diagnostic>) {
                 "no examples: add at least one `match` example".to_owned(),
             ));
         }
-        if let (true, Ok(kind), Ok(severity), Ok(expr)) = (ok, kind, severity, expr) {
+        if let (true, Ok(kind), Ok(severity), Ok(_)) = (ok, kind, severity, parsed) {
             rules.push(Rule {
-                id: r.id,
+                id: r.id.into(),
                 kind,
-                title: r.title,
+                title: r.title.into(),
                 severity,
                 tags: r.tags,
                 query: r.query.into_inner(),
-                expr,
                 examples_match: r.must_match,
                 examples_no_match: r.no_match,
                 file: file.to_owned(),

@@ -1,5 +1,5 @@
-//! The presearcher: every rule's literals in one syllable trie per form, so only rules that
-//! can possibly match a document are evaluated in full.
+//! The presearcher: every rule's literals in one syllable trie, so only rules that can
+//! possibly match a document are evaluated in full.
 //!
 //! A rule's positive part is reduced to clauses of literals (a term, or a whole phrase as
 //! one literal) such that any match of the rule contains a literal of every clause: an AND
@@ -9,16 +9,18 @@
 //! other clause has a literal in the document too (Lucene Monitor's multipass idea, without
 //! its index).
 //!
-//! Literals are sequences of syllables, and documents are already sequences of syllables
-//! with a [`query::key`] per token computed when they are analysed, so the tries step on
-//! keys instead of bytes: one map lookup per token and form, a phrase followed only where
-//! its first syllable is. Keys that collide only propose more rules, never fewer; the full
-//! evaluation compares text. Alternatives from the views (teencode, de-obfuscation) are
+//! Literals are sequences of syllables, and documents are already sequences of syllables,
+//! so the trie steps on syllable codes of the rule set's vocabulary instead of bytes: each
+//! token's codes are looked up once per document (the same codes then index it for the
+//! full evaluation), the first syllable of a literal is found by indexing an array and a
+//! phrase is followed only where its first syllable is. Alternatives from the views (teencode, de-obfuscation) are
 //! edges of the token graph beside the tokens; the few paths through them (starting at an
 //! alternative or on the tokens just before one) are walked separately, so they cost
 //! nothing on text without any.
 
-use query::{Expr, KeyFilter, KeyMap, Overlay, TokenKeys, key};
+use std::collections::HashMap;
+
+use query::{Expr, FastMap, Field, KeyFilter, KeyMap, NONE, Program, Sids, TokenKeys};
 use vi_text::Token;
 
 /// A literal to look for: syllables separated by single spaces.
@@ -89,103 +91,201 @@ fn all_of<'a>(xs: impl IntoIterator<Item = &'a Expr>) -> Option<Vec<Vec<Literal>
     Some(all)
 }
 
-const NONE: u32 = u32::MAX;
-
-/// One form's literals as a trie over syllable keys.
+/// The literals as a trie over syllable codes ([`query::Sids::code`]; the code says the
+/// form too), laid out breadth first: the children of node `n` are the nodes
+/// `nodes[n].first_child..nodes[n + 1].first_child`, sorted by the code of the edge into
+/// them, so a step is a binary search in a few entries, and most syllables that continue
+/// no literal are turned away by one bit of the node's mask before any search.
 #[derive(Debug, Clone, Default)]
 struct Trie {
-    /// First syllable to node.
-    first: KeyMap<u64, Node>,
-    /// The keys of `first`, to turn away most other syllables with one bit test.
-    starts: Option<KeyFilter>,
-    /// (node, next syllable) to node.
-    step: KeyMap<(u32, u64), Node>,
-    /// Per node, where it is filed: (parent or [`NONE`], syllable key). Only while
-    /// building.
-    at: Vec<(u32, u64)>,
+    /// One bit per code whose first-level node is not empty, and one per code whose
+    /// first-level node ends a literal: a few kilobytes that stay in the nearest cache.
+    starts: Vec<u64>,
+    single: Vec<u64>,
+    /// The (first code, second code) pairs that begin a literal: with the bits above, most
+    /// tokens of a text are turned away before any node is read.
+    pairs: KeyFilter,
+    /// Every node, and one more whose `first_child` ends the last node's children. The
+    /// first level is node `c` for code `c` (empty when no literal starts with it).
+    nodes: Vec<Node>,
+    /// Per node, the code of the edge into it.
+    code: Vec<u32>,
+    /// The children of nodes with many, by (node, code): one probe instead of a long
+    /// binary search (a first syllable such as `bệnh` starts hundreds of phrases).
+    wide: KeyMap<u64, u32>,
     /// Syllables of the longest literal.
     depth: usize,
-}
-
-/// A trie node, kept in the map slot that leads to it so a step costs one memory access:
-/// its id, the literal ending there or [`NONE`], and one bit per child syllable (of 64, by
-/// key), so that most syllables that follow no literal's prefix are turned away without a
-/// lookup in `step`.
-#[derive(Debug, Clone, Copy)]
-struct Node {
-    id: u32,
-    literal: u32,
-    children: u64,
-}
-
-#[inline]
-fn child_bit(k: u64) -> u64 {
-    1 << (k >> 58)
+    /// While building: (parent or [`NONE`], code) to node, and each node's literal.
+    edges: FastMap<(u32, u32), u32>,
+    ends: Vec<u32>,
 }
 
 impl Trie {
-    fn insert(&mut self, syllables: &[&str], literal: u32) {
+    fn insert(&mut self, codes: &[u32], literal: u32) {
         let mut node = NONE;
-        for (i, s) in syllables.iter().enumerate() {
-            let k = key(s);
-            let fresh = Node { id: self.at.len() as u32, literal: NONE, children: 0 };
-            let child = if i == 0 {
-                self.first.entry(k).or_insert(fresh).id
-            } else {
-                self.step.entry((node, k)).or_insert(fresh).id
-            };
-            if child == fresh.id {
-                self.at.push((node, k));
+        for &c in codes {
+            let fresh = self.ends.len() as u32;
+            node = *self.edges.entry((node, c)).or_insert(fresh);
+            if node == fresh {
+                self.ends.push(NONE);
             }
-            if let Some(parent) = self.node_mut(node) {
-                parent.children |= child_bit(k);
+        }
+        if let Some(end) = self.ends.get_mut(node as usize) {
+            *end = literal;
+        }
+        self.depth = self.depth.max(codes.len());
+    }
+
+    /// Lays the trie out breadth first for `codes` possible codes.
+    #[allow(clippy::cast_possible_truncation)]
+    fn finish(&mut self, codes: usize) {
+        self.wide = KeyMap::default();
+        let mut edges: Vec<(u32, u32, u32)> =
+            std::mem::take(&mut self.edges).into_iter().map(|((p, c), n)| (p, c, n)).collect();
+        // Parents in build order, `NONE` (the root) last; children by code.
+        edges.sort_unstable();
+        let children = |parent: u32| {
+            let lo = edges.partition_point(|e| e.0 < parent);
+            let hi = edges.partition_point(|e| e.0 <= parent);
+            &edges[lo..hi]
+        };
+        // `order[new id]` is the build id. The first level is numbered by code, so that a
+        // token's code is its node: one memory access, not a lookup and then the node.
+        let mut order: Vec<u32> = vec![NONE; codes];
+        let mut code: Vec<u32> = (0..codes as u32).collect();
+        for &(_, c, n) in children(NONE) {
+            order[c as usize] = n;
+        }
+        let mut first_child = Vec::with_capacity(order.len() + self.ends.len() + 1);
+        let mut i = 0;
+        while i < order.len() {
+            first_child.push(order.len() as u32);
+            if order[i] != NONE {
+                for &(_, c, n) in children(order[i]) {
+                    order.push(n);
+                    code.push(c);
+                }
             }
-            node = child;
+            i += 1;
         }
-        if let Some(n) = self.node_mut(node) {
-            n.literal = literal;
+        first_child.push(order.len() as u32);
+        for (n, pair) in first_child.windows(2).enumerate() {
+            if pair[1] - pair[0] > WIDE {
+                for child in pair[0]..pair[1] {
+                    self.wide.insert(step_key(n as u32, code[child as usize]), child);
+                }
+            }
         }
-        self.depth = self.depth.max(syllables.len());
-    }
-
-    fn node_mut(&mut self, id: u32) -> Option<&mut Node> {
-        let &(parent, k) = self.at.get(id as usize)?;
-        if parent == NONE { self.first.get_mut(&k) } else { self.step.get_mut(&(parent, k)) }
-    }
-
-    fn finish(&mut self) {
-        let mut starts = KeyFilter::with_capacity(self.first.len());
-        for &k in self.first.keys() {
-            starts.insert(k);
+        self.nodes = first_child
+            .iter()
+            .enumerate()
+            .map(|(n, &first)| {
+                let end = first_child.get(n + 1).copied().unwrap_or(first);
+                let mask =
+                    code[first as usize..end as usize].iter().fold(0, |m, &c| m | child_bit(c));
+                let literal = match order.get(n) {
+                    Some(&b) if b != NONE => self.ends[b as usize],
+                    _ => NONE,
+                };
+                Node { mask, first_child: first, literal }
+            })
+            .collect();
+        self.starts = vec![0; codes.div_ceil(64)];
+        self.single = vec![0; codes.div_ceil(64)];
+        for (c, n) in self.nodes.iter().enumerate().take(codes) {
+            if n.literal != NONE || n.mask != 0 {
+                self.starts[c / 64] |= 1 << (c % 64);
+            }
+            if n.literal != NONE {
+                self.single[c / 64] |= 1 << (c % 64);
+            }
         }
-        self.starts = Some(starts);
-        self.at = Vec::new();
-        self.first.shrink_to_fit();
-        self.step.shrink_to_fit();
+        let second_level = self.nodes.get(codes).map_or(0, |n| n.first_child) as usize;
+        self.pairs = KeyFilter::with_capacity(second_level.saturating_sub(codes));
+        for c in 0..codes {
+            let (lo, hi) = (self.nodes[c].first_child, self.nodes[c + 1].first_child);
+            for child in lo..hi {
+                self.pairs.insert(step_key(c as u32, code[child as usize]));
+            }
+        }
+        self.code = code;
+        self.ends = Vec::new();
     }
 
-    fn child(&self, node: u32, k: u64) -> Option<Node> {
-        if node == NONE { self.first.get(&k) } else { self.step.get(&(node, k)) }.copied()
+    #[inline]
+    fn child(&self, node: u32, c: u32) -> u32 {
+        if node == NONE {
+            let starts =
+                self.starts.get((c / 64) as usize).is_some_and(|w| w & (1 << (c % 64)) != 0);
+            return if starts { c } else { NONE };
+        }
+        let n = &self.nodes[node as usize];
+        if n.mask & child_bit(c) == 0 {
+            return NONE;
+        }
+        let (lo, hi) = (n.first_child as usize, self.nodes[node as usize + 1].first_child as usize);
+        if hi - lo > WIDE as usize {
+            return self.wide.get(&step_key(node, c)).copied().unwrap_or(NONE);
+        }
+        match self.code[lo..hi].binary_search(&c) {
+            Ok(i) => (lo + i) as u32,
+            Err(_) => NONE,
+        }
     }
 
-    /// Marks the literals on paths through the alternatives laid over the tokens: paths
-    /// that start at an alternative or on one of the tokens just before it, and follow
-    /// tokens and alternatives alike (the token graph of [`query::Overlay`]).
-    fn scan_overlays(
-        &self,
-        tokens: &[Token],
-        keys: &[TokenKeys],
-        overlays: &[Overlay],
-        folded: bool,
-        present: &mut Present,
-    ) {
-        if self.first.is_empty() {
+    /// Marks every literal that occurs in the tokens (consecutive positions only).
+    fn scan(&self, sids: &[Sids], keys: &[TokenKeys], folded: bool, present: &mut Present) {
+        if self.code.is_empty() {
             return;
         }
-        let overlay_keys: Vec<u64> =
-            overlays.iter().map(|o| key(if folded { &o.folded } else { &o.matched })).collect();
+        let bit = |set: &[u64], c: u32| {
+            set.get((c / 64) as usize).is_some_and(|w| w & (1 << (c % 64)) != 0)
+        };
+        for i in 0..sids.len() {
+            let c = sids[i].code(folded);
+            // Two bit tests in small tables decide for most tokens: whether a literal is
+            // the syllable alone, and whether any literal goes on with the next one.
+            if bit(&self.single, c) {
+                present.mark(self.nodes[c as usize].literal);
+            }
+            let j = i + 1;
+            if j >= sids.len() || !keys[j].follows || !bit(&self.starts, c) {
+                continue;
+            }
+            let next = sids[j].code(folded);
+            if next == NONE || !self.pairs.may_contain(step_key(c, next)) {
+                continue;
+            }
+            let mut n = self.child(c, next);
+            let mut j = j;
+            while n != NONE {
+                let node = &self.nodes[n as usize];
+                if node.literal != NONE {
+                    present.mark(node.literal);
+                }
+                j += 1;
+                if node.mask == 0 || j >= sids.len() || !keys[j].follows {
+                    break;
+                }
+                let c = sids[j].code(folded);
+                if c == NONE {
+                    break;
+                }
+                n = self.child(n, c);
+            }
+        }
+    }
+
+    /// Marks the literals on paths through the alternatives laid over the tokens, in both
+    /// forms: paths that start at an alternative or on one of the tokens just before it,
+    /// and follow tokens and alternatives alike (the token graph of [`query::Overlay`]).
+    fn scan_overlays(&self, field: &Field<'_>, present: &mut Present) {
+        if self.code.is_empty() {
+            return;
+        }
+        let tokens = field.tokens;
         let mut starts: Vec<usize> = Vec::new();
-        for o in overlays {
+        for o in field.overlays {
             starts.push(o.from);
             if let Ok(i) = tokens.binary_search_by_key(&o.from, |t| t.position) {
                 for back in 1..self.depth {
@@ -196,73 +296,89 @@ impl Trie {
         }
         starts.sort_unstable();
         starts.dedup();
-        let graph = Graph { tokens, keys, folded, overlays, overlay_keys: &overlay_keys };
-        let mut stack: Vec<(usize, u32)> = starts.into_iter().map(|n| (n, NONE)).collect();
-        while let Some((at, node)) = stack.pop() {
-            graph.edges_from(at, |to, k| {
-                if let Some(next) = self.child(node, k) {
-                    if next.literal != NONE {
-                        present.mark(next.literal);
+        let graph = Graph::new(field);
+        let mut stack: Vec<(usize, u32, bool)> = Vec::new();
+        for folded in [false, true] {
+            stack.extend(starts.iter().map(|&n| (n, NONE, folded)));
+            while let Some((at, node, folded)) = stack.pop() {
+                graph.edges_from(at, folded, |to, c| {
+                    let next = self.child(node, c);
+                    if next != NONE {
+                        let literal = self.nodes[next as usize].literal;
+                        if literal != NONE {
+                            present.mark(literal);
+                        }
+                        stack.push((to, next, folded));
                     }
-                    stack.push((to, next.id));
-                }
-            });
+                });
+            }
         }
     }
 
-    /// Marks every literal that occurs in the tokens (consecutive positions only).
-    fn scan(&self, keys: &[TokenKeys], folded: bool, present: &mut Present) {
-        let Some(starts) = self.starts.as_ref().filter(|_| !self.first.is_empty()) else {
-            return;
-        };
-        let form = |k: &TokenKeys| if folded { k.folded } else { k.matched };
-        for (i, k) in keys.iter().enumerate() {
-            let k = form(k);
-            if !starts.may_contain(k) {
-                continue;
-            }
-            let Some(&start) = self.first.get(&k) else { continue };
-            let mut n = start;
-            let mut j = i;
-            loop {
-                if n.literal != NONE {
-                    present.mark(n.literal);
-                }
-                let Some(next) = keys.get(j + 1) else { break };
-                let k = form(next);
-                if n.children & child_bit(k) == 0 || !next.follows {
-                    break;
-                }
-                match self.step.get(&(n.id, k)) {
-                    Some(&child) => n = child,
-                    None => break,
-                }
-                j += 1;
-            }
-        }
+    fn heap_bytes(&self) -> usize {
+        (self.code.capacity() + (self.starts.capacity() + self.single.capacity()) * 2) * 4
+            + self.pairs.heap_bytes()
+            + self.wide.capacity() * 13
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
     }
+}
+
+/// A trie node: one bit per child syllable (of 64, by code), where its children start and
+/// the literal ending at it or [`NONE`].
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    mask: u64,
+    first_child: u32,
+    literal: u32,
+}
+
+/// Nodes with more children than this find them in [`Trie::wide`].
+const WIDE: u32 = 8;
+
+#[inline]
+fn step_key(node: u32, code: u32) -> u64 {
+    // Every bit of the key depends on both numbers: maps and filters index by low bits.
+    let mut x = (u64::from(node) << 32 | u64::from(code)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^= x >> 29;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^ (x >> 32)
+}
+
+#[inline]
+fn child_bit(code: u32) -> u64 {
+    1 << (u64::from(code).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
 }
 
 /// A field's token graph: token `t` runs from node `t.position` to the next, an
 /// alternative from its `from` node to its `to` node.
 struct Graph<'a> {
-    tokens: &'a [Token],
-    keys: &'a [TokenKeys],
-    /// Which form's keys the edges carry.
-    folded: bool,
-    overlays: &'a [Overlay],
-    overlay_keys: &'a [u64],
+    field: &'a Field<'a>,
+    /// The overlays' indexes by the node they start at.
+    by_from: Vec<(usize, u32)>,
 }
 
-impl Graph<'_> {
-    fn edges_from(&self, at: usize, mut edge: impl FnMut(usize, u64)) {
-        if let Ok(i) = self.tokens.binary_search_by_key(&at, |t| t.position) {
-            let k = &self.keys[i];
-            edge(at + 1, if self.folded { k.folded } else { k.matched });
+impl<'a> Graph<'a> {
+    fn new(field: &'a Field<'a>) -> Graph<'a> {
+        let mut by_from: Vec<(usize, u32)> =
+            field.overlays.iter().enumerate().map(|(i, o)| (o.from, i as u32)).collect();
+        by_from.sort_unstable();
+        Graph { field, by_from }
+    }
+
+    /// The edges leaving node `at`, with their codes in one form.
+    fn edges_from(&self, at: usize, folded: bool, mut edge: impl FnMut(usize, u32)) {
+        let f = self.field;
+        if let Ok(i) = f.tokens.binary_search_by_key(&at, |t| t.position) {
+            let c = f.sids[i].code(folded);
+            if c != NONE {
+                edge(at + 1, c);
+            }
         }
-        for (o, &k) in self.overlays.iter().zip(self.overlay_keys) {
-            if o.from == at {
-                edge(o.to, k);
+        let first = self.by_from.partition_point(|&(from, _)| from < at);
+        for &(_, o) in self.by_from[first..].iter().take_while(|&&(from, _)| from == at) {
+            let c = f.overlay_sids[o as usize].code(folded);
+            if c != NONE {
+                edge(f.overlays[o as usize].to, c);
             }
         }
     }
@@ -296,12 +412,17 @@ impl Present {
 }
 
 /// Rule candidates for documents: built once per rule set.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub(crate) struct Presearcher {
-    matched: Trie,
-    folded: Trie,
-    /// Per literal, the rules filed under it (their anchor clause contains it).
-    filed: Vec<Vec<u32>>,
+    trie: Trie,
+    /// Distinct literals while building.
+    ids: HashMap<Literal, u32>,
+    literals: usize,
+    /// The rules filed under literal `l` (their anchor clause contains it) are
+    /// `filed[filed_bounds[l]..filed_bounds[l + 1]]`; while building, (literal, rule) pairs.
+    filed_bounds: Vec<u32>,
+    filed: Vec<u32>,
+    pairs: Vec<(u32, u32)>,
     /// Every clause's literals, clause after clause, rule after rule.
     clause_literals: Vec<u32>,
     /// Clause `c` is `clause_literals[clause_bounds[c]..clause_bounds[c + 1]]`.
@@ -315,86 +436,100 @@ pub(crate) struct Presearcher {
 impl std::fmt::Debug for Presearcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Presearcher")
-            .field("literals", &self.filed.len())
+            .field("literals", &self.literals)
             .field("always", &self.always.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Presearcher {
-    pub(crate) fn build<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Presearcher {
-        let mut p = Presearcher {
-            matched: Trie::default(),
-            folded: Trie::default(),
-            filed: Vec::new(),
-            clause_literals: Vec::new(),
-            clause_bounds: vec![0],
-            rule_bounds: vec![0],
-            always: Vec::new(),
-        };
-        let mut ids: std::collections::HashMap<Literal, u32> = std::collections::HashMap::new();
-        for (i, expr) in exprs.into_iter().enumerate() {
-            let rule = u32::try_from(i).unwrap_or(u32::MAX);
-            let clauses = clauses(expr);
-            if clauses.is_none() {
-                p.always.push(rule);
-            }
-            for (c, clause) in clauses.into_iter().flatten().enumerate() {
-                for literal in clause {
-                    let id = match ids.get(&literal) {
-                        Some(&id) => id,
-                        None => {
-                            let id = p.filed.len() as u32;
-                            p.filed.push(Vec::new());
-                            p.add_literal(&literal, id);
-                            ids.insert(literal, id);
-                            id
-                        }
-                    };
-                    // The first clause is the cheapest: the rule is filed under it.
-                    if c == 0 && p.filed[id as usize].last() != Some(&rule) {
-                        p.filed[id as usize].push(rule);
-                    }
-                    p.clause_literals.push(id);
-                }
-                p.clause_bounds.push(p.clause_literals.len() as u32);
-            }
-            p.rule_bounds.push(p.clause_bounds.len() as u32 - 1);
+    pub(crate) fn new() -> Presearcher {
+        Presearcher { clause_bounds: vec![0], rule_bounds: vec![0], ..Presearcher::default() }
+    }
+
+    /// Adds the next rule; the syllables of its literals join the program's vocabulary.
+    pub(crate) fn add(&mut self, expr: &Expr, program: &mut Program) {
+        let rule = (self.rule_bounds.len() - 1) as u32;
+        let clauses = clauses(expr);
+        if clauses.is_none() {
+            self.always.push(rule);
         }
-        p.matched.finish();
-        p.folded.finish();
-        p
-    }
-
-    fn add_literal(&mut self, literal: &Literal, id: u32) {
-        let (trie, text) = match literal {
-            Literal::Match(t) => (&mut self.matched, t),
-            Literal::Fold(t) => (&mut self.folded, t),
-        };
-        let parts: Vec<&str> = text.split(' ').collect();
-        trie.insert(&parts, id);
-    }
-
-    /// Number of distinct literals in the tries.
-    pub(crate) fn literals(&self) -> usize {
-        self.filed.len()
-    }
-
-    /// The rules that may match, ascending. `fields` are the tokens of each field with
-    /// their keys and the alternatives laid over them.
-    pub(crate) fn candidates(&self, fields: &[(&[Token], &[TokenKeys], &[Overlay])]) -> Vec<u32> {
-        let mut present = Present::new(self.filed.len());
-        for &(tokens, token_keys, overlays) in fields {
-            for (trie, folded) in [(&self.matched, false), (&self.folded, true)] {
-                trie.scan(token_keys, folded, &mut present);
-                if !overlays.is_empty() {
-                    trie.scan_overlays(tokens, token_keys, overlays, folded, &mut present);
+        for (c, clause) in clauses.into_iter().flatten().enumerate() {
+            for literal in clause {
+                let id = match self.ids.get(&literal) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.literals as u32;
+                        self.literals += 1;
+                        let (text, folded) = match &literal {
+                            Literal::Match(t) => (t, false),
+                            Literal::Fold(t) => (t, true),
+                        };
+                        let codes: Vec<u32> = text
+                            .split(' ')
+                            .map(|s| program.intern(s) * 2 + u32::from(folded))
+                            .collect();
+                        self.trie.insert(&codes, id);
+                        self.ids.insert(literal, id);
+                        id
+                    }
+                };
+                // The first clause is the cheapest: the rule is filed under it.
+                if c == 0 {
+                    self.pairs.push((id, rule));
                 }
+                self.clause_literals.push(id);
+            }
+            self.clause_bounds.push(self.clause_literals.len() as u32);
+        }
+        self.rule_bounds.push(self.clause_bounds.len() as u32 - 1);
+    }
+
+    /// Done adding rules; `codes` bounds the codes of the program's vocabulary.
+    pub(crate) fn finish(&mut self, codes: usize) {
+        self.trie.finish(codes);
+        self.ids = HashMap::new();
+        let mut pairs = std::mem::take(&mut self.pairs);
+        pairs.sort_unstable();
+        pairs.dedup();
+        self.filed_bounds = Vec::with_capacity(self.literals + 1);
+        self.filed = pairs.iter().map(|p| p.1).collect();
+        let mut at = 0;
+        for l in 0..=self.literals as u32 {
+            self.filed_bounds.push(at as u32);
+            while at < pairs.len() && pairs[at].0 == l {
+                at += 1;
+            }
+        }
+        self.clause_literals.shrink_to_fit();
+        self.clause_bounds.shrink_to_fit();
+        self.rule_bounds.shrink_to_fit();
+        self.always.shrink_to_fit();
+    }
+
+    /// Number of distinct literals in the trie.
+    pub(crate) fn literals(&self) -> usize {
+        self.literals
+    }
+
+    /// The rules that may match, ascending. `fields` are the document's fields with the
+    /// keys of their tokens.
+    pub(crate) fn candidates(&self, fields: &[(Field<'_>, &[TokenKeys])]) -> Vec<u32> {
+        let mut present = Present::new(self.literals);
+        for (field, keys) in fields {
+            for folded in [false, true] {
+                self.trie.scan(field.sids, keys, folded, &mut present);
+            }
+            if !field.overlays.is_empty() {
+                self.trie.scan_overlays(field, &mut present);
             }
         }
         let mut out = self.always.clone();
         for &literal in &present.list {
-            for &rule in &self.filed[literal as usize] {
+            let l = literal as usize;
+            let filed =
+                &self.filed[self.filed_bounds[l] as usize..self.filed_bounds[l + 1] as usize];
+            for &rule in filed {
                 if self.clauses_hold(rule, &present) {
                     out.push(rule);
                 }
@@ -414,6 +549,18 @@ impl Presearcher {
             self.clause_literals[a..b].iter().any(|&l| present.has(l))
         })
     }
+
+    /// Bytes held, roughly (for measurements).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.trie.heap_bytes()
+            + (self.filed_bounds.capacity()
+                + self.filed.capacity()
+                + self.clause_literals.capacity()
+                + self.clause_bounds.capacity()
+                + self.rule_bounds.capacity()
+                + self.always.capacity())
+                * 4
+    }
 }
 
 /// A document's syllables as byte streams, one space between consecutive positions and a
@@ -423,14 +570,19 @@ impl Presearcher {
 pub(crate) struct Streams {
     pub(crate) matched: String,
     pub(crate) folded: String,
+    /// Where each token (of every field, in order) starts in `matched` and in `folded`.
+    at: Vec<(u32, u32)>,
 }
 
 impl Streams {
     /// Lays out the tokens of each field; fields are separated like sentences.
     pub(crate) fn new(fields: &[&[Token]]) -> Streams {
         let len: usize = fields.iter().flat_map(|f| f.iter()).map(|t| t.matched.len() + 1).sum();
-        let mut s =
-            Streams { matched: String::with_capacity(len), folded: String::with_capacity(len) };
+        let mut s = Streams {
+            matched: String::with_capacity(len),
+            folded: String::with_capacity(len),
+            at: Vec::with_capacity(fields.iter().map(|f| f.len()).sum()),
+        };
         for tokens in fields {
             let mut prev: Option<usize> = None;
             for t in tokens.iter() {
@@ -439,6 +591,7 @@ impl Streams {
                     s.matched.push(sep);
                     s.folded.push(sep);
                 }
+                s.at.push((s.matched.len() as u32, s.folded.len() as u32));
                 s.matched.push_str(&t.matched);
                 s.folded.push_str(&t.folded);
                 prev = Some(t.position);
@@ -449,5 +602,23 @@ impl Streams {
             }
         }
         s
+    }
+
+    /// The ids of the tokens of one field, `first` being the index of its first token
+    /// among all the fields' tokens. The forms are read from the streams, one buffer each,
+    /// instead of a string per token.
+    pub(crate) fn sids(
+        &self,
+        program: &Program,
+        tokens: &[Token],
+        keys: &[TokenKeys],
+        first: usize,
+    ) -> Vec<Sids> {
+        let at = &self.at[first..first + tokens.len()];
+        program.sids_of(tokens.iter().zip(keys).zip(at).map(|((t, &k), &(m, f))| {
+            let (m, f) = (m as usize, f as usize);
+            let (matched, folded) = (self.matched.as_bytes(), self.folded.as_bytes());
+            (k, &matched[m..m + t.matched.len()], &folded[f..f + t.folded.len()])
+        }))
     }
 }

@@ -2,11 +2,12 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use model::{Hit, MatchedTerm};
-use query::{DocIndex, Expr, KeyFilter, TokenKeys};
+use query::{CodeSet, DocIndex, Expr, Field, Program, Query, Sids, TokenKeys};
 use vi_text::Token;
 
 use crate::calendar::{self, HealthDay, Occurrence};
@@ -76,22 +77,53 @@ impl Analyzed {
         [&self.streams.matched, &self.streams.folded]
     }
 
-    fn index(&self, wanted: Option<&KeyFilter>) -> DocIndex<'_> {
-        DocIndex::with_keys(
-            vec![&self.title_tokens, &self.body_tokens],
-            &[&self.title_keys, &self.body_keys],
-            vec![&self.title_overlays, &self.body_overlays],
-            wanted,
-        )
-        .with_meta(&self.source, &self.lang)
+    /// The ids of the document's tokens and overlays in a program's vocabulary.
+    fn sids(&self, program: &Program) -> DocSids {
+        DocSids {
+            title: self.streams.sids(program, &self.title_tokens, &self.title_keys, 0),
+            body: self.streams.sids(
+                program,
+                &self.body_tokens,
+                &self.body_keys,
+                self.title_tokens.len(),
+            ),
+            title_overlays: program.overlay_sids(&self.title_overlays),
+            body_overlays: program.overlay_sids(&self.body_overlays),
+        }
     }
 
-    fn candidates(&self, presearcher: &Presearcher) -> Vec<u32> {
-        presearcher.candidates(&[
-            (&self.title_tokens, &self.title_keys, &self.title_overlays),
-            (&self.body_tokens, &self.body_keys, &self.body_overlays),
-        ])
+    fn fields<'a>(&'a self, sids: &'a DocSids) -> [Field<'a>; 2] {
+        [
+            Field {
+                tokens: &self.title_tokens,
+                sids: &sids.title,
+                overlays: &self.title_overlays,
+                overlay_sids: &sids.title_overlays,
+            },
+            Field {
+                tokens: &self.body_tokens,
+                sids: &sids.body,
+                overlays: &self.body_overlays,
+                overlay_sids: &sids.body_overlays,
+            },
+        ]
     }
+
+    fn index(&self, fields: &[Field<'_>], wanted: Option<&CodeSet>) -> DocIndex {
+        DocIndex::build(fields, wanted).with_meta(&self.source, &self.lang)
+    }
+
+    fn candidates(&self, presearcher: &Presearcher, fields: &[Field<'_>; 2]) -> Vec<u32> {
+        presearcher.candidates(&[(fields[0], &self.title_keys), (fields[1], &self.body_keys)])
+    }
+}
+
+/// A document's token and overlay ids in one rule set's vocabulary.
+struct DocSids {
+    title: Vec<Sids>,
+    body: Vec<Sids>,
+    title_overlays: Vec<Sids>,
+    body_overlays: Vec<Sids>,
 }
 
 const FIELDS: [&str; 2] = ["title", "body"];
@@ -101,12 +133,15 @@ const FIELDS: [&str; 2] = ["title", "body"];
 pub struct RuleSet {
     rules: Vec<Rule>,
     days: Vec<HealthDay>,
+    /// Every rule's query, compiled: rule `r` is `queries[r]`.
+    program: Program,
+    queries: Vec<Query>,
     presearcher: Presearcher,
-    /// The keys of every rule's terms, rule after rule: rule `r`'s are
-    /// `term_keys[term_bounds[r]..term_bounds[r + 1]]`. A document indexes only the tokens
+    /// The codes of every rule's terms, rule after rule: rule `r`'s are
+    /// `term_codes[term_bounds[r]..term_bounds[r + 1]]`. A document indexes only the tokens
     /// its candidate rules can ask for.
     term_bounds: Vec<u32>,
-    term_keys: Vec<u64>,
+    term_codes: Vec<u32>,
 }
 
 impl Default for RuleSet {
@@ -169,7 +204,7 @@ impl RuleSet {
 
     /// Checks what the days refer to once every pack is read, then compiles.
     fn from_pack_parts(mut all: Pack, mut diags: Vec<Diagnostic>) -> (RuleSet, Vec<Diagnostic>) {
-        let ids: HashSet<&str> = all.rules.iter().map(|r| r.id.as_str()).collect();
+        let ids: HashSet<&str> = all.rules.iter().map(|r| &*r.id).collect();
         let tags: HashSet<&str> =
             all.rules.iter().flat_map(|r| r.tags.iter().map(String::as_str)).collect();
         for day in &mut all.days {
@@ -198,22 +233,35 @@ impl RuleSet {
     }
 
     /// Compiles rules that are already parsed (ids are assumed unique), without days.
-    pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
-        let presearcher = Presearcher::build(rules.iter().map(|r| &r.expr));
-        let mut term_keys = Vec::new();
+    pub fn from_rules(mut rules: Vec<Rule>) -> RuleSet {
+        rules.shrink_to_fit();
+        let mut program = Program::new();
+        let mut presearcher = Presearcher::new();
+        let mut queries = Vec::with_capacity(rules.len());
+        for r in &rules {
+            // Rules are parsed when they are read and the parse is not kept (a hundred
+            // thousand expression trees would outweigh everything else); one that no longer
+            // parses would match nothing.
+            let expr = query::parse(&r.query).unwrap_or(Expr::Or(Vec::new()));
+            queries.push(program.compile(&expr));
+            presearcher.add(&expr, &mut program);
+        }
+        program.finish();
+        presearcher.finish(program.codes());
+        let mut term_codes = Vec::new();
         let mut term_bounds = Vec::with_capacity(rules.len() + 1);
         term_bounds.push(0);
         let mut one = Vec::new();
-        for r in &rules {
+        for &q in &queries {
             one.clear();
-            self::term_keys(&r.expr, &mut one);
+            program.codes_of(q, &mut one);
             one.sort_unstable();
             one.dedup();
-            term_keys.extend_from_slice(&one);
-            term_bounds.push(term_keys.len() as u32);
+            term_codes.extend_from_slice(&one);
+            term_bounds.push(term_codes.len() as u32);
         }
-        term_keys.shrink_to_fit();
-        RuleSet { rules, days: Vec::new(), presearcher, term_bounds, term_keys }
+        term_codes.shrink_to_fit();
+        RuleSet { rules, days: Vec::new(), program, queries, presearcher, term_bounds, term_codes }
     }
 
     /// The health days of every pack, in load order.
@@ -232,7 +280,10 @@ impl RuleSet {
     pub fn related_rules(&self, day: &HealthDay) -> Vec<&Rule> {
         self.rules
             .iter()
-            .filter(|r| day.rules.contains(&r.id) || r.tags.iter().any(|t| day.tags.contains(t)))
+            .filter(|r| {
+                day.rules.iter().any(|id| **id == *r.id)
+                    || r.tags.iter().any(|t| day.tags.contains(t))
+            })
             .collect()
     }
 
@@ -260,23 +311,27 @@ impl RuleSet {
     /// must not. Examples are read as a body with an empty title.
     pub fn check(&self) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        for rule in &self.rules {
+        let matches = |i: usize, text: &str| {
+            let doc = Analyzed::new("", text);
+            let sids = doc.sids(&self.program);
+            let index = doc.index(&doc.fields(&sids), None);
+            index.matches(&self.program, self.queries[i])
+        };
+        for (i, rule) in self.rules.iter().enumerate() {
             let fail = |message: String| Diagnostic {
                 file: rule.file.clone(),
                 line: rule.line,
                 column: 1,
-                rule: Some(rule.id.clone()),
+                rule: Some(rule.id.to_string()),
                 message,
             };
             for text in &rule.examples_match {
-                let doc = Analyzed::new("", text);
-                if self.evaluate(rule, &doc.index(None)).is_none() {
+                if !matches(i, text) {
                     diags.push(fail(format!("example should match but does not: {text:?}")));
                 }
             }
             for text in &rule.examples_no_match {
-                let doc = Analyzed::new("", text);
-                if self.evaluate(rule, &doc.index(None)).is_some() {
+                if matches(i, text) {
                     diags.push(fail(format!("example should not match but does: {text:?}")));
                 }
             }
@@ -292,73 +347,74 @@ impl RuleSet {
     /// Matches an already analysed document; hits come in rule order. Only the rules the
     /// presearcher proposes are evaluated.
     pub fn match_analyzed(&self, doc: &Analyzed) -> Vec<Hit> {
-        let candidates = doc.candidates(&self.presearcher);
+        let sids = doc.sids(&self.program);
+        let fields = doc.fields(&sids);
+        let candidates = doc.candidates(&self.presearcher, &fields);
         if candidates.is_empty() {
             return Vec::new();
         }
-        let terms = |i: u32| {
-            let i = i as usize;
-            &self.term_keys[self.term_bounds[i] as usize..self.term_bounds[i + 1] as usize]
-        };
-        let mut wanted = KeyFilter::with_capacity(candidates.iter().map(|&i| terms(i).len()).sum());
+        let mut wanted = CodeSet::for_program(&self.program);
         for &i in &candidates {
-            for &k in terms(i) {
-                wanted.insert(k);
+            let i = i as usize;
+            for &c in
+                &self.term_codes[self.term_bounds[i] as usize..self.term_bounds[i + 1] as usize]
+            {
+                wanted.insert(c);
             }
         }
-        let index = doc.index(Some(&wanted));
-        candidates.iter().filter_map(|&i| self.hit(&self.rules[i as usize], &index)).collect()
+        let index = doc.index(&fields, Some(&wanted));
+        let mut spans = Vec::new();
+        candidates.iter().filter_map(|&i| self.hit(i as usize, &index, &mut spans)).collect()
     }
 
     /// The reference: evaluates every rule on the document, without the presearcher. It
     /// returns exactly what [`RuleSet::match_analyzed`] does, only slower.
     pub fn match_every_rule(&self, doc: &Analyzed) -> Vec<Hit> {
-        let index = doc.index(None);
-        self.rules.iter().filter_map(|rule| self.hit(rule, &index)).collect()
+        let sids = doc.sids(&self.program);
+        let index = doc.index(&doc.fields(&sids), None);
+        let mut spans = Vec::new();
+        (0..self.rules.len()).filter_map(|i| self.hit(i, &index, &mut spans)).collect()
     }
 
     /// How many rules the presearcher proposes for the document (for measurements).
     pub fn candidate_count(&self, doc: &Analyzed) -> usize {
-        doc.candidates(&self.presearcher).len()
+        let sids = doc.sids(&self.program);
+        doc.candidates(&self.presearcher, &doc.fields(&sids)).len()
     }
 
-    fn hit(&self, rule: &Rule, index: &DocIndex<'_>) -> Option<Hit> {
-        let spans = self.evaluate(rule, index)?;
+    /// Bytes the compiled rules hold beyond the rules themselves: the program, the
+    /// presearcher and the term lists (for measurements).
+    pub fn compiled_bytes(&self) -> usize {
+        self.program.heap_bytes()
+            + self.presearcher.heap_bytes()
+            + (self.queries.capacity() + self.term_bounds.capacity() + self.term_codes.capacity())
+                * 4
+    }
+
+    /// Rule `i`'s hit on the document, if it matches; `spans` is scratch space.
+    fn hit(&self, i: usize, index: &DocIndex, spans: &mut Vec<query::Span>) -> Option<Hit> {
+        spans.clear();
+        if !index.evaluate_into(&self.program, self.queries[i], spans) {
+            return None;
+        }
+        spans.sort_unstable();
+        spans.dedup();
+        let rule = &self.rules[i];
         Some(Hit {
-            rule_id: rule.id.clone(),
-            rule_title: rule.title.clone(),
+            rule_id: Arc::clone(&rule.id),
+            rule_title: Arc::clone(&rule.title),
             kind: rule.kind,
             severity: rule.severity,
             terms: spans
-                .into_iter()
+                .iter()
                 .map(|s| MatchedTerm {
-                    field: FIELDS[s.field].to_owned(),
+                    field: FIELDS[s.field],
                     start: s.start,
                     end: s.end,
-                    term: s.term,
+                    term: self.program.shared_label(s.label),
                 })
                 .collect(),
         })
-    }
-
-    fn evaluate(&self, rule: &Rule, index: &DocIndex<'_>) -> Option<Vec<query::Span>> {
-        index.evaluate(&rule.expr)
-    }
-}
-
-/// The lookup key of every term in `expr`, negated ones included: match form, or fold
-/// form for folded terms, as [`DocIndex`] looks them up.
-fn term_keys(expr: &Expr, out: &mut Vec<u64>) {
-    match expr {
-        Expr::Term(t) => out.push(query::key(&t.text)),
-        Expr::Phrase(ts) => out.extend(ts.iter().map(|t| query::key(&t.text))),
-        Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| term_keys(x, out)),
-        Expr::Not(x) => term_keys(x, out),
-        Expr::Near { left, right, .. } => {
-            term_keys(left, out);
-            term_keys(right, out);
-        }
-        Expr::Source(_) | Expr::Lang(_) => {}
     }
 }
 
@@ -378,14 +434,14 @@ fn extend(all: &mut Pack, more: Pack, diags: &mut Vec<Diagnostic>) {
         all.days.push(day);
     }
     let rules = &mut all.rules;
-    let mut seen: HashSet<String> = rules.iter().map(|r| r.id.clone()).collect();
+    let mut seen: HashSet<Arc<str>> = rules.iter().map(|r| Arc::clone(&r.id)).collect();
     for rule in more.rules {
-        if !seen.insert(rule.id.clone()) {
+        if !seen.insert(Arc::clone(&rule.id)) {
             diags.push(Diagnostic {
                 file: rule.file.clone(),
                 line: rule.line,
                 column: 1,
-                rule: Some(rule.id.clone()),
+                rule: Some(rule.id.to_string()),
                 message: "duplicate rule id: ids must be unique across all packs".to_owned(),
             });
             continue;
@@ -425,7 +481,7 @@ match = ["Sốt xuất huyết tăng mạnh"]
         assert!(set.check().is_empty());
         let title = "Cảnh giác: thần dược chữa khỏi sốt xuất huyết";
         let hits = set.match_document(title, "Bài đăng lan truyền trên mạng.");
-        let ids: Vec<_> = hits.iter().map(|h| h.rule_id.as_str()).collect();
+        let ids: Vec<_> = hits.iter().map(|h| &*h.rule_id).collect();
         assert_eq!(ids, ["rumor.than-duoc", "topic.dengue"]);
         let words: Vec<_> = hits[0].terms.iter().map(|t| &title[t.start..t.end]).collect();
         assert_eq!(words, ["thần dược", "chữa", "khỏi"]);
@@ -493,7 +549,7 @@ source = "X"
         assert_eq!(set.days().len(), 1);
         let day = &set.days()[0];
         assert_eq!(day.when, [When::Day(crate::MonthDay { month: 6, day: 15 })]);
-        let related: Vec<&str> = set.related_rules(day).iter().map(|r| r.id.as_str()).collect();
+        let related: Vec<&str> = set.related_rules(day).iter().map(|r| &*r.id).collect();
         assert_eq!(related, ["topic.dengue"]);
         let today = NaiveDate::from_ymd_opt(2026, 6, 3).unwrap();
         let soon = set.upcoming_days(today, 30);

@@ -78,9 +78,9 @@ fn demo_alerts_are_the_meant_ones_and_unrelated_items_stay_silent() {
     for (slug, title, body) in items() {
         for h in set.match_document(&title, &body) {
             if h.kind.raises_alert() {
-                alerts.entry(slug.clone()).or_default().push(h.rule_id.clone());
+                alerts.entry(slug.clone()).or_default().push(h.rule_id.to_string());
             }
-            any.entry(slug.clone()).or_default().push(h.rule_id);
+            any.entry(slug.clone()).or_default().push(h.rule_id.to_string());
         }
     }
     let want: BTreeMap<String, Vec<String>> = ALERTS

@@ -148,7 +148,7 @@ fn the_presearcher_skips_rules_that_cannot_match() {
     let doc = Analyzed::new("Bệnh bạch hầu", "Ca sốt xuất huyết tăng");
     // "sốt xuất huyết" and "bạch" are candidates; "cúm" and "tử" are absent from the text.
     assert_eq!(set.candidate_count(&doc), 2);
-    let ids: Vec<_> = set.match_analyzed(&doc).into_iter().map(|h| h.rule_id).collect();
+    let ids: Vec<_> = set.match_analyzed(&doc).into_iter().map(|h| h.rule_id.to_string()).collect();
     assert_eq!(ids, ["r0", "r3"]);
 }
 

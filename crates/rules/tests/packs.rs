@@ -53,7 +53,7 @@ fn demo_corpus_raises_the_expected_alerts() {
         set.match_document(title, body)
             .into_iter()
             .filter(|h| h.kind.raises_alert())
-            .map(|h| h.rule_id)
+            .map(|h| h.rule_id.to_string())
             .collect()
     };
     // Unrelated news raises nothing.
@@ -85,7 +85,7 @@ fn rumours_in_social_spelling_still_fire() {
     let hits = set.match_document("", body);
     let rumour = hits
         .iter()
-        .find(|h| h.rule_id == "rumor.chong-vac-xin")
+        .find(|h| *h.rule_id == *"rumor.chong-vac-xin")
         .expect("the anti-vaccine rumour fires");
     let matched: Vec<&str> = rumour.terms.iter().map(|t| &body[t.start..t.end]).collect();
     assert!(matched.contains(&"v.a.c.x.i.n"), "{matched:?}");
@@ -113,7 +113,7 @@ no_match = ["Kĩ năng tiêm chủng", "thuật ngữ tiêm"]
     assert!(problems.is_empty(), "{problems:?}");
     let body = "Bệnh viện áp dụng kĩ thuật tiêm mới";
     let hits = set.match_document("", body);
-    let hit = hits.iter().find(|h| h.rule_id == "watch.ky-thuat-tiem").expect("the rule fires");
+    let hit = hits.iter().find(|h| *h.rule_id == *"watch.ky-thuat-tiem").expect("the rule fires");
     let matched: Vec<&str> = hit.terms.iter().map(|t| &body[t.start..t.end]).collect();
     assert!(matched.contains(&"kĩ thuật"), "{matched:?}");
 }

@@ -280,7 +280,7 @@ fn score(set: &RuleSet, docs: &[Doc], is_health: impl Fn(&Doc) -> Option<bool>) 
             .match_document(&d.title, &d.body)
             .into_iter()
             .filter(|h| !h.kind.raises_alert())
-            .map(|h| h.rule_id)
+            .map(|h| h.rule_id.to_string())
             .collect();
         let label = format!("{} {:?}", d.id, d.title.chars().take(60).collect::<String>());
         match (health, topics.is_empty()) {
@@ -346,7 +346,7 @@ fn rumour_rules_fire_on_health_rumours_and_rarely_on_real_news() {
         set.match_document(&d.title, &d.body)
             .into_iter()
             .filter(|h| kinds.contains(&h.kind.as_str()))
-            .map(|h| h.rule_id)
+            .map(|h| h.rule_id.to_string())
             .collect()
     };
     // The fake health stories: a mass poisoning that never happened and a vegetable sold

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use model::Timestamp;
-use query::{DocIndex, Expr};
+use query::{DocIndex, Expr, Program};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
@@ -308,6 +308,7 @@ impl SearchIndex {
         };
         let mut hits = Vec::with_capacity(addresses.len().min(limit));
         let mut exact_matches = 0;
+        let (program, compiled) = Program::single(expr);
         for (score, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
             let text = |field: Field| {
@@ -320,9 +321,9 @@ impl SearchIndex {
             // Re-evaluate exactly on the stored text to find the spans to highlight.
             let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
             let (to, bo) = (query::overlays(&title, &tt), query::overlays(&body, &bt));
-            let evaluated = DocIndex::with_overlays(vec![&tt, &bt], vec![&to, &bo])
+            let evaluated = DocIndex::for_program(&program, &[(&tt, &to), (&bt, &bo)])
                 .with_meta(&source, &text(f.meta.lang))
-                .evaluate(expr);
+                .evaluate(&program, compiled);
             if exact {
                 if evaluated.is_none() {
                     continue;

@@ -40,8 +40,8 @@ fn alert_from_row(row: &AnyRow) -> Result<Alert> {
 fn entry_from_row(row: &AnyRow) -> Result<BoardEntry> {
     let alert = alert_from_row(row)?;
     let hit = Hit {
-        rule_id: alert.rule_id.clone(),
-        rule_title: alert.rule_title.clone(),
+        rule_id: alert.rule_id.as_str().into(),
+        rule_title: alert.rule_title.as_str().into(),
         kind: alert.kind,
         severity: alert.severity,
         terms: terms_from_json(row.try_get::<&str, _>("terms")?)?,

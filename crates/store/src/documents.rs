@@ -110,7 +110,7 @@ pub(crate) fn terms_to_json(terms: &[MatchedTerm]) -> String {
     Value::Array(
         terms
             .iter()
-            .map(|t| json!({"field": t.field, "start": t.start, "end": t.end, "term": t.term}))
+            .map(|t| json!({"field": t.field, "start": t.start, "end": t.end, "term": &*t.term}))
             .collect(),
     )
     .to_string()
@@ -131,10 +131,10 @@ pub(crate) fn terms_from_json(text: &str) -> Result<Vec<MatchedTerm>> {
                     .ok_or_else(bad)
             };
             Ok(MatchedTerm {
-                field: s("field")?,
+                field: MatchedTerm::field_named(&s("field")?).ok_or_else(bad)?,
                 start: n("start")?,
                 end: n("end")?,
-                term: s("term")?,
+                term: s("term")?.into(),
             })
         })
         .collect()
@@ -142,8 +142,8 @@ pub(crate) fn terms_from_json(text: &str) -> Result<Vec<MatchedTerm>> {
 
 fn hit_from_row(row: &AnyRow) -> Result<Hit> {
     Ok(Hit {
-        rule_id: row.try_get("rule_id")?,
-        rule_title: row.try_get("rule_title")?,
+        rule_id: row.try_get::<String, _>("rule_id")?.into(),
+        rule_title: row.try_get::<String, _>("rule_title")?.into(),
         kind: parse_enum(row.try_get::<&str, _>("kind")?)?,
         severity: parse_enum(row.try_get::<&str, _>("severity")?)?,
         terms: terms_from_json(row.try_get::<&str, _>("terms")?)?,
@@ -284,7 +284,7 @@ impl Store {
                 .await?;
             insert_hits(&mut tx, r.id, &r.new.hits, at).await?;
             for hit in r.new.hits.iter().filter(|h| h.kind.raises_alert()) {
-                if before.contains(&hit.rule_id) {
+                if before.iter().any(|b| **b == *hit.rule_id) {
                     continue;
                 }
                 match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
@@ -572,8 +572,8 @@ async fn insert_hits(
     for hit in hits {
         q = q
             .bind(doc_id)
-            .bind(&hit.rule_id)
-            .bind(&hit.rule_title)
+            .bind(&*hit.rule_id)
+            .bind(&*hit.rule_title)
             .bind(hit.kind.as_str())
             .bind(hit.severity.as_str())
             .bind(terms_to_json(&hit.terms))
@@ -603,8 +603,8 @@ async fn upsert_alert(
     .bind(n)
     .bind(last_doc)
     .bind(hit.severity.as_str())
-    .bind(&hit.rule_title)
-    .bind(&hit.rule_id)
+    .bind(&*hit.rule_title)
+    .bind(&*hit.rule_id)
     .fetch_optional(&mut **tx)
     .await?;
     let alert_id = match existing {
@@ -615,8 +615,8 @@ async fn upsert_alert(
                  doc_count, last_document_id) VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8) RETURNING id",
             )
             .bind(hit.kind.as_str())
-            .bind(&hit.rule_id)
-            .bind(&hit.rule_title)
+            .bind(&*hit.rule_id)
+            .bind(&*hit.rule_title)
             .bind(hit.severity.as_str())
             .bind(first)
             .bind(latest)

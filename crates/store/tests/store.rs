@@ -30,12 +30,12 @@ fn doc(source_id: i64, url: &str, hash: &str) -> NewDocument {
 
 fn hit(rule: &str, kind: RuleKind) -> Hit {
     Hit {
-        rule_id: rule.to_owned(),
-        rule_title: format!("Rule {rule}"),
+        rule_id: rule.into(),
+        rule_title: format!("Rule {rule}").into(),
         kind,
         severity: Severity::High,
         terms: vec![MatchedTerm {
-            field: "body".into(),
+            field: "body",
             start: 14,
             end: 25,
             term: "thần dược".into(),
@@ -111,7 +111,7 @@ async fn alert_hits_update_the_open_alert_of_their_rule() {
         assert_eq!(e.alert.last_seen, now() + Duration::minutes(5));
         assert_eq!(e.alert.first_seen, now());
         assert_eq!(e.alert.state, model::AlertState::New);
-        assert_eq!(e.hit.terms[0].term, "thần dược");
+        assert_eq!(&*e.hit.terms[0].term, "thần dược");
         assert_eq!(store.alert_documents(e.alert.id, 10).await.unwrap().len(), 2);
         let window = store
             .alert_board(Some((now() + Duration::hours(1), now() + Duration::hours(2))), 10)
@@ -251,8 +251,13 @@ async fn updated_articles_keep_their_history() {
         let history = store.revisions(id).await.unwrap();
         assert_eq!(history.len(), 1);
         assert!(history[0].3.contains("Bài viết về thần dược"), "{history:?}");
-        let hits: Vec<String> =
-            store.hits_for_document(id).await.unwrap().into_iter().map(|h| h.rule_id).collect();
+        let hits: Vec<String> = store
+            .hits_for_document(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| h.rule_id.to_string())
+            .collect();
         assert_eq!(hits, ["rumor.than-duoc"], "{backend}: hits follow the new text");
         assert_eq!(
             store.alert_board(None, 10).await.unwrap().len(),
