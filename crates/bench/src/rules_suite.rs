@@ -296,11 +296,12 @@ pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
         });
         let (presearch, _) = rate(&docs, min, |d| set.candidate_count(d));
         let candidates: usize = docs.iter().map(|d| set.candidate_count(d)).sum();
-        let mut matched = 0;
+        let (mut matched, mut terms) = (0, 0);
         let mut firing: HashSet<String> = HashSet::new();
         for d in &docs {
             for hit in set.match_analyzed(d) {
                 matched += 1;
+                terms += hit.terms.len();
                 firing.insert(hit.rule_id.to_string());
             }
         }
@@ -322,6 +323,7 @@ pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
                 "candidates_per_doc": (candidates as f64 / docs.len() as f64 * 10.0).round() / 10.0,
                 "rules_firing": firing.len(),
                 "hits_per_doc": (matched as f64 / docs.len() as f64 * 100.0).round() / 100.0,
+                "terms_per_hit": (terms as f64 / matched.max(1) as f64 * 10.0).round() / 10.0,
             }),
         ));
     }

@@ -212,9 +212,9 @@ impl DocIndex {
     /// ([`Program::codes_of`]) of every query evaluated on the index.
     pub fn build(fields: &[Field<'_>], wanted: Option<&CodeSet>) -> DocIndex {
         let mut total: usize = fields.iter().map(|f| f.tokens.len() + f.overlays.len()).sum();
-        if wanted.is_some() {
-            // Few tokens pass the filter: start small rather than clear room for all.
-            total = total.min(64);
+        if let Some(w) = wanted {
+            // Few tokens pass the filter: room for the codes asked for, not for every token.
+            total = total.min(w.len());
         }
         let mut index = DocIndex {
             occ: Vec::with_capacity(total),
@@ -227,28 +227,29 @@ impl DocIndex {
         // tokens first, field by field, then overlays.
         for (field, f) in fields.iter().enumerate().rev() {
             for (o, &s) in f.overlays.iter().zip(f.overlay_sids).rev() {
-                let occ = Occurrence {
+                index.push(s, wanted, || Occurrence {
                     field: field as u32,
                     ord: o.ord as u32,
                     start: o.start as u32,
                     end: o.end as u32,
                     from: o.from,
                     to: o.to,
-                };
-                index.push(occ, s, wanted);
+                });
             }
         }
         for (field, f) in fields.iter().enumerate().rev() {
-            for (ord, (t, &s)) in f.tokens.iter().zip(f.sids).enumerate().rev() {
-                let occ = Occurrence {
+            // The ids decide first: most tokens are not asked for, and their (much
+            // larger) token records are then never read.
+            for (ord, &s) in f.sids.iter().enumerate().rev() {
+                let Some(t) = f.tokens.get(ord) else { continue };
+                index.push(s, wanted, || Occurrence {
                     field: field as u32,
                     ord: ord as u32,
                     start: t.start as u32,
                     end: t.end as u32,
                     from: t.position,
                     to: t.position + 1,
-                };
-                index.push(occ, s, wanted);
+                });
             }
         }
         index
@@ -256,7 +257,7 @@ impl DocIndex {
 
     /// Files an occurrence under its match code, its fold code, or both.
     #[inline]
-    fn push(&mut self, occ: Occurrence, sids: Sids, wanted: Option<&CodeSet>) {
+    fn push(&mut self, sids: Sids, wanted: Option<&CodeSet>, occ: impl FnOnce() -> Occurrence) {
         let id = self.occ.len() as u32;
         let mut filed = false;
         for folded in [false, true] {
@@ -270,13 +271,19 @@ impl DocIndex {
             filed = true;
         }
         if filed {
-            self.occ.push(occ);
+            self.occ.push(occ());
         }
     }
 
     /// Sets the document's source name and language code, for `source:` and `lang:`.
-    pub fn with_meta(mut self, source: &str, lang: &str) -> DocIndex {
-        self.source = source_key(source);
+    pub fn with_meta(self, source: &str, lang: &str) -> DocIndex {
+        self.with_source_key(&source_key(source), lang)
+    }
+
+    /// As [`DocIndex::with_meta`], with the source name already in [`source_key`] form
+    /// (computed once per document rather than once per index).
+    pub fn with_source_key(mut self, source_key: &str, lang: &str) -> DocIndex {
+        source_key.clone_into(&mut self.source);
         self.lang = lang.to_ascii_lowercase();
         self
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use vi_text::Token;
 
 use crate::eval::{Overlay, TokenKeys};
-use crate::hash::{KeyFilter, KeyMap, key};
+use crate::hash::{KeyMap, key};
 use crate::{Expr, Scope, Term};
 
 /// No id: a syllable outside the vocabulary, a missing node.
@@ -71,15 +71,78 @@ impl Interner {
 
 /// Syllables up to this many bytes are kept in their lookup slot (every Vietnamese
 /// syllable fits).
-const INLINE: usize = 19;
+const INLINE: usize = 15;
 /// The length of a slot holding a longer syllable.
 const LONG: u8 = u8::MAX;
 
+/// A slot of the vocabulary's lookup table: a syllable's key, id, the id of its fold form
+/// and (when short) its bytes, in 32 bytes, so a lookup reads one cache line.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
+    key: u64,
     sid: u32,
+    fold: u32,
     len: u8,
     bytes: [u8; INLINE],
+}
+
+const EMPTY: Slot = Slot { key: 0, sid: NONE, fold: NONE, len: 0, bytes: [0; INLINE] };
+
+/// Open addressing over [`Slot`]s by key, at most half full, probing linearly.
+#[derive(Debug, Clone, Default)]
+struct Lookup {
+    slots: Vec<Slot>,
+}
+
+impl Lookup {
+    fn new(vocab: &Interner, fold_of: &[u32]) -> Lookup {
+        let size = (vocab.len() * 2).next_power_of_two().max(16);
+        let mut slots = vec![EMPTY; size];
+        for sid in 0..vocab.len() as u32 {
+            let text = vocab.get(sid).as_bytes();
+            let k = key(vocab.get(sid));
+            let fold = fold_of.get(sid as usize).copied().unwrap_or(NONE);
+            let mut slot = Slot { key: k, sid, fold, len: LONG, bytes: [0; INLINE] };
+            if text.len() <= INLINE {
+                slot.len = text.len() as u8;
+                slot.bytes[..text.len()].copy_from_slice(text);
+            }
+            let mut i = k as usize & (size - 1);
+            while slots[i].sid != NONE {
+                i = (i + 1) & (size - 1);
+            }
+            slots[i] = slot;
+        }
+        Lookup { slots }
+    }
+
+    /// The id of the syllable and of its fold form, or [`NONE`]s.
+    #[inline]
+    fn find(&self, vocab: &Interner, k: u64, syllable: &[u8]) -> Sids {
+        const ABSENT: Sids = Sids { matched: NONE, folded: NONE };
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut i = k as usize & mask;
+        while let Some(slot) = self.slots.get(i) {
+            if slot.sid == NONE {
+                return ABSENT;
+            }
+            if slot.key == k {
+                let len = usize::from(slot.len);
+                // A byte loop: syllables are a few bytes, less than a call to `memcmp`.
+                let same = if slot.len == LONG {
+                    vocab.get(slot.sid).as_bytes() == syllable
+                } else {
+                    len == syllable.len()
+                        && slot.bytes[..len].iter().zip(syllable).all(|(a, b)| a == b)
+                };
+                if same {
+                    return Sids { matched: slot.sid, folded: slot.fold };
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        ABSENT
+    }
 }
 
 /// A token's syllable ids: its match form and its fold form in a program's vocabulary, or
@@ -106,20 +169,32 @@ impl Sids {
 #[derive(Debug, Clone, Default)]
 pub struct CodeSet {
     bits: Vec<u64>,
+    len: usize,
 }
 
 impl CodeSet {
     /// An empty set for the codes of a program.
     pub fn for_program(program: &Program) -> CodeSet {
-        CodeSet { bits: vec![0; program.codes().div_ceil(64)] }
+        CodeSet { bits: vec![0; program.codes().div_ceil(64)], len: 0 }
     }
 
     /// Adds a code.
     #[inline]
     pub fn insert(&mut self, code: u32) {
         if let Some(w) = self.bits.get_mut((code / 64) as usize) {
+            self.len += usize::from(*w & (1 << (code % 64)) == 0);
             *w |= 1 << (code % 64);
         }
+    }
+
+    /// Number of codes in the set.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Whether the code was added.
@@ -190,10 +265,8 @@ pub struct Label(pub(crate) u32);
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     vocab: Interner,
-    /// Turns away, with one bit test, most syllables outside the vocabulary.
-    filter: Option<KeyFilter>,
-    /// Key to slot, so that finding a syllable reads one slot (built by `finish`).
-    lookup: KeyMap<u64, Slot>,
+    /// Finding a syllable reads one slot (built by `finish`).
+    lookup: Option<Lookup>,
     /// Per syllable, the id of its fold form or [`NONE`]: a token whose match form is
     /// known needs no second lookup.
     fold_of: Vec<u32>,
@@ -281,20 +354,6 @@ impl Program {
 
     /// Done compiling: the vocabulary's lookups are built and spare room returned.
     pub fn finish(&mut self) {
-        let mut filter = KeyFilter::with_capacity(self.vocab.len());
-        let mut lookup = KeyMap::with_capacity_and_hasher(self.vocab.len(), Default::default());
-        for (&k, &sid) in &self.vocab.first {
-            filter.insert(k);
-            let text = self.vocab.get(sid).as_bytes();
-            let mut slot = Slot { sid, len: LONG, bytes: [0; INLINE] };
-            if text.len() <= INLINE {
-                slot.len = text.len() as u8;
-                slot.bytes[..text.len()].copy_from_slice(text);
-            }
-            lookup.insert(k, slot);
-        }
-        self.filter = Some(filter);
-        self.lookup = lookup;
         self.shared =
             (0..self.strings.len() as u32).map(|i| Arc::from(self.strings.get(i))).collect();
         self.fold_of = (0..self.vocab.len() as u32)
@@ -303,6 +362,7 @@ impl Program {
                 self.vocab.find(key(&folded), folded.as_bytes())
             })
             .collect();
+        self.lookup = Some(Lookup::new(&self.vocab, &self.fold_of));
         self.vocab.shrink();
         self.strings.shrink();
         self.ops.shrink_to_fit();
@@ -329,19 +389,20 @@ impl Program {
 
     #[inline]
     fn sid_of_bytes(&self, k: u64, syllable: &[u8]) -> u32 {
-        let Some(filter) = &self.filter else { return self.vocab.find(k, syllable) };
-        if !filter.may_contain(k) {
-            return NONE;
+        self.sids_of_bytes(k, syllable).matched
+    }
+
+    /// The id of a syllable and of its fold form.
+    #[inline]
+    fn sids_of_bytes(&self, k: u64, syllable: &[u8]) -> Sids {
+        match &self.lookup {
+            Some(lookup) => lookup.find(&self.vocab, k, syllable),
+            None => {
+                let matched = self.vocab.find(k, syllable);
+                let folded = self.fold_of.get(matched as usize).copied().unwrap_or(NONE);
+                Sids { matched, folded }
+            }
         }
-        let Some(slot) = self.lookup.get(&k) else { return NONE };
-        let len = usize::from(slot.len);
-        // A byte loop: syllables are a few bytes, shorter than a call to `memcmp` costs.
-        if len == syllable.len() && slot.bytes[..len].iter().zip(syllable).all(|(a, b)| a == b) {
-            return slot.sid;
-        }
-        // Long syllables, and the rare syllables sharing a key with another, are compared
-        // in full.
-        self.vocab.find(k, syllable)
     }
 
     /// The syllable with this id.
@@ -365,9 +426,10 @@ impl Program {
     ) -> Vec<Sids> {
         tokens
             .map(|(k, matched_form, folded_form)| {
-                let matched = self.sid_of_bytes(k.matched, matched_form);
-                let folded = if let Some(&f) = self.fold_of.get(matched as usize) {
-                    f
+                let found = self.sids_of_bytes(k.matched, matched_form);
+                let matched = found.matched;
+                let folded = if matched != NONE {
+                    found.folded
                 } else if folded_form.len() == matched_form.len() {
                     // Folding only ever shortens a syllable: at the same length the fold
                     // form is the match form, which is not in the vocabulary.
@@ -441,7 +503,7 @@ impl Program {
         };
         interner(&self.vocab)
             + interner(&self.strings)
-            + self.lookup.capacity() * 33
+            + self.lookup.as_ref().map_or(0, |l| l.slots.capacity() * std::mem::size_of::<Slot>())
             + self.shared.iter().map(|s| s.len() + 32).sum::<usize>()
             + self.fold_of.capacity() * 4
             + self.ops.capacity() * std::mem::size_of::<Op>()
@@ -472,6 +534,25 @@ mod tests {
         assert_eq!(sids[0], Sids { matched: 0, folded: 3 });
         assert_eq!((sids[1].matched, sids[1].folded), (NONE, NONE));
         assert_eq!((sids[0].code(false), sids[0].code(true), sids[1].code(true)), (0, 7, NONE));
+    }
+
+    #[test]
+    fn long_syllables_are_compared_in_full() {
+        // Longer than a lookup slot holds: compared against the vocabulary's text.
+        let long = "methylprednisolone";
+        assert!(long.len() > INLINE);
+        let mut p = Program::new();
+        p.compile(&parse(&format!("{long} OR sốt")).unwrap());
+        p.finish();
+        let sid = |s: &str| p.sid(key(s), s);
+        assert_eq!(p.syllable(sid(long)), long);
+        assert_eq!(sid("methylprednisolona"), NONE);
+        let tokens = vi_text::tokenize("Methylprednisolone, sốt");
+        let sids = p.token_sids(&tokens, &TokenKeys::of(&tokens));
+        assert_eq!(sids[0].matched, sid(long));
+        // Without diacritics the fold form is the match form.
+        assert_eq!(sids[0].folded, sids[0].matched);
+        assert_eq!((sids[1].matched, sids[1].folded), (sid("sốt"), NONE));
     }
 
     #[test]

@@ -234,7 +234,7 @@ impl Trie {
     }
 
     /// Marks every literal that occurs in the tokens (consecutive positions only).
-    fn scan(&self, sids: &[Sids], keys: &[TokenKeys], folded: bool, present: &mut Present) {
+    fn scan(&self, sids: &[Sids], keys: &[TokenKeys], present: &mut Present) {
         if self.code.is_empty() {
             return;
         }
@@ -242,37 +242,50 @@ impl Trie {
             set.get((c / 64) as usize).is_some_and(|w| w & (1 << (c % 64)) != 0)
         };
         for i in 0..sids.len() {
-            let c = sids[i].code(folded);
-            // Two bit tests in small tables decide for most tokens: whether a literal is
-            // the syllable alone, and whether any literal goes on with the next one.
-            if bit(&self.single, c) {
-                present.mark(self.nodes[c as usize].literal);
-            }
-            let j = i + 1;
-            if j >= sids.len() || !keys[j].follows || !bit(&self.starts, c) {
-                continue;
-            }
-            let next = sids[j].code(folded);
-            if next == NONE || !self.pairs.may_contain(step_key(c, next)) {
-                continue;
-            }
-            let mut n = self.child(c, next);
-            let mut j = j;
-            while n != NONE {
-                let node = &self.nodes[n as usize];
-                if node.literal != NONE {
-                    present.mark(node.literal);
+            let follows = keys.get(i + 1).is_some_and(|k| k.follows);
+            for folded in [false, true] {
+                let c = sids[i].code(folded);
+                // Two bit tests in small tables decide for most tokens: whether a literal
+                // is the syllable alone, and whether any literal goes on with the next one.
+                if bit(&self.single, c) {
+                    present.mark(self.nodes[c as usize].literal);
                 }
-                j += 1;
-                if node.mask == 0 || j >= sids.len() || !keys[j].follows {
-                    break;
+                if !follows || !bit(&self.starts, c) {
+                    continue;
                 }
-                let c = sids[j].code(folded);
-                if c == NONE {
-                    break;
+                let next = sids[i + 1].code(folded);
+                if next != NONE && self.pairs.may_contain(step_key(c, next)) {
+                    self.walk(self.child(c, next), i + 1, sids, keys, folded, present);
                 }
-                n = self.child(n, c);
             }
+        }
+    }
+
+    /// Follows the tokens after `j` from node `n` (reached on token `j`), marking the
+    /// literals that end on the way.
+    fn walk(
+        &self,
+        mut n: u32,
+        mut j: usize,
+        sids: &[Sids],
+        keys: &[TokenKeys],
+        folded: bool,
+        present: &mut Present,
+    ) {
+        while n != NONE {
+            let node = &self.nodes[n as usize];
+            if node.literal != NONE {
+                present.mark(node.literal);
+            }
+            j += 1;
+            if node.mask == 0 || j >= sids.len() || !keys[j].follows {
+                break;
+            }
+            let c = sids[j].code(folded);
+            if c == NONE {
+                break;
+            }
+            n = self.child(n, c);
         }
     }
 
@@ -517,9 +530,7 @@ impl Presearcher {
     pub(crate) fn candidates(&self, fields: &[(Field<'_>, &[TokenKeys])]) -> Vec<u32> {
         let mut present = Present::new(self.literals);
         for (field, keys) in fields {
-            for folded in [false, true] {
-                self.trie.scan(field.sids, keys, folded, &mut present);
-            }
+            self.trie.scan(field.sids, keys, &mut present);
             if !field.overlays.is_empty() {
                 self.trie.scan_overlays(field, &mut present);
             }
@@ -615,9 +626,9 @@ impl Streams {
         first: usize,
     ) -> Vec<Sids> {
         let at = &self.at[first..first + tokens.len()];
+        let (matched, folded) = (self.matched.as_bytes(), self.folded.as_bytes());
         program.sids_of(tokens.iter().zip(keys).zip(at).map(|((t, &k), &(m, f))| {
             let (m, f) = (m as usize, f as usize);
-            let (matched, folded) = (self.matched.as_bytes(), self.folded.as_bytes());
             (k, &matched[m..m + t.matched.len()], &folded[f..f + t.folded.len()])
         }))
     }

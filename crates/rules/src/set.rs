@@ -28,6 +28,7 @@ pub struct Analyzed {
     title_overlays: Vec<query::Overlay>,
     body_overlays: Vec<query::Overlay>,
     streams: Streams,
+    /// The source name in `query::source_key` form.
     source: String,
     lang: String,
 }
@@ -66,7 +67,7 @@ impl Analyzed {
 
     /// Adds the source name and language code that `source:` and `lang:` test.
     pub fn with_meta(mut self, source: &str, lang: &str) -> Analyzed {
-        source.clone_into(&mut self.source);
+        self.source = query::source_key(source);
         lang.clone_into(&mut self.lang);
         self
     }
@@ -110,7 +111,7 @@ impl Analyzed {
     }
 
     fn index(&self, fields: &[Field<'_>], wanted: Option<&CodeSet>) -> DocIndex {
-        DocIndex::build(fields, wanted).with_meta(&self.source, &self.lang)
+        DocIndex::build(fields, wanted).with_source_key(&self.source, &self.lang)
     }
 
     fn candidates(&self, presearcher: &Presearcher, fields: &[Field<'_>; 2]) -> Vec<u32> {

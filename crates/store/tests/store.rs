@@ -35,10 +35,7 @@ fn hit(rule: &str, kind: RuleKind) -> Hit {
         kind,
         severity: Severity::High,
         terms: vec![MatchedTerm {
-            field: "body",
-            start: 14,
-            end: 25,
-            term: "thần dược".into(),
+            field: "body", start: 14, end: 25, term: "thần dược".into()
         }],
     }
 }
