@@ -70,10 +70,11 @@ impl Rule {
         severity: Severity,
         query: &str,
     ) -> Result<Rule, query::ParseError> {
+        let id: Arc<str> = id.into();
         Ok(Rule {
-            id: id.into(),
+            title: Arc::clone(&id),
+            id,
             kind,
-            title: id.into(),
             severity,
             tags: Vec::new(),
             query: {

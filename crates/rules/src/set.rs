@@ -143,6 +143,18 @@ pub struct RuleSet {
     /// its candidate rules can ask for.
     term_bounds: Vec<u32>,
     term_codes: Vec<u32>,
+    /// What a hit of rule `r` copies, side by side for all rules: a document with hundreds
+    /// of hits reads these instead of the rules' full records.
+    briefs: Vec<Brief>,
+}
+
+/// The part of a rule its hits carry.
+#[derive(Debug, Clone)]
+struct Brief {
+    id: Arc<str>,
+    title: Arc<str>,
+    kind: model::RuleKind,
+    severity: model::Severity,
 }
 
 impl Default for RuleSet {
@@ -262,7 +274,25 @@ impl RuleSet {
             term_bounds.push(term_codes.len() as u32);
         }
         term_codes.shrink_to_fit();
-        RuleSet { rules, days: Vec::new(), program, queries, presearcher, term_bounds, term_codes }
+        let briefs = rules
+            .iter()
+            .map(|r| Brief {
+                id: Arc::clone(&r.id),
+                title: Arc::clone(&r.title),
+                kind: r.kind,
+                severity: r.severity,
+            })
+            .collect();
+        RuleSet {
+            briefs,
+            rules,
+            days: Vec::new(),
+            program,
+            queries,
+            presearcher,
+            term_bounds,
+            term_codes,
+        }
     }
 
     /// The health days of every pack, in load order.
@@ -390,6 +420,7 @@ impl RuleSet {
             + self.presearcher.heap_bytes()
             + (self.queries.capacity() + self.term_bounds.capacity() + self.term_codes.capacity())
                 * 4
+            + self.briefs.capacity() * std::mem::size_of::<Brief>()
     }
 
     /// Rule `i`'s hit on the document, if it matches; `spans` is scratch space.
@@ -400,7 +431,7 @@ impl RuleSet {
         }
         spans.sort_unstable();
         spans.dedup();
-        let rule = &self.rules[i];
+        let rule = &self.briefs[i];
         Some(Hit {
             rule_id: Arc::clone(&rule.id),
             rule_title: Arc::clone(&rule.title),
