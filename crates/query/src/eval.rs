@@ -1,5 +1,5 @@
-//! The reference evaluator: runs an expression over the tokens of a document's fields and
-//! returns the spans that made it match.
+//! The evaluator: a document's occurrences by syllable code, and the compiled queries of a
+//! [`Program`] run over them, returning the spans that made each match.
 //!
 //! Positions form a graph: token `t` runs from node `t.position` to node `t.position + 1`,
 //! and an alternative from the views (`mọi người` for `mn`) runs from its first token's
@@ -140,12 +140,34 @@ impl TokenKeys {
     }
 }
 
+/// Where a token is: its display bytes and its graph position, all a [`DocIndex`] reads of
+/// it (a sixth of a [`Token`], so a document's tokens stay in cache while it is matched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Spot {
+    /// Byte offset in the field's display text.
+    pub start: u32,
+    /// Byte offset (exclusive).
+    pub end: u32,
+    /// Graph node it starts at ([`Token::position`]).
+    pub position: u32,
+}
+
+impl Spot {
+    /// The spots of every token, in order.
+    pub fn of(tokens: &[Token]) -> Vec<Spot> {
+        tokens
+            .iter()
+            .map(|t| Spot { start: t.start as u32, end: t.end as u32, position: t.position as u32 })
+            .collect()
+    }
+}
+
 /// One field as a [`DocIndex`] takes it: the tokens and the overlays laid over them, each
 /// with its ids in the vocabulary of the [`Program`] whose queries will be evaluated.
 #[derive(Debug, Clone, Copy)]
 pub struct Field<'a> {
-    /// Tokens of the field.
-    pub tokens: &'a [Token],
+    /// Where the field's tokens are.
+    pub spots: &'a [Spot],
     /// Their ids, one per token.
     pub sids: &'a [Sids],
     /// Alternatives laid over the tokens.
@@ -190,15 +212,17 @@ impl DocIndex {
     /// Indexes tokenised fields (title then body), each with the overlays laid over it, for
     /// the queries of `program`.
     pub fn for_program(program: &Program, fields: &[(&[Token], &[Overlay])]) -> DocIndex {
-        let sids: Vec<(Vec<Sids>, Vec<Sids>)> = fields
+        let sids: Vec<(Vec<Spot>, Vec<Sids>, Vec<Sids>)> = fields
             .iter()
-            .map(|(t, o)| (program.token_sids(t, &TokenKeys::of(t)), program.overlay_sids(o)))
+            .map(|(t, o)| {
+                (Spot::of(t), program.token_sids(t, &TokenKeys::of(t)), program.overlay_sids(o))
+            })
             .collect();
         let fields: Vec<Field<'_>> = fields
             .iter()
             .zip(&sids)
-            .map(|(&(tokens, overlays), (sids, overlay_sids))| Field {
-                tokens,
+            .map(|(&(_, overlays), (spots, sids, overlay_sids))| Field {
+                spots,
                 sids,
                 overlays,
                 overlay_sids,
@@ -211,7 +235,7 @@ impl DocIndex {
     /// a code only when the set holds it: the set must hold the code of every term
     /// ([`Program::codes_of`]) of every query evaluated on the index.
     pub fn build(fields: &[Field<'_>], wanted: Option<&CodeSet>) -> DocIndex {
-        let mut total: usize = fields.iter().map(|f| f.tokens.len() + f.overlays.len()).sum();
+        let mut total: usize = fields.iter().map(|f| f.spots.len() + f.overlays.len()).sum();
         if let Some(w) = wanted {
             // Few tokens pass the filter: room for the codes asked for, not for every token.
             total = total.min(w.len());
@@ -238,17 +262,14 @@ impl DocIndex {
             }
         }
         for (field, f) in fields.iter().enumerate().rev() {
-            // The ids decide first: most tokens are not asked for, and their (much
-            // larger) token records are then never read.
-            for (ord, &s) in f.sids.iter().enumerate().rev() {
-                let Some(t) = f.tokens.get(ord) else { continue };
+            for (ord, (t, &s)) in f.spots.iter().zip(f.sids).enumerate().rev() {
                 index.push(s, wanted, || Occurrence {
                     field: field as u32,
                     ord: ord as u32,
-                    start: t.start as u32,
-                    end: t.end as u32,
-                    from: t.position,
-                    to: t.position + 1,
+                    start: t.start,
+                    end: t.end,
+                    from: t.position as usize,
+                    to: t.position as usize + 1,
                 });
             }
         }

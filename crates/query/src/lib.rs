@@ -29,7 +29,7 @@ mod hash;
 mod parse;
 mod program;
 
-pub use eval::{DocIndex, Field, Overlay, Span, TokenKeys, overlays, source_key};
+pub use eval::{DocIndex, Field, Overlay, Span, Spot, TokenKeys, overlays, source_key};
 pub use expr::{Expr, Scope, Term};
 pub use hash::{FastHasher, FastMap, KeyFilter, KeyHasher, KeyMap, key};
 pub use parse::{MAX_DISTANCE, ParseError, line_col, parse};

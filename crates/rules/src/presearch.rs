@@ -296,14 +296,14 @@ impl Trie {
         if self.code.is_empty() {
             return;
         }
-        let tokens = field.tokens;
+        let spots = field.spots;
         let mut starts: Vec<usize> = Vec::new();
         for o in field.overlays {
             starts.push(o.from);
-            if let Ok(i) = tokens.binary_search_by_key(&o.from, |t| t.position) {
+            if let Ok(i) = spots.binary_search_by_key(&o.from, |t| t.position as usize) {
                 for back in 1..self.depth {
                     let Some(j) = i.checked_sub(back) else { break };
-                    starts.push(tokens[j].position);
+                    starts.push(spots[j].position as usize);
                 }
             }
         }
@@ -381,7 +381,7 @@ impl<'a> Graph<'a> {
     /// The edges leaving node `at`, with their codes in one form.
     fn edges_from(&self, at: usize, folded: bool, mut edge: impl FnMut(usize, u32)) {
         let f = self.field;
-        if let Ok(i) = f.tokens.binary_search_by_key(&at, |t| t.position) {
+        if let Ok(i) = f.spots.binary_search_by_key(&at, |t| t.position as usize) {
             let c = f.sids[i].code(folded);
             if c != NONE {
                 edge(at + 1, c);
@@ -581,8 +581,9 @@ impl Presearcher {
 pub(crate) struct Streams {
     pub(crate) matched: String,
     pub(crate) folded: String,
-    /// Where each token (of every field, in order) starts in `matched` and in `folded`.
-    at: Vec<(u32, u32)>,
+    /// Where each token (of every field, in order) is in `matched` and in `folded`: start
+    /// and end in each, so finding its ids reads these and the streams, not the tokens.
+    at: Vec<[u32; 4]>,
 }
 
 impl Streams {
@@ -602,9 +603,10 @@ impl Streams {
                     s.matched.push(sep);
                     s.folded.push(sep);
                 }
-                s.at.push((s.matched.len() as u32, s.folded.len() as u32));
+                let (m, f) = (s.matched.len() as u32, s.folded.len() as u32);
                 s.matched.push_str(&t.matched);
                 s.folded.push_str(&t.folded);
+                s.at.push([m, s.matched.len() as u32, f, s.folded.len() as u32]);
                 prev = Some(t.position);
             }
             if !s.matched.is_empty() && !s.matched.ends_with('\n') {
@@ -618,18 +620,11 @@ impl Streams {
     /// The ids of the tokens of one field, `first` being the index of its first token
     /// among all the fields' tokens. The forms are read from the streams, one buffer each,
     /// instead of a string per token.
-    pub(crate) fn sids(
-        &self,
-        program: &Program,
-        tokens: &[Token],
-        keys: &[TokenKeys],
-        first: usize,
-    ) -> Vec<Sids> {
-        let at = &self.at[first..first + tokens.len()];
+    pub(crate) fn sids(&self, program: &Program, keys: &[TokenKeys], first: usize) -> Vec<Sids> {
+        let at = &self.at[first..first + keys.len()];
         let (matched, folded) = (self.matched.as_bytes(), self.folded.as_bytes());
-        program.sids_of(tokens.iter().zip(keys).zip(at).map(|((t, &k), &(m, f))| {
-            let (m, f) = (m as usize, f as usize);
-            (k, &matched[m..m + t.matched.len()], &folded[f..f + t.folded.len()])
+        program.sids_of(keys.iter().zip(at).map(|(&k, &[m0, m1, f0, f1])| {
+            (k, &matched[m0 as usize..m1 as usize], &folded[f0 as usize..f1 as usize])
         }))
     }
 }

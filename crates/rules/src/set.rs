@@ -7,8 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use model::{Hit, MatchedTerm};
-use query::{CodeSet, DocIndex, Expr, Field, Program, Query, Sids, TokenKeys};
-use vi_text::Token;
+use query::{CodeSet, DocIndex, Expr, Field, Program, Query, Sids, Spot, TokenKeys};
 
 use crate::calendar::{self, HealthDay, Occurrence};
 use crate::pack::{Diagnostic, Pack, Rule, parse_pack};
@@ -21,8 +20,10 @@ pub struct Analyzed {
     pub title: String,
     /// Body in display form.
     pub body: String,
-    title_tokens: Vec<Token>,
-    body_tokens: Vec<Token>,
+    /// Where the tokens are: all matching reads of them once they are analysed (their forms
+    /// are in `streams`), compact so that a document stays in cache.
+    title_spots: Vec<Spot>,
+    body_spots: Vec<Spot>,
     title_keys: Vec<TokenKeys>,
     body_keys: Vec<TokenKeys>,
     title_overlays: Vec<query::Overlay>,
@@ -49,8 +50,8 @@ impl Analyzed {
             body,
             title_keys: TokenKeys::of(&title_tokens),
             body_keys: TokenKeys::of(&body_tokens),
-            title_tokens,
-            body_tokens,
+            title_spots: Spot::of(&title_tokens),
+            body_spots: Spot::of(&body_tokens),
             title_overlays,
             body_overlays,
             streams,
@@ -81,13 +82,8 @@ impl Analyzed {
     /// The ids of the document's tokens and overlays in a program's vocabulary.
     fn sids(&self, program: &Program) -> DocSids {
         DocSids {
-            title: self.streams.sids(program, &self.title_tokens, &self.title_keys, 0),
-            body: self.streams.sids(
-                program,
-                &self.body_tokens,
-                &self.body_keys,
-                self.title_tokens.len(),
-            ),
+            title: self.streams.sids(program, &self.title_keys, 0),
+            body: self.streams.sids(program, &self.body_keys, self.title_keys.len()),
             title_overlays: program.overlay_sids(&self.title_overlays),
             body_overlays: program.overlay_sids(&self.body_overlays),
         }
@@ -96,13 +92,13 @@ impl Analyzed {
     fn fields<'a>(&'a self, sids: &'a DocSids) -> [Field<'a>; 2] {
         [
             Field {
-                tokens: &self.title_tokens,
+                spots: &self.title_spots,
                 sids: &sids.title,
                 overlays: &self.title_overlays,
                 overlay_sids: &sids.title_overlays,
             },
             Field {
-                tokens: &self.body_tokens,
+                spots: &self.body_spots,
                 sids: &sids.body,
                 overlays: &self.body_overlays,
                 overlay_sids: &sids.body_overlays,
