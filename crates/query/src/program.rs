@@ -161,7 +161,13 @@ impl Sids {
     #[inline]
     pub fn code(self, folded: bool) -> u32 {
         let sid = if folded { self.folded } else { self.matched };
-        if sid == NONE { NONE } else { sid * 2 + u32::from(folded) }
+        if sid == NONE { NONE } else { Sids::code_of(sid, folded) }
+    }
+
+    /// The code of syllable `sid` looked for in the fold form or in the match form.
+    #[inline]
+    pub fn code_of(sid: u32, folded: bool) -> u32 {
+        sid * 2 + u32::from(folded)
     }
 }
 
@@ -175,7 +181,12 @@ pub struct CodeSet {
 impl CodeSet {
     /// An empty set for the codes of a program.
     pub fn for_program(program: &Program) -> CodeSet {
-        CodeSet { bits: vec![0; program.codes().div_ceil(64)], len: 0 }
+        CodeSet::for_codes(program.codes())
+    }
+
+    /// An empty set for codes below `codes`.
+    pub fn for_codes(codes: usize) -> CodeSet {
+        CodeSet { bits: vec![0; codes.div_ceil(64)], len: 0 }
     }
 
     /// Adds a code.
@@ -201,6 +212,11 @@ impl CodeSet {
     #[inline]
     pub fn contains(&self, code: u32) -> bool {
         self.bits.get((code / 64) as usize).is_some_and(|w| w & (1 << (code % 64)) != 0)
+    }
+
+    /// Bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.bits.capacity() * 8
     }
 }
 
@@ -239,7 +255,7 @@ pub(crate) struct TermOp {
 
 impl TermOp {
     pub(crate) fn code(self) -> u32 {
-        self.sid * 2 + u32::from(self.folded)
+        Sids::code_of(self.sid, self.folded)
     }
 }
 
@@ -265,11 +281,9 @@ pub struct Label(pub(crate) u32);
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     vocab: Interner,
-    /// Finding a syllable reads one slot (built by `finish`).
+    /// Finding a syllable reads one slot, which also holds the id of its fold form, so a
+    /// token whose match form is known needs no second lookup (built by `finish`).
     lookup: Option<Lookup>,
-    /// Per syllable, the id of its fold form or [`NONE`]: a token whose match form is
-    /// known needs no second lookup.
-    fold_of: Vec<u32>,
     /// Terms as written, phrases' labels, `source:` and `lang:` values.
     strings: Interner,
     /// The same strings, shared, for hits to hold without copying (built by `finish`).
@@ -356,13 +370,13 @@ impl Program {
     pub fn finish(&mut self) {
         self.shared =
             (0..self.strings.len() as u32).map(|i| Arc::from(self.strings.get(i))).collect();
-        self.fold_of = (0..self.vocab.len() as u32)
+        let fold_of: Vec<u32> = (0..self.vocab.len() as u32)
             .map(|sid| {
                 let folded = vi_text::fold_str(self.vocab.get(sid));
                 self.vocab.find(key(&folded), folded.as_bytes())
             })
             .collect();
-        self.lookup = Some(Lookup::new(&self.vocab, &self.fold_of));
+        self.lookup = Some(Lookup::new(&self.vocab, &fold_of));
         self.vocab.shrink();
         self.strings.shrink();
         self.ops.shrink_to_fit();
@@ -397,11 +411,8 @@ impl Program {
     fn sids_of_bytes(&self, k: u64, syllable: &[u8]) -> Sids {
         match &self.lookup {
             Some(lookup) => lookup.find(&self.vocab, k, syllable),
-            None => {
-                let matched = self.vocab.find(k, syllable);
-                let folded = self.fold_of.get(matched as usize).copied().unwrap_or(NONE);
-                Sids { matched, folded }
-            }
+            // Before `finish` there is no fold-form table.
+            None => Sids { matched: self.vocab.find(k, syllable), folded: NONE },
         }
     }
 
@@ -505,7 +516,6 @@ impl Program {
             + interner(&self.strings)
             + self.lookup.as_ref().map_or(0, |l| l.slots.capacity() * std::mem::size_of::<Slot>())
             + self.shared.iter().map(|s| s.len() + 32).sum::<usize>()
-            + self.fold_of.capacity() * 4
             + self.ops.capacity() * std::mem::size_of::<Op>()
             + self.kids.capacity() * 4
             + self.terms.capacity() * std::mem::size_of::<TermOp>()

@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 
-use query::{Expr, FastMap, Field, KeyFilter, KeyMap, NONE, Program, Sids, TokenKeys};
+use query::{CodeSet, Expr, FastMap, Field, KeyFilter, KeyMap, NONE, Program, Sids, TokenKeys};
 use vi_text::Token;
 
 /// A literal to look for: syllables separated by single spaces.
@@ -100,8 +100,8 @@ fn all_of<'a>(xs: impl IntoIterator<Item = &'a Expr>) -> Option<Vec<Vec<Literal>
 struct Trie {
     /// One bit per code whose first-level node is not empty, and one per code whose
     /// first-level node ends a literal: a few kilobytes that stay in the nearest cache.
-    starts: Vec<u64>,
-    single: Vec<u64>,
+    starts: CodeSet,
+    single: CodeSet,
     /// The (first code, second code) pairs that begin a literal: with the bits above, most
     /// tokens of a text are turned away before any node is read.
     pairs: KeyFilter,
@@ -190,14 +190,14 @@ impl Trie {
                 Node { mask, first_child: first, literal }
             })
             .collect();
-        self.starts = vec![0; codes.div_ceil(64)];
-        self.single = vec![0; codes.div_ceil(64)];
+        self.starts = CodeSet::for_codes(codes);
+        self.single = CodeSet::for_codes(codes);
         for (c, n) in self.nodes.iter().enumerate().take(codes) {
             if n.literal != NONE || n.mask != 0 {
-                self.starts[c / 64] |= 1 << (c % 64);
+                self.starts.insert(c as u32);
             }
             if n.literal != NONE {
-                self.single[c / 64] |= 1 << (c % 64);
+                self.single.insert(c as u32);
             }
         }
         let second_level = self.nodes.get(codes).map_or(0, |n| n.first_child) as usize;
@@ -215,9 +215,7 @@ impl Trie {
     #[inline]
     fn child(&self, node: u32, c: u32) -> u32 {
         if node == NONE {
-            let starts =
-                self.starts.get((c / 64) as usize).is_some_and(|w| w & (1 << (c % 64)) != 0);
-            return if starts { c } else { NONE };
+            return if self.starts.contains(c) { c } else { NONE };
         }
         let n = &self.nodes[node as usize];
         if n.mask & child_bit(c) == 0 {
@@ -238,19 +236,16 @@ impl Trie {
         if self.code.is_empty() {
             return;
         }
-        let bit = |set: &[u64], c: u32| {
-            set.get((c / 64) as usize).is_some_and(|w| w & (1 << (c % 64)) != 0)
-        };
         for i in 0..sids.len() {
             let follows = keys.get(i + 1).is_some_and(|k| k.follows);
             for folded in [false, true] {
                 let c = sids[i].code(folded);
                 // Two bit tests in small tables decide for most tokens: whether a literal
                 // is the syllable alone, and whether any literal goes on with the next one.
-                if bit(&self.single, c) {
+                if self.single.contains(c) {
                     present.mark(self.nodes[c as usize].literal);
                 }
-                if !follows || !bit(&self.starts, c) {
+                if !follows || !self.starts.contains(c) {
                     continue;
                 }
                 let next = sids[i + 1].code(folded);
@@ -329,7 +324,9 @@ impl Trie {
     }
 
     fn heap_bytes(&self) -> usize {
-        (self.code.capacity() + (self.starts.capacity() + self.single.capacity()) * 2) * 4
+        self.code.capacity() * 4
+            + self.starts.heap_bytes()
+            + self.single.heap_bytes()
             + self.pairs.heap_bytes()
             + self.wide.capacity() * 13
             + self.nodes.capacity() * std::mem::size_of::<Node>()
@@ -480,7 +477,7 @@ impl Presearcher {
                         };
                         let codes: Vec<u32> = text
                             .split(' ')
-                            .map(|s| program.intern(s) * 2 + u32::from(folded))
+                            .map(|s| Sids::code_of(program.intern(s), folded))
                             .collect();
                         self.trie.insert(&codes, id);
                         self.ids.insert(literal, id);
