@@ -85,3 +85,67 @@ fn rules_match_reads_json_lines_and_answers_in_order() {
     assert_eq!(lines[3]["hits"][0]["rule"], "topic.sot-xuat-huyet");
     assert_eq!(lines[3]["hits"][0]["matched"][0]["text"], "sot xuat huyet");
 }
+
+#[test]
+fn spikes_reads_a_series_and_prints_one_verdict_per_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(dir.path());
+    let counts = [150, 130, 122, 160, 155, 128, 144, 125, 300, 319, 289, 277, 500];
+    let mut csv = String::from("date,count\n");
+    for (i, n) in counts.iter().enumerate() {
+        csv.push_str(&format!("2026-01-{:02},{n}\n", i + 1));
+    }
+    let series = dir.path().join("series.csv");
+    std::fs::write(&series, &csv).unwrap();
+    let lines = |method: &str| -> Vec<Value> {
+        let mut cmd = langnghe(&c);
+        cmd.args(["spikes", "--series"]).arg(&series).args(["--method", method, "--json"]);
+        run_ok(cmd, "").lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let near = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-3;
+    // The reference values of epitweetr's method and EARS C1 on this series.
+    let rw = lines("ears-t-reweighted");
+    assert_eq!(rw.len(), 13);
+    assert!(rw[6]["threshold"].is_null() && rw[6]["alert"].is_null(), "{}", rw[6]);
+    assert_eq!(rw[7]["date"], "2026-01-08");
+    assert!(near(&rw[7]["threshold"], 179.752) && rw[7]["alert"] == false);
+    assert!(near(&rw[8]["threshold"], 177.635) && rw[8]["alert"] == true);
+    assert!(near(&rw[9]["threshold"], 182.045) && rw[9]["alert"] == true, "{}", rw[9]);
+    assert!(near(&rw[12]["threshold"], 458.071) && rw[12]["alert"] == true);
+    let c1 = lines("ears-c1");
+    assert!(near(&c1[7]["threshold"], 186.728) && near(&c1[7]["expected"], 141.286));
+    assert!(near(&c1[12]["threshold"], 500.155) && c1[12]["alert"] == false);
+    // A bad row is named by its line, an unknown method by the ones there are.
+    std::fs::write(&series, "date,count\n2026-01-01,3\n2026-01-02,many\n").unwrap();
+    let mut cmd = langnghe(&c);
+    cmd.args(["spikes", "--series"]).arg(&series).args(["--method", "ears-c1"]);
+    let out = run(&mut cmd, "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains('3') && err.contains("count"), "{err}");
+    let mut cmd = langnghe(&c);
+    cmd.args(["spikes", "--series"]).arg(&series).args(["--method", "cusum"]);
+    let err = String::from_utf8_lossy(&run(&mut cmd, "").stderr).into_owned();
+    assert!(err.contains("ears-t-reweighted"), "{err}");
+}
+
+#[test]
+fn places_names_the_province_of_each_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(dir.path());
+    let mut cmd = langnghe(&c);
+    cmd.arg("places");
+    let out = run_ok(
+        cmd,
+        "Sở Y tế Bình Dương cảnh báo sốt xuất huyết\nxã Bình Dương, tỉnh Gia Lai\nTrời hôm nay đẹp\n",
+    );
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["province"], "79");
+    let first = &lines[0]["places"][0];
+    let text = "Sở Y tế Bình Dương cảnh báo sốt xuất huyết";
+    let (s, e) =
+        (first["start"].as_u64().unwrap() as usize, first["end"].as_u64().unwrap() as usize);
+    assert_eq!((&text[s..e], first["code"].as_str()), ("Bình Dương", Some("79")));
+    assert_eq!(lines[1]["province"], "52");
+    assert!(lines[2]["province"].is_null() && lines[2]["places"].as_array().unwrap().is_empty());
+}

@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::support::{Running, eventually, free_port, langnghe, metric, rules_dir, run, run_ok};
+use crate::support::{
+    Running, eventually, free_port, langnghe, metric, rules_dir, run, run_ok, serve_config,
+};
 
 const EXTRA: &str = r#"
 [[rules]]
@@ -31,27 +33,6 @@ fn copy_rules(to: &Path) {
             std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
         }
     }
-}
-
-fn write_config(
-    dir: &Path,
-    rules: &Path,
-    port: u16,
-    server: &demo::FeedServer,
-) -> std::path::PathBuf {
-    let mut text = format!(
-        "data_dir = {:?}\nrules_dir = {:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n[fetch]\nmax_interval_secs = 30\n",
-        dir.join("data").display().to_string(),
-        rules.display().to_string()
-    );
-    for (name, url, tier) in server.feeds() {
-        text.push_str(&format!(
-            "[[sources]]\nname = {name:?}\nurl = {url:?}\ntier = {tier:?}\ninterval_secs = 30\nallow_private = true\n"
-        ));
-    }
-    let path = dir.join("langnghe.toml");
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// Publishes the demo outlets again with one more item in the first outlet.
@@ -93,7 +74,7 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
         .await
         .unwrap();
     let port = free_port();
-    let config = write_config(dir.path(), &rules, port, &server);
+    let config = serve_config(dir.path(), &rules, port, &server, "");
     let base = format!("http://127.0.0.1:{port}");
     let mut add = langnghe(&config);
     add.args(["users", "add", "lan", "--role", "officer", "--password-stdin"]);

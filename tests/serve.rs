@@ -1,29 +1,14 @@
 //! `langnghe serve` on configured feeds: login, alerts, search with and without
 //! diacritics, API authentication, and a restart that loses and duplicates nothing.
 
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::support::{Running, eventually, free_port, langnghe, login, metric, rules_dir, run_ok};
-
-fn write_config(dir: &Path, port: u16, server: &demo::FeedServer) -> std::path::PathBuf {
-    let mut text = format!(
-        "data_dir = {:?}\nrules_dir = {:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n[fetch]\nmax_interval_secs = 30\n",
-        dir.join("data").display().to_string(),
-        rules_dir().display().to_string()
-    );
-    for (name, url, tier) in server.feeds() {
-        text.push_str(&format!(
-            "[[sources]]\nname = {name:?}\nurl = {url:?}\ntier = {tier:?}\ninterval_secs = 30\nallow_private = true\n"
-        ));
-    }
-    let path = dir.join("langnghe.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use crate::support::{
+    Running, eventually, free_port, langnghe, login, metric, rules_dir, run_ok, serve_config,
+};
 
 async fn api(client: &reqwest::Client, url: String, token: &str) -> (reqwest::StatusCode, Value) {
     let res = client.get(url).bearer_auth(token).send().await.unwrap();
@@ -46,7 +31,7 @@ async fn serve_restart_search_and_auth() {
         .await
         .unwrap();
     let port = free_port();
-    let config = write_config(dir.path(), port, &server);
+    let config = serve_config(dir.path(), &rules_dir(), port, &server, "");
     let base = format!("http://127.0.0.1:{port}");
 
     let mut add = langnghe(&config);

@@ -485,10 +485,11 @@ fn a_posts_file_with_one_bad_line_stores_nothing() {
 }
 
 /// A web server on 127.0.0.1 answering from a table of paths, on a thread of its own so the
-/// tests can run the binary synchronously.
+/// tests can run the binary synchronously; it counts the requests for each path.
 struct Site {
     base: String,
     files: Arc<Mutex<HashMap<String, (String, String)>>>,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl Site {
@@ -497,18 +498,19 @@ impl Site {
         listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let files: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
-        let table = files.clone();
+        let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let (table, counts) = (files.clone(), hits.clone());
         std::thread::spawn(move || {
             let runtime =
                 tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(answer(stream, table.clone()));
+                    tokio::spawn(answer(stream, table.clone(), counts.clone()));
                 }
             });
         });
-        Site { base, files }
+        Site { base, files, hits }
     }
 
     fn put(&self, path: &str, content_type: &str, body: String) {
@@ -518,11 +520,16 @@ impl Site {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    fn requests(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
 }
 
 async fn answer(
     mut stream: tokio::net::TcpStream,
     files: Arc<Mutex<HashMap<String, (String, String)>>>,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
 ) {
     let mut head = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -534,6 +541,7 @@ async fn answer(
     }
     let head = String::from_utf8_lossy(&head);
     let path = head.split(' ').nth(1).unwrap_or("/");
+    *hits.lock().unwrap().entry(path.to_owned()).or_default() += 1;
     let file = files.lock().unwrap().get(path).cloned();
     let reply = match file {
         None => {
@@ -619,6 +627,8 @@ fn ingest_tells_feeds_pages_and_sitemaps_apart_and_guards_loopback() {
         said,
         format!("{feed}: 2 items, 2 new, 0 updated, 0 duplicates, 2 rule hits (0 alerting)\n")
     );
+    // Fetched once: the response that told a feed from a page is the one ingested.
+    assert_eq!(site.requests("/rss.xml"), 1);
     assert_eq!(search(&c, "\"412 ca\"").0, 2);
     assert_eq!(
         search(&c, "title:\"412 ca\"").1,
@@ -634,12 +644,14 @@ fn ingest_tells_feeds_pages_and_sitemaps_apart_and_guards_loopback() {
     let said = ok(&c, &["ingest", "--allow-private", &page]);
     assert!(said.starts_with(&format!("{page}: 1 items, 1 new")), "{said}");
     assert_eq!(source_by_url(&c, &page)["kind"], "page");
+    assert_eq!(site.requests("/bai/tiem-vac-xin-cum-mua-4790001.html"), 1);
     assert_eq!(search(&c, "vac xin cum").1, ["Tiêm vắc xin cúm mùa trước mùa đông"]);
 
     let sitemap = site.url("/sitemap.xml");
     let said = ok(&c, &["ingest", "--allow-private", &sitemap]);
     assert!(said.starts_with(&format!("{sitemap}: 1 items, 1 new")), "{said}");
     assert_eq!(source_by_url(&c, &sitemap)["kind"], "sitemap");
+    assert_eq!(site.requests("/sitemap.xml"), 1);
     assert_eq!(search(&c, "\"tay chân miệng\"").1, ["Trẻ mắc tay chân miệng tăng ở phía Nam"]);
 
     let out = cli(&c, &["ingest", "--allow-private", "--kind", "atom", &feed]);

@@ -45,6 +45,31 @@ pub(crate) fn config_file(dir: &Path, rules: &Path, more: &str) -> PathBuf {
     path
 }
 
+/// A configuration serving the dashboard on `port` with the outlets of `server` as sources
+/// (polled every 30 s), its data in `dir/data`, the rule packs of `rules`, and `more`
+/// TOML after those keys (`[http]` and `[fetch]` are open at that point, `[fetch]` last).
+pub(crate) fn serve_config(
+    dir: &Path,
+    rules: &Path,
+    port: u16,
+    server: &demo::FeedServer,
+    http: &str,
+) -> PathBuf {
+    let mut text = format!(
+        "data_dir = {:?}\nrules_dir = {:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n{http}[fetch]\nmax_interval_secs = 30\n",
+        dir.join("data").display().to_string(),
+        rules.display().to_string()
+    );
+    for (name, url, tier) in server.feeds() {
+        text.push_str(&format!(
+            "[[sources]]\nname = {name:?}\nurl = {url:?}\ntier = {tier:?}\ninterval_secs = 30\nallow_private = true\n"
+        ));
+    }
+    let path = dir.join("langnghe.toml");
+    std::fs::write(&path, text).expect("write the configuration");
+    path
+}
+
 /// A command for the binary with a clean environment for configuration.
 pub(crate) fn langnghe(config: &Path) -> Command {
     let mut cmd = Command::new(binary());

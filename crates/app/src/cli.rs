@@ -82,6 +82,22 @@ pub(crate) enum Command {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// Find the provinces each stdin line names: one JSON line out per line in,
+    /// {"places":[{"code","name","start","end"}],"province":CODE_OR_NULL}.
+    Places,
+    /// Run a spike method over a daily count series (`date,count` CSV), one line per day.
+    Spikes {
+        /// The series: a CSV file with a header row and the columns date (YYYY-MM-DD) and
+        /// count, one row per day.
+        #[arg(long)]
+        series: PathBuf,
+        /// ears-c1, ears-c2, ears-c3, ears-t-reweighted or medisys.
+        #[arg(long)]
+        method: String,
+        /// JSON Lines {"date","count","expected","threshold","alert"} instead of columns.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the daily digest.
     Digest(DigestArgs),
     /// List, add, enable, disable and remove sources; import and export OPML.
@@ -223,7 +239,7 @@ pub(crate) struct DigestArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum UsersCommand {
-    /// Create a user (or reset their password and role).
+    /// Create a user, or reset their password and role (which ends their sessions).
     Add {
         /// Login name.
         name: String,
@@ -234,12 +250,42 @@ pub(crate) enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Create an API token for a user; it is printed once.
+    /// Create an API token for a user; it is printed once, on stdout.
     Token {
         /// Login name.
         name: String,
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Days until the token stops working (1 to 730).
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=730))]
+        expires_days: u32,
+    },
+    /// List a user's API tokens: id, label, created, last used, expires, state.
+    Tokens {
+        /// Login name.
+        name: String,
+    },
+    /// Revoke one API token of a user (--token ID, the id `users tokens` shows), or all.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["token", "all"])))]
+    Revoke {
+        /// Login name of the token's owner.
+        name: String,
+        /// The token's id.
+        #[arg(long)]
+        token: Option<i64>,
+        /// Every token of the user.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Stop a user from logging in; their sessions end and their API tokens are refused.
+    Disable {
+        /// Login name.
+        name: String,
+    },
+    /// Let a disabled user log in again (their unexpired, unrevoked tokens work again).
+    Enable {
+        /// Login name.
+        name: String,
     },
 }

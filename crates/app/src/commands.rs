@@ -37,6 +37,8 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             search(&config, &query, json, newest, limit)
         }
         Command::Reindex => reindex(&config).await,
+        Command::Spikes { series, method, json } => spikes(&series, &method, json),
+        Command::Places => places(),
         Command::Digest(args) => digest(&config, &args).await,
         Command::Users { command } => users(&config, command).await,
         Command::Sources { command } => crate::sources::run(&config, command).await,
@@ -326,6 +328,8 @@ async fn ingest(
                 Path::new(input).canonicalize().with_context(|| format!("reading {input}"))?;
             path.display().to_string()
         };
+        // A new URL is fetched to tell what it is, and that response is what gets ingested.
+        let mut probe = None;
         let kind = if !is_url {
             SourceKind::Import
         } else if let Some(k) = kind {
@@ -335,8 +339,8 @@ async fn ingest(
             // declared as wins over what its content looks like.
             k
         } else {
-            match system.pipeline.detect_kind(&url, allow_private).await {
-                Ok(k) => k,
+            match system.pipeline.probe(&url, allow_private).await {
+                Ok(p) => probe.insert(p).kind,
                 Err(e) => {
                     failed = true;
                     writeln!(out, "{input}: failed: {e}")?;
@@ -363,7 +367,10 @@ async fn ingest(
             source.state.last_modified = None;
         }
         source.allow_private |= allow_private;
-        let report = system.pipeline.poll(&source).await?;
+        let report = match probe {
+            Some(p) => system.pipeline.poll_probed(&source, p).await?,
+            None => system.pipeline.poll(&source).await?,
+        };
         failed |= matches!(report, PollReport::Failed { .. });
         print_report(&mut out, &report)?;
     }
@@ -410,13 +417,21 @@ fn search(
     let index = search::SearchIndex::open_read_only(&dir)
         .with_context(|| format!("opening the index {}", dir.display()))?;
     let sort = if newest { search::Sort::Newest } else { search::Sort::Relevance };
-    let results = match index.search(query, sort, limit, 0) {
-        Ok(r) => r,
-        Err(search::Error::Query(e)) => {
-            let col = query[..e.offset.min(query.len())].chars().count() + 1;
+    // A damaged segment can make tantivy panic mid-search: report it, do not abort.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        index.search(query, sort, limit.clamp(1, search::MAX_LIMIT), 0)
+    }));
+    let results = match run {
+        Ok(Ok(r)) => r,
+        Ok(Err(search::Error::Query(e))) => {
+            let col = query::line_col(query, e.offset).1;
             bail!("invalid query at column {col}: {}", e.message);
         }
-        Err(e) => return Err(e.into()),
+        Ok(Err(e)) => return Err(e.into()),
+        Err(_) => bail!(
+            "the search failed inside the index at {}: it may be damaged; rebuild it with `langnghe reindex`",
+            dir.display()
+        ),
     };
     let mut out = std::io::stdout().lock();
     let plain = |f: &[search::Fragment]| f.iter().map(|f| f.text.as_str()).collect::<String>();
@@ -459,15 +474,36 @@ fn search(
     Ok(ExitCode::SUCCESS)
 }
 
+fn places() -> anyhow::Result<ExitCode> {
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (n, line) in stdin.lines().enumerate() {
+        let line = line.with_context(|| format!("reading line {} of stdin", n + 1))?;
+        writeln!(out, "{}", gazetteer::places_json_line(&line))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spikes(series: &Path, method: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(series)
+        .with_context(|| format!("reading the series {}", series.display()))?;
+    let out = signals::spikes_csv(&text, method, json)
+        .with_context(|| format!("in {}", series.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
-    let system = System::open(config, &config.rules_dir).await?;
-    let n = system.pipeline.reindex().await?;
-    writeln!(
-        std::io::stdout().lock(),
-        "reindexed {n} documents into {}",
-        config.index_dir().display()
-    )?;
-    system.store.close().await;
+    let store = open_store(config).await?;
+    let dir = config.index_dir();
+    let n = pipeline::rebuild_index(&store, &dir)
+        .await
+        .with_context(|| format!("rebuilding the index {}", dir.display()))?;
+    writeln!(std::io::stdout().lock(), "reindexed {n} documents into {}", dir.display())?;
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -547,9 +583,7 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<ExitCod
     match command {
         UsersCommand::Add { name, role, password_stdin } => {
             let role: Role = role.parse()?;
-            if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
-                bail!("user name {name:?} must be non-empty and without spaces");
-            }
+            check_user_name(&name)?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin()
@@ -559,6 +593,10 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<ExitCod
                 let p = line.trim_end_matches(['\r', '\n']).to_owned();
                 if p.chars().count() < 8 {
                     bail!("the password must have at least 8 characters");
+                }
+                // The login form refuses longer ones, so such a password could never be used.
+                if p.len() > 1024 {
+                    bail!("the password must have at most 1024 bytes");
                 }
                 (p, false)
             } else {
@@ -584,27 +622,162 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<ExitCod
                 )
                 .await?;
             writeln!(out, "user {name} {verb} with role {role}")?;
+            if verb == "updated" {
+                writeln!(out, "their sessions have ended; their API tokens are unchanged")?;
+            }
             if generated {
                 writeln!(out, "password: {password}")?;
             }
+            let (user, _) = existing_user(&store, &name).await?;
+            if !user.is_enabled() {
+                writeln!(
+                    out,
+                    "note: {name} is disabled; `langnghe users enable {name}` lets them log in"
+                )?;
+            }
         }
-        UsersCommand::Token { name, label } => {
-            let (user, _) = store
-                .user_by_name(&name)
-                .await?
-                .with_context(|| format!("no user named {name:?}"))?;
+        UsersCommand::Token { name, label, expires_days } => {
+            let (user, _) = existing_user(&store, &name).await?;
+            if !user.is_enabled() {
+                bail!("user {name:?} is disabled; enable them before creating a token");
+            }
             let token = dashboard::auth::new_token();
-            store
-                .create_api_token(user.id, &label, &dashboard::auth::token_hash(&token), now)
+            let expires = now + chrono::Duration::days(i64::from(expires_days));
+            let created = store
+                .create_api_token(
+                    user.id,
+                    &label,
+                    &dashboard::auth::token_hash(&token),
+                    now,
+                    expires,
+                )
                 .await?;
             store
-                .audit(Some(user.id), "api_token_created", &format!("user:{name}"), &label, now)
+                .audit(
+                    Some(user.id),
+                    "api_token_created",
+                    &format!("user:{name}"),
+                    &format!(
+                        "token={} label={label} expires={}",
+                        created.id,
+                        expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                    now,
+                )
                 .await?;
+            // The token alone on stdout, for scripts; what it is, on stderr.
             writeln!(out, "{token}")?;
+            writeln!(
+                std::io::stderr().lock(),
+                "token {} ({label}) for {name}, expires {}",
+                created.id,
+                vn_datetime(expires)
+            )?;
+        }
+        UsersCommand::Tokens { name } => {
+            let (user, _) = existing_user(&store, &name).await?;
+            let tokens = store.api_tokens(user.id).await?;
+            if tokens.is_empty() {
+                writeln!(out, "{name} has no API tokens")?;
+            } else {
+                writeln!(
+                    out,
+                    "{:>5}  {:<20}  {:<16}  {:<16}  {:<16}  state",
+                    "id", "label", "created", "last used", "expires"
+                )?;
+            }
+            for t in &tokens {
+                let state = if let Some(at) = t.revoked_at {
+                    format!("revoked {}", vn_datetime(at))
+                } else if !t.is_active(now) {
+                    "expired".to_owned()
+                } else if !user.is_enabled() {
+                    "refused (user disabled)".to_owned()
+                } else {
+                    "active".to_owned()
+                };
+                writeln!(
+                    out,
+                    "{:>5}  {:<20}  {:<16}  {:<16}  {:<16}  {state}",
+                    t.id,
+                    t.name,
+                    vn_datetime(t.created_at),
+                    t.last_used_at.map_or_else(|| "never".to_owned(), vn_datetime),
+                    vn_datetime(t.expires_at),
+                )?;
+            }
+        }
+        UsersCommand::Revoke { name, token, all } => {
+            let (user, _) = existing_user(&store, &name).await?;
+            let detail = match (token, all) {
+                (Some(id), _) => {
+                    match store.revoke_api_token(user.id, id, now).await {
+                        Ok(_) => {}
+                        Err(store::Error::NotFound(_)) => {
+                            bail!(
+                                "user {name:?} has no API token {id} (see `langnghe users tokens {name}`)"
+                            )
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    writeln!(out, "token {id} of {name} revoked")?;
+                    format!("token={id} via cli")
+                }
+                (None, true) => {
+                    let n = store.revoke_api_tokens(user.id, now).await?;
+                    let s = if n == 1 { "" } else { "s" };
+                    writeln!(out, "{n} API token{s} of {name} revoked")?;
+                    format!("all ({n}) via cli")
+                }
+                // clap requires one of the two.
+                (None, false) => bail!("say which token: --token ID or --all"),
+            };
+            store.audit(None, "api_token_revoked", &format!("user:{name}"), &detail, now).await?;
+        }
+        UsersCommand::Disable { name } => {
+            let user = match store.disable_user(&name, now).await {
+                Err(store::Error::NotFound(_)) => bail!("no user named {name:?}"),
+                r => r?,
+            };
+            store.audit(None, "user_disabled", &format!("user:{name}"), "via cli", now).await?;
+            writeln!(
+                out,
+                "user {name} disabled since {}: sessions ended, API tokens refused",
+                vn_datetime(user.disabled_at.unwrap_or(now))
+            )?;
+        }
+        UsersCommand::Enable { name } => {
+            match store.enable_user(&name).await {
+                Err(store::Error::NotFound(_)) => bail!("no user named {name:?}"),
+                r => r?,
+            };
+            store.audit(None, "user_enabled", &format!("user:{name}"), "via cli", now).await?;
+            writeln!(out, "user {name} enabled")?;
         }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A name the login form accepts: the form refuses longer names and control characters, so
+/// an account named otherwise could never log in.
+fn check_user_name(name: &str) -> anyhow::Result<()> {
+    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+        bail!("user name {name:?} must be non-empty and without spaces");
+    }
+    if name.len() > 64 || name.chars().any(char::is_control) {
+        bail!("user name {name:?} must have at most 64 bytes and no control characters");
+    }
+    Ok(())
+}
+
+async fn existing_user(store: &store::Store, name: &str) -> anyhow::Result<(model::User, String)> {
+    store.user_by_name(name).await?.with_context(|| format!("no user named {name:?}"))
+}
+
+/// A time as administrators in Vietnam read it.
+fn vn_datetime(ts: model::Timestamp) -> String {
+    model::to_vn_time(ts).format("%Y-%m-%d %H:%M").to_string()
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub(crate) struct Config {
     pub(crate) rules_dir: PathBuf,
     pub(crate) http: Http,
     pub(crate) fetch: Fetch,
+    pub(crate) search: SearchConfig,
     pub(crate) digest: DigestConfig,
     /// Site adapter files of the administrator's own, added to the built-in ones.
     #[serde(default)]
@@ -37,6 +38,27 @@ pub(crate) struct Config {
 pub(crate) struct Http {
     pub(crate) listen: String,
     pub(crate) secure_cookies: bool,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
+    /// Empty trusts nobody, so a client cannot pick the address its logins are counted by.
+    #[serde(default, deserialize_with = "list_or_commas")]
+    pub(crate) trusted_proxies: Vec<String>,
+}
+
+/// A list, or a string of comma-separated items (how an environment variable is easiest
+/// to write: `LANGNGHE_HTTP__TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8`).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCommas {
+        List(Vec<String>),
+        Commas(String),
+    }
+    Ok(match ListOrCommas::deserialize(d)? {
+        ListOrCommas::List(items) => items,
+        ListOrCommas::Commas(s) => {
+            s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        }
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +77,18 @@ pub(crate) struct Fetch {
     pub(crate) robots_ttl_secs: u64,
     pub(crate) max_interval_secs: u64,
     pub(crate) max_backoff_secs: u64,
+}
+
+/// How searches from the dashboard and the API are run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchConfig {
+    /// The longest one search may take before it is refused as too expensive.
+    pub(crate) timeout_ms: u64,
+    /// Searches run at once, each on a thread of its own.
+    pub(crate) max_concurrent: usize,
+    /// Searches waiting for a thread; more are refused with 503.
+    pub(crate) max_queued: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -225,6 +259,11 @@ impl Config {
                 "database_url must start with sqlite:, postgres:// or postgresql://".to_owned(),
             );
         }
+        for (i, entry) in self.http.trusted_proxies.iter().enumerate() {
+            if let Err(e) = entry.parse::<dashboard::auth::IpNet>() {
+                problems.push(format!("http.trusted_proxies[{i}]: {e}"));
+            }
+        }
         if self.fetch.workers == 0 {
             problems.push("fetch.workers must be at least 1".to_owned());
         }
@@ -245,6 +284,12 @@ impl Config {
             if secs == 0 {
                 problems.push(format!("{key} must be at least 1"));
             }
+        }
+        if self.search.timeout_ms < 100 {
+            problems.push("search.timeout_ms must be at least 100".to_owned());
+        }
+        if self.search.max_concurrent == 0 {
+            problems.push("search.max_concurrent must be at least 1".to_owned());
         }
         if !self.fetch.user_agent.contains('@') && !self.fetch.user_agent.contains("http") {
             problems.push(
@@ -303,6 +348,14 @@ impl Config {
         self.data_dir.join("index")
     }
 
+    pub(crate) fn search_limits(&self) -> dashboard::SearchLimits {
+        dashboard::SearchLimits {
+            timeout: Duration::from_millis(self.search.timeout_ms),
+            max_concurrent: self.search.max_concurrent,
+            max_queued: self.search.max_queued,
+        }
+    }
+
     pub(crate) fn fetch_config(&self) -> fetch::FetchConfig {
         fetch::FetchConfig {
             user_agent: self.fetch.user_agent.clone(),
@@ -358,6 +411,38 @@ mod tests {
         assert_eq!(c.fetch.workers, 2);
         assert_eq!(c.sources.len(), 1, "a file's sources replace the built-in ones");
         assert_eq!(c.sources[0].interval_secs, 600);
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_or_commas_and_must_parse() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert!(c.http.trusted_proxies.is_empty(), "nobody is trusted by default");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[http]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n")
+            .unwrap();
+        let c = Config::load_with(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.http.trusted_proxies, ["127.0.0.1", "10.0.0.0/8"]);
+        let c = Config::load_with(
+            None,
+            env(&[("LANGNGHE_HTTP__TRUSTED_PROXIES", "127.0.0.1, fd00::/8")]),
+        )
+        .unwrap();
+        assert_eq!(c.http.trusted_proxies, ["127.0.0.1", "fd00::/8"]);
+        let c =
+            Config::load_with(None, env(&[("LANGNGHE_HTTP__TRUSTED_PROXIES", "[\"192.0.2.1\"]")]))
+                .unwrap();
+        assert_eq!(c.http.trusted_proxies, ["192.0.2.1"]);
+        let err = Config::load_with(
+            None,
+            env(&[("LANGNGHE_HTTP__TRUSTED_PROXIES", "10.0.0.0/33,proxy.local")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("http.trusted_proxies[0]") && err.contains("http.trusted_proxies[1]"),
+            "{err}"
+        );
     }
 
     #[test]

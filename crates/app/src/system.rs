@@ -36,8 +36,22 @@ pub(crate) fn load_rules(dir: &Path) -> anyhow::Result<RuleSet> {
 pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    check_writable(&config.data_dir)?;
     let url = config.database_url();
     Store::open(&url).await.with_context(|| format!("opening the database {}", store::redact(&url)))
+}
+
+/// Fails at once, naming the directory, when nothing can be written in it: SQLite would
+/// otherwise retry until its pool times out and say only that.
+fn check_writable(dir: &Path) -> anyhow::Result<()> {
+    let probe = dir.join(".langnghe-write-check");
+    std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).with_context(|| {
+        format!(
+            "the data directory {} is not writable: give the user running langnghe write \
+                 access to it, or set data_dir to another directory",
+            dir.display()
+        )
+    })
 }
 
 pub(crate) fn open_index(config: &Config) -> anyhow::Result<Arc<SearchIndex>> {
@@ -120,6 +134,9 @@ impl System {
         };
         let dashboard_config = dashboard::DashboardConfig {
             secure_cookies: config.http.secure_cookies,
+            search: config.search_limits(),
+            trusted_proxies: dashboard::auth::TrustedProxies::parse(&config.http.trusted_proxies)
+                .context("http.trusted_proxies")?,
             ..dashboard::DashboardConfig::default()
         };
         let state = dashboard::AppState::new(

@@ -4,7 +4,6 @@
 //! 50-item Vietnamese RSS and Atom feeds.
 
 use std::io::Write;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -20,8 +19,8 @@ struct Doc {
 
 fn corpus() -> Result<Vec<Doc>> {
     let mut docs = Vec::new();
-    let vne = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/vnexpress-rss-2017/data.xml");
+    let vne = testkit::shared_data("vnexpress-rss-2017/data.xml")
+        .context("the feeds suite needs the 2017 VnExpress feed")?;
     docs.push(Doc {
         name: "vnexpress-2017.xml".into(),
         content_type: "application/rss+xml".into(),

@@ -6,7 +6,7 @@
 //! `text_normalize` (Python, run as a subprocess on the same lines when it is installed).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -14,7 +14,8 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Sentences of the UD Vietnamese treebank (news text), read in place.
 fn corpus() -> Result<Vec<String>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ud-vietnamese-vtb");
+    let dir = testkit::shared_data("ud-vietnamese-vtb")
+        .context("the normalize suite needs the UD Vietnamese treebank")?;
     let mut lines = Vec::new();
     for file in ["vi_vtb-ud-train.conllu", "vi_vtb-ud-dev.conllu", "vi_vtb-ud-test.conllu"] {
         let path = dir.join(file);

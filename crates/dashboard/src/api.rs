@@ -1,12 +1,16 @@
 //! The JSON API under `/api/v1/`, for scripts and other tools. Bearer tokens only.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::AppError;
+use crate::searching::SearchFailure;
 
 #[derive(Serialize)]
 struct TermDto {
@@ -94,6 +98,8 @@ pub(crate) struct SearchParams {
     limit: Option<usize>,
     offset: Option<usize>,
     sort: Option<String>,
+    /// The `next` value of the previous page.
+    after: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -121,16 +127,28 @@ pub(crate) async fn search(
         None | Some("relevance") => search::Sort::Relevance,
         Some(other) => {
             return Err(AppError::BadRequest(format!(
-                "unknown sort {other:?}: expected relevance or newest"
+                "unknown sort {:?}: expected relevance or newest",
+                other.chars().take(40).collect::<String>()
             )));
         }
     };
-    let results = state.index.search(
-        &p.q,
-        sort,
-        p.limit.unwrap_or(20).clamp(1, 200),
-        p.offset.unwrap_or(0),
-    )?;
+    let limit = p.limit.unwrap_or(20);
+    if limit > search::MAX_LIMIT {
+        return Err(AppError::BadRequest(format!(
+            "limit {limit} is above {}: ask for at most {} results per page",
+            search::MAX_LIMIT,
+            search::MAX_LIMIT
+        )));
+    }
+    let after = p.after.as_deref().map(search::Cursor::parse).transpose()?;
+    let request = search::SearchRequest { sort, limit, offset: p.offset.unwrap_or(0), after };
+    let results = state.searches.search(&p.q, request).await.map_err(|e| match e {
+        SearchFailure::Query { offset, message } => AppError::BadRequest(format!(
+            "invalid query at column {}: {message}",
+            query::line_col(&p.q, offset).1
+        )),
+        SearchFailure::Other(e) => e,
+    })?;
     let hits: Vec<HitDto> = results
         .hits
         .into_iter()
@@ -157,5 +175,39 @@ pub(crate) async fn search(
             }
         })
         .collect();
-    Ok(Json(serde_json::json!({ "query": p.q, "total": results.total, "hits": hits })))
+    Ok(Json(serde_json::json!({
+        "query": p.q,
+        "total": results.total,
+        "total_exact": results.total_exact,
+        "hits": hits,
+        "next": results.next.map(|c| c.token()),
+    })))
+}
+
+/// An API path that does not exist.
+pub(crate) async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Every API answer is JSON: errors written as text by a handler, an extractor or the
+/// router (a bad query string, a wrong method) become `{"error": "…"}` with their status.
+pub(crate) async fn json_errors(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let mut message = String::from_utf8_lossy(&text).trim().to_owned();
+    if message.is_empty() {
+        message = parts.status.canonical_reason().unwrap_or("error").to_lowercase();
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let body = serde_json::json!({ "error": message }).to_string();
+    Response::from_parts(parts, Body::from(body))
 }

@@ -15,6 +15,8 @@ pub(crate) enum AppError {
     TooManyRequests,
     /// A CSRF token did not match.
     Forbidden,
+    /// Busy for now; the message is safe to show.
+    Unavailable(String),
     /// Our fault.
     Internal(String),
 }
@@ -34,6 +36,16 @@ impl From<search::Error> for AppError {
             search::Error::Query(q) => {
                 AppError::BadRequest(format!("câu truy vấn không hợp lệ: {}", q.message))
             }
+            search::Error::Page(m) => AppError::BadRequest(m),
+            e @ (search::Error::TooExpensive { .. } | search::Error::TooCostly) => {
+                AppError::BadRequest(format!("Câu truy vấn quá tốn kém, hãy thu hẹp lại ({e})."))
+            }
+            search::Error::Cancelled => {
+                AppError::Unavailable("the search was cancelled".to_owned())
+            }
+            search::Error::Busy { .. } => AppError::Unavailable(
+                "Chỉ mục tìm kiếm đang được xây dựng lại, vui lòng thử lại sau.".to_owned(),
+            ),
             e => AppError::Internal(e.to_string()),
         }
     }
@@ -58,6 +70,7 @@ impl IntoResponse for AppError {
                 StatusCode::FORBIDDEN,
                 "Phiên làm việc không hợp lệ, hãy tải lại trang.".to_owned(),
             ),
+            AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             AppError::Internal(detail) => {
                 tracing::error!(error = %detail, "Request failed.");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống.".to_owned())

@@ -12,6 +12,7 @@ pub mod auth;
 mod error;
 mod metrics;
 mod pages;
+mod searching;
 mod views;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use model::Metrics;
 use search::SearchIndex;
+pub use searching::SearchLimits;
 use store::Store;
 
 /// Settings of the web layer.
@@ -31,10 +33,20 @@ pub struct DashboardConfig {
     pub secure_cookies: bool,
     /// How long a login lasts.
     pub session_ttl: Duration,
-    /// Failed logins allowed per account and address within `login_window`.
+    /// Login attempts that may fail per client address (an IPv4 address or an IPv6 /64)
+    /// within `login_window`; more are answered 429 until the window ends.
     pub login_attempts: u32,
     /// The window for counting failed logins.
     pub login_window: Duration,
+    /// The longest a login on an account with recent failures is held back. Failures from
+    /// any address add to the delay, so guessing is slowed, but never refused for the owner.
+    pub login_delay_max: Duration,
+    /// How many clients, accounts and audit entries the login limiter remembers at most.
+    pub login_tracked_keys: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; empty trusts nobody.
+    pub trusted_proxies: auth::TrustedProxies,
+    /// How searches are run.
+    pub search: SearchLimits,
 }
 
 impl Default for DashboardConfig {
@@ -42,8 +54,12 @@ impl Default for DashboardConfig {
         DashboardConfig {
             secure_cookies: false,
             session_ttl: Duration::from_secs(12 * 3600),
-            login_attempts: 5,
+            login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
+            login_delay_max: Duration::from_secs(2),
+            login_tracked_keys: 10_000,
+            trusted_proxies: auth::TrustedProxies::default(),
+            search: SearchLimits::default(),
         }
     }
 }
@@ -56,6 +72,7 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     config: Arc<DashboardConfig>,
     limiter: Arc<auth::LoginLimiter>,
+    searches: Arc<searching::SearchPool>,
 }
 
 impl AppState {
@@ -66,8 +83,9 @@ impl AppState {
         metrics: Arc<Metrics>,
         config: DashboardConfig,
     ) -> AppState {
-        let limiter = Arc::new(auth::LoginLimiter::new(config.login_attempts, config.login_window));
-        AppState { store, index, metrics, config: Arc::new(config), limiter }
+        let limiter = Arc::new(auth::LoginLimiter::new(&config));
+        let searches = Arc::new(searching::SearchPool::new(index.clone(), config.search));
+        AppState { store, index, metrics, config: Arc::new(config), limiter, searches }
     }
 }
 
@@ -81,13 +99,22 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::metrics))
-        .route("/api/v1/alerts", get(api::alerts))
-        .route("/api/v1/search", get(api::search))
+        .nest("/api/v1", api_routes())
         .route("/static/style.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(auth::no_store))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The JSON API, answering JSON whatever happens.
+fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/alerts", get(api::alerts))
+        .route("/search", get(api::search))
+        .fallback(api::not_found)
+        .layer(axum::middleware::map_response(api::json_errors))
 }
 
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
@@ -104,11 +131,13 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
     response
 }
 
-/// Serves the dashboard on `listener` until `shutdown` completes.
+/// Serves the dashboard on `listener` until `shutdown` completes. Handlers see each
+/// connection's peer address (login throttling counts by client address).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

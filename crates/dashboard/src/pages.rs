@@ -1,19 +1,25 @@
 //! Page handlers: the alert board, search, documents, login and logout.
 
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{
-    CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, hash_password, new_token, same_secret,
-    set_cookie, token_hash, verify_password,
+    Admission, ClientKey, CurrentUser, LOGIN_BODY_LIMIT, LOGIN_CSRF_COOKIE, MAX_NEXT_BYTES,
+    MAX_PASSWORD_BYTES, SESSION_COOKIE, TOKEN_LEN, cookie, hash_password, new_token, same_secret,
+    set_cookie, token_hash, valid_login_name,
 };
 use crate::error::AppError;
+use crate::searching::SearchFailure;
 use crate::views::{
     AlertView, BoardPage, Chrome, DocumentPage, HitView, LoginPage, NotFoundPage, SearchPage,
     vn_time,
@@ -50,7 +56,13 @@ pub(crate) struct SearchParams {
     q: String,
     #[serde(default)]
     sort: String,
+    /// Where the page starts: the `next` cursor of the page before.
+    #[serde(default)]
+    after: String,
 }
+
+/// Results per page of the search page.
+const SEARCH_PAGE: usize = 50;
 
 pub(crate) async fn search(
     State(state): State<AppState>,
@@ -64,16 +76,39 @@ pub(crate) async fn search(
         newest,
         searched: false,
         total: 0,
+        total_exact: true,
         hits: Vec::new(),
+        next: None,
         error: None,
     };
     let mut status = StatusCode::OK;
     if !params.q.trim().is_empty() {
         let sort = if newest { search::Sort::Newest } else { search::Sort::Relevance };
-        match state.index.search(&params.q, sort, 50, 0) {
+        let after = match params.after.as_str() {
+            "" => Ok(None),
+            token => search::Cursor::parse(token).map(Some).map_err(AppError::from),
+        };
+        let results = match after {
+            Ok(after) => {
+                let request = search::SearchRequest { sort, limit: SEARCH_PAGE, offset: 0, after };
+                state.searches.search(&params.q, request).await
+            }
+            Err(e) => Err(SearchFailure::Other(e)),
+        };
+        match results {
             Ok(results) => {
                 page.searched = true;
                 page.total = results.total;
+                page.total_exact = results.total_exact;
+                page.next = results.next.map(|c| {
+                    let mut url = url::form_urlencoded::Serializer::new(String::from("/search?"));
+                    url.append_pair("q", &params.q);
+                    if newest {
+                        url.append_pair("sort", "newest");
+                    }
+                    url.append_pair("after", &c.token());
+                    url.finish()
+                });
                 page.hits = results
                     .hits
                     .into_iter()
@@ -86,12 +121,21 @@ pub(crate) async fn search(
                     })
                     .collect();
             }
-            Err(search::Error::Query(e)) => {
+            Err(SearchFailure::Query { offset, message }) => {
                 status = StatusCode::BAD_REQUEST;
-                let col = params.q[..e.offset.min(params.q.len())].chars().count() + 1;
-                page.error = Some(format!("Câu truy vấn chưa đúng (vị trí {col}): {}", e.message));
+                let col = query::line_col(&params.q, offset).1;
+                page.error = Some(format!("Câu truy vấn chưa đúng (vị trí {col}): {message}"));
             }
-            Err(e) => return Err(e.into()),
+            // Too expensive, a bad cursor, or busy: said on the page, beside the query.
+            Err(SearchFailure::Other(AppError::BadRequest(message))) => {
+                status = StatusCode::BAD_REQUEST;
+                page.error = Some(message);
+            }
+            Err(SearchFailure::Other(AppError::Unavailable(message))) => {
+                status = StatusCode::SERVICE_UNAVAILABLE;
+                page.error = Some(message);
+            }
+            Err(SearchFailure::Other(e)) => return Err(e),
         }
     }
     Ok((status, Html(page.render()?)).into_response())
@@ -113,13 +157,83 @@ pub(crate) struct LoginParams {
     next: String,
 }
 
-/// Only same-site paths are valid places to return to after login.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/".to_owned()
+/// Where to go after login: a path on this site, or `/`.
+///
+/// Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example/`
+/// and `/\evil.example` lead to other sites; a server behind may decode `%2F` once or
+/// twice. So the value, and every percent-decoded form of it, must be a path starting with
+/// one `/` and holding no control character or backslash; the value itself no whitespace
+/// either. Letters beyond ASCII are percent-encoded, so the result is always a valid
+/// `Location` header.
+pub(crate) fn safe_next(next: &str) -> String {
+    const HOME: &str = "/";
+    if next.len() > MAX_NEXT_BYTES
+        || next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return HOME.to_owned();
     }
+    let mut form = next.as_bytes().to_vec();
+    // Each round undoes one layer of percent-encoding; more layers than this are refused
+    // rather than followed.
+    for _ in 0..4 {
+        if !is_local_path(&form) {
+            return HOME.to_owned();
+        }
+        let decoded = percent_decode(&form);
+        if decoded == form {
+            return encode_non_ascii(next);
+        }
+        form = decoded;
+    }
+    HOME.to_owned()
+}
+
+/// `s` with every character beyond ASCII percent-encoded as UTF-8.
+fn encode_non_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut utf8 = [0u8; 4];
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// A path on this site: one leading `/`, then no `/` or `\` right after it, and no control
+/// byte or backslash anywhere.
+fn is_local_path(path: &[u8]) -> bool {
+    path.first() == Some(&b'/')
+        && !matches!(path.get(1), Some(b'/' | b'\\'))
+        && !path.iter().any(|&b| b < 0x20 || b == 0x7f || b == b'\\')
+}
+
+/// `%XX` escapes decoded; anything else, malformed escapes included, kept as it is.
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let escaped = match (s[i], s.get(i + 1), s.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| (h * 16 + l) as u8),
+            _ => None,
+        };
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(s[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn login_page(
@@ -160,60 +274,123 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
+/// Checks a login. Anyone may call it, so it is careful with what it is given: the body is
+/// read up to [`LOGIN_BODY_LIMIT`], a field over its limit fails the login without being
+/// looked up, logged or kept, the client is counted by address ([`crate::auth`]), and
+/// failures are audited one entry per client and window.
 pub(crate) async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    request: Request,
 ) -> Result<Response, AppError> {
+    let (mut parts, body) = request.into_parts();
+    let Ok(ConnectInfo(peer)) =
+        ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &state).await
+    else {
+        return Err(AppError::Internal(
+            "no peer address: serve the router with into_make_service_with_connect_info".to_owned(),
+        ));
+    };
+    let Ok(body) = axum::body::to_bytes(body, LOGIN_BODY_LIMIT).await else {
+        return Ok((StatusCode::PAYLOAD_TOO_LARGE, "Yêu cầu quá lớn.").into_response());
+    };
+    let headers = parts.headers.clone();
+    let form =
+        Form::<LoginForm>::from_request(Request::from_parts(parts, Body::from(body)), &()).await;
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
     // Double-submit check: the form's token must equal the cookie set with the form.
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !same_secret(&expected, &form.csrf) {
+    if expected.len() != TOKEN_LEN || !same_secret(&expected, &form.csrf) {
         return Err(AppError::Forbidden);
     }
-    let client = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .unwrap_or("direct")
-        .trim()
-        .to_owned();
-    let key = format!("{}|{client}", form.name);
-    if !state.limiter.allowed(&key) {
-        tracing::warn!(user = %form.name, "Login throttled.");
-        return Err(AppError::TooManyRequests);
-    }
-    let found = state.store.user_by_name(&form.name).await?;
-    let ok = match &found {
-        Some((_, hash)) => verify_password(&form.password, hash),
-        None => {
-            // Spend the same time as a real check so response times do not reveal names.
-            let _ = verify_password(
-                &form.password,
-                DUMMY_HASH.get_or_init(|| hash_password("x").unwrap_or_default()),
-            );
-            false
+    let client = ClientKey::of(state.config.trusted_proxies.client_addr(peer.ip(), &headers));
+    let name = valid_login_name(&form.name);
+    let password_fits = form.password.len() <= MAX_PASSWORD_BYTES;
+    let next = safe_next(&form.next);
+    match state.limiter.admit(client, name, Instant::now()) {
+        Admission::Throttled { retry_after } => {
+            tracing::warn!(client = %client, "Login throttled.");
+            state
+                .limiter
+                .audit_failure(&state.store, client, "login_throttled", "login", Utc::now())
+                .await;
+            let mut response = AppError::TooManyRequests.into_response();
+            let secs = retry_after.as_secs().max(1);
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return Ok(response);
         }
+        Admission::Admitted { delay } => {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+    let found = match name {
+        Some(name) if password_fits => state.store.user_by_name(name).await?,
+        _ => None,
     };
-    let now = Utc::now();
+    let ok = if name.is_some() && password_fits {
+        // Unknown names cost a check too, so response times do not tell which names exist.
+        let hash = found.as_ref().map_or_else(|| dummy_hash().to_owned(), |(_, h)| h.clone());
+        let matches = state.limiter.check_password(form.password, hash).await;
+        matches && found.as_ref().is_some_and(|(user, _)| user.is_enabled())
+    } else {
+        false
+    };
     let Some((user, _)) = found.filter(|_| ok) else {
-        state.limiter.failed(&key);
-        state.store.audit(None, "login_failed", &format!("user:{}", form.name), "", now).await?;
+        let target = name.map_or_else(|| "user:(invalid name)".to_owned(), |n| format!("user:{n}"));
+        tracing::info!(client = %client, user = ?name, "Login failed.");
+        state
+            .limiter
+            .audit_failure(&state.store, client, "login_failed", &target, Utc::now())
+            .await;
         return login_page(
             &state,
-            &form.next,
-            &form.name,
+            &next,
+            name.unwrap_or_default(),
             Some("Sai tên đăng nhập hoặc mật khẩu.".to_owned()),
             StatusCode::UNAUTHORIZED,
         );
     };
-    state.limiter.succeeded(&key);
+    state.limiter.succeeded(client, &user.name, Instant::now());
+    // Everything the response needs is built before the session exists, so nothing can fail
+    // after it is created: a session nobody received would be a session nobody can end.
     let token = new_token();
     let ttl = state.config.session_ttl;
+    let cookie = HeaderValue::from_str(&set_cookie(
+        SESSION_COOKIE,
+        &token,
+        ttl,
+        state.config.secure_cookies,
+    ))
+    .map_err(|e| AppError::Internal(format!("session cookie: {e}")))?;
+    let location = HeaderValue::from_str(&next).unwrap_or(HeaderValue::from_static("/"));
+    let now = Utc::now();
     let expires = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(12));
     state.store.create_session(&token_hash(&token), user.id, &new_token(), now, expires).await?;
-    state.store.audit(Some(user.id), "login", &format!("user:{}", user.name), "", now).await?;
-    let cookie = set_cookie(SESSION_COOKIE, &token, ttl, state.config.secure_cookies);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(&form.next))).into_response())
+    if let Err(e) = state
+        .store
+        .audit(
+            Some(user.id),
+            "login",
+            &format!("user:{}", user.name),
+            &format!("client={client}"),
+            now,
+        )
+        .await
+    {
+        tracing::error!(error = %e, user = %user.name, "Cannot write the audit log.");
+    }
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    response.headers_mut().insert(header::LOCATION, location);
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+fn dummy_hash() -> &'static str {
+    DUMMY_HASH.get_or_init(|| hash_password("x").unwrap_or_default())
 }
 
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -259,13 +436,90 @@ pub(crate) async fn not_found() -> Result<Response, AppError> {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::safe_next;
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next("/search?q=x"), "/search?q=x");
-        assert_eq!(safe_next("//evil.example/"), "/");
-        assert_eq!(safe_next("https://evil.example/"), "/");
-        assert_eq!(safe_next("/\\evil"), "/");
+        for ok in
+            ["/", "/search?q=x", "/documents/12#hit", "/search?q=a%20b&sort=newest", "/a/../b"]
+        {
+            assert_eq!(safe_next(ok), ok);
+        }
+        // A lone or malformed `%` is text, not an escape.
+        assert_eq!(safe_next("/search?q=100%"), "/search?q=100%");
+        assert_eq!(safe_next("/search?q=%zz"), "/search?q=%zz");
+        // Letters beyond ASCII are sent percent-encoded; encoding again changes nothing.
+        assert_eq!(safe_next("/search?q=sốt"), "/search?q=s%E1%BB%91t");
+        assert_eq!(safe_next("/search?q=s%E1%BB%91t"), "/search?q=s%E1%BB%91t");
+    }
+
+    #[test]
+    fn hostile_places_to_return_to_become_the_home_page() {
+        let long = format!("/{}", "a".repeat(2048));
+        let hostile = [
+            "",
+            "search",
+            "//evil.example/",
+            "///evil.example/",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/a\\b",
+            // Browsers strip tabs and newlines: these become //evil.example/.
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r\n/evil.example/",
+            "\t//evil.example/",
+            " /evil",
+            "/ /evil",
+            "/\0",
+            "/\u{7f}",
+            "/\u{85}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{2028}/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            // Encoded, once or more.
+            "/%2F/evil.example",
+            "/%2fevil.example",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "/%09/evil.example",
+            "/%0d%0aSet-Cookie:%20x=1",
+            "/%00",
+            "/%252F%252Fevil.example",
+            "/%25252F%25252Fevil.example",
+            "/%2525252F%2525252Fevil",
+            "/%252525252Fx",
+            "%2F%2Fevil.example",
+            &long,
+        ];
+        for next in hostile {
+            assert_eq!(safe_next(next), "/", "{next:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(2047))).len(), 2048);
+    }
+
+    #[test]
+    fn whatever_is_asked_the_result_is_a_valid_location() {
+        let samples =
+            ["/search?q=\"<>{}|^`", "/ồ/ạ?x=ử#ữ", "/\u{202e}/x", "/\u{200b}/x", "/%ff%fe"];
+        for next in samples {
+            let safe = safe_next(next);
+            assert!(safe.starts_with('/') && !safe.starts_with("//"), "{next:?} → {safe:?}");
+            assert!(HeaderValue::from_str(&safe).is_ok(), "{next:?} → {safe:?}");
+        }
+        // Every single character after a slash, and every byte escaped.
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            let safe = safe_next(&format!("/{c}x"));
+            assert!(HeaderValue::from_str(&safe).is_ok() && !safe.starts_with("//"), "{c:?}");
+        }
+        for b in 0u8..=255 {
+            let safe = safe_next(&format!("/%{b:02X}x"));
+            assert!(!safe.starts_with("//") && !safe.starts_with("/\\"), "{b:02X}: {safe}");
+        }
     }
 }

@@ -122,7 +122,9 @@ pub(crate) struct SearchPage {
     pub(crate) newest: bool,
     pub(crate) searched: bool,
     pub(crate) total: usize,
+    pub(crate) total_exact: bool,
     pub(crate) hits: Vec<HitView>,
+    pub(crate) next: Option<String>,
     pub(crate) error: Option<String>,
 }
 

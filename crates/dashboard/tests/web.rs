@@ -15,7 +15,10 @@ use model::{
 };
 use search::{IndexDoc, SearchIndex};
 use store::{NewSource, Processed, Store};
-use tower::ServiceExt;
+
+#[path = "support/http.rs"]
+mod http;
+use http::{cookie_value, get, send};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -88,37 +91,10 @@ async fn fixture() -> Fixture {
         Arc::new(Metrics::default()),
         DashboardConfig::default(),
     );
-    Fixture { _dir: dir, app: router(state), store }
-}
-
-async fn send(
-    app: &axum::Router,
-    req: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, String) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let (status, headers) = (res.status(), res.headers().clone());
-    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut b = Request::get(path);
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    b.body(Body::empty()).unwrap()
-}
-
-fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> String {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            v.strip_prefix(&format!("{name}="))
-                .map(|rest| rest.split(';').next().unwrap().to_owned())
-        })
-        .unwrap_or_default()
+    // Requests come from one client address, as a socket would give it.
+    let peer = std::net::SocketAddr::from(([192, 0, 2, 1], 40000));
+    let app = router(state).layer(axum::extract::connect_info::MockConnectInfo(peer));
+    Fixture { _dir: dir, app, store }
 }
 
 fn hidden(body: &str, name: &str) -> String {
@@ -199,7 +175,7 @@ async fn login_is_throttled_and_needs_the_csrf_cookie() {
         .body(Body::from("csrf=x&name=lan&password=mat-khau-1"))
         .unwrap();
     assert_eq!(send(&f.app, req).await.0, StatusCode::FORBIDDEN);
-    for _ in 0..5 {
+    for _ in 0..DashboardConfig::default().login_attempts {
         assert_eq!(login(&f.app, "wrong").await.0, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(login(&f.app, "mat-khau-1").await.0, StatusCode::TOO_MANY_REQUESTS);
@@ -220,7 +196,9 @@ async fn api_needs_a_bearer_token() {
 
     let token = auth::new_token();
     let user = f.store.user_by_name("lan").await.unwrap().unwrap().0;
-    f.store.create_api_token(user.id, "test", &auth::token_hash(&token), Utc::now()).await.unwrap();
+    let expires = Utc::now() + chrono::Duration::days(1);
+    let hash = auth::token_hash(&token);
+    f.store.create_api_token(user.id, "test", &hash, Utc::now(), expires).await.unwrap();
     let req = Request::get("/api/v1/alerts")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Body::empty())

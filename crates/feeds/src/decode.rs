@@ -7,6 +7,13 @@
 //! a single-byte legacy encoding over bytes that are valid, non-ASCII UTF-8 is wrong (the
 //! CMS changed, the template did not): UTF-8 wins and the mismatch is reported.
 //!
+//! UTF-8 with a few bad bytes (a title cut in the middle of a character, one quote pasted
+//! from a Windows editor) is still UTF-8: it is decoded as UTF-8 with U+FFFD for the bad
+//! bytes, so one stray byte cannot turn every title into mojibake. Only when invalid
+//! sequences are a large share of the non-ASCII (legacy text, where well-formed multi-byte
+//! sequences essentially never occur by chance) is the declaration or XML's UTF-8 default
+//! overruled by sniffing.
+//!
 //! windows-1258 (Vietnamese) writes tones as combining marks; the decoded text is composed
 //! (NFC) here so that nothing downstream sees `o` + U+0323 where `ọ` was meant.
 
@@ -95,6 +102,17 @@ fn decode_with_hint(bytes: &[u8], content_type: Option<&str>, tld: Option<&str>)
     if let Some(text) = utf8(bytes) {
         return finish(text.to_owned(), UTF_8.name(), EncodingSource::Default, false, mismatch);
     }
+    if Utf8Census::of(bytes).is_utf8_with_strays() {
+        // XML's default, borne out by nearly all of the bytes.
+        let (text, malformed) = UTF_8.decode_without_bom_handling(bytes);
+        return finish(
+            text.into_owned(),
+            UTF_8.name(),
+            EncodingSource::Default,
+            malformed,
+            mismatch,
+        );
+    }
     let enc = sniff(bytes, tld);
     let (text, _, malformed) = enc.decode(bytes);
     finish(text.into_owned(), enc.name(), EncodingSource::Sniffed, malformed, mismatch)
@@ -118,6 +136,10 @@ fn decode_declared(
         if let Some(text) = utf8(bytes) {
             return finish(text.to_owned(), enc.name(), source, false, false);
         }
+        if Utf8Census::of(bytes).is_utf8_with_strays() {
+            let (text, malformed) = enc.decode_without_bom_handling(bytes);
+            return finish(text.into_owned(), enc.name(), source, malformed, false);
+        }
         // Declared UTF-8 but it is not: the commonest lie is a legacy code page.
         let guess = sniff(bytes, tld);
         if guess != UTF_8 {
@@ -133,12 +155,23 @@ fn decode_declared(
         let (text, malformed) = enc.decode_without_bom_handling(bytes);
         return finish(text.into_owned(), enc.name(), source, malformed, false);
     }
-    if is_single_byte(enc)
-        && !bytes.is_ascii()
-        && let Some(text) = utf8(bytes)
-    {
+    if is_single_byte(enc) && !bytes.is_ascii() {
         // Valid non-ASCII UTF-8 is vanishingly unlikely from a legacy encoder.
-        return finish(text.to_owned(), UTF_8.name(), EncodingSource::Sniffed, false, true);
+        if let Some(text) = utf8(bytes) {
+            return finish(text.to_owned(), UTF_8.name(), EncodingSource::Sniffed, false, true);
+        }
+        // Nor is mostly valid UTF-8: the declaration is wrong and a few bytes are bad too.
+        // The bar is higher than for a UTF-8 declaration, which the bytes merely confirm.
+        if Utf8Census::of(bytes).overrules_a_legacy_declaration() {
+            let (text, malformed) = UTF_8.decode_without_bom_handling(bytes);
+            return finish(
+                text.into_owned(),
+                UTF_8.name(),
+                EncodingSource::Sniffed,
+                malformed,
+                true,
+            );
+        }
     }
     let (text, malformed) = enc.decode_without_bom_handling(bytes);
     finish(text.into_owned(), enc.name(), source, malformed, false)
@@ -151,6 +184,40 @@ fn utf8(bytes: &[u8]) -> Option<&str> {
         std::borrow::Cow::Borrowed(text) => Some(text),
         // UTF-8 that validates is handed back as it is, never copied.
         std::borrow::Cow::Owned(_) => None,
+    }
+}
+
+/// How much of a document's non-ASCII is well-formed UTF-8: complete multi-byte characters
+/// against maximal ill-formed sequences (each a stray byte or a cut-off character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Utf8Census {
+    valid: usize,
+    invalid: usize,
+}
+
+impl Utf8Census {
+    fn of(bytes: &[u8]) -> Utf8Census {
+        let mut census = Utf8Census { valid: 0, invalid: 0 };
+        for chunk in bytes.utf8_chunks() {
+            // A lead byte starts every multi-byte character.
+            census.valid += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
+            census.invalid += usize::from(!chunk.invalid().is_empty());
+        }
+        census
+    }
+
+    /// UTF-8 with a few bad bytes rather than another encoding: invalid sequences are under
+    /// a fifth of the non-ASCII. Legacy text has almost no valid sequences (a windows-1258
+    /// letter or tone byte is followed by ASCII or another letter, not by a continuation
+    /// byte), so it lands near all invalid, far from this.
+    fn is_utf8_with_strays(self) -> bool {
+        self.valid > 0 && self.invalid * 4 < self.valid
+    }
+
+    /// Enough well-formed UTF-8, with few enough bad bytes, to overrule a declaration of a
+    /// legacy encoding: a few accidental pairs in Latin text are not enough.
+    fn overrules_a_legacy_declaration(self) -> bool {
+        self.valid >= 8 && self.invalid * 10 <= self.valid
     }
 }
 
@@ -469,6 +536,77 @@ pub(crate) mod tests {
         let d = decode(latin, None);
         assert_eq!(d.encoding, "windows-1252");
         assert!(d.text.contains("Café crème brûlée “quoted”"));
+    }
+
+    /// A Vietnamese RSS document in UTF-8 with `bad` spliced in at each `|` of `titles`.
+    fn utf8_feed_with(titles: &[&str], bad: &[&[u8]]) -> Vec<u8> {
+        let mut b = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel>".to_vec();
+        let mut bad = bad.iter();
+        for t in titles {
+            b.extend_from_slice(b"<item><title>");
+            for (i, part) in t.split('|').enumerate() {
+                if i > 0 {
+                    b.extend_from_slice(bad.next().expect("a bad sequence for every |"));
+                }
+                b.extend_from_slice(part.as_bytes());
+            }
+            b.extend_from_slice(b"</title></item>");
+        }
+        b.extend_from_slice(b"</channel></rss>");
+        b
+    }
+
+    #[test]
+    fn utf8_with_a_few_bad_bytes_is_still_utf8() {
+        let titles = [
+            "Hà Nội ghi nhận 412 ca sốt xuất huyết trong tuần|",
+            "Bộ Y tế khuyến cáo phòng chống dịch bệnh mùa mưa lũ",
+            "Cảnh báo |tin giả về thuốc đặc trị",
+            "Trẻ mắc tay chân miệng tăng ở phía Nam|",
+        ];
+        // A Windows quote, a lone continuation byte, and "ế" cut after its second byte.
+        let body = utf8_feed_with(&titles, &[b"\x93", b"\x80", b"\xe1\xba"]);
+        let expected: Vec<String> = titles.iter().map(|t| t.replace('|', "\u{fffd}")).collect();
+        for content_type in [None, Some("application/rss+xml; charset=utf-8")] {
+            let d = decode(&body, content_type);
+            assert_eq!((d.encoding, d.malformed, d.mismatch), ("UTF-8", true, false));
+            for t in &expected {
+                assert!(d.text.contains(&format!("<title>{t}</title>")), "{t}\n{}", d.text);
+            }
+            assert_eq!(d.text.matches('\u{fffd}').count(), 3);
+        }
+        // Undeclared, XML's default holds for the same bytes.
+        let undeclared = &body[body.iter().position(|&b| b == b'>').unwrap() + 1..];
+        let d = decode(undeclared, None);
+        assert_eq!((d.encoding, d.source, d.malformed), ("UTF-8", EncodingSource::Default, true));
+        assert!(d.text.contains(&expected[1]), "{}", d.text);
+        // Declared Latin-1 over the same bytes: the bytes win, as for valid UTF-8.
+        let mut latin = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>".to_vec();
+        latin.extend_from_slice(undeclared);
+        let d = decode(&latin, None);
+        assert_eq!((d.encoding, d.mismatch), ("UTF-8", true));
+        assert!(d.text.contains(&expected[0]), "{}", d.text);
+    }
+
+    #[test]
+    fn legacy_text_with_a_few_utf8_lookalikes_stays_legacy() {
+        // windows-1258 text whose tone bytes happen to precede a curly quote (`à”` is
+        // CC 94, a well-formed UTF-8 combining mark) under a UTF-8 label.
+        let mut body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><title>".to_vec();
+        body.extend(cp1258("“Hà” và “Nhà” được nhắc đến trong bài viết về dịch bệnh ở miền Bắc"));
+        body.extend_from_slice(b"</title></rss>");
+        let census = Utf8Census::of(&body);
+        assert!(census.valid >= 2 && !census.is_utf8_with_strays(), "{census:?}");
+        let d = decode(&body, Some("application/rss+xml; charset=UTF-8"));
+        assert_eq!((d.encoding, d.mismatch), ("windows-1258", true));
+        assert!(d.text.contains("“Hà” và “Nhà” được nhắc đến"), "{}", d.text);
+        // windows-1252 under a UTF-8 label, and under none.
+        let latin = b"<rss><title>Caf\xe9 cr\xe8me br\xfbl\xe9e \x93quoted\x94 \xe0 la fran\xe7aise</title></rss>";
+        for content_type in [Some("text/xml; charset=utf-8"), None] {
+            let d = decode(latin, content_type);
+            assert_eq!(d.encoding, "windows-1252", "{content_type:?}");
+            assert!(d.text.contains("Café crème brûlée “quoted” à la française"), "{}", d.text);
+        }
     }
 
     #[test]

@@ -73,8 +73,7 @@ fn youtube_channel_uses_media_description() {
 
 #[test]
 fn the_real_vnexpress_feed() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/vnexpress-rss-2017/data.xml");
+    let Some(path) = testkit::shared_data("vnexpress-rss-2017/data.xml") else { return };
     let bytes = std::fs::read(&path).unwrap();
     let feed =
         feeds::parse_feed(&bytes, None, "https://vnexpress.net/rss/tin-moi-nhat.rss").unwrap();

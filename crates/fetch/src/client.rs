@@ -73,7 +73,8 @@ pub enum Access {
     /// Public addresses only: the default for every source.
     Public,
     /// Also loopback and private networks, for sources an administrator explicitly
-    /// allowed (tests, the demo, an intranet portal).
+    /// allowed (tests, the demo, an intranet portal). Never link-local or cloud metadata
+    /// addresses, on any redirect hop or through any name.
     Private,
 }
 
@@ -149,7 +150,7 @@ impl std::fmt::Debug for Client {
     }
 }
 
-fn build(config: &FetchConfig, guarded: bool) -> Result<reqwest::Client> {
+fn build(config: &FetchConfig, access: Access) -> Result<reqwest::Client> {
     let max = config.max_redirects;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         let url = attempt.url().clone();
@@ -162,22 +163,23 @@ fn build(config: &FetchConfig, guarded: bool) -> Result<reqwest::Client> {
         if !matches!(url.scheme(), "http" | "https") {
             return attempt.error(RedirectRefused(format!("redirect to a {} URL", url.scheme())));
         }
-        if guarded && let Err(reason) = check_literal(&url) {
-            return attempt.error(Refused(format!("redirect to {url}: {reason}")));
+        // Every hop, for every source: an allowed source's intranet server must not be able
+        // to send it on to the metadata service.
+        if let Err(r) = check_literal(&url, access) {
+            let reason = format!("redirect to {url}: {}", r.reason);
+            return attempt.error(Refused { reason, ..r });
         }
         attempt.follow()
     });
-    let mut builder = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(&config.user_agent)
         .connect_timeout(config.connect_timeout)
         .read_timeout(config.read_timeout)
         .timeout(config.timeout)
         .redirect(policy)
         // A proxy would resolve names where the guard cannot see them.
-        .no_proxy();
-    if guarded {
-        builder = builder.dns_resolver(Arc::new(GuardedResolver));
-    }
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver { access }));
     builder.build().map_err(|e| Error::Client(e.to_string()))
 }
 
@@ -192,8 +194,8 @@ impl Client {
             .trim()
             .to_ascii_lowercase();
         Ok(Client {
-            public: build(config, true)?,
-            private: build(config, false)?,
+            public: build(config, Access::Public)?,
+            private: build(config, Access::Private)?,
             hosts: Hosts::new(config.per_host, config.host_delay),
             robots: Arc::default(),
             config: Arc::new(config.clone()),
@@ -204,10 +206,11 @@ impl Client {
     /// GETs `url`, conditionally when validators are given.
     pub async fn get(&self, url: &str, validators: &Validators, access: Access) -> Result<Fetched> {
         let parsed = parse(url)?;
-        if access == Access::Public {
-            check_literal(&parsed)
-                .map_err(|reason| Error::Refused { url: url.to_owned(), reason })?;
-        }
+        check_literal(&parsed, access).map_err(|r| Error::Refused {
+            url: url.to_owned(),
+            reason: r.reason,
+            allowable: r.allowable,
+        })?;
         if self.config.respect_robots && parsed.path() != "/robots.txt" {
             let robots = self.robots_for(&parsed, access).await?;
             let path = match parsed.query() {
@@ -297,8 +300,8 @@ impl Client {
         }
         let Ok(robots_url) = url.join("/robots.txt") else { return Ok(Robots::allow_all()) };
         let fetched = self.send(&robots_url, &Validators::default(), access, 512 * 1024).await;
-        if let Err(Error::Refused { reason, .. }) = fetched {
-            return Err(Error::Refused { url: url.to_string(), reason });
+        if let Err(Error::Refused { reason, allowable, .. }) = fetched {
+            return Err(Error::Refused { url: url.to_string(), reason, allowable });
         }
         let (robots, ttl) = match &fetched {
             Ok(Fetched::Body(r)) => {
@@ -349,7 +352,11 @@ fn network(url: &str, e: &reqwest::Error) -> Error {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(r) = s.downcast_ref::<Refused>() {
-            return Error::Refused { url: url.to_owned(), reason: r.0.clone() };
+            return Error::Refused {
+                url: url.to_owned(),
+                reason: r.reason.clone(),
+                allowable: r.allowable,
+            };
         }
         if let Some(r) = s.downcast_ref::<RedirectRefused>() {
             return Error::Redirect { url: url.to_owned(), message: r.0.clone() };

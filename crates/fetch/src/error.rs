@@ -32,16 +32,17 @@ pub enum Error {
         /// `Retry-After`, when the server sent one (seconds or a date).
         retry_after: Option<std::time::Duration>,
     },
-    /// The URL, or a redirect, leads to an address sources may not reach (loopback, a
-    /// private network, a cloud metadata service) and the source is not allowed to.
-    #[error(
-        "refusing {url}: {reason}; allow private addresses for this source if this is intended"
-    )]
+    /// The URL, or a redirect, leads to an address the source may not reach: loopback or a
+    /// private network when the source is not allowed private addresses, and link-local or
+    /// cloud metadata addresses whatever it is allowed.
+    #[error("refusing {url}: {reason}; {}", hint(*.allowable))]
     Refused {
         /// The URL.
         url: String,
         /// Which address, and why it is refused.
         reason: String,
+        /// Whether allowing private addresses for the source would admit the address.
+        allowable: bool,
     },
     /// The site's robots.txt disallows the URL for our user agent.
     #[error("{url} is disallowed by the site's robots.txt")]
@@ -74,6 +75,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What an administrator can do about a refused address.
+fn hint(allowable: bool) -> &'static str {
+    if allowable {
+        "allow private addresses for this source if this is intended"
+    } else {
+        "no source may reach it, even one allowed private addresses"
+    }
 }
 
 /// Result with the fetch [`Error`].

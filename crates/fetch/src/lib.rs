@@ -5,9 +5,10 @@
 //!   conditional requests (`If-None-Match`, `If-Modified-Since`) so unchanged feeds cost a
 //!   304. It is polite: one request at a time per host with a pause between requests,
 //!   robots.txt honoured and cached, `Retry-After` and freshness hints reported to the
-//!   scheduler. It is guarded: loopback, private, link-local and cloud-metadata addresses
-//!   are refused after DNS resolution and on every redirect, unless the source is allowed
-//!   ([`Access::Private`]); redirects are limited and loops detected.
+//!   scheduler. It is guarded, after DNS resolution and on every redirect hop: loopback and
+//!   private addresses are refused unless the source is allowed them ([`Access::Private`]),
+//!   link-local and cloud-metadata addresses whatever it is allowed; redirects are limited
+//!   and loops detected.
 //!
 //! What the bodies mean (encodings, feed formats, sitemaps) is the `feeds` crate's
 //! business. reqwest types never leave this crate.

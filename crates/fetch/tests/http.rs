@@ -1,6 +1,7 @@
 //! The client against real HTTP servers on 127.0.0.1, each misbehaving in one way a real
 //! site does: stalling, trickling, answering 304 or 429, redirecting in circles, sending a
-//! huge body or a gzip bomb, forbidding us in robots.txt, or living at a private address.
+//! huge body or a gzip bomb, forbidding us in robots.txt, living at a private address, or
+//! redirecting to a cloud metadata service.
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
@@ -311,6 +312,64 @@ async fn private_addresses_are_refused_unless_allowed() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 0, "nothing reached the server");
     // Allowed explicitly, it works.
     assert!(matches!(get(&client, &url).await.unwrap(), Fetched::Body(_)));
+}
+
+#[tokio::test]
+async fn redirects_to_metadata_addresses_are_refused_even_for_allowed_sources() {
+    let server = Server::start(|r| {
+        let to = match r.path.as_str() {
+            "/robots.txt" => return not_found(),
+            "/aws" => "http://169.254.169.254/latest/meta-data/",
+            "/aws-decimal" => "http://2852039166/latest/meta-data/",
+            "/aws-mapped" => "http://[::ffff:169.254.169.254]/latest/meta-data/",
+            "/aws-v6" => "http://[fd00:ec2::254]/latest/meta-data/",
+            "/alibaba" => "http://100.100.100.200/latest/meta-data/",
+            "/link-local-v6" => "http://[fe80::1]/",
+            _ => return ok("<rss/>"),
+        };
+        vec![Step::Send(response("302 Found", &[("Location", to)], b""))]
+    })
+    .await;
+    let client = Client::new(&config()).unwrap();
+    for (path, address) in [
+        ("/aws", "169.254.169.254"),
+        ("/aws-decimal", "169.254.169.254"),
+        ("/aws-mapped", "169.254.169.254"),
+        ("/aws-v6", "fd00:ec2::254"),
+        ("/alibaba", "100.100.100.200"),
+        ("/link-local-v6", "fe80::1"),
+    ] {
+        let e = get(&client, &server.url(path)).await.unwrap_err();
+        let Error::Refused { reason, allowable, .. } = &e else { panic!("{path}: {e}") };
+        assert!(reason.contains(&format!("{address} is a")), "{path}: {e}");
+        assert!(reason.contains("link-local") || reason.contains("metadata"), "{path}: {e}");
+        assert!(!allowable, "{path}: {e}");
+        // Allowing private addresses would not help, so the message does not suggest it.
+        assert!(!e.to_string().contains("allow private addresses"), "{e}");
+    }
+    // Each redirect was read, and nothing more: the refused hop was never requested.
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1 + 6);
+}
+
+#[tokio::test]
+async fn allowed_sources_still_follow_redirects_between_loopback_servers() {
+    let target =
+        Server::start(|r| if r.path == "/robots.txt" { not_found() } else { ok("<rss/>") }).await;
+    let to = target.url("/feed");
+    let first = Server::start(move |r| match r.path.as_str() {
+        "/robots.txt" => not_found(),
+        _ => vec![Step::Send(response("301 Moved Permanently", &[("Location", &to)], b""))],
+    })
+    .await;
+    let client = Client::new(&config()).unwrap();
+    let Fetched::Body(r) = get(&client, &first.url("/rss")).await.unwrap() else {
+        panic!("expected a body")
+    };
+    assert_eq!((r.url, r.bytes), (target.url("/feed"), b"<rss/>".to_vec()));
+    assert_eq!(target.requests.load(Ordering::SeqCst), 1);
+    // By name too: localhost resolves to loopback, which the source is allowed.
+    let by_name = first.url("/rss").replace("127.0.0.1", "localhost");
+    assert!(matches!(get(&client, &by_name).await.unwrap(), Fetched::Body(_)));
 }
 
 #[tokio::test]

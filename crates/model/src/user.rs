@@ -25,4 +25,14 @@ pub struct User {
     pub role: Role,
     /// When the account was created.
     pub created_at: Timestamp,
+    /// When an administrator disabled the account; a disabled user cannot log in and their
+    /// sessions and API tokens are refused.
+    pub disabled_at: Option<Timestamp>,
+}
+
+impl User {
+    /// Whether the account may be used.
+    pub fn is_enabled(&self) -> bool {
+        self.disabled_at.is_none()
+    }
 }

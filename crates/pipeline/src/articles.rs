@@ -1,5 +1,6 @@
 //! Article pages: the full text behind summary-only feed items, the articles a listing
-//! page or a sitemap links to, and single pages given to `langnghe ingest`.
+//! page or a sitemap links to, and single pages given to `langnghe ingest`; and what a URL
+//! given to `langnghe ingest` is (feed, sitemap or page), told from its first bytes.
 //!
 //! Pages are fetched through the same polite client as feeds (one request at a time per
 //! host, robots.txt), only for items the store does not know yet, and at most
@@ -7,6 +8,7 @@
 //! page that cannot be fetched or yields no text leaves the item as the feed gave it.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use feeds::FeedItem;
 use model::{ArticleFetch, Source, SourceKind};
@@ -181,12 +183,32 @@ pub fn sniff_kind(bytes: &[u8], content_type: Option<&str>) -> SourceKind {
     SourceKind::Feed
 }
 
+/// A URL fetched to tell what it is, with the response: the poll that follows
+/// ([`Pipeline::poll_probed`]) reads these bytes instead of fetching the URL again.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// What the document is.
+    pub kind: SourceKind,
+    /// The URL as requested (a source's URL; the response's may differ after redirects).
+    pub(crate) url: String,
+    pub(crate) response: fetch::Response,
+    /// How long the fetch took, counted into the poll's fetch stage.
+    pub(crate) took: Duration,
+}
+
 impl Pipeline {
-    /// Fetches `url` once to tell what it is (for `langnghe ingest` of a bare URL).
-    pub async fn detect_kind(&self, url: &str, allow_private: bool) -> fetch::Result<SourceKind> {
+    /// Fetches `url` to tell what it is (for `langnghe ingest` of a bare URL), keeping the
+    /// response for [`Pipeline::poll_probed`].
+    pub async fn probe(&self, url: &str, allow_private: bool) -> fetch::Result<Probe> {
         let access = if allow_private { fetch::Access::Private } else { fetch::Access::Public };
+        let started = Instant::now();
         let response = self.client.get_page(url, access).await?;
-        Ok(sniff_kind(&response.bytes, response.content_type.as_deref()))
+        Ok(Probe {
+            kind: sniff_kind(&response.bytes, response.content_type.as_deref()),
+            url: url.to_owned(),
+            response,
+            took: started.elapsed(),
+        })
     }
 }
 

@@ -25,12 +25,12 @@ use rules::RuleSet;
 use search::SearchIndex;
 use store::Store;
 
-pub use articles::sniff_kind;
+pub use articles::{Probe, sniff_kind};
 pub use error::{Error, Result};
 pub use posts::{
     FIELDS as POST_FIELDS, ImportReport, RawPost, is_posts_file, parse_count, read_posts,
 };
-pub use process::{IngestReport, PollReport};
+pub use process::{IngestReport, PollReport, rebuild_index};
 pub use schedule::next_poll_after_error;
 
 /// Tuning of the pipeline. Built by the application from its configuration.

@@ -12,7 +12,7 @@ use search::IndexDoc;
 use sha2::{Digest, Sha256};
 use store::{PollSuccess, Processed, Revision};
 
-use crate::articles::{Item, decode_html, empty_item, merge};
+use crate::articles::{Item, Probe, decode_html, empty_item, merge};
 use crate::schedule::{RATE_WINDOW, adaptive_interval, next_poll, next_poll_after_error};
 use crate::{Pipeline, Result};
 
@@ -222,12 +222,7 @@ impl Pipeline {
         let started = Instant::now();
         let result = self.read_source(source).await;
         self.metrics.observe(Stage::Fetch, started.elapsed());
-        match result {
-            Ok(d) => d,
-            Err(ReadFailure { message, retry_after }) => {
-                Download::Failed { error: message, retry_after }
-            }
-        }
+        result.unwrap_or_else(ReadFailure::into_download)
     }
 
     /// Reads a source: its feed, listing page, sitemap or file, then the article pages its
@@ -253,6 +248,16 @@ impl Pipeline {
             Fetched::NotModified { fresh_for } => return Ok(Download::NotModified { fresh_for }),
             Fetched::Body(r) => r,
         };
+        self.read_response(source, response).await
+    }
+
+    /// Reads what a source's URL answered as the source's kind, then the article pages its
+    /// new items need.
+    async fn read_response(
+        &self,
+        source: &Source,
+        response: fetch::Response,
+    ) -> std::result::Result<Download, ReadFailure> {
         let content_type = response.content_type.as_deref();
         let mut items: Vec<Item> = match source.kind {
             SourceKind::Page => {
@@ -388,6 +393,21 @@ impl Pipeline {
         self.complete(source, download).await
     }
 
+    /// Polls one source now with the response [`Pipeline::probe`] got from its URL, so a
+    /// URL ingested for the first time is fetched once, not once to tell what it is and
+    /// again to read it. The response is read as the source's kind; a probe of another URL
+    /// is set aside and the source fetched as [`Pipeline::poll`] does.
+    pub async fn poll_probed(&self, source: &Source, probe: Probe) -> Result<PollReport> {
+        if probe.url != source.url || source.kind == SourceKind::Import {
+            return self.poll(source).await;
+        }
+        let started = Instant::now();
+        let result = self.read_response(source, probe.response).await;
+        self.metrics.observe(Stage::Fetch, probe.took + started.elapsed());
+        let download = result.unwrap_or_else(ReadFailure::into_download);
+        self.complete(source, download).await
+    }
+
     /// Polls one source as [`Pipeline::poll`] does, with the poll recorded as made at
     /// `now` and the next one scheduled from it rather than from the system clock: for
     /// replaying a source's schedule on a simulated clock.
@@ -412,30 +432,55 @@ impl Pipeline {
         self.index_from(after).await
     }
 
-    /// Rebuilds the index from the store. Returns the number of documents indexed.
+    /// Rebuilds the index from the store in place (the pipeline holds the index open).
+    /// Returns the number of documents indexed.
     pub async fn reindex(&self) -> Result<usize> {
         self.index.clear()?;
         self.index.commit(0)?;
-        self.index_from(0).await
+        index_documents(&self.store, &self.index, 0).await
     }
 
-    async fn index_from(&self, mut after: i64) -> Result<usize> {
-        let mut n = 0;
-        loop {
-            let docs: Vec<Document> = self.store.documents_after(after, 1000).await?;
-            let Some(last) = docs.last().map(|d| d.id) else { break };
-            let batch: Vec<IndexDoc> =
-                docs.iter().map(|d| index_doc(d.id, &d.source_name, &d.doc)).collect();
-            self.index.add(&batch)?;
-            self.index.commit(last)?;
-            n += docs.len();
-            after = last;
-        }
-        if n > 0 {
-            tracing::info!(n_items = n, "Index caught up with the store.");
-        }
-        Ok(n)
+    async fn index_from(&self, after: i64) -> Result<usize> {
+        index_documents(&self.store, &self.index, after).await
     }
+}
+
+/// Indexes every stored document with an id above `after`, committing batch by batch.
+/// Returns how many were indexed.
+async fn index_documents(
+    store: &store::Store,
+    index: &search::SearchIndex,
+    mut after: i64,
+) -> Result<usize> {
+    let mut n = 0;
+    loop {
+        let docs: Vec<Document> = store.documents_after(after, 1000).await?;
+        let Some(last) = docs.last().map(|d| d.id) else { break };
+        let batch: Vec<IndexDoc> =
+            docs.iter().map(|d| index_doc(d.id, &d.source_name, &d.doc)).collect();
+        index.add(&batch)?;
+        index.commit(last)?;
+        n += docs.len();
+        after = last;
+    }
+    if n > 0 {
+        tracing::info!(n_items = n, "Index caught up with the store.");
+    }
+    Ok(n)
+}
+
+/// Rebuilds the index in `dir` from the store, whatever state the old one is in (missing
+/// or damaged files included): a fresh index is written beside it and swapped in when
+/// complete, so a failed rebuild leaves the old one untouched. Refused while another
+/// process (a running `serve`) holds the index. Returns the number of documents indexed.
+pub async fn rebuild_index(store: &store::Store, dir: &std::path::Path) -> Result<usize> {
+    let rebuild = search::SearchIndex::begin_rebuild(dir)?;
+    let n = index_documents(store, rebuild.index(), 0).await?;
+    if n == 0 {
+        rebuild.index().commit(0)?;
+    }
+    rebuild.finish()?;
+    Ok(n)
 }
 
 /// Why reading a source failed: the message recorded on the source, and how long the
@@ -443,6 +488,12 @@ impl Pipeline {
 pub(crate) struct ReadFailure {
     message: String,
     retry_after: Option<Duration>,
+}
+
+impl ReadFailure {
+    fn into_download(self) -> Download {
+        Download::Failed { error: self.message, retry_after: self.retry_after }
+    }
 }
 
 impl From<fetch::Error> for ReadFailure {

@@ -5,11 +5,26 @@
 //! and an alternative from the views (`mọi người` for `mn`) runs from its first token's
 //! start node to its last token's end node through nodes of its own, so a phrase can follow
 //! either path but never mixes a half of one with the other.
+//!
+//! Every evaluation is close to linear in the occurrences of the query's terms, whatever
+//! the document repeats: a phrase steps from one syllable to the next by binary search in
+//! the next term's occurrences sorted by node, and proximity never pairs every match of one
+//! side with every match of the other. A `NEAR` passes up its *widest* matches, those whose
+//! span no other match's span contains (at most one per starting syllable), found by
+//! pairing each match of either side with the partner within reach that ends last; they
+//! are exactly what an enclosing `NEAR` needs, since a wider span is closer to everything.
+//! Matches are nodes of a graph that point at the two matches they pair, so nothing is
+//! copied per pair, and the spans to highlight are collected once, at the end, from every
+//! match that has a partner. Only an `ONEAR` whose side is itself a proximity op may see
+//! fewer matches than pairing everything would give (it needs that side's match to end
+//! before the other side starts, and a narrower match might where the widest does not).
+//! Every step spends [`Fuel`], so a caller can bound what a query costs.
 
 use vi_text::Token;
 
+use crate::fuel::{Fuel, OutOfFuel};
 use crate::hash::{KeyMap, key};
-use crate::program::{CodeSet, Label, NONE, NearOp, Op, Program, Query, Sids, TermOp};
+use crate::program::{CodeSet, Label, NONE, Op, Program, Query, Sids, TermOp};
 
 /// Where a term matched: a field (by its index in the [`DocIndex`]) and display-form bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,15 +193,50 @@ pub struct Field<'a> {
 
 const END: u32 = u32::MAX;
 
-/// A match of a positional expression, for proximity: its field, the syllables it spans and
-/// the spans to highlight (`spans[a..b]` of the evaluation's span list).
-#[derive(Clone, Copy)]
+/// A match of a positional expression, for proximity: its field, the first and last
+/// syllable ordinals it covers, and the node of the evaluation that explains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Interval {
-    field: usize,
-    lo: usize,
-    hi: usize,
-    spans: (u32, u32),
+    field: u32,
+    lo: u32,
+    hi: u32,
+    node: u32,
 }
+
+/// A proximity match being formed: the hull of two matches (one of each side) and their
+/// nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pair {
+    field: u32,
+    lo: u32,
+    hi: u32,
+    left: u32,
+    right: u32,
+}
+
+/// A phrase path being followed: its field, the graph node it has reached, and the end of
+/// its display bytes and its last syllable ordinal so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct PathEnd {
+    field: u32,
+    to: usize,
+    end: u32,
+    hi: u32,
+}
+
+/// A path spelling a phrase: field, first and last ordinal, display bytes.
+#[derive(Debug, Clone, Copy)]
+struct PhraseMatch {
+    field: u32,
+    lo: u32,
+    hi: u32,
+    start: u32,
+    end: u32,
+}
+
+/// The second half of a node that is a term's or phrase's match (the first half indexes
+/// the evaluation's leaf spans).
+const LEAF: u32 = u32::MAX;
 
 /// Spreads a dense code over the bits a [`KeyMap`] reads.
 #[inline]
@@ -309,53 +359,90 @@ impl DocIndex {
         self
     }
 
-    fn occurrences(&self, term: TermOp) -> impl Iterator<Item = Occurrence> + '_ {
-        let mut at = self.heads.get(&spread(term.code())).copied().unwrap_or(END);
+    /// Every occurrence filed under `code`, in document order (tokens, then overlays).
+    fn chain(&self, code: u32) -> impl Iterator<Item = Occurrence> + '_ {
+        let mut at = self.heads.get(&spread(code)).copied().unwrap_or(END);
         std::iter::from_fn(move || {
-            while at != END {
-                let (occ, next) = self.links[at as usize];
-                at = next;
-                let o = self.occ[occ as usize];
-                if term.scope.admits(o.field as usize) {
-                    return Some(o);
-                }
-            }
-            None
+            let (occ, next) = *self.links.get(at as usize)?;
+            at = next;
+            self.occ.get(occ as usize).copied()
         })
-    }
-
-    /// Whether any occurrence of the term is in scope (cheaper than collecting them).
-    fn occurs(&self, term: TermOp) -> bool {
-        self.occurrences(term).next().is_some()
     }
 
     /// Evaluates `query`; `Some(spans)` when it matches (spans sorted, possibly empty for a
     /// purely negative branch), `None` when it does not.
     pub fn evaluate(&self, program: &Program, query: Query) -> Option<Vec<Span>> {
+        let mut fuel = Fuel::unlimited();
+        self.evaluate_budgeted(program, query, &mut fuel).unwrap_or_default()
+    }
+
+    /// As [`DocIndex::evaluate`], spending `fuel`: [`OutOfFuel`] when it runs out before
+    /// the answer is known. What was spent stays spent, so one [`Fuel`] can bound a whole
+    /// search.
+    pub fn evaluate_budgeted(
+        &self,
+        program: &Program,
+        query: Query,
+        fuel: &mut Fuel,
+    ) -> Result<Option<Vec<Span>>, OutOfFuel> {
         let mut spans = Vec::new();
-        if !self.evaluate_into(program, query, &mut spans) {
-            return None;
+        if !self.evaluate_into_budgeted(program, query, &mut spans, fuel)? {
+            return Ok(None);
         }
         spans.sort_unstable();
         spans.dedup();
-        Some(spans)
+        Ok(Some(spans))
     }
 
     /// As [`DocIndex::evaluate`], appending the spans (unsorted, possibly repeated) to `out`
     /// and leaving it as it was when the query does not match.
     pub fn evaluate_into(&self, program: &Program, query: Query, out: &mut Vec<Span>) -> bool {
-        let mut eval = Eval { index: self, program, pool: Vec::new() };
+        let mut fuel = Fuel::unlimited();
+        self.evaluate_into_budgeted(program, query, out, &mut fuel).unwrap_or(false)
+    }
+
+    /// As [`DocIndex::evaluate_into`], spending `fuel`; `out` is left as it was unless the
+    /// query matches.
+    pub fn evaluate_into_budgeted(
+        &self,
+        program: &Program,
+        query: Query,
+        out: &mut Vec<Span>,
+        fuel: &mut Fuel,
+    ) -> Result<bool, OutOfFuel> {
+        let mut eval = Eval::new(self, program, *fuel);
         let before = out.len();
         let matched = eval.eval(query.0, out);
-        if !matched {
+        *fuel = eval.finish();
+        if !matched || fuel.is_exhausted() {
             out.truncate(before);
         }
-        matched
+        if fuel.is_exhausted() {
+            return Err(OutOfFuel { budget: fuel.budget() });
+        }
+        Ok(matched)
     }
 
     /// Whether `query` matches, without collecting spans.
     pub fn matches(&self, program: &Program, query: Query) -> bool {
-        Eval { index: self, program, pool: Vec::new() }.matches(query.0)
+        let mut fuel = Fuel::unlimited();
+        self.matches_budgeted(program, query, &mut fuel).unwrap_or(false)
+    }
+
+    /// As [`DocIndex::matches`], spending `fuel`.
+    pub fn matches_budgeted(
+        &self,
+        program: &Program,
+        query: Query,
+        fuel: &mut Fuel,
+    ) -> Result<bool, OutOfFuel> {
+        let mut eval = Eval::new(self, program, *fuel);
+        let matched = eval.matches(query.0);
+        *fuel = eval.finish();
+        if fuel.is_exhausted() {
+            return Err(OutOfFuel { budget: fuel.budget() });
+        }
+        Ok(matched)
     }
 
     fn source_is(&self, wanted: &str) -> bool {
@@ -364,29 +451,126 @@ impl DocIndex {
     }
 }
 
-/// One evaluation: an index, the program whose ops are run on it, and the spans of the
-/// positioned matches proximity combines.
+/// One evaluation: an index, the program whose ops are run on it, the fuel it may spend,
+/// and the positioned matches proximity combines, as a graph of nodes: a leaf is a term's
+/// or phrase's match, an inner node a proximity match of two others. Nodes are shared, so
+/// nested proximity never copies what its sides matched.
 struct Eval<'a> {
     index: &'a DocIndex,
     program: &'a Program,
-    pool: Vec<Span>,
+    fuel: Fuel,
+    s: Box<Scratch>,
 }
 
-impl Eval<'_> {
+/// The buffers of an evaluation, kept by the thread for the next one: a rule set evaluates
+/// hundreds of queries on each document, and allocating them anew for every query costs
+/// more than most evaluations.
+#[derive(Default)]
+struct Scratch {
+    /// The spans of the leaves.
+    leaves: Vec<Span>,
+    /// `(leaf, LEAF)` for a leaf (an index into `leaves`), `(left, right)` for a proximity
+    /// match of two nodes.
+    nodes: Vec<(u32, u32)>,
+    /// For phrases: the later terms' occurrences, term after term, `steps[bounds[k]..
+    /// bounds[k + 1]]` for the term after `k + 1` others; the paths being followed; the
+    /// paths found.
+    steps: Vec<Occurrence>,
+    bounds: Vec<usize>,
+    paths: Vec<PathEnd>,
+    next: Vec<PathEnd>,
+    found: Vec<PhraseMatch>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Buffers that grew beyond this many entries are not kept (a huge document's would
+/// otherwise stay with the thread).
+const KEPT: usize = 1 << 16;
+
+impl Scratch {
+    fn take() -> Box<Scratch> {
+        SCRATCH.with(std::cell::Cell::take).unwrap_or_default()
+    }
+
+    fn give_back(mut self: Box<Scratch>) {
+        let big = [
+            self.leaves.capacity(),
+            self.nodes.capacity(),
+            self.steps.capacity(),
+            self.paths.capacity(),
+            self.next.capacity(),
+            self.found.capacity(),
+        ];
+        if big.iter().any(|&c| c > KEPT) {
+            return;
+        }
+        self.leaves.clear();
+        self.nodes.clear();
+        SCRATCH.with(|s| s.set(Some(self)));
+    }
+}
+
+impl<'a> Eval<'a> {
+    fn new(index: &'a DocIndex, program: &'a Program, fuel: Fuel) -> Eval<'a> {
+        Eval { index, program, fuel, s: Scratch::take() }
+    }
+
+    /// Ends the evaluation: the buffers go back to the thread; the fuel left.
+    fn finish(self) -> Fuel {
+        self.s.give_back();
+        self.fuel
+    }
+
     fn term(&self, i: u32) -> TermOp {
         self.program.terms[i as usize]
     }
 
+    /// Calls `each` on the occurrences of `term` in its scope until it returns `false`,
+    /// paying a unit for every occurrence visited, in scope or not.
+    fn for_each_occurrence(
+        &mut self,
+        term: TermOp,
+        mut each: impl FnMut(&mut Self, Occurrence) -> bool,
+    ) {
+        let index = self.index;
+        for o in index.chain(term.code()) {
+            if !self.fuel.burn(1) {
+                return;
+            }
+            if term.scope.admits(o.field as usize) && !each(self, o) {
+                return;
+            }
+        }
+    }
+
     fn matches(&mut self, op: u32) -> bool {
+        if !self.fuel.burn(1) {
+            return false;
+        }
         match self.program.ops[op as usize] {
-            Op::Term(i) => self.index.occurs(self.term(i)),
-            Op::Phrase(a, b) => self.phrases(a, b, None),
+            Op::Term(i) => {
+                let mut found = false;
+                self.for_each_occurrence(self.term(i), |_, _| {
+                    found = true;
+                    false
+                });
+                found
+            }
+            Op::Phrase(a, b) => {
+                let found = self.phrase_paths(a, b, true);
+                let any = !found.is_empty();
+                self.s.found = found;
+                any
+            }
             Op::And(a, b) => (a..b).all(|k| self.matches(self.program.kids[k as usize])),
             Op::Or(a, b) => (a..b).any(|k| self.matches(self.program.kids[k as usize])),
             Op::Not(x) => !self.matches(x),
-            Op::Near(_) => {
+            Op::Near(i) => {
                 let mut found = Vec::new();
-                self.intervals(op, &mut found);
+                self.near(i, &mut found, None);
                 !found.is_empty()
             }
             Op::Source(s) => self.index.source_is(self.program.string(s)),
@@ -397,26 +581,45 @@ impl Eval<'_> {
     /// Appends the spans of a match to `out` and says whether it matched; on `false`,
     /// what was appended is garbage the caller truncates.
     fn eval(&mut self, op: u32, out: &mut Vec<Span>) -> bool {
+        if !self.fuel.burn(1) {
+            return false;
+        }
         match self.program.ops[op as usize] {
             Op::Term(i) => {
                 let term = self.term(i);
                 let before = out.len();
-                out.extend(self.index.occurrences(term).map(|o| Span {
-                    field: o.field as usize,
-                    start: o.start as usize,
-                    end: o.end as usize,
-                    label: Label(term.label),
-                }));
+                self.for_each_occurrence(term, |_, o| {
+                    out.push(Span {
+                        field: o.field as usize,
+                        start: o.start as usize,
+                        end: o.end as usize,
+                        label: Label(term.label),
+                    });
+                    true
+                });
                 out.len() > before
             }
-            Op::Phrase(a, b) => self.phrases(a, b, Some(out)),
-            Op::Near(_) => {
-                let mut found = Vec::new();
-                self.intervals(op, &mut found);
-                for i in &found {
-                    out.extend_from_slice(&self.pool[i.spans.0 as usize..i.spans.1 as usize]);
+            Op::Phrase(a, b) => {
+                let label = Label(self.term(a).label);
+                let found = self.phrase_paths(a, b, false);
+                out.extend(found.iter().map(|m| Span {
+                    field: m.field as usize,
+                    start: m.start as usize,
+                    end: m.end as usize,
+                    label,
+                }));
+                let any = !found.is_empty();
+                self.s.found = found;
+                any
+            }
+            Op::Near(i) => {
+                let (mut found, mut sides) = (Vec::new(), Vec::new());
+                self.near(i, &mut found, Some(&mut sides));
+                if found.is_empty() {
+                    return false;
                 }
-                !found.is_empty()
+                self.collect_spans(&sides, out);
+                true
             }
             Op::And(a, b) => {
                 for k in a..b {
@@ -442,137 +645,346 @@ impl Eval<'_> {
         }
     }
 
-    /// Follows the paths through the token graph that spell `terms[a..b]`. With `out`,
-    /// appends each path's span and says whether there was one; without, stops at the first.
-    fn phrases(&self, a: u32, b: u32, out: Option<&mut Vec<Span>>) -> bool {
-        let label = Label(self.term(a).label);
-        let mut found = false;
-        match out {
-            Some(out) => self.phrase_paths(a, b, |_, (field, start, end, _)| {
-                found = true;
-                out.push(Span { field, start, end, label });
-                true
-            }),
-            None => self.phrase_paths(a, b, |_, _| {
-                found = true;
-                false
-            }),
+    /// Every path through the token graph that spells `terms[a..b]` (only the first with
+    /// `first_only`), in the scratch list the caller gives back. The occurrences of each
+    /// later term are sorted by the node they start at, so a path takes each step by a
+    /// binary search: the work is the terms' occurrences and the paths, never their product
+    /// (a long text repeating the phrase would otherwise cost its square).
+    fn phrase_paths(&mut self, a: u32, b: u32, first_only: bool) -> Vec<PhraseMatch> {
+        let mut found = std::mem::take(&mut self.s.found);
+        found.clear();
+        let program = self.program;
+        let terms = &program.terms[a as usize..b as usize];
+        let Some((&first, rest)) = terms.split_first() else { return found };
+        // Most phrases are absent: a missing first term costs a probe.
+        let mut any = false;
+        self.for_each_occurrence(first, |_, _| {
+            any = true;
+            false
+        });
+        if !any {
+            return found;
         }
-        found
-    }
-
-    /// Calls `each(lo, (field, start, end, hi))` for every path spelling `terms[a..b]`
-    /// until it returns `false`.
-    fn phrase_paths(
-        &self,
-        a: u32,
-        b: u32,
-        mut each: impl FnMut(usize, (usize, usize, usize, usize)) -> bool,
-    ) {
-        let terms = &self.program.terms[a as usize..b as usize];
-        let Some((&first, rest)) = terms.split_first() else { return };
-        let mut paths = Vec::new();
-        let mut next = Vec::new();
-        for o in self.index.occurrences(first) {
-            // Paths can branch where alternatives overlap; follow each.
+        let mut steps = std::mem::take(&mut self.s.steps);
+        let mut bounds = std::mem::take(&mut self.s.bounds);
+        steps.clear();
+        bounds.clear();
+        bounds.push(0);
+        for &t in rest {
+            self.for_each_occurrence(t, |_, o| {
+                steps.push(o);
+                true
+            });
+            let start = bounds[bounds.len() - 1];
+            if steps.len() == start || self.fuel.is_exhausted() {
+                (self.s.steps, self.s.bounds) = (steps, bounds);
+                return found;
+            }
+            steps[start..].sort_unstable_by_key(|o| (o.field, o.from));
+            bounds.push(steps.len());
+        }
+        let mut paths = std::mem::take(&mut self.s.paths);
+        let mut next = std::mem::take(&mut self.s.next);
+        self.for_each_occurrence(first, |eval, o| {
             paths.clear();
-            paths.push((o, o.end, o.ord));
-            for &t in rest {
+            paths.push(PathEnd { field: o.field, to: o.to, end: o.end, hi: o.ord });
+            for k in 0..rest.len() {
+                let level = &steps[bounds[k]..bounds[k + 1]];
                 next.clear();
-                for &(head, end, hi) in &paths {
-                    for p in self.index.occurrences(t) {
-                        if p.field == head.field && p.from == head.to {
-                            next.push((p, end.max(p.end), hi.max(p.ord)));
+                for p in &paths {
+                    let i = level.partition_point(|s| (s.field, s.from) < (p.field, p.to));
+                    for s in level[i..].iter().take_while(|s| s.field == p.field && s.from == p.to)
+                    {
+                        if !eval.fuel.burn(1) {
+                            return false;
                         }
+                        next.push(PathEnd {
+                            field: p.field,
+                            to: s.to,
+                            end: p.end.max(s.end),
+                            hi: p.hi.max(s.ord),
+                        });
                     }
+                }
+                if next.len() > 1 {
+                    // Parallel edges (a token and an overlay of the same form) would
+                    // otherwise double the paths at every step.
+                    next.sort_unstable();
+                    next.dedup();
                 }
                 std::mem::swap(&mut paths, &mut next);
                 if paths.is_empty() {
-                    break;
+                    return true;
                 }
             }
-            for &(_, end, hi) in &paths {
-                let span = (o.field as usize, o.start as usize, end as usize, hi as usize);
-                if !each(o.ord as usize, span) {
-                    return;
+            for p in &paths {
+                found.push(PhraseMatch {
+                    field: o.field,
+                    lo: o.ord,
+                    hi: p.hi,
+                    start: o.start,
+                    end: p.end,
+                });
+                if first_only {
+                    return false;
                 }
             }
-        }
+            true
+        });
+        (self.s.steps, self.s.bounds, self.s.paths, self.s.next) = (steps, bounds, paths, next);
+        found
+    }
+
+    fn leaf(&mut self, span: Span) -> u32 {
+        self.s.leaves.push(span);
+        self.s.nodes.push((self.s.leaves.len() as u32 - 1, LEAF));
+        self.s.nodes.len() as u32 - 1
     }
 
     /// Appends the positioned matches of a term, phrase, OR-group or proximity op to
-    /// `found`, their spans to the pool.
+    /// `found`.
     fn intervals(&mut self, op: u32, found: &mut Vec<Interval>) {
+        if !self.fuel.burn(1) {
+            return;
+        }
         match self.program.ops[op as usize] {
             Op::Term(i) => {
                 let t = self.term(i);
-                for o in self.index.occurrences(t) {
-                    let at = self.pool.len() as u32;
-                    self.pool.push(Span {
+                self.for_each_occurrence(t, |eval, o| {
+                    let node = eval.leaf(Span {
                         field: o.field as usize,
                         start: o.start as usize,
                         end: o.end as usize,
                         label: Label(t.label),
                     });
-                    found.push(Interval {
-                        field: o.field as usize,
-                        lo: o.ord as usize,
-                        hi: o.ord as usize,
-                        spans: (at, at + 1),
-                    });
-                }
+                    found.push(Interval { field: o.field, lo: o.ord, hi: o.ord, node });
+                    true
+                });
             }
             Op::Phrase(a, b) => {
                 let label = Label(self.term(a).label);
-                let mut paths = Vec::new();
-                self.phrase_paths(a, b, |lo, p| {
-                    paths.push((lo, p));
-                    true
-                });
-                for (lo, (field, start, end, hi)) in paths {
-                    let at = self.pool.len() as u32;
-                    self.pool.push(Span { field, start, end, label });
-                    found.push(Interval { field, lo, hi, spans: (at, at + 1) });
+                let paths = self.phrase_paths(a, b, false);
+                for m in &paths {
+                    let node = self.leaf(Span {
+                        field: m.field as usize,
+                        start: m.start as usize,
+                        end: m.end as usize,
+                        label,
+                    });
+                    found.push(Interval { field: m.field, lo: m.lo, hi: m.hi, node });
                 }
+                self.s.found = paths;
             }
             Op::Or(a, b) => {
                 for k in a..b {
                     self.intervals(self.program.kids[k as usize], found);
                 }
             }
-            Op::Near(i) => {
-                let NearOp { left, right, distance, ordered } = self.program.nears[i as usize];
-                let (mut l, mut r) = (Vec::new(), Vec::new());
-                self.intervals(left, &mut l);
-                self.intervals(right, &mut r);
-                for a in &l {
-                    for b in r.iter().filter(|b| b.field == a.field) {
-                        let gap = if a.hi < b.lo {
-                            b.lo - a.hi - 1
-                        } else if ordered {
-                            continue;
-                        } else if b.hi < a.lo {
-                            a.lo - b.hi - 1
-                        } else {
-                            0
-                        };
-                        if gap <= distance as usize {
-                            let at = self.pool.len();
-                            self.pool.extend_from_within(a.spans.0 as usize..a.spans.1 as usize);
-                            self.pool.extend_from_within(b.spans.0 as usize..b.spans.1 as usize);
-                            found.push(Interval {
-                                field: a.field,
-                                lo: a.lo.min(b.lo),
-                                hi: a.hi.max(b.hi),
-                                spans: (at as u32, self.pool.len() as u32),
-                            });
-                        }
-                    }
-                }
-            }
+            Op::Near(i) => self.near(i, found, None),
             Op::And(..) | Op::Not(_) | Op::Source(_) | Op::Lang(_) => {}
         }
     }
+
+    /// Appends the widest matches of proximity op `i` to `found` (see [`pair_up`]); with
+    /// `sides`, also the node of every match of either side that has a partner, which is
+    /// what a match highlights.
+    fn near(&mut self, i: u32, found: &mut Vec<Interval>, sides: Option<&mut Vec<u32>>) {
+        let n = self.program.nears[i as usize];
+        let (mut l, mut r) = (Vec::new(), Vec::new());
+        self.intervals(n.left, &mut l);
+        if l.is_empty() {
+            return;
+        }
+        self.intervals(n.right, &mut r);
+        // Sorting and pairing cost a few steps for every match of either side.
+        if r.is_empty() || !self.fuel.burn((l.len() + r.len()) as u64) {
+            return;
+        }
+        let mut pairs = Vec::new();
+        pair_up(&mut l, &mut r, n.distance, n.ordered, &mut pairs, sides);
+        if !self.fuel.burn(pairs.len() as u64) {
+            return;
+        }
+        widest(&mut pairs);
+        for p in pairs {
+            self.s.nodes.push((p.left, p.right));
+            let node = self.s.nodes.len() as u32 - 1;
+            found.push(Interval { field: p.field, lo: p.lo, hi: p.hi, node });
+        }
+    }
+
+    /// Appends the spans of the leaves under `roots`, visiting each node once: proximity
+    /// matches share their sides' nodes, and walking the shared parts again for each would
+    /// cost as much as pairing everything.
+    fn collect_spans(&mut self, roots: &[u32], out: &mut Vec<Span>) {
+        let mut seen = vec![0u64; self.s.nodes.len().div_ceil(64)];
+        let mut stack = roots.to_vec();
+        while let Some(n) = stack.pop() {
+            let (word, bit) = ((n / 64) as usize, 1u64 << (n % 64));
+            if seen[word] & bit != 0 {
+                continue;
+            }
+            seen[word] |= bit;
+            if !self.fuel.burn(1) {
+                return;
+            }
+            match self.s.nodes[n as usize] {
+                (leaf, LEAF) => out.push(self.s.leaves[leaf as usize]),
+                (left, right) => stack.extend([right, left]),
+            }
+        }
+    }
+}
+
+/// Pairs the matches of the two sides of a proximity op (at most `distance` syllables
+/// between them; with `ordered`, the left one first) into `pairs`, and with `sides` lists
+/// the nodes of every match that has a partner.
+///
+/// Pairing every match with every partner costs the product of their numbers, and nesting
+/// proximity compounds it. What a proximity match is used for only needs the *widest*
+/// ones (see [`widest`]): a side of an enclosing `NEAR` is within reach of something when
+/// its span is, and a wider span reaches further. So each match of either side is paired
+/// only with the partner within reach that ends last; every qualifying pair's span lies
+/// inside one of those (if it ends on the partner's side, inside the pair of its own match;
+/// otherwise inside its partner's pair), so the widest of these are the widest of all.
+/// Sorting the sides is the dominant cost.
+fn pair_up(
+    l: &mut [Interval],
+    r: &mut [Interval],
+    distance: u32,
+    ordered: bool,
+    pairs: &mut Vec<Pair>,
+    mut sides: Option<&mut Vec<u32>>,
+) {
+    // A partner starting at most `reach` ordinals after a match ends is within distance.
+    let reach = u64::from(distance) + 1;
+    if ordered {
+        l.sort_unstable_by_key(|x| (x.field, x.hi, x.lo, x.node));
+    } else {
+        l.sort_unstable_by_key(|x| (x.field, x.lo, x.hi, x.node));
+    }
+    r.sort_unstable_by_key(|x| (x.field, x.lo, x.hi, x.node));
+    let mut at = 0;
+    while let Some(first) = l.get(at) {
+        let field = first.field;
+        let end = at + l[at..].partition_point(|x| x.field == field);
+        let r_start = r.partition_point(|x| x.field < field);
+        let r_end = r_start + r[r_start..].partition_point(|x| x.field == field);
+        let (lf, rf) = (&l[at..end], &r[r_start..r_end]);
+        if !rf.is_empty() {
+            if ordered {
+                pair_in_order(lf, rf, reach, pairs, sides.as_deref_mut());
+            } else {
+                pair_either_way(lf, rf, reach, false, pairs, sides.as_deref_mut());
+                pair_either_way(rf, lf, reach, true, pairs, sides.as_deref_mut());
+            }
+        }
+        at = end;
+    }
+}
+
+/// Unordered proximity in one field, from the side of `anchors` (sorted by start): each
+/// is paired with the partner within reach that ends last. Of the partners that start no
+/// later than `reach` after an anchor ends, the one ending last is within reach if any is.
+/// `swapped` says the anchors are the right side.
+fn pair_either_way(
+    anchors: &[Interval],
+    partners: &[Interval],
+    reach: u64,
+    swapped: bool,
+    pairs: &mut Vec<Pair>,
+    mut sides: Option<&mut Vec<u32>>,
+) {
+    // `last[j]`: the index of the partner ending last among `partners[..=j]`.
+    let mut last = Vec::with_capacity(partners.len());
+    let mut best = 0;
+    for (j, p) in partners.iter().enumerate() {
+        if p.hi > partners[best].hi {
+            best = j;
+        }
+        last.push(best);
+    }
+    for a in anchors {
+        let starts_in_reach =
+            partners.partition_point(|b| u64::from(b.lo) <= u64::from(a.hi) + reach);
+        let Some(&j) = starts_in_reach.checked_sub(1).and_then(|k| last.get(k)) else {
+            continue;
+        };
+        let b = partners[j];
+        if u64::from(b.hi) + reach < u64::from(a.lo) {
+            continue;
+        }
+        let (left, right) = if swapped { (b.node, a.node) } else { (a.node, b.node) };
+        pairs.push(Pair { field: a.field, lo: a.lo.min(b.lo), hi: a.hi.max(b.hi), left, right });
+        if let Some(s) = sides.as_deref_mut() {
+            s.extend([a.node, b.node]);
+        }
+    }
+}
+
+/// Ordered proximity in one field: `l` sorted by end, `r` by start. The right matches
+/// starting after a left match ends and within reach form a window that only moves
+/// forward as the left match's end does; a queue keeps the one in it that ends last.
+fn pair_in_order(
+    l: &[Interval],
+    r: &[Interval],
+    reach: u64,
+    pairs: &mut Vec<Pair>,
+    sides: Option<&mut Vec<u32>>,
+) {
+    let mut sides = sides;
+    let mut queue: Vec<usize> = Vec::new();
+    let (mut head, mut start, mut end) = (0, 0, 0);
+    for a in l {
+        let a_end = u64::from(a.hi);
+        while let Some(b) = r.get(end).filter(|b| u64::from(b.lo) <= a_end + reach) {
+            while queue.len() > head && queue.last().is_some_and(|&q| r[q].hi <= b.hi) {
+                queue.pop();
+            }
+            queue.push(end);
+            end += 1;
+        }
+        while start < end && u64::from(r[start].lo) <= a_end {
+            start += 1;
+        }
+        while queue.get(head).is_some_and(|&q| q < start) {
+            head += 1;
+        }
+        if let Some(&j) = queue.get(head) {
+            let b = r[j];
+            pairs.push(Pair { field: a.field, lo: a.lo, hi: b.hi, left: a.node, right: b.node });
+            if let Some(s) = sides.as_deref_mut() {
+                s.extend([a.node, b.node]);
+            }
+        }
+    }
+    let Some(sides) = sides else { return };
+    // A right match has a partner when the first left match ending no more than `reach`
+    // before its start ends before it.
+    let mut i = 0;
+    for b in r {
+        while l.get(i).is_some_and(|a| u64::from(a.hi) + reach < u64::from(b.lo)) {
+            i += 1;
+        }
+        if let Some(a) = l.get(i).filter(|a| a.hi < b.lo) {
+            sides.extend([a.node, b.node]);
+        }
+    }
+}
+
+/// Keeps, field by field, the pairs whose span no other pair's span contains (one pair per
+/// span): the widest matches, what a proximity op passes to its parent. They are at most
+/// one per start ordinal, so nesting never multiplies them.
+fn widest(pairs: &mut Vec<Pair>) {
+    pairs.sort_unstable_by_key(|p| (p.field, p.lo, std::cmp::Reverse(p.hi), p.left, p.right));
+    let mut furthest: Option<(u32, u32)> = None;
+    pairs.retain(|p| {
+        let keep = furthest.is_none_or(|(field, hi)| field != p.field || p.hi > hi);
+        if keep {
+            furthest = Some((p.field, p.hi));
+        }
+        keep
+    });
 }
 
 /// A source name as `source:` compares it: fold-form words separated by single spaces.
@@ -768,6 +1180,73 @@ mod tests {
                 ("tiêm", "tiêm"),
             ]
         );
+    }
+
+    /// Intervals from (field, start, length) triples, numbered as nodes.
+    fn intervals_of(raw: &[(u32, u32, u32)], first_node: u32) -> Vec<Interval> {
+        raw.iter()
+            .zip(first_node..)
+            .map(|(&(field, lo, len), node)| Interval { field, lo, hi: lo + len, node })
+            .collect()
+    }
+
+    fn qualifies(a: &Interval, b: &Interval, distance: u32, ordered: bool) -> bool {
+        let d = i64::from(distance);
+        let (alo, ahi, blo, bhi) =
+            (i64::from(a.lo), i64::from(a.hi), i64::from(b.lo), i64::from(b.hi));
+        a.field == b.field
+            && if ordered {
+                ahi < blo && blo - ahi - 1 <= d
+            } else {
+                (ahi < blo && blo - ahi - 1 <= d)
+                    || (bhi < alo && alo - bhi - 1 <= d)
+                    || (ahi >= blo && bhi >= alo)
+            }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn pairing_the_furthest_reaching_partner_finds_the_widest_of_all_pairs(
+            l in proptest::collection::vec((0..2u32, 0..40u32, 0..12u32), 0..14),
+            r in proptest::collection::vec((0..2u32, 0..40u32, 0..12u32), 0..14),
+            distance in 0..8u32,
+            ordered in proptest::bool::ANY,
+        ) {
+            let (l, r) = (intervals_of(&l, 0), intervals_of(&r, 100));
+            let mut all = Vec::new();
+            let mut partnered = std::collections::BTreeSet::new();
+            for a in &l {
+                for b in r.iter().filter(|b| qualifies(a, b, distance, ordered)) {
+                    all.push((a.field, a.lo.min(b.lo), a.hi.max(b.hi)));
+                    partnered.extend([a.node, b.node]);
+                }
+            }
+            let want: std::collections::BTreeSet<_> = all
+                .iter()
+                .filter(|&&(f, lo, hi)| {
+                    !all.iter().any(|&(g, x, y)| g == f && x <= lo && y >= hi && (x, y) != (lo, hi))
+                })
+                .copied()
+                .collect();
+            let (mut lm, mut rm) = (l.clone(), r.clone());
+            let (mut pairs, mut sides) = (Vec::new(), Vec::new());
+            pair_up(&mut lm, &mut rm, distance, ordered, &mut pairs, Some(&mut sides));
+            widest(&mut pairs);
+            let got: Vec<(u32, u32, u32)> = pairs.iter().map(|p| (p.field, p.lo, p.hi)).collect();
+            // One pair per span, and each made of two matches that qualify.
+            let spans: std::collections::BTreeSet<_> = got.iter().copied().collect();
+            proptest::prop_assert_eq!(spans, want);
+            proptest::prop_assert_eq!(got.len(), pairs.len());
+            for p in &pairs {
+                let (a, b) = (&l[p.left as usize], &r[(p.right - 100) as usize]);
+                proptest::prop_assert!(qualifies(a, b, distance, ordered));
+                proptest::prop_assert_eq!((p.lo, p.hi), (a.lo.min(b.lo), a.hi.max(b.hi)));
+            }
+            let sides: std::collections::BTreeSet<u32> = sides.into_iter().collect();
+            proptest::prop_assert_eq!(sides, partnered);
+        }
     }
 
     #[test]

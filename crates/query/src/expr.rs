@@ -49,7 +49,9 @@ impl Term {
     }
 }
 
-/// A query expression.
+/// A query expression. Its methods, [`crate::Program::compile`] and everything else that
+/// walks it recurse: [`crate::parse`] builds none deeper than `2 * MAX_DEPTH + 4` levels
+/// ([`crate::MAX_DEPTH`]), and code that builds one by hand must keep to that too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
     /// A single syllable.

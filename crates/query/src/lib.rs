@@ -21,16 +21,28 @@
 //! A [`Program`] holds compiled queries (one vocabulary, flat ops; [`Program::single`] for
 //! one); a [`DocIndex`] built once per document evaluates them and returns the matched
 //! spans, so every match can be explained and highlighted.
+//!
+//! Hostile input is bounded at every stage. [`parse`] refuses a query longer than
+//! [`MAX_QUERY_CHARS`] characters, with more than [`MAX_TERMS`] terms or nested more than
+//! [`MAX_DEPTH`] levels ([`parse_with`] takes other [`Limits`], such as [`Limits::RULES`],
+//! under the same depth ceiling), so nothing that walks an [`Expr`] recurses deeply.
+//! Evaluation is close to linear in the occurrences of the query's terms, and
+//! [`DocIndex::evaluate_budgeted`] stops with [`OutOfFuel`] once it has spent its [`Fuel`].
 #![warn(missing_docs)]
 
 mod eval;
 mod expr;
+mod fuel;
 mod hash;
 mod parse;
 mod program;
 
 pub use eval::{DocIndex, Field, Overlay, Span, Spot, TokenKeys, overlays, source_key};
 pub use expr::{Expr, Scope, Term};
+pub use fuel::{DEFAULT_FUEL, Fuel, OutOfFuel};
 pub use hash::{FastHasher, FastMap, KeyFilter, KeyHasher, KeyMap, key};
-pub use parse::{MAX_DISTANCE, ParseError, line_col, parse};
+pub use parse::{
+    Limits, MAX_DEPTH, MAX_DISTANCE, MAX_QUERY_CHARS, MAX_RULE_QUERY_CHARS, MAX_RULE_TERMS,
+    MAX_TERMS, ParseError, line_col, parse, parse_with,
+};
 pub use program::{CodeSet, Label, NONE, Program, Query, Sids};

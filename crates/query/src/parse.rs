@@ -74,6 +74,62 @@ impl FieldName {
 /// The most syllables `NEAR/n` may allow between its sides.
 pub const MAX_DISTANCE: usize = 1000;
 
+/// The most characters a search query may have ([`Limits::SEARCH`]).
+pub const MAX_QUERY_CHARS: usize = 2_000;
+
+/// The most terms (words and quoted phrases, as written) a search query may have
+/// ([`Limits::SEARCH`]).
+pub const MAX_TERMS: usize = 64;
+
+/// The most levels a query may nest: each `(`, `NOT` or `-`, `title:` or `body:` scope and
+/// each `NEAR` of a chain (`a NEAR/1 b NEAR/1 c` nests twice) is a level. It is also the
+/// ceiling of every [`Limits::depth`]: everything that walks an [`Expr`] recurses, and
+/// this keeps the recursion shallow.
+pub const MAX_DEPTH: usize = 32;
+
+/// The most characters a rule's query may have ([`Limits::RULES`]).
+pub const MAX_RULE_QUERY_CHARS: usize = 20_000;
+
+/// The most terms a rule's query may have ([`Limits::RULES`]): a topic rule lists dozens
+/// of phrases.
+pub const MAX_RULE_TERMS: usize = 1_000;
+
+/// How large a query [`parse_with`] accepts. Each limit refused is reported as a
+/// [`ParseError`] naming it, at the place where it was exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most characters.
+    pub chars: usize,
+    /// Most terms: words and quoted phrases as written (a `source:` or `lang:` value is
+    /// one), however many spellings they expand to.
+    pub terms: usize,
+    /// Most nesting levels (see [`MAX_DEPTH`]); values above [`MAX_DEPTH`] count as it.
+    pub depth: usize,
+}
+
+impl Limits {
+    /// What the search box and the API accept ([`parse`]).
+    pub const SEARCH: Limits =
+        Limits { chars: MAX_QUERY_CHARS, terms: MAX_TERMS, depth: MAX_DEPTH };
+
+    /// What rule packs accept: trusted, long lists of phrases, nested no deeper.
+    pub const RULES: Limits =
+        Limits { chars: MAX_RULE_QUERY_CHARS, terms: MAX_RULE_TERMS, depth: MAX_DEPTH };
+}
+
+/// `12345` as `12,345`, as the messages about limits write numbers.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 struct Lex {
     kind: Lexeme,
@@ -244,13 +300,47 @@ fn near_operator(word: &str, offset: usize) -> Result<Option<Lexeme>, ParseError
     }
 }
 
-/// Parses a query.
+/// Parses a query typed by a user, within [`Limits::SEARCH`].
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
+    parse_with(text, &Limits::SEARCH)
+}
+
+/// Parses a query within `limits`. The expression is at most `2 * MAX_DEPTH + 4` levels
+/// deep, whatever the input, so that everything walking it may recurse.
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Expr, ParseError> {
+    // Counted before lexing, so that the lexer's work is bounded too.
+    if let Some((offset, _)) = text.char_indices().nth(limits.chars) {
+        return Err(ParseError {
+            offset,
+            message: format!(
+                "the query is longer than {} characters (the limit): shorten it or split it \
+                 into several queries",
+                grouped(limits.chars)
+            ),
+        });
+    }
     let lexemes = lex(text)?;
     if lexemes.is_empty() {
         return Err(ParseError { offset: 0, message: "empty query: expected a term".to_owned() });
     }
-    let mut p = Parser { lexemes, pos: 0, text_len: text.len() };
+    let terms =
+        lexemes.iter().filter(|l| matches!(l.kind, Lexeme::Word { .. } | Lexeme::Phrase(_)));
+    if let Some(l) = terms.clone().nth(limits.terms) {
+        return Err(ParseError {
+            offset: l.offset,
+            message: format!(
+                "the query has more than {} terms (the limit): split it into several queries",
+                grouped(limits.terms)
+            ),
+        });
+    }
+    let mut p = Parser {
+        lexemes,
+        pos: 0,
+        text_len: text.len(),
+        depth: 0,
+        max_depth: limits.depth.min(MAX_DEPTH),
+    };
     let expr = p.or()?;
     if let Some(l) = p.peek() {
         return Err(ParseError {
@@ -272,6 +362,10 @@ struct Parser {
     lexemes: Vec<Lex>,
     pos: usize,
     text_len: usize,
+    /// Levels entered so far (see [`MAX_DEPTH`]); checked before every recursion, which
+    /// is what bounds the parser's stack and the depth of the expression it builds.
+    depth: usize,
+    max_depth: usize,
 }
 
 impl Parser {
@@ -287,6 +381,22 @@ impl Parser {
 
     fn offset(&self) -> usize {
         self.peek().map_or(self.text_len, |l| l.offset)
+    }
+
+    /// Enters one more level of nesting, for the operator at `offset`.
+    fn deeper(&mut self, offset: usize) -> Result<(), ParseError> {
+        if self.depth >= self.max_depth {
+            return Err(ParseError {
+                offset,
+                message: format!(
+                    "the query is nested more than {} levels deep (the limit): use fewer \
+                     parentheses, NOT, field scopes or chained NEAR",
+                    self.max_depth
+                ),
+            });
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn or(&mut self) -> Result<Expr, ParseError> {
@@ -316,7 +426,11 @@ impl Parser {
     fn near(&mut self) -> Result<Expr, ParseError> {
         let left_offset = self.offset();
         let mut left = self.unary()?;
+        // Each NEAR of a chain nests the chain so far one level deeper on its left.
+        let mut chained = 0;
         while let Some(&Lex { kind: Lexeme::Near { distance, ordered }, offset }) = self.peek() {
+            self.deeper(offset)?;
+            chained += 1;
             self.next();
             let right_offset = self.offset();
             let right = self.unary()?;
@@ -333,14 +447,19 @@ impl Parser {
             }
             left = Expr::Near { left: Box::new(left), right: Box::new(right), distance, ordered };
         }
+        self.depth -= chained;
         Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
         match self.peek().map(|l| &l.kind) {
             Some(Lexeme::Not | Lexeme::Minus) => {
+                let offset = self.offset();
                 self.next();
-                Ok(Expr::Not(Box::new(self.unary()?)))
+                self.deeper(offset)?;
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Expr::Not(Box::new(inner)))
             }
             Some(&Lexeme::Field(field)) => {
                 let offset = self.offset();
@@ -405,7 +524,9 @@ impl Parser {
             }
         };
         let inner_offset = self.offset();
+        self.deeper(offset)?;
         let mut inner = self.unary()?;
+        self.depth -= 1;
         apply_scope(&mut inner, scope).map_err(|message| ParseError {
             offset: inner_offset,
             message: format!("{message} inside {}", field.label()),
@@ -423,7 +544,9 @@ impl Parser {
         };
         match l.kind {
             Lexeme::Open => {
+                self.deeper(l.offset)?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Lex { kind: Lexeme::Close, .. }) => Ok(inner),
                     other => Err(ParseError {
@@ -717,6 +840,88 @@ mod tests {
         check("vì", "vì");
         check("ly", "~ly");
         check("=kỹ", "kỹ");
+    }
+
+    fn depth(e: &Expr) -> usize {
+        1 + match e {
+            Expr::And(xs) | Expr::Or(xs) => xs.iter().map(depth).max().unwrap_or(0),
+            Expr::Not(x) => depth(x),
+            Expr::Near { left, right, .. } => depth(left).max(depth(right)),
+            Expr::Term(_) | Expr::Phrase(_) | Expr::Source(_) | Expr::Lang(_) => 0,
+        }
+    }
+
+    #[track_caller]
+    fn check_limit(q: &str, limits: &Limits, offset: usize, needle: &str) {
+        let e = parse_with(q, limits).unwrap_err();
+        assert_eq!(e.offset, offset, "{e}");
+        assert!(e.message.contains(needle), "{e}");
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_where_it_goes_too_deep() {
+        let deep = format!("{}a", "(".repeat(1500));
+        check_err(&deep, 32, "nested more than 32 levels deep (the limit)");
+        let closed = format!("{}a{}", "(".repeat(1500), ")".repeat(1500));
+        check_err(&closed, 2000, "longer than 2,000 characters");
+        check_limit(&closed, &Limits::RULES, 32, "nested more than 32 levels deep");
+        let minus = format!("{}a", "-".repeat(4000));
+        check_err(&minus, 2000, "longer than 2,000 characters (the limit)");
+        check_limit(&minus, &Limits::RULES, 32, "nested more than 32 levels");
+        let nots = format!("{}a", "NOT ".repeat(2000));
+        check_limit(&nots, &Limits::RULES, 4 * 32, "nested more than 32 levels");
+        let scopes = format!("{}a", "title: ".repeat(40));
+        check_limit(&scopes, &Limits::RULES, 7 * 32, "nested more than 32 levels");
+        // A chain of NEAR nests on its left: the 33rd is one too many.
+        let chain = format!("a{}", " NEAR/1 a".repeat(40));
+        check_limit(&chain, &Limits::RULES, 1 + 9 * 32 + 1, "nested more than 32 levels");
+        let chain = format!("a{}", " NEAR/1000 a".repeat(3000));
+        check_err(&chain, 2000, "longer than 2,000 characters");
+        check_limit(&chain, &Limits::RULES, 20_000, "longer than 20,000 characters");
+        // Offsets are bytes, limits characters.
+        let long = "ố".repeat(2001);
+        check_err(&long, "ố".len() * 2000, "longer than 2,000 characters");
+        assert!(parse_with(&long, &Limits::RULES).is_ok());
+    }
+
+    #[test]
+    fn too_many_terms_are_refused_at_the_first_one_over() {
+        let words = "a ".repeat(65);
+        check_err(&words, 128, "more than 64 terms (the limit)");
+        assert!(parse(&"a ".repeat(64)).is_ok());
+        assert!(parse_with(&words, &Limits::RULES).is_ok());
+        let phrases = "\"a b\" ".repeat(65);
+        check_err(&phrases, 6 * 64, "more than 64 terms");
+        let tight = Limits { chars: 100, terms: 2, depth: 1 };
+        check_limit("a b c", &tight, 4, "more than 2 terms");
+        check_limit("((a))", &tight, 1, "nested more than 1 levels");
+        // A depth above the ceiling is the ceiling.
+        let loose = Limits { depth: 1_000_000, ..Limits::RULES };
+        let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        check_limit(&deep, &loose, 32, "nested more than 32 levels");
+    }
+
+    #[test]
+    fn queries_at_the_limits_parse_and_stay_shallow() {
+        let bound = 2 * MAX_DEPTH + 4;
+        // Every kind of level, as deep as allowed.
+        let mixed = [
+            format!("{}a{}", "(b OR (c ".repeat(16), "))".repeat(16)),
+            format!("b {}a", "-".repeat(32)),
+            format!("a{}", " NEAR/3 b".repeat(32)),
+            format!("{}\"bác sĩ\"{}", "(x -(".repeat(10), "))".repeat(10)),
+            format!("{}kỹ{}", "(x NEAR/2 (".repeat(10), "))".repeat(10)),
+            format!("{}a", "title: ".repeat(32)),
+        ];
+        for q in &mixed {
+            let e = parse_with(q, &Limits::RULES).unwrap();
+            assert!(depth(&e) <= bound, "{q}: {}", depth(&e));
+        }
+        // The attacks that were reported, at a size the limits allow, parse.
+        let nested = format!("{}thư{}", "(ung NEAR/5 ".repeat(14), ")".repeat(14));
+        assert!(parse(&nested).is_ok());
+        let flat = format!("ung{}", " NEAR/1000 thư".repeat(30));
+        assert!(parse(&flat).is_ok());
     }
 
     #[test]

@@ -19,4 +19,4 @@ mod set;
 
 pub use calendar::{HealthDay, MonthDay, Occurrence, When};
 pub use pack::{Diagnostic, Rule};
-pub use set::{Analyzed, RuleSet};
+pub use set::{Analyzed, MAX_ANALYZED_BYTES, RuleSet};

@@ -78,7 +78,7 @@ impl Rule {
             severity,
             tags: Vec::new(),
             query: {
-                query::parse(query)?;
+                query::parse_with(query, &query::Limits::RULES)?;
                 query.to_owned()
             },
             examples_match: Vec::new(),
@@ -194,7 +194,7 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Pack, Vec<Diagnostic>) {
         // The query's span covers the TOML string including its quotes; errors inside the
         // query are reported relative to its first character.
         let qspan = r.query.span();
-        let parsed = query::parse(r.query.get_ref()).map_err(|e| {
+        let parsed = query::parse_with(r.query.get_ref(), &query::Limits::RULES).map_err(|e| {
             diags.push(diag(
                 string_start(text, qspan.start) + e.offset,
                 Some(id),

@@ -7,13 +7,42 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use model::{Hit, MatchedTerm};
-use query::{CodeSet, DocIndex, Expr, Field, Program, Query, Sids, Spot, TokenKeys};
+use query::{
+    CodeSet, DocIndex, Expr, Field, Fuel, OutOfFuel, Program, Query, Sids, Spot, TokenKeys,
+};
 
 use crate::calendar::{self, HealthDay, Occurrence};
 use crate::pack::{Diagnostic, Pack, Rule, parse_pack};
 use crate::presearch::{Presearcher, Streams};
 
-/// A document's title and body, normalised and tokenised once for every rule.
+/// The most bytes of a title or a body (display form) that are tokenised and matched; the
+/// rest is kept for display but no rule sees it. A long news article is some tens of
+/// kilobytes, so a mebibyte is far beyond any real item, yet it bounds what a hostile or
+/// broken feed item costs: analysing and matching a mebibyte takes a tenth to a quarter of
+/// a second of one core, while every token is held with its forms (ten mebibytes of social
+/// text take seconds and up to a gigabyte of memory).
+pub const MAX_ANALYZED_BYTES: usize = 1 << 20;
+
+/// The part of `text` that is analysed: all of it up to `cap` bytes, else a prefix of at
+/// most `cap` bytes ending at a space if one is near, so no word is cut in two.
+fn analysed_part(text: &str, cap: usize) -> &str {
+    if text.len() <= cap {
+        return text;
+    }
+    let mut end = cap;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut floor = end.saturating_sub(64);
+    while !text.is_char_boundary(floor) {
+        floor += 1;
+    }
+    let cut = text[floor..end].rfind(char::is_whitespace).map_or(end, |i| floor + i);
+    &text[..cut]
+}
+
+/// A document's title and body, normalised and tokenised once for every rule (each up to
+/// [`MAX_ANALYZED_BYTES`]).
 #[derive(Debug, Clone)]
 pub struct Analyzed {
     /// Title in display form.
@@ -35,15 +64,22 @@ pub struct Analyzed {
 }
 
 impl Analyzed {
-    /// Normalises and tokenises a title and a body.
+    /// Normalises and tokenises a title and a body, each up to [`MAX_ANALYZED_BYTES`].
     pub fn new(title: &str, body: &str) -> Analyzed {
+        Analyzed::with_cap(title, body, MAX_ANALYZED_BYTES)
+    }
+
+    /// Normalises a title and a body and tokenises the first `cap` bytes of each (display
+    /// form, cut at a space). Spans of hits are offsets into the whole display form.
+    pub fn with_cap(title: &str, body: &str, cap: usize) -> Analyzed {
         let title = vi_text::display(title);
         let body = vi_text::display(body);
-        let title_tokens = vi_text::tokenize(&title);
-        let body_tokens = vi_text::tokenize(&body);
+        let (title_part, body_part) = (analysed_part(&title, cap), analysed_part(&body, cap));
+        let title_tokens = vi_text::tokenize(title_part);
+        let body_tokens = vi_text::tokenize(body_part);
         // Social posts write `ko`, `sxh`, `v.a.c.x.i.n`: rules see the alternatives too.
-        let title_overlays = query::overlays(&title, &title_tokens);
-        let body_overlays = query::overlays(&body, &body_tokens);
+        let title_overlays = query::overlays(title_part, &title_tokens);
+        let body_overlays = query::overlays(body_part, &body_tokens);
         let streams = Streams::new(&[&title_tokens, &body_tokens]);
         Analyzed {
             title,
@@ -251,7 +287,8 @@ impl RuleSet {
             // Rules are parsed when they are read and the parse is not kept (a hundred
             // thousand expression trees would outweigh everything else); one that no longer
             // parses would match nothing.
-            let expr = query::parse(&r.query).unwrap_or(Expr::Or(Vec::new()));
+            let expr =
+                query::parse_with(&r.query, &query::Limits::RULES).unwrap_or(Expr::Or(Vec::new()));
             queries.push(program.compile(&expr));
             presearcher.add(&expr, &mut program);
         }
@@ -374,11 +411,19 @@ impl RuleSet {
     /// Matches an already analysed document; hits come in rule order. Only the rules the
     /// presearcher proposes are evaluated.
     pub fn match_analyzed(&self, doc: &Analyzed) -> Vec<Hit> {
+        let mut fuel = Fuel::unlimited();
+        self.match_budgeted(doc, &mut fuel).unwrap_or_default()
+    }
+
+    /// As [`RuleSet::match_analyzed`], spending `fuel` on evaluating the proposed rules
+    /// (the analysis and the presearcher's scan are linear and not counted): [`OutOfFuel`]
+    /// when it runs out, and the document's hits are then unknown.
+    pub fn match_budgeted(&self, doc: &Analyzed, fuel: &mut Fuel) -> Result<Vec<Hit>, OutOfFuel> {
         let sids = doc.sids(&self.program);
         let fields = doc.fields(&sids);
         let candidates = doc.candidates(&self.presearcher, &fields);
         if candidates.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let mut wanted = CodeSet::for_program(&self.program);
         for &i in &candidates {
@@ -391,7 +436,11 @@ impl RuleSet {
         }
         let index = doc.index(&fields, Some(&wanted));
         let mut spans = Vec::new();
-        candidates.iter().filter_map(|&i| self.hit(i as usize, &index, &mut spans)).collect()
+        let mut hits = Vec::new();
+        for &i in &candidates {
+            hits.extend(self.hit(i as usize, &index, &mut spans, fuel)?);
+        }
+        Ok(hits)
     }
 
     /// The reference: evaluates every rule on the document, without the presearcher. It
@@ -400,7 +449,10 @@ impl RuleSet {
         let sids = doc.sids(&self.program);
         let index = doc.index(&doc.fields(&sids), None);
         let mut spans = Vec::new();
-        (0..self.rules.len()).filter_map(|i| self.hit(i, &index, &mut spans)).collect()
+        let mut fuel = Fuel::unlimited();
+        (0..self.rules.len())
+            .filter_map(|i| self.hit(i, &index, &mut spans, &mut fuel).ok().flatten())
+            .collect()
     }
 
     /// How many rules the presearcher proposes for the document (for measurements).
@@ -420,15 +472,21 @@ impl RuleSet {
     }
 
     /// Rule `i`'s hit on the document, if it matches; `spans` is scratch space.
-    fn hit(&self, i: usize, index: &DocIndex, spans: &mut Vec<query::Span>) -> Option<Hit> {
+    fn hit(
+        &self,
+        i: usize,
+        index: &DocIndex,
+        spans: &mut Vec<query::Span>,
+        fuel: &mut Fuel,
+    ) -> Result<Option<Hit>, OutOfFuel> {
         spans.clear();
-        if !index.evaluate_into(&self.program, self.queries[i], spans) {
-            return None;
+        if !index.evaluate_into_budgeted(&self.program, self.queries[i], spans, fuel)? {
+            return Ok(None);
         }
         spans.sort_unstable();
         spans.dedup();
         let rule = &self.briefs[i];
-        Some(Hit {
+        Ok(Some(Hit {
             rule_id: Arc::clone(&rule.id),
             rule_title: Arc::clone(&rule.title),
             kind: rule.kind,
@@ -442,7 +500,7 @@ impl RuleSet {
                     term: self.program.shared_label(s.label),
                 })
                 .collect(),
-        })
+        }))
     }
 }
 

@@ -18,10 +18,6 @@ use std::path::{Path, PathBuf};
 
 use rules::RuleSet;
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-}
-
 fn packs() -> RuleSet {
     let (set, diags) =
         RuleSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"));
@@ -39,11 +35,7 @@ struct Doc {
 
 /// VFND articles: `Real 48`, `Fake 11` …
 fn vfnd() -> Option<Vec<Doc>> {
-    let root = data().join("vfnd/Dataset");
-    if !root.is_dir() {
-        println!("note: {} is absent, VFND skipped", root.display());
-        return None;
-    }
+    let root = testkit::shared_data("vfnd/Dataset")?;
     let mut out = Vec::new();
     for label in ["Real", "Fake"] {
         let dir = root.join(label).join("Article_Contents");
@@ -68,11 +60,8 @@ fn vfnd() -> Option<Vec<Doc>> {
 
 /// The 2017 VnExpress feed: title and description of each item, labelled by its link.
 fn rss() -> Option<Vec<Doc>> {
-    let path = data().join("vnexpress-rss-2017/data.xml");
-    let Ok(xml) = std::fs::read_to_string(&path) else {
-        println!("note: {} is absent, the feed is skipped", path.display());
-        return None;
-    };
+    let path = testkit::shared_data("vnexpress-rss-2017/data.xml")?;
+    let xml = std::fs::read_to_string(&path).unwrap();
     let tag = |item: &str, name: &str| -> String {
         let open = format!("<{name}>");
         let close = format!("</{name}>");
@@ -204,14 +193,10 @@ const UD_HEALTH: &[&str] = &[
 
 /// UD sentences, each a document with an empty title.
 fn ud() -> Option<Vec<Doc>> {
-    let dir = data().join("ud-vietnamese-vtb");
     let mut out = Vec::new();
     for part in ["train", "dev", "test"] {
-        let path = dir.join(format!("vi_vtb-ud-{part}.conllu"));
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            println!("note: {} is absent, the treebank is skipped", path.display());
-            return None;
-        };
+        let path = testkit::shared_data(&format!("ud-vietnamese-vtb/vi_vtb-ud-{part}.conllu"))?;
+        let text = std::fs::read_to_string(&path).unwrap();
         let mut id = String::new();
         for line in text.lines() {
             if let Some(s) = line.strip_prefix("# sent_id = ") {
@@ -306,7 +291,7 @@ fn topic_rules_on_real_news() {
     articles.extend(vfnd().unwrap_or_default());
     articles.extend(rss().unwrap_or_default());
     if articles.is_empty() {
-        println!("note: no real articles under {}, nothing measured", data().display());
+        println!("note: no real articles, nothing measured");
         return;
     }
     let hand: BTreeSet<&str> = HEALTH_BY_HAND.iter().copied().collect();

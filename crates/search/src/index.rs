@@ -1,22 +1,28 @@
 //! The on-disk index: schema, writing, committing and searching.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use model::Timestamp;
-use query::{DocIndex, Expr, Program};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::directory::MmapDirectory;
+use query::{DocIndex, Expr, Fuel, Program};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::directory::error::LockError;
+use tantivy::directory::{Directory, DirectoryLock, INDEX_WRITER_LOCK, MmapDirectory};
+use tantivy::query::Weight;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TERMINATED,
+    TantivyDocument, TantivyError, Term,
+};
 
 use crate::analyzer::{VI_FOLD, VI_MATCH, ViTokenizer};
 use crate::compile::{FieldPair, compile};
-use crate::{Error, Fragment, Result, snippet};
+use crate::{Budget, Error, Fragment, Result, snippet};
 
 /// A document as the index needs it.
 #[derive(Debug, Clone)]
@@ -71,11 +77,103 @@ pub struct SearchHit {
 /// A page of results.
 #[derive(Debug, Clone)]
 pub struct SearchResults {
-    /// Number of matching documents.
+    /// Number of matching documents: exact when `total_exact`, otherwise a lower bound
+    /// (for queries re-checked one document at a time, such as `NEAR`, when counting every
+    /// candidate would cost more than the search may spend).
     pub total: usize,
+    /// Whether `total` is the exact count.
+    pub total_exact: bool,
     /// The requested page.
     pub hits: Vec<SearchHit>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Cursor>,
 }
+
+/// The most results one page may hold.
+pub const MAX_LIMIT: usize = 100;
+
+/// The deepest page reachable by `offset`; deeper pages follow [`SearchResults::next`].
+pub const MAX_OFFSET: usize = 10_000;
+
+/// Which page of results a search returns.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// The order of results.
+    pub sort: Sort,
+    /// Results per page, from 1 to [`MAX_LIMIT`] (clamped).
+    pub limit: usize,
+    /// Results skipped, at most [`MAX_OFFSET`].
+    pub offset: usize,
+    /// Start after this result of an earlier page (its [`SearchResults::next`]).
+    pub after: Option<Cursor>,
+}
+
+/// A position in a result list: the sort key of the last result of a page. Results are
+/// ordered by score or time, then by id, so a position is never ambiguous.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cursor {
+    sort: Sort,
+    primary: f64,
+    id: i64,
+}
+
+impl Cursor {
+    /// The cursor as text for a URL (`r.<hex>.<id>` or `n.<hex>.<id>`).
+    pub fn token(&self) -> String {
+        let sort = match self.sort {
+            Sort::Relevance => 'r',
+            Sort::Newest => 'n',
+        };
+        format!("{sort}.{:x}.{}", self.primary.to_bits(), self.id)
+    }
+
+    /// Reads a cursor made by [`Cursor::token`].
+    pub fn parse(text: &str) -> Result<Cursor> {
+        let bad = || {
+            Error::Page(format!(
+                "invalid cursor {:?}: pass back the `next` value of a page",
+                truncate(text, 40)
+            ))
+        };
+        let mut parts = text.splitn(3, '.');
+        let sort = match parts.next() {
+            Some("r") => Sort::Relevance,
+            Some("n") => Sort::Newest,
+            _ => return Err(bad()),
+        };
+        let primary = parts
+            .next()
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .map(f64::from_bits)
+            .filter(|p| !p.is_nan())
+            .ok_or_else(bad)?;
+        let id = parts.next().and_then(|i| i.parse().ok()).ok_or_else(bad)?;
+        Ok(Cursor { sort, primary, id })
+    }
+
+    fn key(&self) -> Key {
+        (self.primary, self.id)
+    }
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}
+
+/// Sort key of a result: score or time, then id; larger comes first.
+type Key = (f64, i64);
+
+/// The key given to documents at or before the cursor, so they sort last and are dropped.
+const BEFORE_CURSOR: Key = (f64::NEG_INFINITY, i64::MIN);
+
+/// How much of a document's text is read to highlight a result and to check a query the
+/// index answers only approximately (`NEAR`, mixed phrases): matches further in are found
+/// by the index alone.
+pub const MAX_CHECKED_BYTES: usize = 256 * 1024;
+
+/// Once a page of a re-checked query is full, counting the rest of its candidates may take
+/// this long before the total is given as a lower bound.
+const COUNT_SLICE: Duration = Duration::from_millis(250);
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -99,6 +197,52 @@ pub struct SearchIndex {
     writer: Option<Mutex<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
+}
+
+/// An index being rebuilt beside the live one ([`SearchIndex::begin_rebuild`]).
+pub struct Rebuild {
+    live: PathBuf,
+    fresh: PathBuf,
+    index: SearchIndex,
+    _lock: Option<DirectoryLock>,
+}
+
+impl Rebuild {
+    /// The fresh index to add documents to and commit.
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// Puts the fresh index in place of the live one and removes the old files.
+    pub fn finish(self) -> Result<()> {
+        let Rebuild { live, fresh, index, _lock } = self;
+        drop(index);
+        let io = |e: std::io::Error| Error::Open {
+            path: live.display().to_string(),
+            message: e.to_string(),
+        };
+        let old = sibling(&live, "old");
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(io)?;
+        }
+        if live.exists() {
+            std::fs::rename(&live, &old).map_err(io)?;
+        }
+        std::fs::rename(&fresh, &live).map_err(io)?;
+        drop(_lock);
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+/// `dir` with a suffix added to its last component (`index` → `index.rebuild`).
+fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+    let mut name = dir.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    name.push(".");
+    name.push(suffix);
+    dir.with_file_name(name)
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -149,7 +293,9 @@ impl SearchIndex {
     }
 
     fn open_with(dir: &Path, write: bool) -> Result<SearchIndex> {
-        let open_err = |message: String| Error::Open { path: dir.display().to_string(), message };
+        let path = || dir.display().to_string();
+        let open_err = |message: String| Error::Open { path: path(), message };
+        let damaged = |e: TantivyError| Error::Damaged { path: path(), message: e.to_string() };
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, fields) = schema();
@@ -157,34 +303,81 @@ impl SearchIndex {
             Ok(index) => index,
             // An index written by an earlier version with another schema: the store holds
             // every document, so a writer starts afresh and the pipeline's catch-up refills it.
-            Err(tantivy::TantivyError::SchemaError(e)) if write => {
+            Err(TantivyError::SchemaError(e)) if write => {
                 tracing::warn!(path = %dir.display(), error = %e, "Index schema changed; rebuilding the index from the store.");
                 std::fs::remove_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
                 std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
                 let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
                 Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?
             }
-            Err(tantivy::TantivyError::SchemaError(e)) => {
+            Err(TantivyError::SchemaError(e)) => {
                 return Err(open_err(format!(
                     "{e}: the index was written by another version; run `langnghe reindex`"
                 )));
             }
-            Err(e) => return Err(open_err(e.to_string())),
+            Err(e) => return Err(damaged(e)),
         };
         index.tokenizers().register(VI_MATCH, TextAnalyzer::from(ViTokenizer::new(false)));
         index.tokenizers().register(VI_FOLD, TextAnalyzer::from(ViTokenizer::new(true)));
         let (writer, policy) = if write {
             // One indexing thread keeps the second core for the rest of the pipeline. The
             // writer reloads its reader itself right after each commit.
-            let writer = index
-                .writer_with_num_threads(1, 64 * 1024 * 1024)
-                .map_err(|e| open_err(format!("{e} (is another langnghe process writing it?)")))?;
+            let writer =
+                index.writer_with_num_threads(1, 64 * 1024 * 1024).map_err(|e| match e {
+                    TantivyError::LockFailure(LockError::LockBusy, _) => {
+                        Error::Busy { path: path() }
+                    }
+                    e => damaged(e),
+                })?;
             (Some(Mutex::new(writer)), ReloadPolicy::Manual)
         } else {
             (None, ReloadPolicy::OnCommitWithDelay)
         };
-        let reader = index.reader_builder().reload_policy(policy).try_into()?;
-        Ok(SearchIndex { index, writer, reader, fields })
+        let reader = index.reader_builder().reload_policy(policy).try_into().map_err(damaged)?;
+        let opened = SearchIndex { index, writer, reader, fields };
+        // A segment whose files are missing or garbled fails here, at start-up, rather than
+        // in the middle of a search.
+        opened.verify().map_err(|message| Error::Damaged { path: path(), message })?;
+        Ok(opened)
+    }
+
+    /// Reads every segment's document store header and fast fields once, so damage shows
+    /// when the index is opened.
+    fn verify(&self) -> std::result::Result<(), String> {
+        let searcher = self.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let id = segment.segment_id().short_uuid_string();
+            segment.fast_fields().i64("id").map_err(|e| format!("segment {id}: {e}"))?;
+            segment.get_store_reader(0).map_err(|e| format!("segment {id}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Starts rebuilding the index in `dir` from scratch, whatever state it is in: a fresh
+    /// index is written beside it and replaces it only when [`Rebuild::finish`] is called,
+    /// so a failed rebuild leaves the old index as it was. Refused while another process
+    /// holds the index for writing.
+    pub fn begin_rebuild(dir: &Path) -> Result<Rebuild> {
+        let path = || dir.display().to_string();
+        let open_err = |message: String| Error::Open { path: path(), message };
+        // Holding the live index's writer lock for the whole rebuild keeps `serve` from
+        // starting on it halfway; its files need not be readable for that.
+        let lock = if dir.exists() {
+            let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
+            match directory.acquire_lock(&INDEX_WRITER_LOCK) {
+                Ok(lock) => Some(lock),
+                Err(LockError::LockBusy) => return Err(Error::Busy { path: path() }),
+                Err(e) => return Err(open_err(e.to_string())),
+            }
+        } else {
+            None
+        };
+        let fresh = sibling(dir, "rebuild");
+        if fresh.exists() {
+            std::fs::remove_dir_all(&fresh).map_err(|e| open_err(e.to_string()))?;
+        }
+        let index = SearchIndex::open(&fresh)?;
+        Ok(Rebuild { live: dir.to_owned(), fresh, index, _lock: lock })
     }
 
     fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
@@ -267,7 +460,8 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// Runs a query in the Lắng Nghe query language.
+    /// Runs a query in the Lắng Nghe query language, without a time budget (the command
+    /// line and tests).
     pub fn search(
         &self,
         text: &str,
@@ -276,85 +470,254 @@ impl SearchIndex {
         offset: usize,
     ) -> Result<SearchResults> {
         let expr = query::parse(text)?;
-        self.search_expr(&expr, sort, limit, offset)
+        let request = SearchRequest { sort, limit, offset, after: None };
+        self.search_with(&expr, &request, &Budget::unlimited())
     }
 
-    /// Runs a parsed query.
-    pub fn search_expr(
+    /// Runs a parsed query for one page of results, within `budget`.
+    pub fn search_with(
         &self,
         expr: &Expr,
-        sort: Sort,
-        limit: usize,
-        offset: usize,
+        request: &SearchRequest,
+        budget: &Budget,
     ) -> Result<SearchResults> {
+        if request.offset > MAX_OFFSET {
+            return Err(Error::Page(format!(
+                "offset {} is beyond {MAX_OFFSET}: follow the `next` cursor of each page to go deeper",
+                request.offset
+            )));
+        }
+        if let Some(c) = request.after
+            && c.sort != request.sort
+        {
+            return Err(Error::Page("the cursor belongs to the other sort order".to_owned()));
+        }
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        budget.check()?;
         let f = self.fields;
         let q = compile(expr, &[f.title, f.body], &f.meta);
         let searcher = self.reader.searcher();
-        let limit = limit.max(1);
-        // Proximity is checked exactly on the stored text, so the page is cut after that.
+        // Queries the index answers only approximately are checked exactly on the stored
+        // text, so their page is cut after that.
         let exact = crate::compile::approximate(expr);
-        let (want, skip) = if exact { (PROXIMITY_CANDIDATES, 0) } else { (limit, offset) };
-        let (addresses, mut total): (Vec<(f32, tantivy::DocAddress)>, usize) = match sort {
-            Sort::Relevance => {
-                searcher.search(&q, &(TopDocs::with_limit(want).and_offset(skip), Count))?
+        let want = if exact { PROXIMITY_CANDIDATES } else { request.offset + limit + 1 };
+        let (sort, after) = (request.sort, request.after.map(|c| c.key()));
+        let keyed = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
+            let column = |name: &str| {
+                segment.fast_fields().i64(name).ok().map(|c| c.first_or_default_col(0))
+            };
+            let (ids, times) = (column("id"), column("time"));
+            move |doc: DocId, score: Score| -> Key {
+                let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
+                let primary = match sort {
+                    Sort::Relevance => f64::from(score),
+                    Sort::Newest => times.as_ref().map_or(0, |c| c.get_val(doc)) as f64,
+                };
+                match after {
+                    Some(cursor) if (primary, id) >= cursor => BEFORE_CURSOR,
+                    _ => (primary, id),
+                }
             }
-            Sort::Newest => {
-                let top = TopDocs::with_limit(want)
-                    .and_offset(skip)
-                    .order_by_fast_field::<i64>("time", Order::Desc);
-                let (docs, total) = searcher.search(&q, &(top, Count))?;
-                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
-            }
-        };
-        let mut hits = Vec::with_capacity(addresses.len().min(limit));
-        let mut exact_matches = 0;
+        });
+        let collector = Budgeted { inner: (keyed, Count), budget };
+        let (mut candidates, total) = searcher
+            .search(&q, &collector)
+            .map_err(|e| budget.check().err().unwrap_or_else(|| Error::from(e)))?;
+        candidates.retain(|(key, _)| *key != BEFORE_CURSOR);
         let (program, compiled) = Program::single(expr);
-        for (score, address) in addresses {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| {
-                doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
-            };
-            let int =
-                |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
-            let (title, body) = (text(f.title.matched), text(f.body.matched));
-            let source = text(f.source);
-            // Re-evaluate exactly on the stored text to find the spans to highlight.
-            let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
-            let (to, bo) = (query::overlays(&title, &tt), query::overlays(&body, &bt));
-            let evaluated = DocIndex::for_program(&program, &[(&tt, &to), (&bt, &bo)])
-                .with_meta(&source, &text(f.meta.lang))
-                .evaluate(&program, compiled);
-            if exact {
-                if evaluated.is_none() {
+        // Work, as well as time, is bounded: a search with a deadline gets the engine's
+        // default fuel for every document it evaluates together.
+        let mut fuel =
+            if budget.remaining().is_some() { Fuel::default() } else { Fuel::unlimited() };
+        let mut page = Vec::with_capacity(limit);
+        let mut next = None;
+        let (mut total, mut total_exact) = (total, request.after.is_none());
+        if exact {
+            // Every candidate is read and evaluated: fill the page, then keep counting for a
+            // little while; a count cut short is a lower bound.
+            let capped = candidates.len() >= want;
+            let mut matches = 0;
+            let mut counting_until: Option<Instant> = None;
+            let mut checked_all = true;
+            for (key, address) in candidates {
+                let stop = budget.check().err().or_else(|| {
+                    counting_until.filter(|&t| Instant::now() >= t).map(|_| Error::Cancelled)
+                });
+                if let Some(e) = stop {
+                    if page.len() < limit {
+                        return Err(e);
+                    }
+                    // The page is full; more may follow.
+                    next = next.or(page.last().map(|&(key, _)| key));
+                    checked_all = false;
+                    break;
+                }
+                let Some(hit) =
+                    self.read_hit(&searcher, address, (&program, compiled), &mut fuel, true)?
+                else {
+                    continue;
+                };
+                matches += 1;
+                if matches <= request.offset {
                     continue;
                 }
-                exact_matches += 1;
-                if exact_matches <= offset || hits.len() >= limit {
-                    continue;
+                if page.len() < limit {
+                    page.push((key, hit));
+                } else if next.is_none() {
+                    next = page.last().map(|&(key, _)| key);
+                    counting_until = Some(Instant::now() + COUNT_SLICE);
                 }
             }
-            let spans = evaluated.unwrap_or_default();
-            let ranges = |field: usize| {
-                spans
-                    .iter()
-                    .filter(|s| s.field == field)
-                    .map(|s| (s.start, s.end))
-                    .collect::<Vec<_>>()
-            };
-            hits.push(SearchHit {
-                id: int(f.id),
-                score,
-                title: snippet(&title, &ranges(0), usize::MAX),
-                snippet: snippet(&body, &ranges(1), 240),
-                source,
-                language: text(f.meta.lang),
-                url: text(f.url),
-                time: chrono::DateTime::from_timestamp_millis(int(f.time)).unwrap_or_default(),
-            });
+            total = matches;
+            total_exact = total_exact && checked_all && !capped;
+        } else {
+            if candidates.len() > request.offset + limit {
+                next = candidates.get(request.offset + limit - 1).map(|&(key, _)| key);
+            }
+            for &(key, address) in candidates.iter().skip(request.offset).take(limit) {
+                budget.check()?;
+                if let Some(hit) =
+                    self.read_hit(&searcher, address, (&program, compiled), &mut fuel, false)?
+                {
+                    page.push((key, hit));
+                }
+            }
+            if request.after.is_some() {
+                // The count covers the whole result list, not only what follows the cursor.
+                total_exact = true;
+            }
         }
-        if exact {
-            total = exact_matches;
+        Ok(SearchResults {
+            total,
+            total_exact,
+            hits: page
+                .into_iter()
+                .map(|(key, mut hit)| {
+                    if sort == Sort::Relevance {
+                        hit.score = key.0 as f32;
+                    }
+                    hit
+                })
+                .collect(),
+            next: next.map(|(primary, id)| Cursor { sort, primary, id }),
+        })
+    }
+
+    /// Reads a result and finds its highlights by evaluating the query on its stored text;
+    /// with `exact`, `None` when the query does not in fact match it.
+    fn read_hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+        (program, compiled): (&Program, query::Query),
+        fuel: &mut Fuel,
+        exact: bool,
+    ) -> Result<Option<SearchHit>> {
+        let f = self.fields;
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field: Field| {
+            doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+        };
+        let int = |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
+        let (title, mut body) = (text(f.title.matched), text(f.body.matched));
+        // Highlights and exact checks read a bounded prefix: a giant document must not make
+        // every search that finds it slow.
+        body.truncate(floor_char_boundary(&body, MAX_CHECKED_BYTES));
+        let source = text(f.source);
+        let language = text(f.meta.lang);
+        let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
+        let (to, bo) = (query::overlays(&title, &tt), query::overlays(&body, &bt));
+        let evaluated = DocIndex::for_program(program, &[(&tt, &to), (&bt, &bo)])
+            .with_meta(&source, &language)
+            .evaluate_budgeted(program, compiled, fuel);
+        let evaluated = match evaluated {
+            Ok(spans) => spans,
+            // Highlights are a nicety: without fuel the result is shown plain.
+            Err(_) if !exact => None,
+            Err(_) => return Err(Error::TooCostly),
+        };
+        if exact && evaluated.is_none() {
+            return Ok(None);
         }
-        Ok(SearchResults { total, hits })
+        let spans = evaluated.unwrap_or_default();
+        let ranges = |field: usize| {
+            spans.iter().filter(|s| s.field == field).map(|s| (s.start, s.end)).collect::<Vec<_>>()
+        };
+        Ok(Some(SearchHit {
+            id: int(f.id),
+            score: 0.0,
+            title: snippet(&title, &ranges(0), usize::MAX),
+            snippet: snippet(&body, &ranges(1), 240),
+            source,
+            language,
+            url: text(f.url),
+            time: chrono::DateTime::from_timestamp_millis(int(f.time)).unwrap_or_default(),
+        }))
+    }
+}
+
+/// The largest index `<= at` that is a character boundary of `text`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+}
+
+/// A collector that stops when its search's [`Budget`] is spent: between segments and
+/// every few thousand matching documents.
+struct Budgeted<'b, C> {
+    inner: C,
+    budget: &'b Budget,
+}
+
+/// How many matching documents are collected between two looks at the budget.
+const BUDGET_STRIDE: u32 = 4096;
+
+impl<C: Collector> Collector for Budgeted<'_, C> {
+    type Fruit = C::Fruit;
+    type Child = C::Child;
+
+    fn for_segment(&self, ord: u32, segment: &SegmentReader) -> tantivy::Result<C::Child> {
+        self.inner.for_segment(ord, segment)
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<<C::Child as SegmentCollector>::Fruit>,
+    ) -> tantivy::Result<C::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        ord: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
+        let spent = |e: Error| TantivyError::InternalError(e.to_string());
+        self.budget.check().map_err(spent)?;
+        let mut child = self.inner.for_segment(ord, segment)?;
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let scoring = self.inner.requires_scoring();
+        let mut doc = scorer.doc();
+        let mut seen = 0u32;
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                let score = if scoring { scorer.score() } else { 0.0 };
+                child.collect(doc, score);
+            }
+            seen = seen.wrapping_add(1);
+            if seen.is_multiple_of(BUDGET_STRIDE) {
+                self.budget.check().map_err(spent)?;
+            }
+            doc = scorer.advance();
+        }
+        Ok(child.harvest())
     }
 }

@@ -12,11 +12,16 @@
 #![warn(missing_docs)]
 
 mod analyzer;
+mod budget;
 mod compile;
 mod error;
 mod highlight;
 mod index;
 
+pub use budget::{Budget, CancelOnDrop};
 pub use error::{Error, Result};
 pub use highlight::{Fragment, snippet};
-pub use index::{IndexDoc, SearchHit, SearchIndex, SearchResults, Sort};
+pub use index::{
+    Cursor, IndexDoc, MAX_CHECKED_BYTES, MAX_LIMIT, MAX_OFFSET, Rebuild, SearchHit, SearchIndex,
+    SearchRequest, SearchResults, Sort,
+};

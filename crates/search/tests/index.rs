@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{TimeZone, Utc};
-use search::{IndexDoc, SearchIndex, Sort};
+use search::{Budget, Cursor, IndexDoc, SearchIndex, SearchRequest, Sort};
 
 fn doc(id: i64, title: &str, body: &str, hour: u32) -> IndexDoc {
     IndexDoc {
@@ -261,4 +261,131 @@ fn proximity_scopes_and_document_filters() {
     // A phrase mixing accented and unaccented syllables is exact too.
     assert_eq!(ids(&index, "\"sốt xuat\""), [1, 4]);
     assert!(ids(&index, "\"sót xuat\"").is_empty());
+}
+
+/// An index of `n` documents that all say "sốt xuất huyết", some at the same hour.
+fn many(n: i64) -> (tempfile::TempDir, SearchIndex) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let docs: Vec<IndexDoc> = (1..=n)
+        .map(|i| doc(i, &format!("Tin {i}"), "Ca sốt xuất huyết; bản tin y tế", (i % 5) as u32))
+        .collect();
+    index.add(&docs).unwrap();
+    index.commit(n).unwrap();
+    (dir, index)
+}
+
+fn walk(index: &SearchIndex, q: &str, sort: Sort, limit: usize) -> Vec<i64> {
+    let expr = query::parse(q).unwrap();
+    let mut after = None;
+    let mut seen = Vec::new();
+    loop {
+        let request = SearchRequest { sort, limit, offset: 0, after };
+        let first = after.is_none();
+        let page = index.search_with(&expr, &request, &Budget::unlimited()).unwrap();
+        // Past a cursor, a query checked document by document only knows a lower bound.
+        assert!(page.total_exact || !first, "{q}");
+        assert!(page.total <= 57, "{q}");
+        seen.extend(page.hits.iter().map(|h| h.id));
+        match page.next {
+            Some(c) => after = Some(Cursor::parse(&c.token()).unwrap()),
+            None => break,
+        }
+        assert!(seen.len() <= 1000, "the cursor went round in circles");
+    }
+    seen
+}
+
+#[test]
+fn the_cursor_walks_every_result_once_in_order() {
+    let (_dir, index) = many(57);
+    for sort in [Sort::Relevance, Sort::Newest] {
+        for q in ["sot xuat huyet", "\"bản tin\"", "sốt NEAR/3 huyết"] {
+            let walked = walk(&index, q, sort, 10);
+            let mut sorted = walked.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted, (1..=57).collect::<Vec<_>>(), "{q} {sort:?}");
+            assert_eq!(walked.len(), 57, "{q} {sort:?}: a result came twice");
+            let whole = index.search(q, sort, 100, 0).unwrap();
+            let ids: Vec<i64> = whole.hits.iter().map(|h| h.id).collect();
+            assert_eq!(walked, ids, "{q} {sort:?}: pages differ from one long page");
+        }
+    }
+    // Newest first, ties broken by id.
+    let newest = walk(&index, "sot", Sort::Newest, 7);
+    assert_eq!(&newest[..3], [54, 49, 44]);
+}
+
+#[test]
+fn pages_are_bounded_and_totals_say_whether_they_are_exact() {
+    let (_dir, index) = many(30);
+    let expr = query::parse("sot").unwrap();
+    let deep =
+        SearchRequest { offset: search::MAX_OFFSET + 1, limit: 10, ..SearchRequest::default() };
+    match index.search_with(&expr, &deep, &Budget::unlimited()) {
+        Err(search::Error::Page(m)) => assert!(m.contains("offset") && m.contains("cursor"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let huge = SearchRequest { limit: 1_000_000, ..SearchRequest::default() };
+    let page = index.search_with(&expr, &huge, &Budget::unlimited()).unwrap();
+    assert_eq!((page.hits.len(), page.total, page.total_exact), (30, 30, true));
+    // A mixed phrase is checked document by document; the whole count fits the budget.
+    let mixed = index.search("\"bản tin\"", Sort::Relevance, 5, 0).unwrap();
+    assert_eq!((mixed.total, mixed.total_exact, mixed.hits.len()), (30, true, 5));
+    assert!(search::Cursor::parse("r.zz.1").is_err() && search::Cursor::parse("").is_err());
+}
+
+#[test]
+fn a_spent_or_cancelled_budget_stops_the_search() {
+    let (_dir, index) = many(20);
+    let expr = query::parse("sot NEAR/5 huyet").unwrap();
+    let request = SearchRequest { limit: 10, ..SearchRequest::default() };
+    let spent = Budget::with_timeout(std::time::Duration::ZERO);
+    assert!(matches!(
+        index.search_with(&expr, &request, &spent),
+        Err(search::Error::TooExpensive { .. })
+    ));
+    let cancelled = Budget::unlimited();
+    drop(cancelled.cancel_on_drop());
+    assert!(matches!(
+        index.search_with(&expr, &request, &cancelled),
+        Err(search::Error::Cancelled)
+    ));
+}
+
+#[test]
+fn a_damaged_index_is_refused_by_name_and_rebuilt_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    {
+        let index = SearchIndex::open(&path).unwrap();
+        index.add(&[doc(1, "Sốt xuất huyết", "Ca bệnh", 1)]).unwrap();
+        index.commit(1).unwrap();
+    }
+    let victim = std::fs::read_dir(&path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "fast"))
+        .unwrap();
+    std::fs::remove_file(&victim).unwrap();
+    for result in [SearchIndex::open(&path), SearchIndex::open_read_only(&path)] {
+        match result {
+            Err(e @ search::Error::Damaged { .. }) => {
+                assert!(e.to_string().contains("langnghe reindex"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let rebuild = SearchIndex::begin_rebuild(&path).unwrap();
+    // The live index is held while it is rebuilt.
+    assert!(matches!(SearchIndex::begin_rebuild(&path), Err(search::Error::Busy { .. })));
+    rebuild.index().add(&[doc(1, "Sốt xuất huyết", "Ca bệnh", 1)]).unwrap();
+    rebuild.index().commit(1).unwrap();
+    rebuild.finish().unwrap();
+    let index = SearchIndex::open(&path).unwrap();
+    assert_eq!(ids(&index, "sot"), [1]);
+    assert_eq!(index.last_indexed_id().unwrap(), 1);
+    // A writer in use refuses a rebuild.
+    assert!(matches!(SearchIndex::begin_rebuild(&path), Err(search::Error::Busy { .. })));
 }

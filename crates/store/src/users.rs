@@ -1,7 +1,10 @@
 //! Users, login sessions, API tokens and the audit log.
 //!
 //! Only hashes of session and API tokens are stored, so a copy of the database does not
-//! let anybody log in.
+//! let anybody log in. Credentials end with the account: changing a user's password or
+//! role, or disabling them, deletes their sessions, and the queries that accept a session
+//! or a token also check that the user is enabled and the token is neither expired nor
+//! revoked, so no path lets a stale credential through.
 
 use model::{Role, Timestamp, User};
 use sqlx::Row;
@@ -21,7 +24,7 @@ pub struct Session {
 }
 
 /// An API token's metadata (the token itself is never stored).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
     /// Store identifier.
     pub id: i64,
@@ -29,6 +32,21 @@ pub struct ApiToken {
     pub user_id: i64,
     /// Label chosen at creation.
     pub name: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last authenticated a request.
+    pub last_used_at: Option<Timestamp>,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiToken {
+    /// Whether the token itself would be accepted at `now` (the owner must also be enabled).
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
 }
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
@@ -37,11 +55,30 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         name: row.try_get("user_name")?,
         role: parse_enum(row.try_get::<&str, _>("role")?)?,
         created_at: from_millis(row.try_get("user_created_at")?),
+        disabled_at: row.try_get::<Option<i64>, _>("user_disabled_at")?.map(from_millis),
     })
 }
 
-const USER_COLUMNS: &str =
-    "u.id AS user_id, u.name AS user_name, u.role, u.created_at AS user_created_at";
+fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("name")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(from_millis),
+        expires_at: from_millis(row.try_get("expires_at")?),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis),
+    })
+}
+
+const USER_COLUMNS: &str = "u.id AS user_id, u.name AS user_name, u.role, \
+     u.created_at AS user_created_at, u.disabled_at AS user_disabled_at";
+
+/// [`USER_COLUMNS`] for `RETURNING` clauses of statements on `users` alone.
+const RETURNED_USER: &str = "id AS user_id, name AS user_name, role, \
+     created_at AS user_created_at, disabled_at AS user_disabled_at";
+
+const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, last_used_at, expires_at, revoked_at";
 
 impl Store {
     /// Creates a user; fails with [`Error::Conflict`] when the name is taken.
@@ -65,25 +102,79 @@ impl Store {
             Error::Conflict(_) => Error::Conflict(format!("user {name:?}")),
             e => e,
         })?;
-        Ok(User { id, name: name.to_owned(), role, created_at: now })
+        Ok(User { id, name: name.to_owned(), role, created_at: now, disabled_at: None })
     }
 
-    /// Replaces a user's password hash and role.
+    /// Replaces a user's password hash and role, and ends every session of theirs: whoever
+    /// logged in with the old password, or under the old role, must log in again. API
+    /// tokens are left alone; they are listed and revoked on their own.
     pub async fn update_user(&self, name: &str, password_hash: &str, role: Role) -> Result<()> {
-        let n = sqlx::query("UPDATE users SET password_hash = $1, role = $2 WHERE name = $3")
-            .bind(password_hash)
-            .bind(role.as_str())
-            .bind(name)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if n == 0 {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET password_hash = $1, role = $2 WHERE name = $3 RETURNING id",
+        )
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
             return Err(Error::NotFound(format!("user {name:?}")));
-        }
+        };
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// A user and their password hash, by name.
+    /// Disables a user and ends their sessions; their API tokens are refused from now on.
+    /// Disabling a disabled user keeps the first time.
+    pub async fn disable_user(&self, name: &str, now: Timestamp) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE users SET disabled_at = COALESCE(disabled_at, $1) WHERE name = $2 \
+             RETURNING {RETURNED_USER}"
+        ))
+        .bind(millis(now))
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(Error::NotFound(format!("user {name:?}")));
+        };
+        let user = user_from_row(&row)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Lets a disabled user log in again. Their tokens that have not expired and were not
+    /// revoked work again too.
+    pub async fn enable_user(&self, name: &str) -> Result<User> {
+        let row = sqlx::query(&format!(
+            "UPDATE users SET disabled_at = NULL WHERE name = $1 RETURNING {RETURNED_USER}"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Err(Error::NotFound(format!("user {name:?}")));
+        };
+        user_from_row(&row)
+    }
+
+    /// Ends every session of a user; returns how many there were.
+    pub async fn end_sessions(&self, user_id: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// A user and their password hash, by name (disabled users too: callers check).
     pub async fn user_by_name(&self, name: &str) -> Result<Option<(User, String)>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = $1"
@@ -120,7 +211,7 @@ impl Store {
     pub async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, se.csrf_token, se.expires_at FROM sessions se JOIN users u ON u.id = se.user_id \
-             WHERE se.token_hash = $1 AND se.expires_at > $2"
+             WHERE se.token_hash = $1 AND se.expires_at > $2 AND u.disabled_at IS NULL"
         ))
         .bind(token_hash)
         .bind(millis(now))
@@ -146,34 +237,50 @@ impl Store {
         Ok(())
     }
 
-    /// Stores an API token hash for a user.
+    /// Stores an API token hash for a user, valid until `expires_at`.
     pub async fn create_api_token(
         &self,
         user_id: i64,
         name: &str,
         token_hash: &str,
         now: Timestamp,
+        expires_at: Timestamp,
     ) -> Result<ApiToken> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(user_id)
         .bind(name)
         .bind(token_hash)
         .bind(millis(now))
+        .bind(millis(expires_at))
         .fetch_one(&self.pool)
         .await?;
-        Ok(ApiToken { id, user_id, name: name.to_owned() })
+        Ok(ApiToken {
+            id,
+            user_id,
+            name: name.to_owned(),
+            created_at: now,
+            last_used_at: None,
+            expires_at,
+            revoked_at: None,
+        })
     }
 
-    /// The user owning the API token with this hash; records its use.
+    /// The user owning the API token with this hash, when the token has not expired, was
+    /// not revoked and its owner is enabled; records its use. A refused token is not marked
+    /// as used.
     pub async fn user_by_api_token(
         &self,
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<User>> {
         let row = sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 RETURNING user_id",
+            "UPDATE api_tokens SET last_used_at = $1 \
+             WHERE token_hash = $2 AND revoked_at IS NULL AND expires_at > $1 \
+             AND user_id IN (SELECT id FROM users WHERE disabled_at IS NULL) \
+             RETURNING user_id",
         )
         .bind(millis(now))
         .bind(token_hash)
@@ -181,14 +288,62 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let user_id: i64 = row.try_get("user_id")?;
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Some(user_from_row(&row)?))
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.disabled_at IS NULL"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| user_from_row(&r)).transpose()
     }
 
-    /// Appends to the audit log.
+    /// Every API token of a user, revoked and expired ones included, oldest first.
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// Revokes one API token of a user. Revoking a revoked token keeps the first time; a
+    /// token of somebody else is [`Error::NotFound`], so a mistyped id cannot revoke it.
+    pub async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: Timestamp,
+    ) -> Result<ApiToken> {
+        let row = sqlx::query(&format!(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) \
+             WHERE id = $2 AND user_id = $3 RETURNING {TOKEN_COLUMNS}"
+        ))
+        .bind(millis(now))
+        .bind(token_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Err(Error::NotFound(format!("api token {token_id} of user {user_id}")));
+        };
+        token_from_row(&row)
+    }
+
+    /// Revokes every API token of a user not already revoked; returns how many.
+    pub async fn revoke_api_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(millis(now))
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Appends to the audit log; returns the entry's id.
     pub async fn audit(
         &self,
         user_id: Option<i64>,
@@ -196,15 +351,32 @@ impl Store {
         target: &str,
         detail: &str,
         now: Timestamp,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(millis(now))
-            .bind(user_id)
-            .bind(action)
-            .bind(target)
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(millis(now))
+        .bind(user_id)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Replaces the detail of an audit entry. Only for entries that aggregate repeated
+    /// events (failed logins counted per client and window), so that an attacker's attempts
+    /// cost one row instead of one each.
+    pub async fn update_audit_detail(&self, id: i64, detail: &str) -> Result<()> {
+        let n = sqlx::query("UPDATE audit_log SET detail = $1 WHERE id = $2")
             .bind(detail)
+            .bind(id)
             .execute(&self.pool)
-            .await?;
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!("audit entry {id}")));
+        }
         Ok(())
     }
 

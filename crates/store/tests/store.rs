@@ -184,7 +184,7 @@ async fn users_sessions_and_tokens() {
         );
         store.delete_session("sh", now()).await.unwrap();
         assert!(store.session("sh", now()).await.unwrap().is_none());
-        store.create_api_token(u.id, "cli", "th", now()).await.unwrap();
+        store.create_api_token(u.id, "cli", "th", now(), now() + Duration::days(90)).await.unwrap();
         assert_eq!(store.user_by_api_token("th", now()).await.unwrap().unwrap().name, "lan");
         assert!(store.user_by_api_token("nope", now()).await.unwrap().is_none());
         store.audit(Some(u.id), "login", "user:lan", "", now()).await.unwrap();

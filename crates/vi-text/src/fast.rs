@@ -545,11 +545,10 @@ mod tests {
 
     #[test]
     fn the_fast_path_agrees_on_real_text() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/ud-vietnamese-vtb");
-        let Ok(text) = std::fs::read_to_string(dir.join("vi_vtb-ud-train.conllu")) else {
+        let Some(path) = testkit::shared_data("ud-vietnamese-vtb/vi_vtb-ud-train.conllu") else {
             return;
         };
+        let text = std::fs::read_to_string(&path).unwrap();
         let mut fast_lines = 0;
         let mut lines = 0;
         for line in text.lines().filter_map(|l| l.strip_prefix("# text =")) {

@@ -1,24 +1,13 @@
 //! The forms on real Vietnamese from `../shared/data`, read in place: the UD Vietnamese
 //! treebank, misspelling pairs from social media (VMDS) and a VnExpress feed. Each test
-//! says so and passes when its data folder is absent (a checkout without `../shared`).
+//! is skipped, saying so, when its data is absent (a fresh clone without `../shared`).
 
-// Helpers outside `#[test]` functions panic on failure too: that is how a test fails; they
-// report skipped data on stderr.
+// Helpers outside `#[test]` functions panic on failure too: that is how a test fails; the
+// measurements are reported on stderr.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use std::path::PathBuf;
-
+use testkit::shared_data;
 use unicode_normalization::UnicodeNormalization;
-
-fn data(rel: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: {} is absent", path.display());
-        None
-    }
-}
 
 /// Folding by the textbook recipe (NFD, drop combining marks, `đ` → `d`, lowercase),
 /// written independently of the crate as a reference.
@@ -35,7 +24,7 @@ fn reference_fold(text: &str) -> String {
 
 #[test]
 fn every_treebank_sentence_normalises_consistently() {
-    let Some(dir) = data("ud-vietnamese-vtb") else { return };
+    let Some(dir) = shared_data("ud-vietnamese-vtb") else { return };
     let mut sentences = 0;
     let mut respelled = 0;
     let mut not_vi = 0;
@@ -126,7 +115,7 @@ fn check_sentence(sentence: &str, gold: &[String], respelled: &mut usize, not_vi
 
 #[test]
 fn misspelling_pairs_that_differ_only_in_diacritics_fold_equal() {
-    let Some(dir) = data("vmds-sample") else { return };
+    let Some(dir) = shared_data("vmds-sample") else { return };
     let text = std::fs::read_to_string(dir.join("sample.csv")).unwrap();
     let mut pairs = 0;
     let mut tone_only = 0;
@@ -151,7 +140,7 @@ fn misspelling_pairs_that_differ_only_in_diacritics_fold_equal() {
 
 #[test]
 fn vnexpress_feed_text_is_vietnamese_and_maps_back() {
-    let Some(dir) = data("vnexpress-rss-2017") else { return };
+    let Some(dir) = shared_data("vnexpress-rss-2017") else { return };
     let xml = std::fs::read_to_string(dir.join("data.xml")).unwrap();
     let titles: Vec<&str> = xml
         .split("<title>")
@@ -183,7 +172,7 @@ fn vnexpress_feed_text_is_vietnamese_and_maps_back() {
 
 #[test]
 fn two_and_three_word_unaccented_prefixes_of_treebank_sentences_are_vietnamese() {
-    let Some(dir) = data("ud-vietnamese-vtb") else { return };
+    let Some(dir) = shared_data("ud-vietnamese-vtb") else { return };
     let text = std::fs::read_to_string(dir.join("vi_vtb-ud-test.conllu")).unwrap();
     for n in [2, 3] {
         let mut total = 0;

@@ -168,8 +168,9 @@ fn long_vietnamese_feeds_and_truncations_never_panic() {
     }
 }
 
-/// Every feed document at hand: feedparser's suite, the fixtures and the VnExpress feed.
-fn documents() -> Vec<(std::path::PathBuf, Vec<u8>)> {
+/// Every feed document at hand: feedparser's suite, the fixtures and the VnExpress feed, or
+/// `None` when the shared data is absent.
+fn documents() -> Option<Vec<(std::path::PathBuf, Vec<u8>)>> {
     fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for entry in entries.flatten() {
@@ -181,19 +182,21 @@ fn documents() -> Vec<(std::path::PathBuf, Vec<u8>)> {
             }
         }
     }
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = testkit::shared_data("feedparser-tests/tests")?;
+    let vnexpress = testkit::shared_data("vnexpress-rss-2017")?;
     let mut docs = Vec::new();
-    walk(&here.join("../../../shared/data/feedparser-tests/tests"), &mut docs);
-    walk(&here.join("tests/fixtures"), &mut docs);
-    walk(&here.join("../../../shared/data/vnexpress-rss-2017"), &mut docs);
+    walk(&suite, &mut docs);
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut docs);
+    walk(&vnexpress, &mut docs);
     docs.sort();
-    docs
+    Some(docs)
 }
 
 #[test]
 fn the_direct_reader_agrees_with_feed_rs() {
-    let docs = documents();
-    assert!(docs.len() > 1_000, "feedparser suite not found");
+    let Some(docs) = documents() else { return };
+    // Present but not whole (a partial copy) is a failure, not a skip.
+    assert!(docs.len() > 1_000, "feedparser suite incomplete: {} documents", docs.len());
     let mut read = 0;
     for (path, bytes) in &docs {
         let url = "http://127.0.0.1:8097/tests/feed.xml";

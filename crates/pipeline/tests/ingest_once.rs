@@ -1,0 +1,186 @@
+//! `langnghe ingest URL` of a URL it has not seen: the response fetched to tell what the
+//! URL is (feed, page) is the one ingested, so the URL is requested once, against a server
+//! on 127.0.0.1 that counts requests per path.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use model::{Metrics, SourceKind, SourceOrigin, SourceTier};
+use pipeline::{Pipeline, PipelineConfig, PollReport};
+use rules::RuleSet;
+use search::SearchIndex;
+use store::{NewSource, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A site answering from a table of paths (with an ETag, so a repeat poll can get a 304),
+/// counting the requests for each path.
+#[derive(Clone, Default)]
+struct Site {
+    base: String,
+    files: Arc<Mutex<HashMap<String, (&'static str, String)>>>,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Site {
+    async fn start() -> Site {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let site =
+            Site { base: format!("http://{}", listener.local_addr().unwrap()), ..Site::default() };
+        let s = site.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(s.clone().answer(stream));
+            }
+        });
+        site
+    }
+
+    async fn answer(self, mut stream: tokio::net::TcpStream) {
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
+        *self.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+        let file = self.files.lock().unwrap().get(&path).cloned();
+        let reply = match file {
+            None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_owned(),
+            Some((_, body)) if head.contains(&format!("if-none-match: \"{}\"", body.len())) => {
+                "HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n".to_owned()
+            }
+            Some((content_type, body)) => format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nETag: \"{}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len(),
+                body.len()
+            ),
+        };
+        let _ = stream.write_all(reply.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    }
+
+    fn put(&self, path: &str, content_type: &'static str, body: String) {
+        self.files.lock().unwrap().insert(path.to_owned(), (content_type, body));
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn requests(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+const TEXT: &str = "Sở Y tế Hà Nội cho biết trong tuần ghi nhận 412 ca sốt xuất huyết, tăng 18% so với tuần trước, tập trung ở các quận Hoàng Mai, Đống Đa và Thanh Xuân. Ngành y tế đã phun hóa chất diệt muỗi tại 56 ổ dịch và đề nghị người dân loại bỏ dụng cụ chứa nước đọng quanh nhà, ngủ màn kể cả ban ngày. Bác sĩ khuyến cáo khi có sốt cao liên tục, đau đầu, chảy máu chân răng cần đến cơ sở y tế ngay, không tự ý truyền dịch tại nhà.";
+
+fn site_files(site: &Site) {
+    // Full-text items: nothing else on the site needs reading.
+    let item = |n: u32, title: &str| {
+        format!(
+            "<item><title>{title}</title><link>{}/tin/{n}.html</link><pubDate>Mon, 30 Nov 2026 0{n}:00:00 +0700</pubDate><description><![CDATA[<p>{TEXT}</p><p>{TEXT}</p>]]></description></item>",
+            site.base
+        )
+    };
+    site.put(
+        "/rss.xml",
+        "application/rss+xml; charset=utf-8",
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Báo Thử</title><link>{}/</link>{}{}</channel></rss>"#,
+            site.base,
+            item(1, "Hà Nội ghi nhận 412 ca sốt xuất huyết trong tuần"),
+            item(2, "Phun hóa chất diệt muỗi tại 56 ổ dịch"),
+        ),
+    );
+    site.put(
+        "/bai/tiem-vac-xin-cum-mua-4790001.html",
+        "text/html; charset=utf-8",
+        format!(
+            r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Tiêm vắc xin cúm mùa trước mùa đông - Báo Thử</title></head>
+<body><header><nav><a href="/">Trang chủ</a></nav></header><main><article><h1>Tiêm vắc xin cúm mùa trước mùa đông</h1><p>{TEXT}</p><p>{TEXT}</p></article></main><footer>© Báo Thử</footer></body></html>"#
+        ),
+    );
+}
+
+async fn pipeline(store: Store, dir: &Path) -> Pipeline {
+    let index = Arc::new(SearchIndex::open(&dir.join("index")).unwrap());
+    let client = fetch::Client::new(&fetch::FetchConfig {
+        host_delay: Duration::ZERO,
+        ..Default::default()
+    })
+    .unwrap();
+    Pipeline::new(
+        store,
+        index,
+        RuleSet::default(),
+        client,
+        Arc::new(Metrics::default()),
+        PipelineConfig::default(),
+    )
+}
+
+/// What `langnghe ingest --allow-private URL` does with a URL no source has: probe it,
+/// store it as a source of the kind found, poll it with the probe's response.
+async fn ingest_new(p: &Pipeline, store: &Store, url: &str) -> (SourceKind, PollReport) {
+    let probe = p.probe(url, true).await.unwrap();
+    let kind = probe.kind;
+    let new = NewSource {
+        name: url.to_owned(),
+        url: url.to_owned(),
+        kind,
+        tier: SourceTier::Press,
+        allow_private: true,
+        origin: SourceOrigin::Ingest,
+        ..NewSource::default()
+    };
+    let source = store.ensure_source(&new, Utc::now()).await.unwrap();
+    (kind, p.poll_probed(&source, probe).await.unwrap())
+}
+
+fn added(report: &PollReport) -> usize {
+    match report {
+        PollReport::Ingested { report, .. } => report.added,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_new_feed_or_page_url_is_fetched_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    site_files(&site);
+    let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
+    let p = pipeline(store.clone(), dir.path()).await;
+
+    let feed = site.url("/rss.xml");
+    let (kind, report) = ingest_new(&p, &store, &feed).await;
+    assert_eq!((kind, added(&report)), (SourceKind::Feed, 2));
+    assert_eq!(site.requests("/rss.xml"), 1, "the feed was fetched again to be read");
+
+    let page = site.url("/bai/tiem-vac-xin-cum-mua-4790001.html");
+    let (kind, report) = ingest_new(&p, &store, &page).await;
+    assert_eq!((kind, added(&report)), (SourceKind::Page, 1));
+    assert_eq!(
+        site.requests("/bai/tiem-vac-xin-cum-mua-4790001.html"),
+        1,
+        "the page was fetched again to be read"
+    );
+    assert_eq!(site.requests("/robots.txt"), 1, "robots.txt is read once per site");
+
+    // The probe's validators were saved with the items, so the next poll is a 304.
+    let source = store.find_source(&feed).await.unwrap();
+    assert_eq!(source.state.etag.as_deref().map(|e| e.len() > 2), Some(true));
+    let again = p.poll(&source).await.unwrap();
+    assert!(matches!(again, PollReport::NotModified { .. }), "{again:?}");
+    assert_eq!(site.requests("/rss.xml"), 2);
+    store.close().await;
+}

@@ -1,0 +1,128 @@
+//! How long spike detection takes at national scale: 100 topics × (34 provinces + the
+//! national series) × two years of daily counts.
+//!
+//!     cargo run --release -p signals --example scan_bench
+//!
+//! Prints one JSON line per measurement: every day of every series through each
+//! method's production detector (a full backfill), the production scan of the latest day
+//! of every series, and building the series from a million sightings.
+#![allow(clippy::print_stdout)]
+
+use std::time::Instant;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use signals::{Bucket, Detector, Method, Params, Record, Series, SeriesKey, assess, build_series};
+
+const TOPICS: usize = 100;
+const PROVINCES: usize = 34;
+const DAYS: usize = 730;
+
+/// A small deterministic generator, so every run measures the same data.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 =
+            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A Poisson draw by inversion (rates here are small enough).
+    fn poisson(&mut self, rate: f64) -> u32 {
+        let mut k = 0;
+        let mut p = (-rate).exp();
+        let mut cdf = p;
+        let u = self.next();
+        while u > cdf && k < 10_000 {
+            k += 1;
+            p *= rate / f64::from(k);
+            cdf += p;
+        }
+        k
+    }
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_704_042_000, 0).expect("a valid instant")
+}
+
+fn series(rng: &mut Lcg) -> Vec<Series> {
+    let mut out = Vec::with_capacity(TOPICS * (PROVINCES + 1));
+    for topic in 0..TOPICS {
+        let name = format!("topic-{topic:03}");
+        for area in 0..=PROVINCES {
+            let rate = if area == 0 { 40.0 } else { 0.2 + 5.0 * rng.next() };
+            let counts = (0..DAYS)
+                .map(|d| {
+                    let weekday = if d % 7 < 5 { 1.0 } else { 0.4 };
+                    let burst = if rng.next() < 0.01 { 6.0 } else { 1.0 };
+                    rng.poisson(rate * weekday * burst)
+                })
+                .collect();
+            let key = if area == 0 {
+                SeriesKey::national(&name)
+            } else {
+                SeriesKey::province(&name, &format!("{area:02}"))
+            };
+            out.push(Series::from_counts(key, Bucket::Day, start(), counts));
+        }
+    }
+    out
+}
+
+fn report(metric: &str, seconds: f64, items: usize, unit: &str) {
+    println!(
+        "{{\"suite\":\"signals\",\"metric\":\"{metric}\",\"seconds\":{seconds:.4},\"items\":{items},\"per_second\":{:.0},\"unit\":\"{unit}\"}}",
+        items as f64 / seconds
+    );
+}
+
+fn main() {
+    let mut rng = Lcg(2026);
+    let all = series(&mut rng);
+    let rows_total = all.len() * DAYS;
+
+    for m in Method::ALL {
+        let d = Detector::production(m);
+        let started = Instant::now();
+        let mut alerts = 0usize;
+        for s in &all {
+            alerts +=
+                d.rows(s.counts(), s.bucket.lags()).iter().flatten().filter(|r| r.alert).count();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        report(&format!("backfill_{}", m.name()), secs, rows_total, "rows");
+        assert!(alerts > 0);
+    }
+
+    let params = Params::production();
+    let now = start() + TimeDelta::days(DAYS as i64) + TimeDelta::hours(1);
+    let started = Instant::now();
+    let mut assessed = 0usize;
+    for s in &all {
+        assessed += usize::from(assess(s, &params, None, now).is_some());
+    }
+    report("scan_latest_day", started.elapsed().as_secs_f64(), assessed, "series");
+
+    // A million sightings over the two years, each with two topics and a province.
+    let records: Vec<Record> = (0..1_000_000i64)
+        .map(|i| {
+            let at = start() + TimeDelta::seconds((rng.next() * (DAYS as f64) * 86_400.0) as i64);
+            let topic = (rng.next() * TOPICS as f64) as usize;
+            Record {
+                at,
+                story: i / 3,
+                source: (rng.next() * 500.0) as i64,
+                topics: vec![
+                    format!("topic-{topic:03}"),
+                    format!("topic-{:03}", (topic + 7) % TOPICS),
+                ],
+                province: Some(format!("{:02}", 1 + (rng.next() * PROVINCES as f64) as usize)),
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    let built = build_series(&records, Bucket::Day, start(), now);
+    report("build_daily_series", started.elapsed().as_secs_f64(), records.len(), "records");
+    assert!(built.len() > TOPICS * PROVINCES);
+}
