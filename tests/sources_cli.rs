@@ -358,7 +358,7 @@ fn posts_files_are_imported_and_searchable() {
     assert_eq!(
         said,
         format!(
-            "{jsonl}: 2 posts from 2 page(s), 2 new, 1 rule hits\n{csv}: 2 posts from 2 page(s), 2 new, 0 rule hits\n"
+            "{jsonl}: 2 posts from 2 page(s), 2 new, 0 copies of stored posts, 1 rule hits\n{csv}: 2 posts from 2 page(s), 2 new, 0 copies of stored posts, 0 rule hits\n"
         )
     );
     let (n, titles) = search(&c, "la du du");
@@ -404,7 +404,10 @@ fn posts_files_are_imported_and_searchable() {
     }
 
     let said = ok(&c, &["ingest", jsonl]);
-    assert_eq!(said, format!("{jsonl}: 2 posts from 2 page(s), 0 new, 0 rule hits\n"));
+    assert_eq!(
+        said,
+        format!("{jsonl}: 2 posts from 2 page(s), 0 new, 0 copies of stored posts, 0 rule hits\n")
+    );
     assert_eq!(search(&c, "đu đủ").0, 1, "importing twice stores nothing twice");
 }
 
@@ -625,7 +628,9 @@ fn ingest_tells_feeds_pages_and_sitemaps_apart_and_guards_loopback() {
     let said = ok(&c, &["ingest", "--allow-private", &feed]);
     assert_eq!(
         said,
-        format!("{feed}: 2 items, 2 new, 0 updated, 0 duplicates, 2 rule hits (0 alerting)\n")
+        format!(
+            "{feed}: 2 items, 2 new, 0 updated, 0 copies, 0 duplicates, 2 rule hits (0 alerting)\n"
+        )
     );
     // Fetched once: the response that told a feed from a page is the one ingested.
     assert_eq!(site.requests("/rss.xml"), 1);

@@ -222,6 +222,10 @@ pub(crate) struct SourceAddArgs {
     /// Allow loopback and private-network addresses for this source.
     #[arg(long)]
     pub(crate) allow_private: bool,
+    /// The province the source is about when its text does not say (a Sở Y tế portal):
+    /// a province code such as 79, or a name such as "Hồ Chí Minh" or "Bình Dương".
+    #[arg(long)]
+    pub(crate) home_province: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -272,10 +272,11 @@ fn print_report(out: &mut impl Write, r: &PollReport) -> std::io::Result<()> {
         PollReport::NotModified { source } => writeln!(out, "{source}: not modified (304)"),
         PollReport::Ingested { source, report } => writeln!(
             out,
-            "{source}: {} items, {} new, {} updated, {} duplicates, {} rule hits ({} alerting)",
+            "{source}: {} items, {} new, {} updated, {} copies, {} duplicates, {} rule hits ({} alerting)",
             report.seen,
             report.added,
             report.revised,
+            report.copies,
             report.duplicates,
             report.hits,
             report.alert_hits
@@ -307,8 +308,8 @@ async fn ingest(
             match system.pipeline.import_posts(Path::new(input)).await {
                 Ok(r) => writeln!(
                     out,
-                    "{input}: {} posts from {} page(s), {} new, {} rule hits",
-                    r.posts, r.pages, r.added, r.hits
+                    "{input}: {} posts from {} page(s), {} new, {} copies of stored posts, {} rule hits",
+                    r.posts, r.pages, r.added, r.copies, r.hits
                 )?,
                 Err(pipeline::Error::Posts { problems }) => {
                     failed = true;

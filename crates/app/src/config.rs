@@ -116,6 +116,10 @@ pub(crate) struct SourceConfig {
     pub(crate) fetch_articles: String,
     #[serde(default)]
     pub(crate) category: Option<String>,
+    /// The province the source is about when its text does not say: a unit's code or a
+    /// province's name ([`home_province_code`]).
+    #[serde(default, deserialize_with = "name_or_code")]
+    pub(crate) home_province: Option<String>,
 }
 
 impl SourceConfig {
@@ -132,8 +136,94 @@ impl SourceConfig {
             origin: model::SourceOrigin::Config,
             fetch_articles: self.fetch_articles.parse().unwrap_or(model::ArticleFetch::Auto),
             category: self.category.clone(),
+            home_province: self
+                .home_province
+                .as_deref()
+                .and_then(|h| home_province_code(h).ok())
+                .map(str::to_owned),
         }
     }
+}
+
+/// A home province as an administrator writes it, as the code of its current unit: the
+/// two-digit code of one of the 34 units ("79"), or the name of a unit or of a former
+/// province, with or without diacritics or "tỉnh"/"thành phố" ("Hồ Chí Minh", "tỉnh Gia
+/// Lai", "Bình Dương" → "79"), or a name the press uses ("TP.HCM", "Sài Gòn", "BR-VT").
+/// The error says why the text is none of these.
+pub(crate) fn home_province_code(text: &str) -> Result<&'static str, String> {
+    let gazetteer = gazetteer::Gazetteer::embedded();
+    let text = text.trim();
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        if let Some(unit) = gazetteer.unit(text) {
+            return Ok(unit.code);
+        }
+        // Codes of the provinces merged away in 2025 still circulate: say what they became.
+        if let Some(former) = gazetteer.former_provinces().iter().find(|f| f.code == text) {
+            let now = gazetteer.unit(former.unit).map_or("", |u| u.name);
+            return Err(format!(
+                "{text:?} was the code of {} before 1 July 2025: write {:?} ({now})",
+                former.name, former.unit
+            ));
+        }
+        return Err(format!("{text:?} is not the code of one of the 34 provinces (01 to 96)"));
+    }
+    let key = |name: &str| {
+        let folded = vi_text::fold_form(name);
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        let words = match words.as_slice() {
+            ["tinh", rest @ ..] | ["thanh", "pho", rest @ ..] | ["tp", rest @ ..] => rest,
+            all => all,
+        };
+        words.join(" ")
+    };
+    let wanted = key(text);
+    let mut codes: Vec<&'static str> = gazetteer
+        .units()
+        .iter()
+        .filter(|u| key(u.short) == wanted)
+        .map(|u| u.code)
+        .chain(
+            gazetteer.former_provinces().iter().filter(|f| key(f.name) == wanted).map(|f| f.unit),
+        )
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if let [code] = codes.as_slice() {
+        return Ok(code);
+    }
+    // Abbreviations and nicknames: the gazetteer must find one unit, named by the whole
+    // text ("Sở Y tế Đồng Nai" is a sentence, not a province).
+    let display = vi_text::display(text);
+    let found = gazetteer.places_in(&display);
+    let outside: String = {
+        let mut rest = display.clone();
+        for p in found.places.iter().rev() {
+            rest.replace_range(p.start..p.end, " ");
+        }
+        rest
+    };
+    let named_whole = key(&outside).chars().all(|c| !c.is_alphanumeric());
+    match found.codes().as_slice() {
+        [code] if named_whole && found.regions.is_empty() => Ok(code),
+        _ => Err(format!(
+            "{text:?} is neither the code nor the name of one of the 34 provinces \
+             (a code such as \"79\", or a name such as \"Hồ Chí Minh\" or \"Bình Dương\")"
+        )),
+    }
+}
+
+/// A string, or a number written without quotes (`home_province = 79`) as a two-digit code.
+fn name_or_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NameOrCode {
+        Name(String),
+        Code(u32),
+    }
+    Ok(Option::<NameOrCode>::deserialize(d)?.map(|v| match v {
+        NameOrCode::Name(name) => name,
+        NameOrCode::Code(code) => format!("{code:02}"),
+    }))
 }
 
 fn default_kind() -> String {
@@ -312,6 +402,9 @@ impl Config {
                 problems
                     .push(format!("sources[{i}] ({}): interval_secs must be at least 30", s.name));
             }
+            if let Some(Err(e)) = s.home_province.as_deref().map(home_province_code) {
+                problems.push(format!("sources[{i}] ({}): home_province {e}", s.name));
+            }
             let web = s.url.starts_with("http://") || s.url.starts_with("https://");
             if kind == Ok(model::SourceKind::Import) {
                 if web {
@@ -441,6 +534,60 @@ mod tests {
         .to_string();
         assert!(
             err.contains("http.trusted_proxies[0]") && err.contains("http.trusted_proxies[1]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn home_province_is_a_code_or_a_name_and_is_stored_as_a_code() {
+        for (text, code) in [
+            ("79", "79"),
+            ("01", "01"),
+            ("Hồ Chí Minh", "79"),
+            ("Thành phố Hồ Chí Minh", "79"),
+            ("tinh gia lai", "52"),
+            ("Tỉnh Gia Lai", "52"),
+            ("Bình Dương", "79"),
+            ("Quảng Bình", "44"),
+            ("TP.HCM", "79"),
+            ("Sài Gòn", "79"),
+            (" Huế ", "46"),
+        ] {
+            assert_eq!(home_province_code(text), Ok(code), "{text}");
+        }
+        for text in ["", "7", "99", "Sở Y tế Đồng Nai", "Tây Nguyên", "Atlantis"] {
+            assert!(home_province_code(text).is_err(), "{text:?} accepted");
+        }
+        let former = home_province_code("74").unwrap_err();
+        assert!(former.contains("Bình Dương") && former.contains("\"79\""), "{former}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[[sources]]\nname = \"Sở Y tế\"\nurl = \"https://soyte.vn/rss\"\nhome_province = \"Bình Dương\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.sources[0].to_new_source().home_province.as_deref(), Some("79"));
+        std::fs::write(
+            &path,
+            "[[sources]]\nname = \"A\"\nurl = \"https://a.vn/rss\"\nhome_province = 1\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.sources[0].to_new_source().home_province.as_deref(), Some("01"));
+
+        std::fs::write(
+            &path,
+            "[[sources]]\nname = \"A\"\nurl = \"https://a.vn/rss\"\nhome_province = \"Atlantis\"\n\
+             [[sources]]\nname = \"B\"\nurl = \"https://b.vn/rss\"\nhome_province = \"99\"\n",
+        )
+        .unwrap();
+        let err = Config::load_with(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(
+            err.contains("sources[0] (A): home_province \"Atlantis\"")
+                && err.contains("sources[1] (B): home_province \"99\""),
             "{err}"
         );
     }

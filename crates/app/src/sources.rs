@@ -154,6 +154,14 @@ fn new_source(args: &SourceAddArgs) -> anyhow::Result<NewSource> {
     if args.interval_secs < 30 {
         bail!("--interval-secs must be at least 30");
     }
+    let home_province = match args.home_province.as_deref() {
+        Some(text) => Some(
+            crate::config::home_province_code(text)
+                .map_err(|e| anyhow::anyhow!("--home-province: {e}"))?
+                .to_owned(),
+        ),
+        None => None,
+    };
     let url = if kind == SourceKind::Import {
         std::path::Path::new(&args.url)
             .canonicalize()
@@ -173,6 +181,7 @@ fn new_source(args: &SourceAddArgs) -> anyhow::Result<NewSource> {
         origin: SourceOrigin::Cli,
         fetch_articles,
         category: args.category.clone(),
+        home_province,
     })
 }
 
@@ -190,6 +199,7 @@ fn source_json(s: &Source) -> serde_json::Value {
     serde_json::json!({
         "id": s.id, "name": s.name, "url": s.url, "kind": s.kind.as_str(), "tier": s.tier.as_str(),
         "enabled": s.enabled, "origin": s.origin.as_str(), "category": s.category,
+        "home_province": s.home_province,
         "fetch_articles": s.fetch_articles.as_str(), "interval_secs": s.interval_secs,
         "poll_interval_secs": s.state.poll_interval_secs, "allow_private": s.allow_private,
         "polls": s.state.polls, "not_modified": s.state.not_modified,
@@ -224,6 +234,10 @@ fn write_table(out: &mut impl Write, sources: &[Source]) -> std::io::Result<()> 
             s.name
         )?;
         writeln!(out, "      {}", s.url)?;
+        if let Some(code) = &s.home_province {
+            let name = gazetteer::unit(code).map_or("", |u| u.name);
+            writeln!(out, "      home province {code} {name}")?;
+        }
         if s.state.error_count > 0 {
             writeln!(
                 out,
@@ -234,4 +248,50 @@ fn write_table(out: &mut impl Write, sources: &[Source]) -> std::io::Result<()> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command, SourcesCommand};
+
+    fn add_args(args: &[&str]) -> crate::cli::SourceAddArgs {
+        let argv = ["langnghe", "sources", "add", "https://soyte.example.vn/rss"];
+        let cli = Cli::try_parse_from(argv.iter().chain(args)).unwrap();
+        match cli.command {
+            Command::Sources { command: SourcesCommand::Add(args) } => args,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn home_province_is_given_by_code_or_name_and_listed() {
+        let new = super::new_source(&add_args(&["--home-province", "Bình Dương"])).unwrap();
+        assert_eq!(new.home_province.as_deref(), Some("79"));
+        assert_eq!(super::new_source(&add_args(&[])).unwrap().home_province, None);
+        let err = super::new_source(&add_args(&["--home-province", "Atlantis"])).unwrap_err();
+        assert!(err.to_string().starts_with("--home-province: \"Atlantis\""), "{err}");
+
+        let source = model::Source {
+            id: 1,
+            name: new.name,
+            url: new.url,
+            kind: new.kind,
+            tier: new.tier,
+            interval_secs: new.interval_secs,
+            allow_private: false,
+            enabled: true,
+            origin: new.origin,
+            fetch_articles: new.fetch_articles,
+            category: None,
+            home_province: new.home_province,
+            state: model::FetchState::default(),
+        };
+        assert_eq!(super::source_json(&source)["home_province"], "79");
+        let mut table = Vec::new();
+        super::write_table(&mut table, &[source]).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        assert!(table.contains("home province 79 Thành phố Hồ Chí Minh"), "{table}");
+    }
 }

@@ -148,7 +148,10 @@ pub(crate) async fn document(
 ) -> Result<Html<String>, AppError> {
     let doc = state.store.document(id).await?;
     let hits = state.store.hits_for_document(id).await?;
-    Ok(Html(DocumentPage::new(chrome(&user), &doc, &hits).render()?))
+    let places = state.store.document_places(id).await?;
+    let sightings = state.store.sightings(id).await?;
+    let page = DocumentPage::new(chrome(&user), &doc, &hits, &places).with_sightings(&sightings);
+    Ok(Html(page.render()?))
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,9 @@
 //! askama to escape.
 
 use askama::Template;
-use model::{AlertState, Document, Hit, RuleKind, Severity, Timestamp};
+use model::{
+    AlertState, Document, DocumentPlaces, Hit, RuleKind, Severity, Sighting, SourceTier, Timestamp,
+};
 use search::Fragment;
 
 pub(crate) fn severity_label(s: Severity) -> &'static str {
@@ -140,7 +142,7 @@ pub(crate) struct HitInfo {
 #[template(path = "document.html")]
 pub(crate) struct DocumentPage {
     pub(crate) chrome: Chrome,
-    pub(crate) title: Vec<Fragment>,
+    pub(crate) title: Vec<Mark>,
     pub(crate) source: String,
     pub(crate) time: String,
     pub(crate) fetched: String,
@@ -148,16 +150,151 @@ pub(crate) struct DocumentPage {
     pub(crate) url: String,
     pub(crate) url_is_link: bool,
     pub(crate) language: String,
-    pub(crate) text: Vec<Fragment>,
+    pub(crate) text: Vec<Mark>,
     pub(crate) hits: Vec<HitInfo>,
+    /// The province the document is about, by its official name; empty when none.
+    pub(crate) province: String,
+    /// Whether the province is its source's home province, the text naming none.
+    pub(crate) province_from_source: bool,
+    /// The other provinces it names, by their official names.
+    pub(crate) also_named: Vec<&'static str>,
+    /// Every place it was seen, first appearance first.
+    pub(crate) sightings: Vec<SightingView>,
+    /// How many outlets carried it.
+    pub(crate) outlets: usize,
+}
+
+/// One place a document was seen, on its page.
+pub(crate) struct SightingView {
+    pub(crate) source: String,
+    pub(crate) tier_label: &'static str,
+    pub(crate) time: String,
+    pub(crate) url: String,
+    pub(crate) url_is_link: bool,
+}
+
+pub(crate) fn tier_label(t: SourceTier) -> &'static str {
+    match t {
+        SourceTier::Official => "Chính thống",
+        SourceTier::Press => "Báo chí",
+        SourceTier::Aggregator => "Trang tổng hợp",
+        SourceTier::Social => "Mạng xã hội",
+    }
+}
+
+/// A piece of a document's text on its page: plain, part of a rule's match, a place
+/// mention, or both. Kept unescaped, for askama to escape.
+pub(crate) struct Mark {
+    pub(crate) text: String,
+    pub(crate) hit: bool,
+    /// The official name of the province the piece names, when it is a place mention;
+    /// empty otherwise.
+    pub(crate) place: String,
+}
+
+/// `text` cut into [`Mark`]s: the rule-hit highlights `search::snippet` makes, each cut
+/// again where a place mention (`(start, end, province name)`, byte ranges of `text`)
+/// begins or ends.
+pub(crate) fn marks(
+    text: &str,
+    hits: &[(usize, usize)],
+    places: &[(usize, usize, &'static str)],
+) -> Vec<Mark> {
+    let places: Vec<_> = places
+        .iter()
+        .filter(|&&(s, e, _)| {
+            s < e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    // With no length limit the snippet is the whole text, its fragments in order.
+    for f in search::snippet(text, hits, usize::MAX) {
+        let end = pos + f.text.len();
+        if text.get(pos..end) != Some(f.text.as_str()) {
+            // Not a piece of the text (an ellipsis): shown as it is, never as a place.
+            out.push(Mark { text: f.text, hit: f.highlighted, place: String::new() });
+            continue;
+        }
+        let mut cuts: Vec<usize> = places
+            .iter()
+            .flat_map(|&&(s, e, _)| [s, e])
+            .filter(|&c| c > pos && c < end)
+            .chain([end])
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut from = pos;
+        for to in cuts {
+            let place = places.iter().find(|&&&(s, e, _)| s <= from && to <= e);
+            out.push(Mark {
+                text: text[from..to].to_owned(),
+                hit: f.highlighted,
+                place: place.map(|p| p.2.to_owned()).unwrap_or_default(),
+            });
+            from = to;
+        }
+        pos = end;
+    }
+    out
+}
+
+/// The places of a document in one field, as [`marks`] takes them.
+fn place_ranges(places: &DocumentPlaces, field: &str) -> Vec<(usize, usize, &'static str)> {
+    places
+        .places
+        .iter()
+        .filter(|p| p.field == field)
+        .filter_map(|p| Some((p.start, p.end, gazetteer::unit(&p.code)?.name)))
+        .collect()
 }
 
 impl DocumentPage {
-    pub(crate) fn new(chrome: Chrome, d: &Document, hits: &[Hit]) -> DocumentPage {
+    /// The page with the places the document was seen (its own URL and every copy).
+    pub(crate) fn with_sightings(mut self, sightings: &[Sighting]) -> DocumentPage {
+        let mut outlets: Vec<i64> = sightings.iter().map(|s| s.source_id).collect();
+        outlets.sort_unstable();
+        outlets.dedup();
+        self.outlets = outlets.len();
+        self.sightings = sightings
+            .iter()
+            .map(|s| SightingView {
+                source: s.source_name.clone(),
+                tier_label: tier_label(s.tier),
+                time: vn_time(s.time()),
+                url: s.url.clone(),
+                url_is_link: is_web_url(&s.url),
+            })
+            .collect();
+        self
+    }
+
+    pub(crate) fn new(
+        chrome: Chrome,
+        d: &Document,
+        hits: &[Hit],
+        places: &DocumentPlaces,
+    ) -> DocumentPage {
         let refs: Vec<&Hit> = hits.iter().collect();
+        let province = places.province.as_deref().and_then(gazetteer::unit);
+        let mut also_named: Vec<&'static str> = Vec::new();
+        for p in &places.places {
+            if let Some(unit) = gazetteer::unit(&p.code)
+                && province.is_none_or(|main| main.code != unit.code)
+                && !also_named.contains(&unit.name)
+            {
+                also_named.push(unit.name);
+            }
+        }
         DocumentPage {
             chrome,
-            title: search::snippet(&d.doc.title, &ranges(&refs, "title"), usize::MAX),
+            province: province.map(|u| u.name.to_owned()).unwrap_or_default(),
+            province_from_source: province
+                .is_some_and(|u| !places.places.iter().any(|p| p.code == u.code)),
+            also_named,
+            sightings: Vec::new(),
+            outlets: 0,
+            title: marks(&d.doc.title, &ranges(&refs, "title"), &place_ranges(places, "title")),
             source: d.source_name.clone(),
             time: vn_time(d.time()),
             fetched: vn_time(d.doc.fetched_at),
@@ -165,7 +302,7 @@ impl DocumentPage {
             url: d.doc.url.clone(),
             url_is_link: is_web_url(&d.doc.url),
             language: d.doc.language.clone(),
-            text: search::snippet(&d.doc.full_text(), &ranges(&refs, "body"), usize::MAX),
+            text: marks(&d.doc.full_text(), &ranges(&refs, "body"), &place_ranges(places, "body")),
             hits: hits
                 .iter()
                 .map(|h| HitInfo {
@@ -197,3 +334,44 @@ pub(crate) struct LoginPage {
 #[derive(Template)]
 #[template(path = "not_found.html")]
 pub(crate) struct NotFoundPage {}
+
+#[cfg(test)]
+mod tests {
+    use super::marks;
+
+    fn show(
+        text: &str,
+        hits: &[(usize, usize)],
+        places: &[(usize, usize, &'static str)],
+    ) -> String {
+        marks(text, hits, places)
+            .iter()
+            .map(|m| match (m.hit, m.place.is_empty()) {
+                (false, true) => m.text.clone(),
+                (true, true) => format!("[{}]", m.text),
+                (false, false) => format!("{{{}}}", m.text),
+                (true, false) => format!("[{{{}}}]", m.text),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn places_cut_the_rule_highlights_where_they_begin_and_end() {
+        let text = "Sốt xuất huyết ở Gia Lai tăng";
+        let at = |s: &str| (text.find(s).unwrap(), text.find(s).unwrap() + s.len());
+        let (gl, gl_end) = at("Gia Lai");
+        assert_eq!(
+            show(text, &[], &[(gl, gl_end, "Tỉnh Gia Lai")]),
+            "Sốt xuất huyết ở {Gia Lai} tăng"
+        );
+        // A rule matching across a place name: the place is both.
+        let (s, _) = at("huyết");
+        let hit = (s, at("Lai").1);
+        assert_eq!(
+            show(text, &[hit], &[(gl, gl_end, "Tỉnh Gia Lai")]),
+            "Sốt xuất [huyết ở ][{Gia Lai}] tăng"
+        );
+        // Spans off the text or inside a character are dropped, not a panic.
+        assert_eq!(show(text, &[], &[(1, 2, "x"), (0, 999, "y")]), text);
+    }
+}

@@ -68,7 +68,7 @@ async fn fixture() -> Fixture {
             term: "thần dược".into(),
         }],
     };
-    let ins = store.insert_batch(&[Processed::new(doc.clone(), vec![hit])]).await.unwrap();
+    let ins = store.insert_batch(&[Processed::new(doc.clone(), vec![hit])]).await.unwrap().inserted;
     index
         .add(&[IndexDoc {
             id: ins[0].id,

@@ -280,6 +280,7 @@ mod tests {
             id: 1,
             kind: RuleKind::Rumor,
             rule_id: "rumor.x".into(),
+            subject: "rule".into(),
             rule_title: "Thần dược".into(),
             severity: Severity::High,
             state: AlertState::New,

@@ -18,13 +18,6 @@ string_enum!(
     }
 );
 
-impl RuleKind {
-    /// Whether a hit of this kind creates or updates an alert.
-    pub fn raises_alert(self) -> bool {
-        !matches!(self, RuleKind::Topic)
-    }
-}
-
 string_enum!(
     /// How urgent a rule's hits are.
     Severity, "severity", {
@@ -101,6 +94,9 @@ pub struct Alert {
     pub kind: RuleKind,
     /// Id of the rule that raised it.
     pub rule_id: String,
+    /// What the incident is about beside its rule: `story:ID`, or `rule` for an alert that
+    /// gathers every document of its rule.
+    pub subject: String,
     /// Title of the rule that raised it.
     pub rule_title: String,
     /// Highest severity seen.

@@ -1,5 +1,5 @@
-//! The shared vocabulary of Lắng Nghe: identifiers, sources, documents, rule hits, alerts,
-//! users and pipeline metrics.
+//! The shared vocabulary of Lắng Nghe: identifiers, sources, documents, rule hits, places,
+//! alerts, users and pipeline metrics.
 //!
 //! This crate is pure data. It does no IO, reads no environment and knows nothing of SQL,
 //! HTTP or the index; every other crate speaks in these types.
@@ -9,6 +9,8 @@ mod alert;
 mod dates;
 mod document;
 mod metrics;
+mod place;
+mod sighting;
 mod source;
 mod time;
 mod user;
@@ -17,6 +19,8 @@ pub use alert::{Alert, AlertState, Hit, MatchedTerm, RuleKind, Severity};
 pub use dates::{parse_datetime, parse_datetime_relative};
 pub use document::{Document, NewDocument, Post};
 pub use metrics::{Metrics, MetricsSnapshot, Stage};
+pub use place::{DocumentPlace, DocumentPlaces, PlaceKind};
+pub use sighting::Sighting;
 pub use source::{ArticleFetch, FetchState, Source, SourceKind, SourceOrigin, SourceTier};
 pub use time::{Timestamp, VN_OFFSET, to_vn_time};
 pub use user::{Role, User};

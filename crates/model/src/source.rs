@@ -110,6 +110,9 @@ pub struct Source {
     pub fetch_articles: ArticleFetch,
     /// A grouping label (an OPML folder, a province …).
     pub category: Option<String>,
+    /// The code of the province the source is about when its text does not say (a Sở Y
+    /// tế portal's): the main province of its documents that name none.
+    pub home_province: Option<String>,
     /// Fetch state.
     pub state: FetchState,
 }

@@ -240,6 +240,7 @@ mod tests {
             origin: SourceOrigin::Config,
             fetch_articles,
             category: None,
+            home_province: None,
             state: FetchState::default(),
         }
     }

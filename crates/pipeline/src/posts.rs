@@ -68,6 +68,9 @@ pub struct ImportReport {
     pub posts: usize,
     /// Posts stored (the rest were already known).
     pub added: usize,
+    /// Posts repeating the text of a stored one under another URL, recorded as sightings
+    /// of it.
+    pub copies: usize,
     /// Pages (sources) they came from.
     pub pages: usize,
     /// Rule hits on the new posts.
@@ -344,10 +347,20 @@ impl Pipeline {
         let posts = read_posts(path).map_err(|problems| Error::Posts { problems })?;
         let now = Utc::now();
         let rules = self.rules();
+        // A page known already may have a home province (given in the configuration): its
+        // posts that name no place are about it, as a polled source's items are.
+        let homes: BTreeMap<String, String> = self
+            .store
+            .list_sources()
+            .await?
+            .into_iter()
+            .filter_map(|s| Some((s.url, s.home_province?)))
+            .collect();
         let mut groups: BTreeMap<String, (NewSource, Vec<Processed>)> = BTreeMap::new();
         for post in &posts {
             let source = post.page_source();
-            let mut processed = to_processed(&rules, (0, &source.name), &post.item(), now);
+            let home = homes.get(&source.url).map(String::as_str);
+            let mut processed = to_processed(&rules, (0, &source.name, home), &post.item(), now);
             processed.doc.post = Some(Post {
                 platform: post.platform.clone(),
                 reactions: post.reactions,
@@ -362,7 +375,9 @@ impl Pipeline {
         let stored = self.store.import(&mut groups, now).await?;
         let mut report = ImportReport { posts: posts.len(), pages, ..ImportReport::default() };
         let mut index_docs = Vec::new();
-        for ((source, inserted), (_, batch)) in stored.iter().zip(&groups) {
+        for ((source, stored), (_, batch)) in stored.iter().zip(&groups) {
+            let inserted = &stored.inserted;
+            report.copies += stored.copies.len();
             for i in inserted {
                 let p = &batch[i.batch_index];
                 index_docs.push(crate::process::index_doc(i.id, &source.name, &p.doc));
@@ -370,7 +385,7 @@ impl Pipeline {
             }
             report.added += inserted.len();
         }
-        if let Some(last) = stored.iter().flat_map(|(_, i)| i.iter().map(|i| i.id)).max() {
+        if let Some(last) = stored.iter().flat_map(|(_, s)| s.inserted.iter().map(|i| i.id)).max() {
             self.index.add(&index_docs)?;
             self.index.commit(last.max(self.index.last_indexed_id()?))?;
         }

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 use chrono::{TimeDelta, Utc};
 use feeds::FeedItem;
 use fetch::{Access, Fetched, Validators};
-use model::{Document, NewDocument, Source, SourceKind, Stage, Timestamp};
+use model::{
+    Document, DocumentPlace, DocumentPlaces, NewDocument, PlaceKind, Source, SourceKind, Stage,
+    Timestamp,
+};
 use rules::RuleSet;
 use search::IndexDoc;
 use sha2::{Digest, Sha256};
@@ -25,7 +28,9 @@ pub struct IngestReport {
     pub added: usize,
     /// Stored documents whose text was updated (a new revision).
     pub revised: usize,
-    /// Items dropped as already known.
+    /// Copies of stored documents under new URLs, recorded as sightings of them.
+    pub copies: usize,
+    /// Items already known (their URL was seen before).
     pub duplicates: usize,
     /// Rule hits on the new documents.
     pub hits: usize,
@@ -82,10 +87,11 @@ fn content_hash(title: &str, text: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Normalises an item into a document of the source `(id, name)` and matches the rules.
+/// Normalises an item into a document of the source `(id, name, home province)`, matches
+/// the rules and finds its places.
 pub(crate) fn to_processed(
     rules: &RuleSet,
-    (source_id, source_name): (i64, &str),
+    (source_id, source_name, home_province): (i64, &str, Option<&str>),
     item: &Item,
     now: Timestamp,
 ) -> Processed {
@@ -112,7 +118,62 @@ pub(crate) fn to_processed(
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
     let hits = rules.match_analyzed(&rules::Analyzed::document(&doc, source_name));
-    Processed { aliases, ..Processed::new(doc, hits) }
+    let places = document_places(&doc.title, &text, home_province);
+    Processed { aliases, places, ..Processed::new(doc, hits) }
+}
+
+/// The places a document names, spans in the same display forms as its rule hits (the
+/// title and `NewDocument::full_text`), and the province it is about: the one its text
+/// names most, else its source's home province.
+///
+/// `rules::Analyzed` keeps no tokens once it has matched, so the gazetteer tokenises the
+/// two fields again.
+fn document_places(title: &str, text: &str, home_province: Option<&str>) -> DocumentPlaces {
+    let found = gazetteer::places(analysed_part(title), analysed_part(text));
+    let places = found
+        .places
+        .iter()
+        .map(|p| DocumentPlace {
+            code: p.code.to_owned(),
+            historic: p.historic.map(str::to_owned),
+            kind: place_kind(p.kind),
+            field: match p.field {
+                gazetteer::Field::Title => "title",
+                gazetteer::Field::Body => "body",
+            },
+            start: p.start,
+            end: p.end,
+        })
+        .collect();
+    DocumentPlaces { province: found.main_province_or(home_province).map(str::to_owned), places }
+}
+
+/// The first [`rules::MAX_ANALYZED_BYTES`] of a text, cut at a space: places read what the
+/// rules read, so a 10 MB feed item costs what a 1 MB one does, and a span (an offset
+/// into the prefix) is still an offset into the whole text.
+fn analysed_part(text: &str) -> &str {
+    if text.len() <= rules::MAX_ANALYZED_BYTES {
+        return text;
+    }
+    let mut end = rules::MAX_ANALYZED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = &text[..end];
+    cut.rfind(char::is_whitespace).map_or(cut, |i| &cut[..i])
+}
+
+fn place_kind(kind: gazetteer::PlaceKind) -> PlaceKind {
+    match kind {
+        gazetteer::PlaceKind::Province => PlaceKind::Province,
+        gazetteer::PlaceKind::FormerProvince => PlaceKind::FormerProvince,
+        gazetteer::PlaceKind::City => PlaceKind::City,
+        gazetteer::PlaceKind::District => PlaceKind::District,
+        gazetteer::PlaceKind::Commune => PlaceKind::Commune,
+        gazetteer::PlaceKind::Abbreviation => PlaceKind::Abbreviation,
+        gazetteer::PlaceKind::Nickname => PlaceKind::Nickname,
+        gazetteer::PlaceKind::Landmark => PlaceKind::Landmark,
+    }
 }
 
 pub(crate) fn index_doc(id: i64, source_name: &str, doc: &NewDocument) -> IndexDoc {
@@ -145,14 +206,18 @@ impl Pipeline {
         let mut batch: Vec<Processed> = Vec::new();
         let mut updates: Vec<Revision> = Vec::new();
         let mut seen = HashSet::new();
+        let source_ref = (source.id, source.name.as_str(), source.home_province.as_deref());
         for item in items {
             if !seen.insert(item.feed.url.as_str()) {
                 continue;
             }
             match known.get(&item.feed.url) {
-                None => batch.push(to_processed(&rules, (source.id, &source.name), item, now)),
-                Some(k) if item.feed.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) => {
-                    let new = to_processed(&rules, (source.id, &source.name), item, now);
+                None => batch.push(to_processed(&rules, source_ref, item, now)),
+                // An update where a copy was seen is the other outlet's, not a revision.
+                Some(k)
+                    if !k.copy && item.feed.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) =>
+                {
+                    let new = to_processed(&rules, source_ref, item, now);
                     if new.doc.content_hash != k.content_hash {
                         updates.push(Revision { id: k.id, new });
                     }
@@ -163,7 +228,8 @@ impl Pipeline {
         self.metrics.observe(Stage::Match, started.elapsed());
 
         let started = Instant::now();
-        let inserted = self.store.insert_batch(&batch).await?;
+        let stored = self.store.insert_batch(&batch).await?;
+        let inserted = stored.inserted;
         let revised =
             if updates.is_empty() { Vec::new() } else { self.store.revise(&updates, now).await? };
         self.metrics.observe(Stage::Store, started.elapsed());
@@ -172,9 +238,10 @@ impl Pipeline {
             seen: items.len(),
             added: inserted.len(),
             revised: revised.len(),
+            copies: stored.copies.len(),
             ..IngestReport::default()
         };
-        report.duplicates = report.seen - report.added - report.revised;
+        report.duplicates = report.seen - report.added - report.revised - report.copies;
         if !inserted.is_empty() || !revised.is_empty() {
             let started = Instant::now();
             let mut docs: Vec<IndexDoc> = inserted
@@ -198,7 +265,7 @@ impl Pipeline {
         for i in &inserted {
             let hits = &batch[i.batch_index].hits;
             report.hits += hits.len();
-            report.alert_hits += hits.iter().filter(|h| h.kind.raises_alert()).count();
+            report.alert_hits += hits.iter().filter(|h| alerts::raises_alert(h.kind)).count();
         }
         self.metrics.items(
             report.seen as u64,
@@ -546,11 +613,12 @@ mod tests {
             origin: SourceOrigin::Config,
             fetch_articles: ArticleFetch::Auto,
             category: None,
+            home_province: None,
             state: FetchState::default(),
         };
         let p = super::to_processed(
             &rules::RuleSet::default(),
-            (source.id, &source.name),
+            (source.id, &source.name, None),
             &feed.items[0].clone().into(),
             chrono::Utc::now(),
         );
@@ -559,6 +627,87 @@ mod tests {
             p.doc.title.nfc().eq(p.doc.title.chars())
                 && p.doc.summary.nfc().eq(p.doc.summary.chars())
         );
+    }
+
+    fn processed(title: &str, body: &str, home: Option<&str>) -> store::Processed {
+        let item = feeds::FeedItem {
+            url: "https://soyte.example.vn/tin/1".into(),
+            title: title.into(),
+            body: body.into(),
+            ..feeds::FeedItem::default()
+        };
+        super::to_processed(
+            &rules::RuleSet::default(),
+            (1, "Sở Y tế", home),
+            &item.into(),
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn a_text_naming_no_place_is_about_its_source_home_province() {
+        let (title, body) = ("Khuyến cáo phòng bệnh mùa mưa", "Người dân cần diệt lăng quăng.");
+        let p = processed(title, body, Some("79"));
+        assert_eq!(p.places.province.as_deref(), Some("79"));
+        assert!(p.places.places.is_empty(), "{:?}", p.places.places);
+        let p = processed(title, body, None);
+        assert_eq!(p.places.province, None);
+        // A former province's code is taken to its current unit.
+        let p = processed("Khuyến cáo phòng bệnh", "", Some("74"));
+        assert_eq!(p.places.province.as_deref(), Some("79"));
+    }
+
+    #[test]
+    fn places_carry_display_form_spans_like_rule_hits() {
+        let p = processed(
+            "Sở Y tế Bình Dương cảnh báo sốt xuất huyết",
+            "Số ca mắc tăng trong tuần.",
+            None,
+        );
+        assert_eq!(p.places.province.as_deref(), Some("79"));
+        let place = &p.places.places[0];
+        assert_eq!(
+            (place.code.as_str(), place.historic.as_deref(), place.kind, place.field),
+            ("79", Some("74"), model::PlaceKind::FormerProvince, "title")
+        );
+        assert_eq!(&p.doc.title[place.start..place.end], "Bình Dương");
+
+        // In the body the span is into the full text (summary, then body), as a hit's is.
+        let item = feeds::FeedItem {
+            url: "https://a.vn/2".into(),
+            title: "Cảnh báo dịch bệnh".into(),
+            summary: "Tin nhanh.".into(),
+            body: "Bệnh nhân ở Gia Lai nhập viện.".into(),
+            ..feeds::FeedItem::default()
+        };
+        let p = super::to_processed(
+            &rules::RuleSet::default(),
+            (1, "Báo", None),
+            &item.into(),
+            chrono::Utc::now(),
+        );
+        let place = &p.places.places[0];
+        assert_eq!(place.field, "body");
+        assert_eq!(&p.doc.full_text()[place.start..place.end], "Gia Lai");
+    }
+
+    #[test]
+    fn a_place_named_in_the_text_wins_over_the_home_province() {
+        let p = processed(
+            "Gia Lai ghi nhận ổ dịch sốt xuất huyết",
+            "Trung tâm Kiểm soát bệnh tật tỉnh Gia Lai đã xử lý ổ dịch.",
+            Some("79"),
+        );
+        assert_eq!(p.places.province.as_deref(), Some("52"));
+    }
+
+    #[test]
+    fn places_read_what_the_rules_read() {
+        let long = format!("Gia Lai {}", "chữ ".repeat(rules::MAX_ANALYZED_BYTES / 4));
+        let part = super::analysed_part(&long);
+        assert!(part.len() <= rules::MAX_ANALYZED_BYTES && long.starts_with(part));
+        assert!(part.ends_with("chữ"), "cut at a space");
+        assert_eq!(super::analysed_part("Gia Lai"), "Gia Lai");
     }
 
     #[test]

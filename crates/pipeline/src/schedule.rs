@@ -96,6 +96,7 @@ mod tests {
             origin: SourceOrigin::Config,
             fetch_articles: ArticleFetch::Auto,
             category: None,
+            home_province: None,
             state: FetchState::default(),
         }
     }

@@ -4,24 +4,21 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use model::{Metrics, SourceKind, SourceTier};
-use pipeline::{Pipeline, PipelineConfig, PollReport};
-use rules::RuleSet;
+use model::{SourceKind, SourceTier};
+use pipeline::{Pipeline, PollReport};
 use search::{SearchIndex, Sort};
 use store::{NewSource, Store};
 
+#[path = "support/build.rs"]
+// Shared by the pipeline's tests; each uses part of it.
+#[allow(dead_code)]
+mod build;
+
 async fn pipeline(store: Store, dir: &Path) -> Pipeline {
-    let (rules, diags) =
-        RuleSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"));
-    assert!(diags.is_empty());
-    let index = Arc::new(SearchIndex::open(&dir.join("index")).unwrap());
-    let client = fetch::Client::new(&fetch::FetchConfig::default()).unwrap();
-    let config = PipelineConfig { tick: Duration::from_millis(100), ..PipelineConfig::default() };
-    Pipeline::new(store, index, rules, client, Arc::new(Metrics::default()), config)
+    build::pipeline(store, dir, build::Rules::Shipped, Some(Duration::from_millis(100)))
 }
 
 async fn add_demo_sources(store: &Store, server: &demo::FeedServer) {

@@ -6,15 +6,17 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::Utc;
-use model::{Metrics, SourceKind, SourceOrigin, SourceTier};
-use pipeline::{Pipeline, PipelineConfig, PollReport};
-use rules::RuleSet;
-use search::SearchIndex;
+use model::{SourceKind, SourceOrigin, SourceTier};
+use pipeline::{Pipeline, PollReport};
 use store::{NewSource, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[path = "support/build.rs"]
+// Shared by the pipeline's tests; each uses part of it.
+#[allow(dead_code)]
+mod build;
 
 /// A site answering from a table of paths (with an ETag, so a repeat poll can get a 304),
 /// counting the requests for each path.
@@ -112,20 +114,7 @@ fn site_files(site: &Site) {
 }
 
 async fn pipeline(store: Store, dir: &Path) -> Pipeline {
-    let index = Arc::new(SearchIndex::open(&dir.join("index")).unwrap());
-    let client = fetch::Client::new(&fetch::FetchConfig {
-        host_delay: Duration::ZERO,
-        ..Default::default()
-    })
-    .unwrap();
-    Pipeline::new(
-        store,
-        index,
-        RuleSet::default(),
-        client,
-        Arc::new(Metrics::default()),
-        PipelineConfig::default(),
-    )
+    build::pipeline(store, dir, build::Rules::None, None)
 }
 
 /// What `langnghe ingest --allow-private URL` does with a URL no source has: probe it,

@@ -7,15 +7,18 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::Utc;
-use model::{Metrics, SourceKind, SourceTier};
-use pipeline::{Pipeline, PipelineConfig, PollReport};
-use rules::RuleSet;
+use model::{SourceKind, SourceTier};
+use pipeline::{Pipeline, PollReport};
 use search::{SearchIndex, Sort};
 use store::{NewSource, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[path = "support/build.rs"]
+// Shared by the pipeline's tests; each uses part of it.
+#[allow(dead_code)]
+mod build;
 
 /// Path to (content type, body).
 type Files = HashMap<String, (String, Vec<u8>)>;
@@ -115,23 +118,7 @@ fn article_page(site: &Site, slug: &str, title: &str, text: &str) -> String {
 const TEXT: &str = "Sở Y tế Hà Nội cho biết trong tuần ghi nhận 412 ca sốt xuất huyết, tăng 18% so với tuần trước, tập trung ở các quận Hoàng Mai, Đống Đa và Thanh Xuân.\n\nNgành y tế đã phun hóa chất diệt muỗi tại 56 ổ dịch và đề nghị người dân loại bỏ dụng cụ chứa nước đọng quanh nhà, ngủ màn kể cả ban ngày.\n\nBác sĩ khuyến cáo khi có sốt cao liên tục, đau đầu, chảy máu chân răng cần đến cơ sở y tế ngay, không tự ý truyền dịch tại nhà.";
 
 async fn pipeline(store: Store, dir: &Path) -> Pipeline {
-    let (rules, diags) =
-        RuleSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"));
-    assert!(diags.is_empty());
-    let index = Arc::new(SearchIndex::open(&dir.join("index")).unwrap());
-    let client = fetch::Client::new(&fetch::FetchConfig {
-        host_delay: Duration::ZERO,
-        ..Default::default()
-    })
-    .unwrap();
-    Pipeline::new(
-        store,
-        index,
-        rules,
-        client,
-        Arc::new(Metrics::default()),
-        PipelineConfig::default(),
-    )
+    build::pipeline(store, dir, build::Rules::Shipped, None)
 }
 
 async fn source(

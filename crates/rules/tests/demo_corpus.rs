@@ -77,7 +77,7 @@ fn demo_alerts_are_the_meant_ones_and_unrelated_items_stay_silent() {
     let mut any: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (slug, title, body) in items() {
         for h in set.match_document(&title, &body) {
-            if h.kind.raises_alert() {
+            if alerts::raises_alert(h.kind) {
                 alerts.entry(slug.clone()).or_default().push(h.rule_id.to_string());
             }
             any.entry(slug.clone()).or_default().push(h.rule_id.to_string());

@@ -52,7 +52,7 @@ fn demo_corpus_raises_the_expected_alerts() {
     let hits = |title: &str, body: &str| -> Vec<String> {
         set.match_document(title, body)
             .into_iter()
-            .filter(|h| h.kind.raises_alert())
+            .filter(|h| alerts::raises_alert(h.kind))
             .map(|h| h.rule_id.to_string())
             .collect()
     };

@@ -264,7 +264,7 @@ fn score(set: &RuleSet, docs: &[Doc], is_health: impl Fn(&Doc) -> Option<bool>) 
         let topics: Vec<String> = set
             .match_document(&d.title, &d.body)
             .into_iter()
-            .filter(|h| !h.kind.raises_alert())
+            .filter(|h| !alerts::raises_alert(h.kind))
             .map(|h| h.rule_id.to_string())
             .collect();
         let label = format!("{} {:?}", d.id, d.title.chars().take(60).collect::<String>());

@@ -1,11 +1,64 @@
-//! Alerts, as the board and the digest read them.
+//! Alerts: applying what the `alerts` crate decides, and reading them for the board and
+//! the digest.
 
 use model::{Alert, Document, Hit, Timestamp};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
-use crate::documents::{DOCUMENT_COLUMNS, document_from_row, terms_from_json};
+use crate::documents::{DOCUMENT_COLUMNS, document_from_row, placeholders, terms_from_json};
 use crate::{Result, Store, from_millis, millis, parse_enum};
+
+/// Severity as a number, so SQL can keep the higher of two.
+fn severity_rank(column: &str) -> String {
+    format!("CASE {column} WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 ELSE 3 END")
+}
+
+/// Applies alert changes inside the caller's transaction: each opens the alert of its
+/// (rule, subject) or grows the open one, in one statement against the partial unique index
+/// of open alerts, so concurrent writers cannot open the same incident twice; then links
+/// its documents.
+pub(crate) async fn apply_upserts(
+    tx: &mut Transaction<'_, Any>,
+    upserts: &[alerts::Upsert],
+) -> Result<()> {
+    for u in upserts {
+        let Some(last_doc) = u.last_document() else { continue };
+        let sql = format!(
+            "INSERT INTO alerts (kind, rule_id, subject, rule_title, severity, state, first_seen, \
+             last_seen, doc_count, last_document_id) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9) \
+             ON CONFLICT (rule_id, subject) WHERE state <> 'closed' DO UPDATE SET \
+             last_seen = CASE WHEN alerts.last_seen > excluded.last_seen THEN alerts.last_seen ELSE excluded.last_seen END, \
+             doc_count = alerts.doc_count + excluded.doc_count, \
+             last_document_id = excluded.last_document_id, \
+             severity = CASE WHEN {} > {} THEN excluded.severity ELSE alerts.severity END, \
+             rule_title = excluded.rule_title RETURNING id",
+            severity_rank("excluded.severity"),
+            severity_rank("alerts.severity"),
+        );
+        let alert_id: i64 = sqlx::query_scalar(&sql)
+            .bind(u.kind.as_str())
+            .bind(&*u.rule_id)
+            .bind(u.subject.key())
+            .bind(&*u.rule_title)
+            .bind(u.severity.as_str())
+            .bind(millis(u.first_seen))
+            .bind(millis(u.last_seen))
+            .bind(u.documents.len() as i64)
+            .bind(last_doc)
+            .fetch_one(&mut **tx)
+            .await?;
+        let sql = format!(
+            "INSERT INTO alert_documents (alert_id, document_id, added_at) VALUES {} ON CONFLICT DO NOTHING",
+            placeholders(u.documents.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for &(doc_id, at) in &u.documents {
+            q = q.bind(alert_id).bind(doc_id).bind(millis(at));
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
 
 /// An alert with its latest document and the evidence in that document.
 #[derive(Debug, Clone)]
@@ -19,14 +72,15 @@ pub struct BoardEntry {
 }
 
 const ALERT_COLUMNS: &str = "a.id AS alert_id, a.kind AS alert_kind, a.rule_id AS alert_rule_id, \
-     a.rule_title AS alert_rule_title, a.severity AS alert_severity, a.state, a.first_seen, a.last_seen, \
-     a.doc_count, a.last_document_id";
+     a.subject AS alert_subject, a.rule_title AS alert_rule_title, a.severity AS alert_severity, \
+     a.state, a.first_seen, a.last_seen, a.doc_count, a.last_document_id";
 
 fn alert_from_row(row: &AnyRow) -> Result<Alert> {
     Ok(Alert {
         id: row.try_get("alert_id")?,
         kind: parse_enum(row.try_get::<&str, _>("alert_kind")?)?,
         rule_id: row.try_get("alert_rule_id")?,
+        subject: row.try_get("alert_subject")?,
         rule_title: row.try_get("alert_rule_title")?,
         severity: parse_enum(row.try_get::<&str, _>("alert_severity")?)?,
         state: parse_enum(row.try_get::<&str, _>("state")?)?,

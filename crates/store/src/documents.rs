@@ -19,12 +19,14 @@ pub struct Processed {
     /// Other URLs that lead to it (the feed's link when the page names another canonical
     /// URL); they are recognised as this document from then on.
     pub aliases: Vec<String>,
+    /// The places it names and the province it is about.
+    pub places: model::DocumentPlaces,
 }
 
 impl Processed {
-    /// A document and its hits, known under its own URL only.
+    /// A document and its hits, known under its own URL only, with no places.
     pub fn new(doc: NewDocument, hits: Vec<Hit>) -> Processed {
-        Processed { doc, hits, aliases: Vec::new() }
+        Processed { doc, hits, aliases: Vec::new(), places: model::DocumentPlaces::default() }
     }
 }
 
@@ -35,6 +37,25 @@ pub struct Inserted {
     pub batch_index: usize,
     /// Its new id.
     pub id: i64,
+}
+
+/// A document of a batch whose text was already stored under another URL: recorded as a
+/// sighting of that document instead of a document of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copied {
+    /// Its position in the batch.
+    pub batch_index: usize,
+    /// The stored document it is a copy of.
+    pub document_id: i64,
+}
+
+/// What storing a batch did: the documents that were new, and the copies of stored ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stored {
+    /// New documents, now stored.
+    pub inserted: Vec<Inserted>,
+    /// Copies, now sightings of the documents they copy.
+    pub copies: Vec<Copied>,
 }
 
 /// Row counts, for metrics and the CLI.
@@ -68,6 +89,9 @@ pub struct KnownDocument {
     pub content_hash: String,
     /// Its latest time: the last revision, else publication, else fetch.
     pub time: Timestamp,
+    /// The URL is where a copy of it was seen, not its own: updates there are the other
+    /// outlet's, not revisions of this document.
+    pub copy: bool,
 }
 
 /// A new version of a stored document.
@@ -151,15 +175,17 @@ fn hit_from_row(row: &AnyRow) -> Result<Hit> {
 }
 
 impl Store {
-    /// Stores a batch in one transaction: each document not already known (by canonical URL
-    /// or content hash) is inserted with its hits, and each rumour, watch or crisis hit
-    /// creates or updates the open alert of its rule. Known documents are skipped whole, so
-    /// storing the same batch twice changes nothing.
-    pub async fn insert_batch(&self, batch: &[Processed]) -> Result<Vec<Inserted>> {
+    /// Stores a batch in one transaction: each document not already known is inserted with
+    /// its hits and its first sighting, and each rumour, watch or crisis hit creates or
+    /// updates the open alert of its rule. A document whose text is already stored under
+    /// another URL is a copy: it becomes a sighting of the stored document (source, URL,
+    /// times). A URL already known is skipped whole, so storing the same batch twice changes
+    /// nothing.
+    pub async fn insert_batch(&self, batch: &[Processed]) -> Result<Stored> {
         let mut tx = self.pool.begin().await?;
-        let inserted = insert_documents(&mut tx, batch).await?;
+        let stored = insert_documents(&mut tx, batch).await?;
         tx.commit().await?;
-        Ok(inserted)
+        Ok(stored)
     }
 
     /// Imports documents together with the sources they belong to (the pages of imported
@@ -170,7 +196,7 @@ impl Store {
         &self,
         groups: &mut [(crate::NewSource, Vec<Processed>)],
         now: Timestamp,
-    ) -> Result<Vec<(model::Source, Vec<Inserted>)>> {
+    ) -> Result<Vec<(model::Source, Stored)>> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(groups.len());
         for (source, batch) in groups.iter_mut() {
@@ -192,10 +218,12 @@ impl Store {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let marks = marks.join(", ");
             let sql = format!(
-                "SELECT id, url, content_hash, COALESCE(revised_at, published_at, fetched_at) AS t \
+                "SELECT id, url, content_hash, COALESCE(revised_at, published_at, fetched_at) AS t, 0 AS copy \
                  FROM documents WHERE url IN ({marks}) \
-                 UNION ALL SELECT d.id, u.url, d.content_hash, COALESCE(d.revised_at, d.published_at, d.fetched_at) AS t \
-                 FROM document_urls u JOIN documents d ON d.id = u.document_id WHERE u.url IN ({marks})"
+                 UNION ALL SELECT d.id, u.url, d.content_hash, COALESCE(d.revised_at, d.published_at, d.fetched_at) AS t, 0 AS copy \
+                 FROM document_urls u JOIN documents d ON d.id = u.document_id WHERE u.url IN ({marks}) \
+                 UNION ALL SELECT d.id, s.url, d.content_hash, COALESCE(d.revised_at, d.published_at, d.fetched_at) AS t, 1 AS copy \
+                 FROM sightings s JOIN documents d ON d.id = s.document_id WHERE s.url IN ({marks}) AND s.url <> d.url"
             );
             let mut q = sqlx::query(&sql);
             for url in chunk {
@@ -208,6 +236,7 @@ impl Store {
                         id: row.try_get("id")?,
                         content_hash: row.try_get("content_hash")?,
                         time: from_millis(row.try_get("t")?),
+                        copy: row.try_get::<i64, _>("copy")? != 0,
                     },
                 );
             }
@@ -216,14 +245,15 @@ impl Store {
     }
 
     /// Stores new versions of documents in one transaction: the previous text goes to the
-    /// revision history, the document takes the new text, its rule hits are replaced, and
-    /// alerting rules it did not hit before create or update their alerts. A version whose
-    /// text is unchanged, or identical to another document's, is skipped. Returns the ids
-    /// revised.
+    /// revision history, the document takes the new text, its rule hits, places and
+    /// province are replaced, and alerting rules it did not hit before create or update
+    /// their alerts. A version whose text is unchanged, or identical to another document's,
+    /// is skipped. Returns the ids revised.
     pub async fn revise(&self, revisions: &[Revision], at: Timestamp) -> Result<Vec<i64>> {
         let mut tx = self.pool.begin().await?;
         let mut revised = Vec::new();
-        let mut alerting: Vec<(&Hit, Vec<(i64, Timestamp)>)> = Vec::new();
+        // Rules a revision hits for the first time: the hits that may open or grow alerts.
+        let mut fresh: Vec<(i64, Vec<Hit>)> = Vec::new();
         for r in revisions {
             let d = &r.new.doc;
             let Some(old) = sqlx::query(
@@ -283,23 +313,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             insert_hits(&mut tx, r.id, &r.new.hits, at).await?;
-            for hit in r.new.hits.iter().filter(|h| h.kind.raises_alert()) {
-                if before.iter().any(|b| **b == *hit.rule_id) {
-                    continue;
-                }
-                match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
-                    Some((last, docs)) => {
-                        *last = hit;
-                        docs.push((r.id, at));
-                    }
-                    None => alerting.push((hit, vec![(r.id, at)])),
-                }
-            }
+            crate::places::write_places(&mut tx, r.id, &r.new.places, true).await?;
+            let new_rules = r.new.hits.iter().filter(|h| !before.iter().any(|b| **b == *h.rule_id));
+            fresh.push((r.id, new_rules.cloned().collect()));
             revised.push(r.id);
         }
-        for (hit, docs) in &alerting {
-            upsert_alert(&mut tx, hit, docs).await?;
-        }
+        let signals = fresh.iter().map(|(id, hits)| alerts::Signal {
+            document_id: *id,
+            at,
+            story: None,
+            hits,
+        });
+        crate::alerts::apply_upserts(&mut tx, &alerts::upserts(signals)).await?;
         tx.commit().await?;
         Ok(revised)
     }
@@ -387,6 +412,31 @@ impl Store {
         rows.iter().map(document_from_row).collect()
     }
 
+    /// Where a document was seen, first appearance first: its own URL and every copy.
+    pub async fn sightings(&self, document_id: i64) -> Result<Vec<model::Sighting>> {
+        let rows = sqlx::query(
+            "SELECT g.document_id, g.source_id, s.name, s.tier, g.url, g.published_at, g.fetched_at \
+             FROM sightings g JOIN sources s ON s.id = g.source_id WHERE g.document_id = $1 \
+             ORDER BY COALESCE(g.published_at, g.fetched_at), g.id",
+        )
+        .bind(document_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(model::Sighting {
+                    document_id: row.try_get("document_id")?,
+                    source_id: row.try_get("source_id")?,
+                    source_name: row.try_get("name")?,
+                    tier: parse_enum(row.try_get::<&str, _>("tier")?)?,
+                    url: row.try_get("url")?,
+                    published_at: row.try_get::<Option<i64>, _>("published_at")?.map(from_millis),
+                    fetched_at: from_millis(row.try_get("fetched_at")?),
+                })
+            })
+            .collect()
+    }
+
     /// The rule hits of a document, by rule id.
     pub async fn hits_for_document(&self, id: i64) -> Result<Vec<Hit>> {
         let rows = sqlx::query(
@@ -450,7 +500,7 @@ impl Store {
 }
 
 /// Numbered placeholders for `rows` rows of `cols` values: `($1, $2), ($3, $4)`.
-fn placeholders(rows: usize, cols: usize) -> String {
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
     let mut out = String::new();
     for r in 0..rows {
         if r > 0 {
@@ -470,14 +520,9 @@ fn placeholders(rows: usize, cols: usize) -> String {
 
 /// Inserts the documents of a batch not already known, with their hits, and creates or
 /// updates the alerts their alerting hits call for.
-async fn insert_documents(
-    tx: &mut Transaction<'_, Any>,
-    batch: &[Processed],
-) -> Result<Vec<Inserted>> {
+async fn insert_documents(tx: &mut Transaction<'_, Any>, batch: &[Processed]) -> Result<Stored> {
     let mut inserted = Vec::new();
-    // Alert hits are gathered per rule and written once per batch: one statement per
-    // rule instead of three per hit.
-    let mut alerting: Vec<(&Hit, Vec<(i64, Timestamp)>)> = Vec::new();
+    let mut copies = Vec::new();
     for (batch_index, p) in batch.iter().enumerate() {
         let d = &p.doc;
         let id: Option<i64> = sqlx::query_scalar(
@@ -515,25 +560,61 @@ async fn insert_documents(
                     insert_aliases(tx, existing, &p.aliases, &d.url).await?;
                 }
             }
+            // The same text under another URL is a copy: one more place it was seen.
+            if let Some(of) = record_copy(tx, d).await? {
+                copies.push(Copied { batch_index, document_id: of });
+            }
             continue;
         };
+        record_sighting(tx, id, d).await?;
         insert_aliases(tx, id, &p.aliases, &d.url).await?;
         insert_hits(tx, id, &p.hits, d.fetched_at).await?;
-        for hit in p.hits.iter().filter(|h| h.kind.raises_alert()) {
-            match alerting.iter_mut().find(|(h, _)| h.rule_id == hit.rule_id) {
-                Some((last, docs)) => {
-                    *last = hit;
-                    docs.push((id, d.fetched_at));
-                }
-                None => alerting.push((hit, vec![(id, d.fetched_at)])),
-            }
-        }
+        crate::places::write_places(tx, id, &p.places, false).await?;
         inserted.push(Inserted { batch_index, id });
     }
-    for (hit, docs) in &alerting {
-        upsert_alert(tx, hit, docs).await?;
-    }
-    Ok(inserted)
+    // Alert changes are gathered per (rule, subject) and written once per batch: one
+    // statement each instead of three per hit.
+    let signals = inserted.iter().map(|i| {
+        let p = &batch[i.batch_index];
+        alerts::Signal { document_id: i.id, at: p.doc.fetched_at, story: None, hits: &p.hits }
+    });
+    crate::alerts::apply_upserts(tx, &alerts::upserts(signals)).await?;
+    Ok(Stored { inserted, copies })
+}
+
+/// Records where a new document was seen first: its own URL.
+async fn record_sighting(tx: &mut Transaction<'_, Any>, id: i64, d: &NewDocument) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sightings (document_id, source_id, url, published_at, fetched_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(d.source_id)
+    .bind(&d.url)
+    .bind(d.published_at.map(millis))
+    .bind(millis(d.fetched_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records `d` as a sighting of the stored document with the same text under another URL;
+/// the id of that document, or `None` when `d` is no copy (its own URL is known, or a
+/// sighting of it is already recorded).
+async fn record_copy(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<Option<i64>> {
+    let of: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO sightings (document_id, source_id, url, published_at, fetched_at) \
+         SELECT id, $1, $2, $3, $4 FROM documents WHERE content_hash = $5 AND url <> $2 \
+         ON CONFLICT DO NOTHING RETURNING document_id",
+    )
+    .bind(d.source_id)
+    .bind(&d.url)
+    .bind(d.published_at.map(millis))
+    .bind(millis(d.fetched_at))
+    .bind(&d.content_hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(of)
 }
 
 async fn insert_aliases(
@@ -578,61 +659,6 @@ async fn insert_hits(
             .bind(hit.severity.as_str())
             .bind(terms_to_json(&hit.terms))
             .bind(millis(at));
-    }
-    q.execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// Creates or updates the open alert of `hit`'s rule with the batch's documents that hit it
-/// (in insertion order) and links them to it.
-async fn upsert_alert(
-    tx: &mut Transaction<'_, Any>,
-    hit: &Hit,
-    docs: &[(i64, Timestamp)],
-) -> Result<()> {
-    let Some(&(last_doc, _)) = docs.last() else { return Ok(()) };
-    let first = docs.iter().map(|d| millis(d.1)).min().unwrap_or_default();
-    let latest = docs.iter().map(|d| millis(d.1)).max().unwrap_or_default();
-    let n = docs.len() as i64;
-    let existing: Option<i64> = sqlx::query_scalar(
-        "UPDATE alerts SET last_seen = CASE WHEN last_seen > $1 THEN last_seen ELSE $1 END, \
-         doc_count = doc_count + $2, last_document_id = $3, severity = $4, rule_title = $5 \
-         WHERE rule_id = $6 AND state <> 'closed' RETURNING id",
-    )
-    .bind(latest)
-    .bind(n)
-    .bind(last_doc)
-    .bind(hit.severity.as_str())
-    .bind(&*hit.rule_title)
-    .bind(&*hit.rule_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let alert_id = match existing {
-        Some(id) => id,
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO alerts (kind, rule_id, rule_title, severity, state, first_seen, last_seen, \
-                 doc_count, last_document_id) VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(hit.kind.as_str())
-            .bind(&*hit.rule_id)
-            .bind(&*hit.rule_title)
-            .bind(hit.severity.as_str())
-            .bind(first)
-            .bind(latest)
-            .bind(n)
-            .bind(last_doc)
-            .fetch_one(&mut **tx)
-            .await?
-        }
-    };
-    let sql = format!(
-        "INSERT INTO alert_documents (alert_id, document_id, added_at) VALUES {} ON CONFLICT DO NOTHING",
-        placeholders(docs.len(), 3)
-    );
-    let mut q = sqlx::query(&sql);
-    for &(doc_id, at) in docs {
-        q = q.bind(alert_id).bind(doc_id).bind(millis(at));
     }
     q.execute(&mut **tx).await?;
     Ok(())

@@ -12,6 +12,7 @@
 mod alerts;
 mod documents;
 mod error;
+mod places;
 mod sources;
 pub mod testing;
 mod users;
@@ -25,7 +26,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use alerts::BoardEntry;
-pub use documents::{Counts, Inserted, KnownDocument, Processed, Revision};
+pub use documents::{Copied, Counts, Inserted, KnownDocument, Processed, Revision, Stored};
 pub use error::{Error, Result};
 pub use sources::{NewSource, PollSuccess};
 pub use users::{ApiToken, Session};

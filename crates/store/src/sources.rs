@@ -27,6 +27,8 @@ pub struct NewSource {
     pub fetch_articles: ArticleFetch,
     /// A grouping label.
     pub category: Option<String>,
+    /// The current code of the province the source is about when its text does not say.
+    pub home_province: Option<String>,
 }
 
 impl Default for NewSource {
@@ -41,13 +43,14 @@ impl Default for NewSource {
             origin: SourceOrigin::Config,
             fetch_articles: ArticleFetch::Auto,
             category: None,
+            home_province: None,
         }
     }
 }
 
 const SOURCE_COLUMNS: &str = "id, name, url, kind, tier, interval_secs, allow_private, enabled, \
      origin, fetch_articles, category, etag, last_modified, error_count, last_error, \
-     last_fetched_at, next_poll_at, poll_interval_secs, polls, not_modified";
+     last_fetched_at, next_poll_at, poll_interval_secs, polls, not_modified, home_province";
 
 fn source_from_row(row: &AnyRow) -> Result<Source> {
     Ok(Source {
@@ -62,6 +65,7 @@ fn source_from_row(row: &AnyRow) -> Result<Source> {
         origin: parse_enum(row.try_get::<&str, _>("origin")?)?,
         fetch_articles: parse_enum(row.try_get::<&str, _>("fetch_articles")?)?,
         category: row.try_get("category")?,
+        home_province: row.try_get("home_province")?,
         state: FetchState {
             etag: row.try_get("etag")?,
             last_modified: row.try_get("last_modified")?,
@@ -78,10 +82,10 @@ fn source_from_row(row: &AnyRow) -> Result<Source> {
 
 /// The columns a source insert sets, in the order [`bind_new_source`] binds them.
 const INSERT_COLUMNS: &str = "name, url, kind, tier, interval_secs, allow_private, origin, \
-     fetch_articles, category, created_at";
+     fetch_articles, category, created_at, home_province";
 
-/// Binds `$1`..`$10` of a source insert: name, URL, kind, tier, interval, permission,
-/// origin, article fetching, category, now.
+/// Binds `$1`..`$11` of a source insert: name, URL, kind, tier, interval, permission,
+/// origin, article fetching, category, now, home province.
 fn bind_new_source<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     s: &'q NewSource,
@@ -97,6 +101,7 @@ fn bind_new_source<'q>(
         .bind(s.fetch_articles.as_str())
         .bind(s.category.as_deref())
         .bind(millis(now))
+        .bind(s.home_province.as_deref())
 }
 
 /// Creates or updates a source (see [`Store::upsert_source`]) through any executor, so an
@@ -112,13 +117,18 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let enabled = i64::from(enable);
+    // The configuration file is the truth for its sources, so a home province removed
+    // from it goes; an import or OPML entry that names none keeps the one set before.
+    let home_province = "CASE WHEN excluded.origin = 'config' THEN excluded.home_province \
+         ELSE COALESCE(excluded.home_province, sources.home_province) END";
     let sql = format!(
         "INSERT INTO sources ({INSERT_COLUMNS}, enabled, next_poll_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {enabled}, $10) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, {enabled}, $10) \
          ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind, tier = excluded.tier, \
          interval_secs = excluded.interval_secs, allow_private = excluded.allow_private, \
          origin = excluded.origin, fetch_articles = excluded.fetch_articles, \
          category = COALESCE(excluded.category, sources.category), \
+         home_province = {home_province}, \
          enabled = CASE WHEN {enabled} = 1 THEN 1 ELSE sources.enabled END \
          RETURNING {SOURCE_COLUMNS}"
     );
@@ -155,7 +165,7 @@ impl Store {
     pub async fn ensure_source(&self, s: &NewSource, now: Timestamp) -> Result<Source> {
         let sql = format!(
             "INSERT INTO sources ({INSERT_COLUMNS}, enabled) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) ON CONFLICT (url) DO NOTHING"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0) ON CONFLICT (url) DO NOTHING"
         );
         bind_new_source(sqlx::query(&sql), s, now).execute(&self.pool).await?;
         let row = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE url = $1"))
@@ -264,7 +274,7 @@ impl Store {
     }
 
     /// Deletes a source. A source with documents is only deleted with `purge`, which
-    /// deletes its documents, their hits and revisions and their links to alerts too;
+    /// deletes its documents, their hits, places and revisions and their links to alerts too;
     /// returns the ids of the documents deleted, for the index.
     pub async fn remove_source(&self, id: i64, purge: bool) -> Result<Vec<i64>> {
         let mut tx = self.pool.begin().await?;
@@ -272,9 +282,18 @@ impl Store {
             .bind(id)
             .fetch_all(&mut *tx)
             .await?;
-        if !docs.is_empty() && !purge {
+        // Copies of other outlets' documents seen here count like documents of its own.
+        let copies: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sightings g JOIN documents d ON d.id = g.document_id \
+             WHERE g.source_id = $1 AND d.source_id <> $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if (!docs.is_empty() || copies > 0) && !purge {
             return Err(Error::Conflict(format!(
-                "source {id} has {} documents: disable it to keep them, or purge them with it",
+                "source {id} has {} documents and {copies} copies of others: disable it to keep \
+                 them, or purge them with it",
                 docs.len()
             )));
         }
@@ -285,7 +304,19 @@ impl Store {
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
-        for table in ["rule_hits", "alert_documents", "document_revisions", "document_urls"] {
+        sqlx::query(&format!(
+            "DELETE FROM sightings WHERE source_id = $1 OR document_id IN ({of_source})"
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for table in [
+            "rule_hits",
+            "alert_documents",
+            "document_revisions",
+            "document_urls",
+            "document_places",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE document_id IN ({of_source})"))
                 .bind(id)
                 .execute(&mut *tx)

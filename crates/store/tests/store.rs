@@ -71,10 +71,16 @@ async fn documents_are_deduplicated_by_url_and_content_hash() {
             // Same text under another URL: a copy.
             Processed::new(doc(sid, "https://b.vn/copy", "h1"), vec![]),
         ];
-        let first = store.insert_batch(&batch).await.unwrap();
+        let stored = store.insert_batch(&batch).await.unwrap();
+        let first = stored.inserted;
         assert_eq!(first.iter().map(|i| i.batch_index).collect::<Vec<_>>(), [0, 1], "{backend}");
+        assert_eq!(
+            stored.copies,
+            [store::Copied { batch_index: 2, document_id: first[0].id }],
+            "{backend}: the copy is not a sighting"
+        );
         let again = store.insert_batch(&batch).await.unwrap();
-        assert!(again.is_empty(), "{backend}: re-inserting changed something");
+        assert_eq!(again, store::Stored::default(), "{backend}: re-inserting changed something");
         let counts = store.counts().await.unwrap();
         assert_eq!((counts.documents, counts.hits, counts.alerts), (2, 2, 1), "{backend}");
 
@@ -99,7 +105,7 @@ async fn alert_hits_update_the_open_alert_of_their_rule() {
             Processed::new(doc(sid, "https://a.vn/2", "h2"), vec![hit("rumor.x", RuleKind::Rumor)]);
         b.doc.fetched_at = now() + Duration::minutes(5);
         store.insert_batch(&[a]).await.unwrap();
-        let ins = store.insert_batch(&[b]).await.unwrap();
+        let ins = store.insert_batch(&[b]).await.unwrap().inserted;
         let board = store.alert_board(None, 10).await.unwrap();
         assert_eq!(board.len(), 1, "{backend}");
         let e = &board[0];
@@ -117,6 +123,17 @@ async fn alert_hits_update_the_open_alert_of_their_rule() {
         assert!(window.is_empty(), "{backend}");
         let top = store.top_documents_between(now(), now() + Duration::hours(1), 5).await.unwrap();
         assert_eq!(top.len(), 2, "{backend}");
+        assert_eq!((e.alert.subject.as_str(), e.alert.severity), ("rule", Severity::High));
+
+        // The alert keeps the highest severity it has seen; a milder hit grows it all the same.
+        let mut mild = hit("rumor.x", RuleKind::Rumor);
+        mild.severity = Severity::Low;
+        let mut c = Processed::new(doc(sid, "https://a.vn/3", "h3"), vec![mild]);
+        c.doc.fetched_at = now() + Duration::minutes(9);
+        store.insert_batch(&[c]).await.unwrap();
+        let board = store.alert_board(None, 10).await.unwrap();
+        assert_eq!(board.len(), 1, "{backend}");
+        assert_eq!((board[0].alert.severity, board[0].alert.doc_count), (Severity::High, 3));
     })
     .await;
 }
@@ -209,7 +226,7 @@ async fn updated_articles_keep_their_history() {
         let sid = source(&store).await;
         let first =
             Processed::new(doc(sid, "https://a.vn/1", "v1"), vec![hit("topic.a", RuleKind::Topic)]);
-        let ins = store.insert_batch(&[first]).await.unwrap();
+        let ins = store.insert_batch(&[first]).await.unwrap().inserted;
         let id = ins[0].id;
         let known = store
             .known_documents(&["https://a.vn/1".to_owned(), "https://a.vn/2".to_owned()])
@@ -226,7 +243,11 @@ async fn updated_articles_keep_their_history() {
             aliases: vec!["https://a.vn/feed-link-1".to_owned()],
             ..Processed::new(doc(sid, "https://a.vn/1", "v1"), Vec::new())
         };
-        assert!(store.insert_batch(&[linked]).await.unwrap().is_empty(), "{backend}");
+        assert_eq!(
+            store.insert_batch(&[linked]).await.unwrap(),
+            store::Stored::default(),
+            "{backend}"
+        );
         let known = store.known_documents(&["https://a.vn/feed-link-1".to_owned()]).await.unwrap();
         assert_eq!(known["https://a.vn/feed-link-1"].id, id, "{backend}");
 
@@ -268,7 +289,7 @@ async fn updated_articles_keep_their_history() {
             .insert_batch(&[Processed::new(doc(sid, "https://a.vn/3", "v3"), vec![])])
             .await
             .unwrap();
-        assert_eq!(other.len(), 1);
+        assert_eq!(other.inserted.len(), 1);
         let copy =
             store::Revision { id, new: Processed::new(doc(sid, "https://a.vn/1", "v3"), vec![]) };
         assert!(store.revise(&[copy], later).await.unwrap().is_empty(), "{backend}");
@@ -326,6 +347,59 @@ async fn sources_by_origin_and_removal() {
         );
         assert!(matches!(store.source(by_hand).await, Err(store::Error::NotFound(_))));
         assert_eq!(store.remove_source(from_config, false).await.unwrap(), Vec::<i64>::new());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn copies_are_sightings_never_dropped() {
+    each_store(async |backend, store| {
+        let a = source(&store).await;
+        let b = store
+            .upsert_source(
+                &NewSource {
+                    name: "Báo B".into(),
+                    url: "http://127.0.0.1:1/b.xml".into(),
+                    kind: SourceKind::Feed,
+                    tier: SourceTier::Aggregator,
+                    ..NewSource::default()
+                },
+                now(),
+            )
+            .await
+            .unwrap()
+            .id;
+        let original =
+            Processed::new(doc(a, "https://a.vn/1", "h1"), vec![hit("rumor.x", RuleKind::Rumor)]);
+        let id = store.insert_batch(&[original]).await.unwrap().inserted[0].id;
+        // Another outlet runs the same text an hour later: a sighting of the same document.
+        let mut copy = doc(b, "https://b.vn/lai", "h1");
+        copy.published_at = Some(now());
+        copy.fetched_at = now() + Duration::hours(1);
+        let stored = store.insert_batch(&[Processed::new(copy.clone(), vec![])]).await.unwrap();
+        assert!(stored.inserted.is_empty(), "{backend}");
+        assert_eq!(stored.copies, [store::Copied { batch_index: 0, document_id: id }]);
+        let seen = store.sightings(id).await.unwrap();
+        let urls: Vec<(&str, &str)> =
+            seen.iter().map(|s| (s.url.as_str(), s.source_name.as_str())).collect();
+        assert_eq!(urls, [("https://a.vn/1", "Báo A"), ("https://b.vn/lai", "Báo B")], "{backend}");
+        assert_eq!(seen[1].tier, SourceTier::Aggregator);
+        assert_eq!(seen[1].time(), now());
+        // Known from then on: the copy's URL is not read again, nor taken for a revision.
+        let known = store.known_documents(&["https://b.vn/lai".to_owned()]).await.unwrap();
+        assert_eq!((known["https://b.vn/lai"].id, known["https://b.vn/lai"].copy), (id, true));
+        let own = store.known_documents(&["https://a.vn/1".to_owned()]).await.unwrap();
+        assert!(!own["https://a.vn/1"].copy, "{backend}");
+        // Storing the copy again changes nothing; the counts see one document.
+        let again = store.insert_batch(&[Processed::new(copy, vec![])]).await.unwrap();
+        assert_eq!(again, store::Stored::default(), "{backend}");
+        assert_eq!(store.sightings(id).await.unwrap().len(), 2);
+        assert_eq!(store.counts().await.unwrap().documents, 1);
+        // A source that only carried copies is removed with them only when purged.
+        assert!(matches!(store.remove_source(b, false).await, Err(store::Error::Conflict(_))));
+        assert!(store.remove_source(b, true).await.unwrap().is_empty(), "{backend}");
+        assert_eq!(store.sightings(id).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(store.remove_source(a, true).await.unwrap(), [id]);
     })
     .await;
 }
