@@ -13,10 +13,12 @@ mod normalize_suite;
 mod pipeline_suite;
 mod polling_suite;
 mod rules_suite;
+mod signals_suite;
 
 use anyhow::{Result, bail};
 
-const SUITES: &[&str] = &["extract", "feeds", "normalize", "pipeline", "polling", "rules"];
+const SUITES: &[&str] =
+    &["extract", "feeds", "normalize", "pipeline", "polling", "rules", "signals"];
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -41,6 +43,7 @@ fn main() -> Result<()> {
         "extract" => extract_suite::run()?,
         "polling" => runtime.block_on(polling_suite::run())?,
         "rules" => rules_suite::run(docs.min(1_000))?,
+        "signals" => signals_suite::run()?,
         other => bail!("unknown suite {other:?}; suites: {}", SUITES.join(", ")),
     };
     for line in lines {
