@@ -9,16 +9,18 @@
 mod alloc;
 mod extract_suite;
 mod feeds_suite;
+mod lcg;
 mod normalize_suite;
 mod pipeline_suite;
 mod polling_suite;
 mod rules_suite;
 mod signals_suite;
+mod stories_suite;
 
 use anyhow::{Result, bail};
 
 const SUITES: &[&str] =
-    &["extract", "feeds", "normalize", "pipeline", "polling", "rules", "signals"];
+    &["extract", "feeds", "normalize", "pipeline", "polling", "rules", "signals", "stories"];
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -44,6 +46,7 @@ fn main() -> Result<()> {
         "polling" => runtime.block_on(polling_suite::run())?,
         "rules" => rules_suite::run(docs.min(1_000))?,
         "signals" => signals_suite::run()?,
+        "stories" => stories_suite::run()?,
         other => bail!("unknown suite {other:?}; suites: {}", SUITES.join(", ")),
     };
     for line in lines {

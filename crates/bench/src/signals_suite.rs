@@ -10,36 +10,12 @@ use anyhow::{Result, ensure};
 use chrono::{DateTime, TimeDelta, Utc};
 use signals::{Bucket, Detector, Method, Params, Record, Series, SeriesKey, assess, build_series};
 
+use crate::lcg::Lcg;
 use crate::line;
 
 const TOPICS: usize = 100;
 const PROVINCES: usize = 34;
 const DAYS: usize = 730;
-
-/// A small deterministic generator, so every run measures the same data.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 =
-            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A Poisson draw by inversion (rates here are small enough).
-    fn poisson(&mut self, rate: f64) -> u32 {
-        let mut k = 0;
-        let mut p = (-rate).exp();
-        let mut cdf = p;
-        let u = self.next();
-        while u > cdf && k < 10_000 {
-            k += 1;
-            p *= rate / f64::from(k);
-            cdf += p;
-        }
-        k
-    }
-}
 
 fn start() -> DateTime<Utc> {
     DateTime::from_timestamp(1_704_042_000, 0).expect("a valid instant")

@@ -1,52 +1,30 @@
-//! How long copies and stories take per document, on generated 3 KB Vietnamese articles.
+//! How long copies and stories take per document, on generated 3 KB Vietnamese articles,
+//! against the tokenising the pipeline does anyway (the peer): the ratio is the share they
+//! add to it.
 //!
-//!     cargo run --release -p signals --example stories_bench
-//!
-//! The articles are made of the syllables of the story fixtures (`tests/fixtures`), drawn
-//! with Zipf's law, plus a few dozen syllables peculiar to each of 2,000 events, so that
-//! vocabulary, document frequencies and story sizes look like a news stream; a fifth of
-//! the articles are edited copies of an earlier one. 40,000 articles arrive over 4 days.
-//! Tokenising is the pipeline's and is measured apart; the figures per document are for
-//! turning tokens into syllable hashes, for the copy check (signature, candidates, exact
-//! check, insertion, eviction) and for the story assignment (with an hourly merge pass).
-//! Prints one JSON line per measurement.
-#![allow(clippy::print_stdout)]
+//! The articles are made of the syllables of the story fixtures
+//! (`crates/signals/tests/fixtures`), drawn with Zipf's law, plus a few dozen syllables
+//! peculiar to each of 2,000 events, so that vocabulary, document frequencies and story
+//! sizes look like a news stream; a fifth of the articles are edited copies of an earlier
+//! one. 40,000 articles arrive over 4 days, one by one, as the pipeline would hand them on.
 
 use std::time::Instant;
 
+use anyhow::Result;
 use chrono::{DateTime, TimeDelta, Utc};
 use signals::copies::{self, CopyDoc, CopyIndex, Syllables};
 use signals::stories::{self, Clusterer, StoryInput};
+
+use crate::lcg::Lcg;
+use crate::line;
 
 const DOCS: usize = 40_000;
 const EVENTS: usize = 2_000;
 const SPAN_HOURS: i64 = 96;
 
-/// A small deterministic generator, so every run measures the same data.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 =
-            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        ((self.next() * n as f64) as usize).min(n - 1)
-    }
-
-    /// A Zipf-distributed rank in `0..n` (exponent 1), by inverting the harmonic CDF
-    /// approximately.
-    fn zipf(&mut self, n: usize) -> usize {
-        let u = self.next();
-        (((n as f64 + 1.0).powf(u) - 1.0) as usize).min(n - 1)
-    }
-}
-
 /// The fixture's syllables, most frequent first.
 fn vocabulary() -> Vec<String> {
-    let text = include_str!("../tests/fixtures/stories.txt");
+    let text = include_str!("../../signals/tests/fixtures/stories.txt");
     let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for line in text.lines().filter(|l| !l.starts_with(['@', '#', '='])) {
         let line = line.split_once(": ").map_or(line, |(_, v)| v);
@@ -133,22 +111,10 @@ fn articles(rng: &mut Lcg) -> Vec<Article> {
     out
 }
 
-fn report(metric: &str, seconds: f64, items: usize) {
-    println!(
-        "{{\"suite\":\"stories\",\"metric\":\"{metric}\",\"seconds\":{seconds:.4},\"items\":{items},\"us_per_doc\":{:.2}}}",
-        seconds * 1e6 / items as f64
-    );
-}
-
-fn main() {
+pub(crate) fn run() -> Result<Vec<serde_json::Value>> {
     let mut rng = Lcg(2026);
     let docs = articles(&mut rng);
     let bytes: usize = docs.iter().map(|d| d.title.len() + d.lead.len() + d.body.len()).sum();
-    println!(
-        "{{\"suite\":\"stories\",\"metric\":\"corpus\",\"docs\":{},\"mean_bytes\":{}}}",
-        docs.len(),
-        bytes / docs.len()
-    );
 
     // Document by document, as the pipeline runs: what the pipeline already did
     // (tokenising) is timed apart from what this crate adds.
@@ -191,20 +157,33 @@ fn main() {
             spent[k] += (b - a).as_secs_f64();
         }
     }
-    let names = [
-        "tokenize (the pipeline's, for scale)",
-        "syllable hashes",
-        "copies",
-        "stories assign",
-        "stories merge and evict (hourly)",
-    ];
-    for (name, seconds) in names.iter().zip(spent) {
-        report(name, seconds, docs.len());
+    let per_doc = |seconds: f64| seconds * 1e6 / docs.len() as f64;
+    let tokenize = per_doc(spent[0]);
+    let extra = |what: &str| {
+        serde_json::json!({
+            "unit": "µs per document",
+            "peer_is": "tokenising the same documents (the pipeline's own work)",
+            "what": what,
+            "docs": docs.len(),
+            "mean_bytes": bytes / docs.len(),
+        })
+    };
+    let mut out = Vec::new();
+    for (metric, what, seconds) in [
+        ("syllable_hashes", "turning tokens into syllable hashes", spent[1]),
+        ("copies", "signature, candidates, exact check, insertion, eviction", spent[2]),
+        ("stories_assign", "story assignment", spent[3]),
+        ("stories_merge", "hourly merge pass and eviction", spent[4]),
+        ("copies_and_stories", "everything above", spent[1..].iter().sum()),
+    ] {
+        out.push(line("stories", metric, per_doc(seconds), tokenize, extra(what)));
     }
-    report("syllables + copies + stories", spent[1..].iter().sum(), docs.len());
-    println!(
-        "{{\"suite\":\"stories\",\"metric\":\"outcome\",\"copies_found\":{copies_found},\"stories_held\":{},\"merges\":{merges},\"next_key\":{}}}",
-        clusterer.len(),
-        clusterer.next_key().0
-    );
+    out.push(serde_json::json!({
+        "suite": "stories",
+        "metric": "outcome",
+        "copies_found": copies_found,
+        "stories_held": clusterer.len(),
+        "merges": merges,
+    }));
+    Ok(out)
 }
