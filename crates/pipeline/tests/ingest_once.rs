@@ -135,13 +135,6 @@ async fn ingest_new(p: &Pipeline, store: &Store, url: &str) -> (SourceKind, Poll
     (kind, p.poll_probed(&source, probe).await.unwrap())
 }
 
-fn added(report: &PollReport) -> usize {
-    match report {
-        PollReport::Ingested { report, .. } => report.added,
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn a_new_feed_or_page_url_is_fetched_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -152,12 +145,12 @@ async fn a_new_feed_or_page_url_is_fetched_once() {
 
     let feed = site.url("/rss.xml");
     let (kind, report) = ingest_new(&p, &store, &feed).await;
-    assert_eq!((kind, added(&report)), (SourceKind::Feed, 2));
+    assert_eq!((kind, build::added(&report)), (SourceKind::Feed, 2));
     assert_eq!(site.requests("/rss.xml"), 1, "the feed was fetched again to be read");
 
     let page = site.url("/bai/tiem-vac-xin-cum-mua-4790001.html");
     let (kind, report) = ingest_new(&p, &store, &page).await;
-    assert_eq!((kind, added(&report)), (SourceKind::Page, 1));
+    assert_eq!((kind, build::added(&report)), (SourceKind::Page, 1));
     assert_eq!(
         site.requests("/bai/tiem-vac-xin-cum-mua-4790001.html"),
         1,

@@ -139,13 +139,6 @@ async fn source(
     store.upsert_source(&s, Utc::now()).await.unwrap()
 }
 
-fn added(report: &PollReport) -> usize {
-    match report {
-        PollReport::Ingested { report, .. } => report.added,
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
     let dir = tempfile::tempdir().unwrap();
@@ -185,7 +178,7 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
         let p = pipeline(store.clone(), &dir.path().join(backend)).await;
         let feed = source(&store, &site, "/rss.xml", SourceKind::Feed, true).await;
         let before = site.requests("/bai/ha-noi-412-ca-sot-xuat-huyet-4790001.html");
-        assert_eq!(added(&p.poll(&feed).await.unwrap()), 1, "{backend}");
+        assert_eq!(build::added(&p.poll(&feed).await.unwrap()), 1, "{backend}");
         let doc = &store.documents_after(0, 10).await.unwrap()[0];
         assert!(
             doc.doc.body.contains("phun hóa chất diệt muỗi tại 56 ổ dịch"),
@@ -211,7 +204,7 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
             .replace("</channel>", &format!("<!-- {backend} --></channel>"));
         site.put("/rss.xml", "application/rss+xml", rss);
         let feed = store.source(feed.id).await.unwrap();
-        assert_eq!(added(&p.poll(&feed).await.unwrap()), 0);
+        assert_eq!(build::added(&p.poll(&feed).await.unwrap()), 0);
         assert_eq!(
             site.requests("/bai/ha-noi-412-ca-sot-xuat-huyet-4790001.html"),
             before + 1,
@@ -219,10 +212,10 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
         );
 
         let listing = source(&store, &site, "/suc-khoe", SourceKind::HtmlListing, true).await;
-        assert_eq!(added(&p.poll(&listing).await.unwrap()), 2, "{backend}");
+        assert_eq!(build::added(&p.poll(&listing).await.unwrap()), 2, "{backend}");
         let sitemap = source(&store, &site, "/sitemap-news.xml", SourceKind::Sitemap, true).await;
         // Its one article came through the listing already.
-        assert_eq!(added(&p.poll(&sitemap).await.unwrap()), 0, "{backend}");
+        assert_eq!(build::added(&p.poll(&sitemap).await.unwrap()), 0, "{backend}");
         let titles: Vec<String> =
             store.documents_after(0, 10).await.unwrap().into_iter().map(|d| d.doc.title).collect();
         assert_eq!(titles.len(), 3, "{backend}: {titles:?}");
@@ -236,7 +229,7 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
             true,
         )
         .await;
-        assert_eq!(added(&p.poll(&page).await.unwrap()), 0, "{backend}: the page is known");
+        assert_eq!(build::added(&p.poll(&page).await.unwrap()), 0, "{backend}: the page is known");
         let index = SearchIndex::open_read_only(&dir.path().join(backend).join("index")).unwrap();
         index.refresh().unwrap();
         let found = index.search("\"phun hoa chat\"", Sort::Relevance, 10, 0).unwrap();
@@ -289,13 +282,13 @@ async fn windows_1258_feeds_and_updated_entries() {
     let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
     let p = pipeline(store.clone(), dir.path()).await;
     let feed = source(&store, &site, "/rss.xml", SourceKind::Feed, true).await;
-    assert_eq!(added(&p.poll(&feed).await.unwrap()), 1);
+    assert_eq!(build::added(&p.poll(&feed).await.unwrap()), 1);
     let doc = &store.documents_after(0, 1).await.unwrap()[0];
     assert_eq!(doc.doc.title, "Sốt xuất huyết");
     assert!(doc.doc.summary.starts_with("Hà Nội ghi nhận"), "{:?}", doc.doc.summary);
 
     let atom_source = source(&store, &site, "/atom.xml", SourceKind::Feed, true).await;
-    assert_eq!(added(&p.poll(&atom_source).await.unwrap()), 1);
+    assert_eq!(build::added(&p.poll(&atom_source).await.unwrap()), 1);
     let id = store.documents_after(doc.id, 1).await.unwrap()[0].id;
     // The outlet updates the article: a new revision, the old text kept.
     let newer = "Ổ dịch sởi tại xã A đã có 19 ca, ngành y tế tiêm vét cho trẻ. ".repeat(30);

@@ -531,7 +531,7 @@ impl SearchIndex {
             if budget.remaining().is_some() { Fuel::default() } else { Fuel::unlimited() };
         let mut page = Vec::with_capacity(limit);
         let mut next = None;
-        let (mut total, mut total_exact) = (total, request.after.is_none());
+        let (mut total, mut total_exact) = (total, true);
         if exact {
             // Every candidate is read and evaluated: fill the page, then keep counting for a
             // little while; a count cut short is a lower bound.
@@ -569,7 +569,8 @@ impl SearchIndex {
                 }
             }
             total = matches;
-            total_exact = total_exact && checked_all && !capped;
+            // Past a cursor only the matches after it were counted.
+            total_exact = request.after.is_none() && checked_all && !capped;
         } else {
             if candidates.len() > request.offset + limit {
                 next = candidates.get(request.offset + limit - 1).map(|&(key, _)| key);
@@ -581,10 +582,6 @@ impl SearchIndex {
                 {
                     page.push((key, hit));
                 }
-            }
-            if request.after.is_some() {
-                // The count covers the whole result list, not only what follows the cursor.
-                total_exact = true;
             }
         }
         Ok(SearchResults {

@@ -1,4 +1,4 @@
-//! Building a pipeline for a test: its store, an index in the test's directory, a fetch
+//! Building a pipeline for a test, and reading what a poll did: its store, an index in the test's directory, a fetch
 //! client that does not pause between requests to one host, and the rules asked for.
 
 use std::path::Path;
@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use model::Metrics;
-use pipeline::{Pipeline, PipelineConfig};
+use pipeline::{Pipeline, PipelineConfig, PollReport};
 use rules::RuleSet;
 use search::SearchIndex;
 use store::Store;
@@ -41,4 +41,12 @@ pub(crate) fn pipeline(store: Store, dir: &Path, rules: Rules, tick: Option<Dura
         ..PipelineConfig::default()
     };
     Pipeline::new(store, index, rules, client, Arc::new(Metrics::default()), config)
+}
+
+/// The documents a poll added; panics unless the poll ingested its items.
+pub(crate) fn added(report: &PollReport) -> usize {
+    match report {
+        PollReport::Ingested { report, .. } => report.added,
+        other => panic!("unexpected {other:?}"),
+    }
 }
