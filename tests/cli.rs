@@ -149,3 +149,72 @@ fn places_names_the_province_of_each_line() {
     assert_eq!(lines[1]["province"], "52");
     assert!(lines[2]["province"].is_null() && lines[2]["places"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn stories_lists_who_carried_a_rumour_first_and_rebuilds() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(dir.path());
+    let text = "Nghe nói uống nước lá đu đủ chữa khỏi sốt xuất huyết, các mẹ ở Cần Thơ chia sẻ ngay cho người thân kẻo muộn, bác sĩ không bao giờ nói cho bạn biết bí mật này đâu";
+    let post = |page: &str, n: u32, time: &str| {
+        format!(
+            r#"{{"platform":"facebook","page":"{page}","url":"https://www.facebook.com/p/{n}","time":"{time}","text":"{text}"}}"#
+        )
+    };
+    // The second page posted first; the file's order does not matter.
+    let posts = [
+        post("Hội các mẹ", 1, "2026-11-30T09:00:00+07:00"),
+        post("Mẹo sống khỏe", 2, "2026-11-30T07:30:00+07:00"),
+        post("Tin nhanh", 3, "2026-11-30T11:00:00+07:00"),
+    ]
+    .join("\n");
+    let file = dir.path().join("posts.jsonl");
+    std::fs::write(&file, posts).unwrap();
+    let mut ingest = langnghe(&c);
+    ingest.arg("ingest").arg(&file);
+    run_ok(ingest, "");
+
+    let mut cmd = langnghe(&c);
+    cmd.args(["stories", "--json", "--since", "2026-11-01"]);
+    let out = run_ok(cmd, "");
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let story = &lines[0];
+    assert_eq!(story["sightings"], 3);
+    assert_eq!(story["outlets"], 3);
+    assert_eq!(story["province"], "92", "Cần Thơ");
+    assert_eq!(story["first_publisher"]["source"], "Facebook: Mẹo sống khỏe");
+    let timeline: Vec<&str> = story["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        timeline,
+        ["Facebook: Mẹo sống khỏe", "Facebook: Hội các mẹ", "Facebook: Tin nhanh"]
+    );
+    assert_eq!(story["timeline"][1]["lag_minutes"], 90);
+
+    let mut cmd = langnghe(&c);
+    cmd.args(["stories"]);
+    let table = run_ok(cmd, "");
+    assert!(table.contains("Facebook: Mẹo sống khỏe") && table.contains("3 outlets"), "{table}");
+
+    let mut cmd = langnghe(&c);
+    cmd.args(["stories", "--rebuild"]);
+    let rebuilt = run_ok(cmd, "");
+    assert!(rebuilt.starts_with("placed 1 documents in 1 stories; "), "{rebuilt}");
+    assert!(rebuilt.ends_with(" alerts re-keyed, 0 merged\n"), "{rebuilt}");
+
+    for (args, says) in [
+        (["stories", "--since", "last tuesday"], "--since \"last tuesday\""),
+        (["stories", "--province", "99"], "--province \"99\""),
+    ] {
+        let mut cmd = langnghe(&c);
+        cmd.args(args);
+        let out = run(&mut cmd, "");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+    }
+}

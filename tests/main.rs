@@ -7,6 +7,7 @@
 mod browser;
 mod cli;
 mod demo_command;
+mod demo_stories;
 mod hostile;
 mod rules_live;
 mod serve;

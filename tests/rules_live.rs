@@ -87,7 +87,8 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
     cmd.arg("serve");
     let mut serve = Running::spawn(cmd);
     eventually(Duration::from_secs(60), "every demo document", || async {
-        (metric(&base, "langnghe_documents").await? == 59.0).then_some(())
+        (metric(&base, "langnghe_documents").await? == demo::distinct_articles(&outlets) as f64)
+            .then_some(())
     })
     .await;
     let bundled = metric(&base, "langnghe_rules").await.unwrap();

@@ -16,6 +16,13 @@ async fn api(client: &reqwest::Client, url: String, token: &str) -> (reqwest::St
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// Alerts raised by rules on documents. Spike alerts are left out: a scan runs when the
+/// server starts, so the first server may scan before the feeds are read and the second
+/// after, and the spikes they see differ without anything being duplicated.
+fn rule_alerts(v: &Value) -> usize {
+    v["alerts"].as_array().unwrap().iter().filter(|a| a["kind"] != "spike").count()
+}
+
 fn ids(v: &Value) -> Vec<i64> {
     let mut ids: Vec<i64> =
         v["hits"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect();
@@ -26,10 +33,12 @@ fn ids(v: &Value) -> Vec<i64> {
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_restart_search_and_auth() {
     let dir = tempfile::tempdir().unwrap();
-    let outlets = demo::corpus();
-    let server = demo::FeedServer::start(&outlets, 0, Utc::now() - chrono::Duration::minutes(5))
-        .await
-        .unwrap();
+    let rendered = Utc::now() - chrono::Duration::minutes(5);
+    let outlets = demo::corpus_at(rendered);
+    let server = demo::FeedServer::start(&outlets, 0, rendered).await.unwrap();
+    // Items that repeat another outlet's word for word are sightings, not documents.
+    let items = outlets.iter().map(|o| o.items.len()).sum::<usize>() as f64;
+    let documents = demo::distinct_articles(&outlets) as f64;
     let port = free_port();
     let config = serve_config(dir.path(), &rules_dir(), port, &server, "");
     let base = format!("http://127.0.0.1:{port}");
@@ -73,13 +82,17 @@ async fn serve_restart_search_and_auth() {
         rules.iter().any(|r| r == "rumor.than-duoc").then_some(v)
     })
     .await;
-    // Count alerts only once every feed has been read, so the restart compares like with like.
-    eventually(Duration::from_secs(30), "every demo document", || async {
-        (metric(&base, "langnghe_documents").await? == 59.0).then_some(())
+    // Count alerts only once every feed has been read and indexed, so the restart compares
+    // like with like and search sees every document. (One fetch a second per host: the
+    // demo's fifteen feeds share 127.0.0.1.)
+    eventually(Duration::from_secs(90), "every demo document, indexed", || async {
+        let stored = metric(&base, "langnghe_documents").await?;
+        let indexed = metric(&base, "langnghe_index_documents").await?;
+        (stored == documents && indexed == documents).then_some(())
     })
     .await;
-    let (_, alerts) = api(&http, format!("{base}/api/v1/alerts"), &token).await;
-    let n_alerts = alerts["alerts"].as_array().unwrap().len();
+    let (_, alerts) = api(&http, format!("{base}/api/v1/alerts?limit=1000"), &token).await;
+    let n_alerts = rule_alerts(&alerts);
     assert!(n_alerts >= 5, "{alerts}");
 
     // Login works and the board shows the rumour with its matched words highlighted.
@@ -121,7 +134,7 @@ async fn serve_restart_search_and_auth() {
     );
 
     let docs_before = metric(&base, "langnghe_documents").await.unwrap();
-    assert_eq!(docs_before, 59.0);
+    assert_eq!(docs_before, documents);
     assert!(first.terminate(), "serve did not exit cleanly on SIGTERM");
 
     // The CLI searches the same index, and a rebuild reproduces the same results.
@@ -135,7 +148,7 @@ async fn serve_restart_search_and_auth() {
     assert_eq!(cli_ids("sot xuat huyet"), before);
     let mut re = langnghe(&config);
     re.arg("reindex");
-    assert!(run_ok(re, "").contains("reindexed 59 documents"));
+    assert!(run_ok(re, "").contains(&format!("reindexed {documents} documents")));
     assert_eq!(cli_ids("sot xuat huyet"), before);
 
     // The outlets republish everything (new ETags); a restarted server re-fetches it all
@@ -154,23 +167,23 @@ async fn serve_restart_search_and_auth() {
         || async {
             let polls = metric(&base, "langnghe_polls_total").await?;
             let duplicates = metric(&base, "langnghe_duplicates_total").await?;
-            (polls >= 5.0 && duplicates >= 60.0).then_some(())
+            (polls >= outlets.len() as f64 && duplicates >= items).then_some(())
         },
     )
     .await;
     assert_eq!(
         metric(&base, "langnghe_documents").await,
-        Some(59.0),
+        Some(documents),
         "documents were lost or duplicated"
     );
     assert_eq!(
         metric(&base, "langnghe_duplicates_total").await,
-        Some(60.0),
+        Some(items),
         "the republished items were not all re-read"
     );
-    assert_eq!(metric(&base, "langnghe_index_documents").await, Some(59.0));
-    let (_, after) = api(&http, format!("{base}/api/v1/alerts"), &token).await;
-    assert_eq!(after["alerts"].as_array().unwrap().len(), n_alerts, "alerts were duplicated");
+    assert_eq!(metric(&base, "langnghe_index_documents").await, Some(documents));
+    let (_, after) = api(&http, format!("{base}/api/v1/alerts?limit=1000"), &token).await;
+    assert_eq!(rule_alerts(&after), n_alerts, "alerts were duplicated");
     let (_, plain_after) =
         api(&http, format!("{base}/api/v1/search?q=sot+xuat+huyet&limit=100"), &token).await;
     assert_eq!(ids(&plain_after), ids(&plain));

@@ -10,9 +10,16 @@
 //! function of its inputs and is tested as one.
 #![warn(missing_docs)]
 
+mod spike;
+
 use std::sync::Arc;
 
 use model::{Hit, RuleKind, Severity, Timestamp};
+
+pub use spike::{
+    BaselinePoint, NATIONAL, SpikeBucket, SpikeSignal, SpikeUpsert, spike_detail, spike_severity,
+    spike_subject, spike_upsert,
+};
 
 /// What an alert is about, beside its rule: its part of the unique key of open alerts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

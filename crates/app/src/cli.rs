@@ -98,6 +98,27 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List stories (documents about the same event across outlets), most recent first,
+    /// with their first publisher and how many outlets carried them.
+    Stories {
+        /// Only stories seen since then: a date (2026-12-01), a date and time, or a span
+        /// back from now (24h, 7d).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only stories about this province (its two-digit code, such as 79).
+        #[arg(long)]
+        province: Option<String>,
+        /// Number of stories.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// JSON Lines, one story per line, with its timeline.
+        #[arg(long)]
+        json: bool,
+        /// Re-cluster every stored document from scratch (stories are derived from
+        /// documents and sightings), re-keying alerts to the new stories.
+        #[arg(long, conflicts_with_all = ["since", "province", "json"])]
+        rebuild: bool,
+    },
     /// Write the daily digest.
     Digest(DigestArgs),
     /// List, add, enable, disable and remove sources; import and export OPML.

@@ -39,6 +39,13 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex(&config).await,
         Command::Spikes { series, method, json } => spikes(&series, &method, json),
         Command::Places => places(),
+        Command::Stories { since, province, limit, json, rebuild } => {
+            if rebuild {
+                rebuild_stories(&config).await
+            } else {
+                stories(&config, since.as_deref(), province, limit, json).await
+            }
+        }
         Command::Digest(args) => digest(&config, &args).await,
         Command::Users { command } => users(&config, command).await,
         Command::Sources { command } => crate::sources::run(&config, command).await,
@@ -80,6 +87,9 @@ async fn demo(
 ) -> anyhow::Result<ExitCode> {
     config.data_dir = data_dir;
     config.database_url = String::new();
+    // Every demo outlet is on 127.0.0.1: the politeness delay between requests to one host
+    // would only make a newcomer wait for the first fetch round.
+    config.fetch.host_delay_ms = 0;
     let rules_dir = rules.unwrap_or_else(|| config.rules_dir.clone());
     let system = System::open(&config, &rules_dir).await?;
     let server = demo::FeedServer::start(&demo::corpus(), 0, Utc::now())
@@ -114,12 +124,13 @@ async fn demo(
     }
     let data_dir = config.data_dir.clone();
     let feeds = server.base_url();
+    let outlets = server.feeds().len();
     system
         .run(&config, &format!("127.0.0.1:{port}"), move |addr| {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(
                 out,
-                "Lắng Nghe demo\n  dashboard: http://{addr}/\n  login:     {user} / {password}\n  feeds:     {feeds}/ (5 outlets, served locally)\n  data:      {}\nAlerts appear within seconds. Press Ctrl-C to stop.",
+                "Lắng Nghe demo\n  dashboard: http://{addr}/\n  login:     {user} / {password}\n  feeds:     {feeds}/ ({outlets} outlets, served locally)\n  data:      {}\nAlerts appear within seconds. Press Ctrl-C to stop.",
                 data_dir.display()
             );
             let _ = out.flush();
@@ -494,6 +505,115 @@ fn spikes(series: &Path, method: &str, json: bool) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads `--since`: a span back from now (`24h`, `7d`), else a date or date and time
+/// (Vietnam time unless an offset is given).
+fn parse_since(text: &str, now: model::Timestamp) -> anyhow::Result<model::Timestamp> {
+    let t = text.trim();
+    let span = |unit: char, per: i64| {
+        t.strip_suffix(unit)
+            .and_then(|n| n.trim().parse::<i64>().ok())
+            .filter(|n| (0..=36_500 * 24).contains(&(n * (24 / per))))
+            .map(|n| now - chrono::Duration::hours(n * per))
+    };
+    span('h', 1)
+        .or_else(|| span('d', 24))
+        .or_else(|| model::parse_datetime(t))
+        .with_context(|| {
+            format!("--since {text:?}: expected a date (2026-12-01), a date and time, or a span such as 24h or 7d")
+        })
+}
+
+async fn stories(
+    config: &Config,
+    since: Option<&str>,
+    province: Option<String>,
+    limit: i64,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if !(1..=10_000).contains(&limit) {
+        bail!("--limit {limit}: expected 1 to 10000");
+    }
+    if let Some(p) = &province
+        && gazetteer::Gazetteer::embedded().unit(p).is_none()
+    {
+        bail!(
+            "--province {p:?}: not the code of one of the 34 provincial units (such as 01 or 79)"
+        );
+    }
+    let since = since.map(|s| parse_since(s, Utc::now())).transpose()?;
+    let store = open_store(config).await?;
+    let query = store::StoryQuery { since, province, rule: None, limit, offset: 0 };
+    let list = store.stories(&query).await.context("reading stories")?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for s in &list {
+        if json {
+            let timeline =
+                store.story_timeline(s.id).await.context("reading a story's timeline")?;
+            writeln!(out, "{}", story_json(s, &timeline))?;
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {}  {:>2} outlets {:>3} sightings  {:<4} first: {} ({})  {}",
+                s.id,
+                vn_datetime(s.last_seen),
+                s.outlets,
+                s.sightings,
+                s.province.as_deref().unwrap_or("-"),
+                s.origin_source_name,
+                vn_datetime(s.first_seen),
+                s.title
+            )?;
+        }
+    }
+    out.flush()?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn story_json(s: &model::Story, timeline: &[model::TimelineEntry]) -> serde_json::Value {
+    serde_json::json!({
+        "id": s.id,
+        "title": s.title,
+        "first_publisher": {
+            "source_id": s.origin_source,
+            "source": s.origin_source_name,
+            "document_id": s.origin_document,
+            "basis": s.origin_basis,
+        },
+        "province": s.province,
+        "first_seen": s.first_seen.to_rfc3339(),
+        "last_seen": s.last_seen.to_rfc3339(),
+        "documents": s.documents,
+        "sightings": s.sightings,
+        "outlets": s.outlets,
+        "timeline": timeline.iter().map(|e| serde_json::json!({
+            "document_id": e.sighting.document_id,
+            "source": e.sighting.source_name,
+            "url": e.sighting.url,
+            "published_at": e.sighting.published_at.map(|t| t.to_rfc3339()),
+            "fetched_at": e.sighting.fetched_at.to_rfc3339(),
+            "relation": e.relation,
+            "lag_minutes": e.lag_minutes,
+            "anomalies": e.anomalies,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn rebuild_stories(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let report = pipeline::rebuild_stories(&store).await.context("rebuilding stories")?;
+    writeln!(
+        std::io::stdout().lock(),
+        "placed {} documents in {} stories; {} alerts re-keyed, {} merged",
+        report.documents,
+        report.stories,
+        report.alerts_rekeyed,
+        report.alerts_merged
+    )?;
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -26,6 +26,9 @@ pub(crate) struct Config {
     pub(crate) fetch: Fetch,
     pub(crate) search: SearchConfig,
     pub(crate) digest: DigestConfig,
+    /// Spike scans; every key has a default, so the section may be left out.
+    #[serde(default)]
+    pub(crate) spikes: SpikesConfig,
     /// Site adapter files of the administrator's own, added to the built-in ones.
     #[serde(default)]
     pub(crate) adapters: Vec<PathBuf>,
@@ -98,6 +101,35 @@ pub(crate) struct DigestConfig {
     pub(crate) to: Vec<String>,
     pub(crate) dashboard_url: String,
 }
+
+/// How the spike scan runs inside `serve`: how often, by which method, and whether it
+/// tests hours as well as days.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct SpikesConfig {
+    /// Seconds between scans (one runs at start).
+    pub(crate) interval_secs: u64,
+    /// The detection method, by name (`signals::Method`).
+    pub(crate) method: String,
+    /// Whether scans also test hourly counts (against the same hour of earlier days).
+    pub(crate) hourly: bool,
+}
+
+impl Default for SpikesConfig {
+    fn default() -> Self {
+        let defaults = jobs::SpikeConfig::default();
+        SpikesConfig {
+            interval_secs: defaults.interval.as_secs(),
+            method: defaults.method.name().to_owned(),
+            hourly: defaults.hourly,
+        }
+    }
+}
+
+/// Scans read a hundred days of sightings, so more often than this is wasted work; less
+/// often than daily would leave a day (or its hours) unscanned (each scan looks at today
+/// and yesterday).
+const SPIKE_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 60..=86_400;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -387,6 +419,17 @@ impl Config {
                     .to_owned(),
             );
         }
+        if !SPIKE_INTERVAL_SECS.contains(&self.spikes.interval_secs) {
+            problems.push(format!(
+                "spikes.interval_secs must be between {} and {} (one day), got {}",
+                SPIKE_INTERVAL_SECS.start(),
+                SPIKE_INTERVAL_SECS.end(),
+                self.spikes.interval_secs
+            ));
+        }
+        if let Err(e) = self.spikes.method.parse::<signals::Method>() {
+            problems.push(format!("spikes.method: {e}"));
+        }
         for (i, s) in self.sources.iter().enumerate() {
             if let Err(e) = s.tier.parse::<model::SourceTier>() {
                 problems.push(format!("sources[{i}] ({}): {e}", s.name));
@@ -446,6 +489,18 @@ impl Config {
             timeout: Duration::from_millis(self.search.timeout_ms),
             max_concurrent: self.search.max_concurrent,
             max_queued: self.search.max_queued,
+        }
+    }
+
+    /// The spike scan's settings. Only called on a validated configuration, so the method
+    /// parses.
+    pub(crate) fn spike_config(&self) -> jobs::SpikeConfig {
+        let defaults = jobs::SpikeConfig::default();
+        jobs::SpikeConfig {
+            interval: Duration::from_secs(self.spikes.interval_secs),
+            method: self.spikes.method.parse().unwrap_or(defaults.method),
+            hourly: self.spikes.hourly,
+            ..defaults
         }
     }
 
@@ -590,6 +645,42 @@ mod tests {
                 && err.contains("sources[1] (B): home_province \"99\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn spikes_default_to_the_production_method_every_15_minutes_and_are_checked() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        let spikes = c.spike_config();
+        assert_eq!(spikes.interval, Duration::from_secs(900));
+        assert_eq!(spikes.method, signals::Method::EarsTReweighted);
+        assert!(spikes.hourly, "hours are scanned by default");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[spikes]\nmethod = \"ears-c2\"\nhourly = false\n").unwrap();
+        let c = Config::load_with(Some(&path), env(&[("LANGNGHE_SPIKES__INTERVAL_SECS", "300")]))
+            .unwrap();
+        let spikes = c.spike_config();
+        assert_eq!(
+            (spikes.interval, spikes.method, spikes.hourly),
+            (Duration::from_secs(300), signals::Method::EarsC2, false)
+        );
+        let c =
+            Config::load_with(Some(&path), env(&[("LANGNGHE_SPIKES__HOURLY", "true")])).unwrap();
+        assert!(c.spike_config().hourly, "the environment overrides the file");
+
+        let err = Config::load_with(
+            None,
+            env(&[("LANGNGHE_SPIKES__INTERVAL_SECS", "5"), ("LANGNGHE_SPIKES__METHOD", "cusum")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("spikes.interval_secs must be between 60"), "{err}");
+        assert!(err.contains("spikes.method: unknown method `cusum`"), "{err}");
+        assert!(err.contains("ears-t-reweighted"), "the valid names are listed: {err}");
+        std::fs::write(&path, "[spikes]\nbucket = \"hour\"\n").unwrap();
+        let err = format!("{:#}", Config::load_with(Some(&path), env(&[])).unwrap_err());
+        assert!(err.contains("unknown field `bucket`"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Assembling the running system (store, index, rules, pipeline, dashboard) and running it
-//! until Ctrl-C or SIGTERM.
+//! Assembling the running system (store, index, rules, pipeline, dashboard, periodic jobs)
+//! and running it until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -152,10 +152,24 @@ impl System {
             self.metrics.clone(),
             stopped(stop_rx.clone()),
         ));
+        // Spike scans read the rules the pipeline is using, so a reload reaches them too.
+        let pipeline = self.pipeline.clone();
+        let stored = self.pipeline.stored();
+        let spikes = tokio::spawn(jobs::run_spikes(
+            self.store.clone(),
+            move || pipeline.rules(),
+            config.spike_config(),
+            stored,
+            chrono::Utc::now,
+            stopped(stop_rx.clone()),
+        ));
         ready(addr);
         let result = self.pipeline.run(stopped(stop_rx)).await;
         if let Err(e) = watcher.await {
             tracing::error!(error = %e, "The rule watcher panicked.");
+        }
+        if let Err(e) = spikes.await {
+            tracing::error!(error = %e, "The spike scan task panicked.");
         }
         match web.await {
             Ok(Err(e)) => tracing::error!(error = %e, "The dashboard server failed."),

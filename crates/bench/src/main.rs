@@ -10,6 +10,7 @@ mod alloc;
 mod extract_suite;
 mod feeds_suite;
 mod lcg;
+mod news;
 mod normalize_suite;
 mod pipeline_suite;
 mod polling_suite;

@@ -2,11 +2,8 @@
 //! against the tokenising the pipeline does anyway (the peer): the ratio is the share they
 //! add to it.
 //!
-//! The articles are made of the syllables of the story fixtures
-//! (`crates/signals/tests/fixtures`), drawn with Zipf's law, plus a few dozen syllables
-//! peculiar to each of 2,000 events, so that vocabulary, document frequencies and story
-//! sizes look like a news stream; a fifth of the articles are edited copies of an earlier
-//! one. 40,000 articles arrive over 4 days, one by one, as the pipeline would hand them on.
+//! The articles are a generated news stream (`news.rs`) about 2,000 events; 40,000 arrive
+//! over 4 days, one by one, as the pipeline would hand them on.
 
 use std::time::Instant;
 
@@ -17,103 +14,21 @@ use signals::stories::{self, Clusterer, StoryInput};
 
 use crate::lcg::Lcg;
 use crate::line;
+use crate::news::{Stream, articles};
 
 const DOCS: usize = 40_000;
 const EVENTS: usize = 2_000;
 const SPAN_HOURS: i64 = 96;
 
-/// The fixture's syllables, most frequent first.
-fn vocabulary() -> Vec<String> {
-    let text = include_str!("../../signals/tests/fixtures/stories.txt");
-    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with(['@', '#', '='])) {
-        let line = line.split_once(": ").map_or(line, |(_, v)| v);
-        for t in vi_text::tokenize(line) {
-            if t.matched.chars().all(char::is_alphabetic) {
-                *counts.entry(t.matched).or_default() += 1;
-            }
-        }
-    }
-    let mut words: Vec<(String, usize)> = counts.into_iter().collect();
-    words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    words.into_iter().map(|(w, _)| w).collect()
-}
-
-struct Article {
-    title: String,
-    lead: String,
-    body: String,
-    at: DateTime<Utc>,
-}
-
-fn sentence(rng: &mut Lcg, vocab: &[String], event: &[String], len: usize) -> String {
-    let mut out = String::new();
-    for i in 0..len {
-        if i > 0 {
-            out.push(' ');
-        }
-        let word = if rng.next() < 0.15 {
-            &event[rng.below(event.len())]
-        } else {
-            &vocab[rng.zipf(vocab.len())]
-        };
-        out.push_str(word);
-    }
-    out.push('.');
-    out
-}
-
-fn articles(rng: &mut Lcg) -> Vec<Article> {
-    let vocab = vocabulary();
-    let events: Vec<Vec<String>> = (0..EVENTS)
-        .map(|_| (0..30).map(|_| vocab[rng.below(vocab.len())].clone()).collect())
-        .collect();
-    let start = DateTime::from_timestamp(1_752_300_000, 0).unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let mut out: Vec<Article> = Vec::with_capacity(DOCS);
-    for i in 0..DOCS {
-        let at = start + TimeDelta::seconds(i as i64 * SPAN_HOURS * 3600 / DOCS as i64);
-        if i > 10 && rng.next() < 0.2 {
-            // An edited copy of a recent article: a credit line added, a paragraph dropped.
-            let of = &out[i - 1 - rng.below(i.min(2_000))];
-            let mut paragraphs: Vec<&str> = of.body.split("\n\n").collect();
-            if paragraphs.len() > 2 {
-                paragraphs.remove(rng.below(paragraphs.len()));
-            }
-            out.push(Article {
-                title: of.title.clone(),
-                lead: of.lead.clone(),
-                body: format!("Theo VnExpress\n\n{}", paragraphs.join("\n\n")),
-                at,
-            });
-            continue;
-        }
-        // Events come and go: each lives about a day.
-        let window = (i * EVENTS / DOCS).max(40);
-        let event = &events[window - rng.below(40)];
-        let body: Vec<String> = (0..5)
-            .map(|_| {
-                (0..4)
-                    .map(|_| {
-                        let len = 22 + rng.below(10);
-                        sentence(rng, &vocab, event, len)
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        out.push(Article {
-            title: sentence(rng, &vocab, event, 14),
-            lead: sentence(rng, &vocab, event, 35),
-            body: body.join("\n\n"),
-            at,
-        });
-    }
-    out
-}
-
 pub(crate) fn run() -> Result<Vec<serde_json::Value>> {
     let mut rng = Lcg(2026);
-    let docs = articles(&mut rng);
+    let stream = Stream {
+        docs: DOCS,
+        events: EVENTS,
+        span_hours: SPAN_HOURS,
+        start: DateTime::from_timestamp(1_752_300_000, 0).unwrap_or(DateTime::<Utc>::MIN_UTC),
+    };
+    let docs = articles(&mut rng, &stream);
     let bytes: usize = docs.iter().map(|d| d.title.len() + d.lead.len() + d.body.len()).sum();
 
     // Document by document, as the pipeline runs: what the pipeline already did

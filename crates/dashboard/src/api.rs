@@ -26,6 +26,11 @@ struct AlertDto {
     kind: &'static str,
     rule: String,
     rule_title: String,
+    subject: String,
+    /// The story the alert is about, when its subject is `story:ID`.
+    story: Option<i64>,
+    /// What explains the alert beyond its documents (a spike's counts), as stored.
+    detail: Option<serde_json::Value>,
     severity: &'static str,
     state: &'static str,
     first_seen: String,
@@ -63,6 +68,9 @@ pub(crate) async fn alerts(
             kind: e.alert.kind.as_str(),
             rule: e.alert.rule_id,
             rule_title: e.alert.rule_title,
+            story: crate::views::story_of_subject(&e.alert.subject),
+            subject: e.alert.subject,
+            detail: e.alert.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()),
             severity: e.alert.severity.as_str(),
             state: e.alert.state.as_str(),
             first_seen: e.alert.first_seen.to_rfc3339(),

@@ -12,7 +12,11 @@ pub mod auth;
 mod error;
 mod metrics;
 mod pages;
+mod params;
 mod searching;
+mod spikes;
+mod stories;
+mod trends;
 mod views;
 
 use std::sync::Arc;
@@ -95,6 +99,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::board))
         .route("/search", get(pages::search))
         .route("/documents/{id}", get(pages::document))
+        .route("/stories", get(stories::list_page))
+        .route("/stories/{id}", get(stories::story_page))
+        .route("/trends", get(trends::page))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/healthz", get(|| async { "ok" }))
@@ -113,6 +120,9 @@ fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/alerts", get(api::alerts))
         .route("/search", get(api::search))
+        .route("/stories", get(stories::list_api))
+        .route("/stories/{id}", get(stories::story_api))
+        .route("/trends", get(trends::api))
         .fallback(api::not_found)
         .layer(axum::middleware::map_response(api::json_errors))
 }

@@ -1,4 +1,5 @@
-//! Page handlers: the alert board, search, documents, login and logout.
+//! Page handlers: the alert board, search, documents, login and logout (stories and trends
+//! have modules of their own).
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -25,7 +26,7 @@ use crate::views::{
     vn_time,
 };
 
-fn chrome(u: &CurrentUser) -> Chrome {
+pub(crate) fn chrome(u: &CurrentUser) -> Chrome {
     Chrome {
         user: u.user.name.clone(),
         role: u.user.role.as_str().to_owned(),
@@ -150,7 +151,12 @@ pub(crate) async fn document(
     let hits = state.store.hits_for_document(id).await?;
     let places = state.store.document_places(id).await?;
     let sightings = state.store.sightings(id).await?;
-    let page = DocumentPage::new(chrome(&user), &doc, &hits, &places).with_sightings(&sightings);
+    let mut page =
+        DocumentPage::new(chrome(&user), &doc, &hits, &places).with_sightings(&sightings);
+    if let Some(&(_, story)) = state.store.stories_of(&[id]).await?.first() {
+        // A document placed in a story whose row is not written yet links to nothing.
+        page.story = state.store.story(story).await?.map(|s| (s.id, s.title));
+    }
     Ok(Html(page.render()?))
 }
 

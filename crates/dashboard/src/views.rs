@@ -22,6 +22,7 @@ pub(crate) fn kind_label(k: RuleKind) -> &'static str {
         RuleKind::Rumor => "Tin đồn",
         RuleKind::Watch => "Theo dõi",
         RuleKind::Crisis => "Khủng hoảng",
+        RuleKind::Spike => "Tăng đột biến",
     }
 }
 
@@ -62,6 +63,11 @@ pub(crate) struct Chrome {
 }
 
 pub(crate) struct AlertView {
+    pub(crate) id: i64,
+    /// The story the alert is about, when its subject is one.
+    pub(crate) story: Option<i64>,
+    /// A spike's explanation, for spike alerts.
+    pub(crate) spike: Option<SpikeView>,
     pub(crate) severity: &'static str,
     pub(crate) severity_label: &'static str,
     pub(crate) kind_label: &'static str,
@@ -81,6 +87,9 @@ impl AlertView {
         let doc = &e.document;
         let hits = [&e.hit];
         AlertView {
+            id: e.alert.id,
+            story: story_of_subject(&e.alert.subject),
+            spike: (e.alert.kind == RuleKind::Spike).then(|| SpikeView::new(&e.alert)),
             severity: e.alert.severity.as_str(),
             severity_label: severity_label(e.alert.severity),
             kind_label: kind_label(e.alert.kind),
@@ -93,6 +102,79 @@ impl AlertView {
             doc_id: doc.id,
             title: search::snippet(&doc.doc.title, &ranges(&hits, "title"), usize::MAX),
             excerpt: search::snippet(&doc.doc.full_text(), &ranges(&hits, "body"), 280),
+        }
+    }
+}
+
+/// The story of an alert subject `story:ID`.
+pub(crate) fn story_of_subject(subject: &str) -> Option<i64> {
+    subject.strip_prefix("story:")?.parse().ok()
+}
+
+/// A spike alert's explanation on the board.
+pub(crate) struct SpikeView {
+    /// Where: "Toàn quốc" or the province's name.
+    pub(crate) area: String,
+    /// Which window: a day, or an hour of a day.
+    pub(crate) window: String,
+    pub(crate) observed: String,
+    pub(crate) expected: String,
+    pub(crate) threshold: String,
+    pub(crate) method: String,
+    /// The baseline's days and number of points; empty when unknown.
+    pub(crate) baseline: String,
+    pub(crate) health_day: Option<String>,
+    pub(crate) labels: Vec<String>,
+    pub(crate) stories: Vec<i64>,
+    pub(crate) sources: Option<i64>,
+    pub(crate) trends_href: String,
+    pub(crate) spark: Option<crate::spikes::Sparkline>,
+}
+
+impl SpikeView {
+    pub(crate) fn new(a: &model::Alert) -> SpikeView {
+        use crate::spikes::{SpikeDetail, area_name, count, sparkline};
+        let d = a.detail.as_deref().and_then(SpikeDetail::parse).unwrap_or_default();
+        // The subject says the area and window even when the detail cannot be read.
+        let mut subject = a.subject.strip_prefix("spike:").unwrap_or_default().splitn(2, ':');
+        let area = if d.area.is_empty() { subject.next().unwrap_or_default() } else { &d.area };
+        let window = match (d.window_start, d.bucket.as_str()) {
+            (Some(t), "hour") => {
+                format!("giờ {}", model::to_vn_time(t).format("%H:00 ngày %d/%m/%Y"))
+            }
+            (Some(t), _) => format!("ngày {}", model::to_vn_time(t).format("%d/%m/%Y")),
+            (None, _) => subject.nth(1).unwrap_or_default().to_owned(),
+        };
+        let topic = if d.topic.is_empty() { a.rule_id.as_str() } else { d.topic.as_str() };
+        let mut pairs = vec![("topic", topic)];
+        if area != "national" && !area.is_empty() {
+            pairs.push(("province", area));
+        }
+        let day = |t: Timestamp| model::to_vn_time(t).format("%d/%m/%Y").to_string();
+        let baseline = match (d.baseline_from, d.baseline_to) {
+            (Some(from), Some(to)) => {
+                format!("{} – {}, {} điểm", day(from), day(to), d.baseline.len())
+            }
+            _ => String::new(),
+        };
+        SpikeView {
+            area: area_name(area),
+            window,
+            observed: count(d.observed),
+            expected: count(d.expected),
+            threshold: count(d.threshold),
+            method: match (d.method.is_empty(), d.method_version.is_empty()) {
+                (true, _) => "?".to_owned(),
+                (false, true) => d.method.clone(),
+                (false, false) => format!("{} ({})", d.method, d.method_version),
+            },
+            baseline,
+            spark: sparkline(&d),
+            health_day: d.health_day,
+            labels: d.labels,
+            stories: d.stories,
+            sources: d.sources,
+            trends_href: crate::params::link("/trends", &pairs),
         }
     }
 }
@@ -162,6 +244,8 @@ pub(crate) struct DocumentPage {
     pub(crate) sightings: Vec<SightingView>,
     /// How many outlets carried it.
     pub(crate) outlets: usize,
+    /// Its story: id and title.
+    pub(crate) story: Option<(i64, String)>,
 }
 
 /// One place a document was seen, on its page.
@@ -294,6 +378,7 @@ impl DocumentPage {
             also_named,
             sightings: Vec::new(),
             outlets: 0,
+            story: None,
             title: marks(&d.doc.title, &ranges(&refs, "title"), &place_ranges(places, "title")),
             source: d.source_name.clone(),
             time: vn_time(d.time()),

@@ -28,14 +28,18 @@ fn item_url(base: &str, o: &Outlet, it: &Item) -> String {
     format!("{base}/{}/{}.html", o.slug, it.slug)
 }
 
+/// When `item` was published, for feeds rendered at `now`: its hours before `now`, and a
+/// minute per character of its slug so items of the same hour do not tie.
+pub fn published_at(item: &Item, now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::hours(item.hours_ago) - Duration::minutes(item.slug.len() as i64)
+}
+
 /// Renders every outlet's feed and every article page, with times relative to `now`.
 /// `base` is the server's origin, such as `http://127.0.0.1:8081`.
 pub fn render(outlets: &[Outlet], base: &str, now: DateTime<Utc>) -> Vec<FeedFile> {
     let mut files = Vec::new();
     for o in outlets {
-        let time = |it: &Item| {
-            now - Duration::hours(it.hours_ago) - Duration::minutes(it.slug.len() as i64)
-        };
+        let time = |it: &Item| published_at(it, now);
         let (path, content_type, body) = match o.format.as_str() {
             "atom" => (
                 format!("/{}/atom.xml", o.slug),

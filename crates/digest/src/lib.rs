@@ -93,6 +93,7 @@ fn kind_vi(k: RuleKind) -> &'static str {
         RuleKind::Rumor => "Tin đồn",
         RuleKind::Watch => "Theo dõi",
         RuleKind::Crisis => "Khủng hoảng",
+        RuleKind::Spike => "Tăng đột biến",
     }
 }
 
@@ -288,6 +289,7 @@ mod tests {
             last_seen: t,
             doc_count: 2,
             last_document_id: 7,
+            detail: None,
         };
         let input = DigestInput {
             date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),

@@ -15,6 +15,8 @@ string_enum!(
         Watch => "watch",
         /// A crisis or incident pattern: raises an alert.
         Crisis => "crisis",
+        /// A volume spike on a topic, raised by the spike scan; no rule has this kind.
+        Spike => "spike",
     }
 );
 
@@ -111,4 +113,7 @@ pub struct Alert {
     pub doc_count: i64,
     /// The latest matching document.
     pub last_document_id: i64,
+    /// What explains the alert beyond its documents, as JSON: for a spike, the observed
+    /// and expected counts, threshold, method, baseline and driving stories.
+    pub detail: Option<String>,
 }

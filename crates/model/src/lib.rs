@@ -12,6 +12,7 @@ mod metrics;
 mod place;
 mod sighting;
 mod source;
+mod story;
 mod time;
 mod user;
 
@@ -22,6 +23,7 @@ pub use metrics::{Metrics, MetricsSnapshot, Stage};
 pub use place::{DocumentPlace, DocumentPlaces, PlaceKind};
 pub use sighting::Sighting;
 pub use source::{ArticleFetch, FetchState, Source, SourceKind, SourceOrigin, SourceTier};
+pub use story::{Story, TimelineEntry};
 pub use time::{Timestamp, VN_OFFSET, to_vn_time};
 pub use user::{Role, User};
 

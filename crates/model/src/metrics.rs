@@ -15,11 +15,17 @@ pub enum Stage {
     Store,
     /// Indexing and committing one batch.
     Index,
+    /// Placing one batch's documents in stories: their syllables, near-copies, the
+    /// clusterer, and rewriting the stories they touched.
+    Stories,
+    /// Finding the places of one batch's documents.
+    Places,
 }
 
 impl Stage {
     /// Every stage.
-    pub const ALL: [Stage; 4] = [Stage::Fetch, Stage::Match, Stage::Store, Stage::Index];
+    pub const ALL: [Stage; 6] =
+        [Stage::Fetch, Stage::Match, Stage::Store, Stage::Index, Stage::Stories, Stage::Places];
 
     /// Label used in metric output.
     pub fn as_str(self) -> &'static str {
@@ -28,6 +34,8 @@ impl Stage {
             Stage::Match => "match",
             Stage::Store => "store",
             Stage::Index => "index",
+            Stage::Stories => "stories",
+            Stage::Places => "places",
         }
     }
 
@@ -49,8 +57,8 @@ pub struct Metrics {
     rules_loaded: AtomicU64,
     rule_reloads: AtomicU64,
     rule_reload_failures: AtomicU64,
-    stage_count: [AtomicU64; 4],
-    stage_micros: [AtomicU64; 4],
+    stage_count: [AtomicU64; Stage::ALL.len()],
+    stage_micros: [AtomicU64; Stage::ALL.len()],
 }
 
 /// A consistent-enough copy of [`Metrics`] for rendering.

@@ -16,6 +16,7 @@ mod posts;
 mod process;
 mod run;
 mod schedule;
+mod stories;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -32,6 +33,14 @@ pub use posts::{
 };
 pub use process::{IngestReport, PollReport, rebuild_index};
 pub use schedule::next_poll_after_error;
+pub use stories::StoriesRebuilt;
+
+/// Re-clusters every stored document into stories from scratch and rewrites the story
+/// rows; story alerts follow their documents. Run it with the pipeline stopped: a running
+/// pipeline keeps placing documents by the stories it restored when it started.
+pub async fn rebuild_stories(store: &Store) -> Result<StoriesRebuilt> {
+    stories::rebuild(store, chrono::Utc::now()).await
+}
 
 /// Tuning of the pipeline. Built by the application from its configuration.
 #[derive(Debug, Clone)]
@@ -67,6 +76,11 @@ pub struct Pipeline {
     extractor: Arc<extract::Extractor>,
     metrics: Arc<Metrics>,
     config: PipelineConfig,
+    /// The near-copy index and story clusterer; restored from the store on first use.
+    stories: Arc<std::sync::Mutex<stories::Stories>>,
+    stories_ready: Arc<tokio::sync::Mutex<bool>>,
+    /// Notified after every batch that stored documents or sightings.
+    stored: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -93,6 +107,9 @@ impl Pipeline {
             extractor: Arc::new(extract::Extractor::new()),
             metrics,
             config,
+            stories: Arc::default(),
+            stories_ready: Arc::default(),
+            stored: Arc::default(),
         }
     }
 
@@ -112,6 +129,79 @@ impl Pipeline {
     /// processed by a mix of both.
     pub fn set_rules(&self, rules: RuleSet) {
         *self.rules.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(rules);
+    }
+
+    /// Restores the stories held in memory from the store, unless they are already, then
+    /// places every stored document that has no story yet (documents stored before
+    /// stories existed) and writes their stories. Returns how many documents it placed.
+    pub async fn catch_up_stories(&self) -> Result<usize> {
+        let mut ready = self.stories_ready.lock().await;
+        if *ready {
+            return Ok(0);
+        }
+        let restored = stories::restore(&self.store, chrono::Utc::now()).await?;
+        *stories::lock(&self.stories) = restored;
+        let placed = stories::catch_up(&self.store, &self.stories, chrono::Utc::now()).await?;
+        // Alerts opened before stories gathered every document of their rule; each story
+        // is its own incident now.
+        let opened = self.store.split_rule_alerts().await?;
+        *ready = true;
+        if placed > 0 || opened > 0 {
+            tracing::info!(n_documents = placed, n_alerts_opened = opened, "Stories caught up.");
+        }
+        Ok(placed)
+    }
+
+    /// Forgets the stories held in memory, so the next batch restores them from the store:
+    /// after a batch failed, the clusterer may hold documents the store never kept.
+    pub(crate) async fn invalidate_stories(&self) {
+        *self.stories_ready.lock().await = false;
+    }
+
+    /// Merges the stories that turned out to be one event (their alerts follow) and
+    /// rewrites the merged stories' rows, and the rows of stories a purged source took
+    /// away. Returns how many merges it made.
+    pub async fn merge_stories(&self) -> Result<usize> {
+        self.catch_up_stories().await?;
+        let now = chrono::Utc::now();
+        // Stories whose row went with a purged source are written again from what is left.
+        let orphans = self.store.stories_without_rows().await?;
+        for chunk in orphans.chunks(500) {
+            stories::refresh(&self.store, chunk, now).await?;
+        }
+        let merges = stories::lock(&self.stories).merge_pass(now);
+        if merges.is_empty() {
+            return Ok(0);
+        }
+        self.store.merge_stories(&merges).await?;
+        let into: std::collections::BTreeSet<i64> = merges.iter().map(|m| m.1).collect();
+        stories::refresh(&self.store, &into.into_iter().collect::<Vec<_>>(), now).await?;
+        tracing::info!(n_merges = merges.len(), "Stories merged.");
+        Ok(merges.len())
+    }
+
+    /// Rewrites the rows of the stories a stored batch touched: those of its new documents
+    /// and of the documents its copies were sightings of.
+    pub(crate) async fn refresh_stories(
+        &self,
+        inserted: &[store::Inserted],
+        copies: &[store::Copied],
+        now: model::Timestamp,
+    ) -> Result<()> {
+        let ids: Vec<i64> =
+            inserted.iter().map(|i| i.id).chain(copies.iter().map(|c| c.document_id)).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let touched: std::collections::BTreeSet<i64> =
+            self.store.stories_of(&ids).await?.into_iter().map(|(_, s)| s).collect();
+        stories::refresh(&self.store, &touched.into_iter().collect::<Vec<_>>(), now).await
+    }
+
+    /// Notified (one permit, `notify_one`) after every batch that stored new documents or
+    /// sightings: periodic jobs that count them can run soon instead of at their interval.
+    pub fn stored(&self) -> Arc<tokio::sync::Notify> {
+        self.stored.clone()
     }
 
     /// The metrics this pipeline counts into.

@@ -12,10 +12,11 @@ use std::path::Path;
 use chrono::Utc;
 use model::{Post, SourceKind, SourceOrigin, SourceTier, Timestamp};
 use serde_json::Value;
+use signals::copies::Syllables;
 use store::{NewSource, Processed};
 
 use crate::articles::Item;
-use crate::process::to_processed;
+use crate::process::to_processed_timed;
 use crate::{Error, Pipeline, Result};
 
 /// The fields a post may have; `platform`, `url`, `time`, `text` and one of `page` and
@@ -356,23 +357,71 @@ impl Pipeline {
             .into_iter()
             .filter_map(|s| Some((s.url, s.home_province?)))
             .collect();
-        let mut groups: BTreeMap<String, (NewSource, Vec<Processed>)> = BTreeMap::new();
+        let mut places_time = std::time::Duration::ZERO;
+        let mut groups: BTreeMap<String, (NewSource, Vec<Processed>, Vec<Syllables>)> =
+            BTreeMap::new();
         for post in &posts {
             let source = post.page_source();
             let home = homes.get(&source.url).map(String::as_str);
-            let mut processed = to_processed(&rules, (0, &source.name, home), &post.item(), now);
+            let (mut processed, syl) = to_processed_timed(
+                &rules,
+                (0, &source.name, home),
+                &post.item(),
+                now,
+                &mut places_time,
+            );
             processed.doc.post = Some(Post {
                 platform: post.platform.clone(),
                 reactions: post.reactions,
                 shares: post.shares,
                 comments: post.comments,
             });
-            let entry = groups.entry(source.url.clone()).or_insert_with(|| (source, Vec::new()));
+            let entry = groups
+                .entry(source.url.clone())
+                .or_insert_with(|| (source, Vec::new(), Vec::new()));
             entry.1.push(processed);
+            entry.2.push(syl);
         }
+        self.metrics.observe(model::Stage::Places, places_time);
         let pages = groups.len();
-        let mut groups: Vec<(NewSource, Vec<Processed>)> = groups.into_values().collect();
-        let stored = self.store.import(&mut groups, now).await?;
+        let mut syllables: Vec<Vec<Syllables>> = Vec::with_capacity(groups.len());
+        let mut groups: Vec<(NewSource, Vec<Processed>)> = groups
+            .into_values()
+            .map(|(source, batch, syl)| {
+                syllables.push(syl);
+                (source, batch)
+            })
+            .collect();
+        self.catch_up_stories().await?;
+        let mut stories_time = std::time::Duration::ZERO;
+        let syllables: Vec<_> = groups
+            .iter()
+            .zip(syllables)
+            .map(|((_, batch), syl)| crate::stories::batch_times(batch, syl))
+            .collect();
+        let stored = match self
+            .store
+            .import(
+                &mut groups,
+                now,
+                &mut crate::stories::placer(&self.stories, &syllables, &mut stories_time),
+            )
+            .await
+        {
+            Ok(stored) => stored,
+            Err(e) => {
+                self.invalidate_stories().await;
+                return Err(e.into());
+            }
+        };
+        let refreshing = std::time::Instant::now();
+        for (_, s) in &stored {
+            self.refresh_stories(&s.inserted, &s.copies, now).await?;
+        }
+        self.metrics.observe(model::Stage::Stories, stories_time + refreshing.elapsed());
+        if stored.iter().any(|(_, s)| !s.inserted.is_empty() || !s.copies.is_empty()) {
+            self.stored.notify_one();
+        }
         let mut report = ImportReport { posts: posts.len(), pages, ..ImportReport::default() };
         let mut index_docs = Vec::new();
         for ((source, stored), (_, batch)) in stored.iter().zip(&groups) {

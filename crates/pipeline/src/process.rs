@@ -89,12 +89,26 @@ fn content_hash(title: &str, text: &str) -> String {
 
 /// Normalises an item into a document of the source `(id, name, home province)`, matches
 /// the rules and finds its places.
+#[cfg(test)]
 pub(crate) fn to_processed(
+    rules: &RuleSet,
+    source: (i64, &str, Option<&str>),
+    item: &Item,
+    now: Timestamp,
+) -> Processed {
+    let mut places_time = std::time::Duration::ZERO;
+    to_processed_timed(rules, source, item, now, &mut places_time).0
+}
+
+/// [`to_processed`], with the document's syllables for copies and stories (read from the
+/// tokens the rules read), adding the time spent finding places to `places_time`.
+pub(crate) fn to_processed_timed(
     rules: &RuleSet,
     (source_id, source_name, home_province): (i64, &str, Option<&str>),
     item: &Item,
     now: Timestamp,
-) -> Processed {
+    places_time: &mut std::time::Duration,
+) -> (Processed, signals::copies::Syllables) {
     let aliases = item.aliases.clone();
     let item = &item.feed;
     let title = vi_text::display(&item.title);
@@ -117,9 +131,21 @@ pub(crate) fn to_processed(
     let text = doc.full_text();
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
-    let hits = rules.match_analyzed(&rules::Analyzed::document(&doc, source_name));
-    let places = document_places(&doc.title, &text, home_province);
-    Processed { aliases, places, ..Processed::new(doc, hits) }
+    // One tokenising feeds the rules, the places and the stories.
+    let (analyzed, [title_tokens, body_tokens]) =
+        rules::Analyzed::document_with_tokens(&doc, source_name);
+    let hits = rules.match_analyzed(&analyzed);
+    let syllables = crate::stories::from_analyzed(&analyzed, &doc);
+    let started = Instant::now();
+    let found = gazetteer::Gazetteer::embedded().places_tokenized(
+        &analyzed.title,
+        &title_tokens,
+        &analyzed.body,
+        &body_tokens,
+    );
+    let places = document_places(&found, home_province);
+    *places_time += started.elapsed();
+    (Processed { aliases, places, ..Processed::new(doc, hits) }, syllables)
 }
 
 /// The places a document names, spans in the same display forms as its rule hits (the
@@ -128,8 +154,7 @@ pub(crate) fn to_processed(
 ///
 /// `rules::Analyzed` keeps no tokens once it has matched, so the gazetteer tokenises the
 /// two fields again.
-fn document_places(title: &str, text: &str, home_province: Option<&str>) -> DocumentPlaces {
-    let found = gazetteer::places(analysed_part(title), analysed_part(text));
+fn document_places(found: &gazetteer::Places, home_province: Option<&str>) -> DocumentPlaces {
     let places = found
         .places
         .iter()
@@ -146,21 +171,6 @@ fn document_places(title: &str, text: &str, home_province: Option<&str>) -> Docu
         })
         .collect();
     DocumentPlaces { province: found.main_province_or(home_province).map(str::to_owned), places }
-}
-
-/// The first [`rules::MAX_ANALYZED_BYTES`] of a text, cut at a space: places read what the
-/// rules read, so a 10 MB feed item costs what a 1 MB one does, and a span (an offset
-/// into the prefix) is still an offset into the whole text.
-fn analysed_part(text: &str) -> &str {
-    if text.len() <= rules::MAX_ANALYZED_BYTES {
-        return text;
-    }
-    let mut end = rules::MAX_ANALYZED_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let cut = &text[..end];
-    cut.rfind(char::is_whitespace).map_or(cut, |i| &cut[..i])
 }
 
 fn place_kind(kind: gazetteer::PlaceKind) -> PlaceKind {
@@ -207,17 +217,24 @@ impl Pipeline {
         let mut updates: Vec<Revision> = Vec::new();
         let mut seen = HashSet::new();
         let source_ref = (source.id, source.name.as_str(), source.home_province.as_deref());
+        let mut places_time = std::time::Duration::ZERO;
+        let mut syllables = Vec::new();
         for item in items {
             if !seen.insert(item.feed.url.as_str()) {
                 continue;
             }
             match known.get(&item.feed.url) {
-                None => batch.push(to_processed(&rules, source_ref, item, now)),
+                None => {
+                    let (p, s) =
+                        to_processed_timed(&rules, source_ref, item, now, &mut places_time);
+                    batch.push(p);
+                    syllables.push(s);
+                }
                 // An update where a copy was seen is the other outlet's, not a revision.
                 Some(k)
                     if !k.copy && item.feed.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) =>
                 {
-                    let new = to_processed(&rules, source_ref, item, now);
+                    let new = to_processed_timed(&rules, source_ref, item, now, &mut places_time).0;
                     if new.doc.content_hash != k.content_hash {
                         updates.push(Revision { id: k.id, new });
                     }
@@ -225,14 +242,36 @@ impl Pipeline {
                 Some(_) => {}
             }
         }
-        self.metrics.observe(Stage::Match, started.elapsed());
+        self.metrics.observe(Stage::Match, started.elapsed().saturating_sub(places_time));
+        self.metrics.observe(Stage::Places, places_time);
 
+        self.catch_up_stories().await?;
         let started = Instant::now();
-        let stored = self.store.insert_batch(&batch).await?;
+        let groups = [crate::stories::batch_times(&batch, syllables)];
+        let mut stories_time = started.elapsed();
+        let started = Instant::now();
+        let stored = match self
+            .store
+            .insert_batch_placed(
+                &batch,
+                &mut crate::stories::placer(&self.stories, &groups, &mut stories_time),
+            )
+            .await
+        {
+            Ok(stored) => stored,
+            Err(e) => {
+                self.invalidate_stories().await;
+                return Err(e.into());
+            }
+        };
+        let stored_at = Instant::now();
+        self.refresh_stories(&stored.inserted, &stored.copies, now).await?;
+        stories_time += stored_at.elapsed();
         let inserted = stored.inserted;
         let revised =
             if updates.is_empty() { Vec::new() } else { self.store.revise(&updates, now).await? };
-        self.metrics.observe(Stage::Store, started.elapsed());
+        self.metrics.observe(Stage::Store, started.elapsed().saturating_sub(stories_time));
+        self.metrics.observe(Stage::Stories, stories_time);
 
         let mut report = IngestReport {
             seen: items.len(),
@@ -258,6 +297,9 @@ impl Pipeline {
             self.index.add(&docs)?;
             self.index.commit(last.max(self.index.last_indexed_id()?))?;
             self.metrics.observe(Stage::Index, started.elapsed());
+        }
+        if report.added + report.copies > 0 {
+            self.stored.notify_one();
         }
         for u in updates.iter().filter(|u| revised.contains(&u.id)) {
             report.hits += u.new.hits.len();
@@ -703,11 +745,12 @@ mod tests {
 
     #[test]
     fn places_read_what_the_rules_read() {
-        let long = format!("Gia Lai {}", "chữ ".repeat(rules::MAX_ANALYZED_BYTES / 4));
-        let part = super::analysed_part(&long);
-        assert!(part.len() <= rules::MAX_ANALYZED_BYTES && long.starts_with(part));
-        assert!(part.ends_with("chữ"), "cut at a space");
-        assert_eq!(super::analysed_part("Gia Lai"), "Gia Lai");
+        // Past the analysed first mebibyte nothing is read, by the rules or the places.
+        let long = format!("Gia Lai {} Đồng Nai", "chữ ".repeat(rules::MAX_ANALYZED_BYTES / 4));
+        let p = processed("Tin tổng hợp", &long, None);
+        let codes: Vec<&str> = p.places.places.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes, ["52"]);
+        assert_eq!(&p.doc.full_text()[p.places.places[0].start..p.places.places[0].end], "Gia Lai");
     }
 
     #[test]

@@ -12,11 +12,15 @@ use tokio::task::JoinSet;
 use crate::process::Download;
 use crate::{Pipeline, PollReport, Result};
 
+/// How often stories that turned out to be one event are merged.
+const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 impl Pipeline {
     /// Runs until `shutdown` completes, then stops scheduling, lets the fetches under way
     /// finish, processes and commits everything they fetched, and returns.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
         self.catch_up_index().await?;
+        self.catch_up_stories().await?;
         let workers_n = self.config.fetch_workers.max(1);
         let (job_tx, job_rx) = mpsc::channel::<Source>(workers_n * 2);
         let (done_tx, mut done_rx) = mpsc::channel::<(Source, Download)>(workers_n * 4);
@@ -67,7 +71,14 @@ impl Pipeline {
         };
 
         tokio::pin!(shutdown);
+        let mut last_merge = std::time::Instant::now();
         'schedule: loop {
+            if last_merge.elapsed() >= MERGE_EVERY {
+                last_merge = std::time::Instant::now();
+                if let Err(error) = self.merge_stories().await {
+                    tracing::error!(error = %error, "Merging stories failed.");
+                }
+            }
             match self.store.due_sources(Utc::now(), 256).await {
                 Ok(due) => {
                     for source in due {

@@ -185,9 +185,22 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Pack, Vec<Diagnostic>) {
             ));
             ok = false;
         }
-        let kind = r.kind.get_ref().parse::<RuleKind>().map_err(|e| {
-            diags.push(diag(r.kind.span().start, Some(id), e.to_string()));
-        });
+        let kind = match r.kind.get_ref().parse::<RuleKind>() {
+            // Spikes are counted by the spike scan over topics, never matched by a rule.
+            Ok(RuleKind::Spike) => {
+                diags.push(diag(
+                    r.kind.span().start,
+                    Some(id),
+                    "rule kind \"spike\" is raised by the spike scan, not by a rule; use topic, rumor, watch or crisis".to_owned(),
+                ));
+                Err(())
+            }
+            Ok(k) => Ok(k),
+            Err(e) => {
+                diags.push(diag(r.kind.span().start, Some(id), e.to_string()));
+                Err(())
+            }
+        };
         let severity = r.severity.get_ref().parse::<Severity>().map_err(|e| {
             diags.push(diag(r.severity.span().start, Some(id), e.to_string()));
         });
@@ -301,6 +314,17 @@ mod tests {
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d[0].starts_with("p.toml:3:8: rule x: unknown rule kind \"rumour\""), "{d:?}");
         assert!(d[1].contains("no examples"), "{d:?}");
+    }
+
+    #[test]
+    fn no_rule_may_claim_the_spike_kind() {
+        let text = "[[rules]]\nid = \"x\"\nkind = \"spike\"\ntitle = \"X\"\nseverity = \"low\"\nquery = 'a'\nmatch = ['a']\n";
+        let d = diags(text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].starts_with("p.toml:3:8: rule x: rule kind \"spike\" is raised by the spike scan"),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -584,6 +584,11 @@ pub(crate) struct Streams {
 }
 
 impl Streams {
+    /// The match forms of tokens `range` (counted over every field, in order).
+    pub(crate) fn forms(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &str> {
+        self.at[range].iter().map(|a| &self.matched[a[0] as usize..a[1] as usize])
+    }
+
     /// Lays out the tokens of each field; fields are separated like sentences.
     pub(crate) fn new(fields: &[&[Token]]) -> Streams {
         let len: usize = fields.iter().flat_map(|f| f.iter()).map(|t| t.matched.len() + 1).sum();

@@ -72,6 +72,26 @@ impl Analyzed {
     /// Normalises a title and a body and tokenises the first `cap` bytes of each (display
     /// form, cut at a space). Spans of hits are offsets into the whole display form.
     pub fn with_cap(title: &str, body: &str, cap: usize) -> Analyzed {
+        Analyzed::with_cap_and_tokens(title, body, cap).0
+    }
+
+    /// [`Analyzed::document`], with the tokens of the analysed title and body (offsets into
+    /// [`Analyzed::title`] and [`Analyzed::body`]), for a caller that reads the same text
+    /// in other ways (places) without tokenising it again.
+    pub fn document_with_tokens(
+        doc: &model::NewDocument,
+        source: &str,
+    ) -> (Analyzed, [Vec<vi_text::Token>; 2]) {
+        let (analyzed, tokens) =
+            Analyzed::with_cap_and_tokens(&doc.title, &doc.full_text(), MAX_ANALYZED_BYTES);
+        (analyzed.with_meta(source, &doc.language), tokens)
+    }
+
+    fn with_cap_and_tokens(
+        title: &str,
+        body: &str,
+        cap: usize,
+    ) -> (Analyzed, [Vec<vi_text::Token>; 2]) {
         let title = vi_text::display(title);
         let body = vi_text::display(body);
         let (title_part, body_part) = (analysed_part(&title, cap), analysed_part(&body, cap));
@@ -81,7 +101,7 @@ impl Analyzed {
         let title_overlays = query::overlays(title_part, &title_tokens);
         let body_overlays = query::overlays(body_part, &body_tokens);
         let streams = Streams::new(&[&title_tokens, &body_tokens]);
-        Analyzed {
+        let analyzed = Analyzed {
             title,
             body,
             title_keys: TokenKeys::of(&title_tokens),
@@ -93,7 +113,8 @@ impl Analyzed {
             streams,
             source: String::new(),
             lang: String::new(),
-        }
+        };
+        (analyzed, [title_tokens, body_tokens])
     }
 
     /// A stored or new document as the pipeline and backtests match it: the title, the
@@ -113,6 +134,18 @@ impl Analyzed {
     /// (for comparing against a bare automaton).
     pub fn streams(&self) -> [&str; 2] {
         [&self.streams.matched, &self.streams.folded]
+    }
+
+    /// The title's syllables in match form, in order: the tokens rules read, for copies
+    /// and stories to read too without tokenising again.
+    pub fn title_syllables(&self) -> impl Iterator<Item = &str> {
+        self.streams.forms(0..self.title_keys.len())
+    }
+
+    /// The analysed part of the body's syllables in match form, in order.
+    pub fn body_syllables(&self) -> impl Iterator<Item = &str> {
+        let start = self.title_keys.len();
+        self.streams.forms(start..start + self.body_keys.len())
     }
 
     /// The ids of the document's tokens and overlays in a program's vocabulary.

@@ -62,9 +62,15 @@ fn compile_with(
             let scope = ts.first().map_or(Scope::Any, |t| t.scope);
             any_field(fields, scope, |f| phrase_query(f, ts))
         }
-        Expr::And(children) => {
-            let clauses = children
-                .iter()
+        // Nested conjunctions (and proximity, which counts as one here) become one flat
+        // conjunction of distinct parts: tantivy intersects a flat list in time linear in
+        // its postings, while intersections nested thirty deep seek each other over and
+        // over, outside any budget.
+        Expr::And(_) | Expr::Near { .. } => {
+            let mut parts = Vec::new();
+            conjuncts(expr, positive, &mut parts);
+            let clauses = parts
+                .into_iter()
                 .map(|c| match c {
                     // Negations inside a conjunction exclude directly.
                     Expr::Not(inner) => (Occur::MustNot, negated(inner)),
@@ -73,17 +79,17 @@ fn compile_with(
                 .collect();
             Box::new(BooleanQuery::new(clauses))
         }
-        Expr::Or(children) => Box::new(BooleanQuery::new(
-            children.iter().map(|c| (Occur::Should, compile(c, fields, meta))).collect(),
-        )),
+        Expr::Or(_) => {
+            let mut parts = Vec::new();
+            disjuncts(expr, &mut parts);
+            Box::new(BooleanQuery::new(
+                parts.into_iter().map(|c| (Occur::Should, compile(c, fields, meta))).collect(),
+            ))
+        }
         // Standing alone (for example inside OR), a negation is "everything except".
         Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(AllQuery)),
             (Occur::MustNot, negated(inner)),
-        ])),
-        Expr::Near { left, right, .. } => Box::new(BooleanQuery::new(vec![
-            (Occur::Must, compile(left, fields, meta)),
-            (Occur::Must, compile(right, fields, meta)),
         ])),
         Expr::Source(words) => {
             let terms: Vec<Term> =
@@ -105,6 +111,35 @@ fn compile_with(
             Term::from_field_text(meta.lang, code),
             IndexRecordOption::Basic,
         )),
+    }
+}
+
+/// The distinct parts of a conjunction, nested conjunctions flattened; in a positive
+/// context a `NEAR` is the conjunction of its sides.
+fn conjuncts<'a>(expr: &'a Expr, positive: bool, out: &mut Vec<&'a Expr>) {
+    match expr {
+        Expr::And(xs) => xs.iter().for_each(|x| conjuncts(x, positive, out)),
+        Expr::Near { left, right, .. } if positive => {
+            conjuncts(left, positive, out);
+            conjuncts(right, positive, out);
+        }
+        other => {
+            if !out.contains(&other) {
+                out.push(other);
+            }
+        }
+    }
+}
+
+/// The distinct alternatives of a disjunction, nested disjunctions flattened.
+fn disjuncts<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match expr {
+        Expr::Or(xs) => xs.iter().for_each(|x| disjuncts(x, out)),
+        other => {
+            if !out.contains(&other) {
+                out.push(other);
+            }
+        }
     }
 }
 
@@ -144,4 +179,53 @@ fn phrase_query(f: &FieldPair, ts: &[QTerm]) -> Box<dyn Query> {
         })
         .collect();
     Box::new(PhraseQuery::new(terms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::schema::{STRING, Schema, TEXT};
+
+    fn compiled(q: &str) -> Box<dyn Query> {
+        let mut schema = Schema::builder();
+        let (tm, tf) = (schema.add_text_field("tm", TEXT), schema.add_text_field("tf", TEXT));
+        let (bm, bf) = (schema.add_text_field("bm", TEXT), schema.add_text_field("bf", TEXT));
+        let meta = MetaFields {
+            source_words: schema.add_text_field("s", STRING),
+            lang: schema.add_text_field("l", STRING),
+        };
+        let fields = [FieldPair { matched: tm, folded: tf }, FieldPair { matched: bm, folded: bf }];
+        compile(&query::parse(q).unwrap(), &fields, &meta)
+    }
+
+    /// Boolean clauses below the top, counting nested boolean queries as levels.
+    fn depth(q: &dyn Query) -> usize {
+        q.downcast_ref::<BooleanQuery>().map_or(0, |b| {
+            1 + b.clauses().iter().map(|(_, c)| depth(c.as_ref())).max().unwrap_or(0)
+        })
+    }
+
+    #[test]
+    fn chains_and_nests_of_proximity_compile_flat() {
+        let chain = vec!["ung"; 31].join(" NEAR/1000 ");
+        let q = compiled(&chain);
+        let top = q.downcast_ref::<BooleanQuery>().unwrap();
+        assert_eq!(top.clauses().len(), 1, "thirty copies of one term are one clause");
+        // The conjunction, then the term's two fields.
+        assert_eq!(depth(q.as_ref()), 2);
+
+        let mut nested = "ung".to_owned();
+        for _ in 0..14 {
+            nested = format!("(sot NEAR/5 {nested})");
+        }
+        assert_eq!(depth(compiled(&nested).as_ref()), 2);
+        let mut flat = String::from("sot");
+        for _ in 0..20 {
+            flat.push_str(" NEAR/1000 (sot OR xuat OR huyet)");
+        }
+        let q = compiled(&flat);
+        assert_eq!(q.downcast_ref::<BooleanQuery>().unwrap().clauses().len(), 2);
+        assert_eq!(depth(q.as_ref()), 3, "conjunction, union, fields");
+        assert_eq!(depth(compiled("(a OR (b OR (c OR d)))").as_ref()), 2);
+    }
 }

@@ -14,7 +14,7 @@
 //! quarter; this approximates a rolling 30-day corpus without keeping every document's
 //! terms. The 60 heaviest terms are kept and the vector is L2-normalised.
 //!
-//! **Joining.** The candidates are the *active* stories (a member within the last 72 h)
+//! **Joining.** The candidates are the *active* stories (a member within 72 h of the item)
 //! whose centroid carries one of the item's 10 heaviest terms, found through an inverted
 //! index over centroid terms. The item joins the most similar candidate whose cosine is
 //! at least 0.35 and that shares at least 4 content terms with it, where a shared bigram
@@ -583,12 +583,15 @@ impl Clusterer {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let active_since = now - self.params.active;
+        // Active around the item's own time: a story whose members all came more than the
+        // active window after it (history read outlet after outlet) is no more its story
+        // than one that ended long before.
+        let (active_since, active_until) = (now - self.params.active, now + self.params.active);
         let mut best: Option<(u32, f32, u32)> = None;
         let mut best_any: Option<(u32, f32, u32)> = None;
         for &slot in &candidates {
             let Some(c) = self.clusters[slot as usize].as_ref() else { continue };
-            if c.last < active_since {
+            if c.last < active_since || c.first > active_until {
                 continue;
             }
             let (similarity, shared) = self.score(slot);

@@ -126,6 +126,28 @@ fn two_outlets_on_one_press_conference_are_one_story_and_no_copy() {
     assert_eq!(second.via, Via::Similar);
 }
 
+/// History read outlet after outlet: an item more than 72 hours older than a story's
+/// first member does not join it, as an item that long after its last would not.
+#[test]
+fn a_story_is_active_only_around_its_own_days() {
+    let text = |n: i64| {
+        Syllables::from_text(
+            "Bộ Y tế: Cả nước ghi nhận hơn 62.000 ca sốt xuất huyết, 14 ca tử vong",
+            "Tại buổi họp báo, Cục trưởng Cục Phòng bệnh cho biết số ca sốt xuất huyết cả nước tăng 20% so với cùng kỳ, tập trung ở Hà Nội, TP.HCM, Đồng Nai, Khánh Hòa.",
+            &format!(
+                "Bốn đoàn công tác sẽ kiểm tra công tác phòng chống dịch ở các địa phương; bản tin số {n}."
+            ),
+        )
+    };
+    let (late, early, near) = (text(1), text(2), text(3));
+    let mut clusterer = Clusterer::new(Params::default());
+    let story = clusterer.assign(&StoryInput { id: 1, syllables: &late, copy_of: None }, at(96));
+    let close = clusterer.assign(&StoryInput { id: 3, syllables: &near, copy_of: None }, at(30));
+    assert_eq!(close.story, story.story, "within 72 hours before it: {close:?}");
+    let old = clusterer.assign(&StoryInput { id: 2, syllables: &early, copy_of: None }, at(-80));
+    assert!(old.new_story, "{old:?}");
+}
+
 /// Research wave 2, after §3.6: two stories that share only a province name and "sốt xuất
 /// huyết" stay apart, and it is the shared-terms floor that keeps them apart.
 #[test]

@@ -67,15 +67,16 @@ pub struct BoardEntry {
     pub alert: Alert,
     /// The latest document attached to it.
     pub document: Document,
-    /// The hit of the alert's rule on that document.
+    /// The hit of the alert's rule on that document; for an alert whose rule has no hit
+    /// there (a spike, whose rule is a topic or a tag), a hit without terms.
     pub hit: Hit,
 }
 
-const ALERT_COLUMNS: &str = "a.id AS alert_id, a.kind AS alert_kind, a.rule_id AS alert_rule_id, \
+pub(crate) const ALERT_COLUMNS: &str = "a.id AS alert_id, a.kind AS alert_kind, a.rule_id AS alert_rule_id, \
      a.subject AS alert_subject, a.rule_title AS alert_rule_title, a.severity AS alert_severity, \
-     a.state, a.first_seen, a.last_seen, a.doc_count, a.last_document_id";
+     a.state, a.first_seen, a.last_seen, a.doc_count, a.last_document_id, a.detail AS alert_detail";
 
-fn alert_from_row(row: &AnyRow) -> Result<Alert> {
+pub(crate) fn alert_from_row(row: &AnyRow) -> Result<Alert> {
     Ok(Alert {
         id: row.try_get("alert_id")?,
         kind: parse_enum(row.try_get::<&str, _>("alert_kind")?)?,
@@ -88,6 +89,7 @@ fn alert_from_row(row: &AnyRow) -> Result<Alert> {
         last_seen: from_millis(row.try_get("last_seen")?),
         doc_count: row.try_get("doc_count")?,
         last_document_id: row.try_get("last_document_id")?,
+        detail: row.try_get("alert_detail")?,
     })
 }
 
@@ -98,7 +100,10 @@ fn entry_from_row(row: &AnyRow) -> Result<BoardEntry> {
         rule_title: alert.rule_title.as_str().into(),
         kind: alert.kind,
         severity: alert.severity,
-        terms: terms_from_json(row.try_get::<&str, _>("terms")?)?,
+        terms: match row.try_get::<Option<&str>, _>("terms")? {
+            Some(terms) => terms_from_json(terms)?,
+            None => Vec::new(),
+        },
     };
     Ok(BoardEntry { document: document_from_row(row)?, alert, hit })
 }
@@ -114,7 +119,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {ALERT_COLUMNS}, {DOCUMENT_COLUMNS}, h.terms FROM alerts a \
              JOIN documents d ON d.id = a.last_document_id JOIN sources s ON s.id = d.source_id \
-             JOIN rule_hits h ON h.document_id = a.last_document_id AND h.rule_id = a.rule_id \
+             LEFT JOIN rule_hits h ON h.document_id = a.last_document_id AND h.rule_id = a.rule_id \
              WHERE a.last_seen >= $1 AND a.last_seen < $2 \
              ORDER BY a.last_seen DESC, a.id DESC LIMIT $3"
         ))

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use crate::stories::Placement;
 use crate::{Error, Result, Store, from_millis, millis, parse_enum};
 
 /// A document with the rule hits found in it, ready to store.
@@ -29,6 +30,9 @@ impl Processed {
         Processed { doc, hits, aliases: Vec::new(), places: model::DocumentPlaces::default() }
     }
 }
+
+/// Places the new documents of a batch (of group `usize` in an import) in their stories.
+pub type Placer<'a> = dyn FnMut(usize, &[Inserted]) -> Vec<Placement> + Send + 'a;
 
 /// A document of a batch that was new and is now stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,8 +186,20 @@ impl Store {
     /// times). A URL already known is skipped whole, so storing the same batch twice changes
     /// nothing.
     pub async fn insert_batch(&self, batch: &[Processed]) -> Result<Stored> {
+        self.insert_batch_placed(batch, &mut |_, _| Vec::new()).await
+    }
+
+    /// [`Store::insert_batch`], placing each new document in its story before its alerts
+    /// are decided: `place` gets the new documents (with group 0) and answers their
+    /// stories and near-copy links, which are written in the same transaction, so each
+    /// rumour, watch or crisis hit grows the alert of its (rule, story).
+    pub async fn insert_batch_placed(
+        &self,
+        batch: &[Processed],
+        place: &mut Placer<'_>,
+    ) -> Result<Stored> {
         let mut tx = self.pool.begin().await?;
-        let stored = insert_documents(&mut tx, batch).await?;
+        let stored = insert_documents(&mut tx, batch, &mut |ins| place(0, ins)).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -191,20 +207,22 @@ impl Store {
     /// Imports documents together with the sources they belong to (the pages of imported
     /// social posts), all in one transaction: either every source and document is stored
     /// or, on any error, nothing is. Documents already known are skipped as in
-    /// [`Store::insert_batch`]. Returns each group's source and what was inserted.
+    /// [`Store::insert_batch`], placed in stories by `place` (given each group's index) as
+    /// in [`Store::insert_batch_placed`]. Returns each group's source and what was inserted.
     pub async fn import(
         &self,
         groups: &mut [(crate::NewSource, Vec<Processed>)],
         now: Timestamp,
+        place: &mut Placer<'_>,
     ) -> Result<Vec<(model::Source, Stored)>> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(groups.len());
-        for (source, batch) in groups.iter_mut() {
+        for (group, (source, batch)) in groups.iter_mut().enumerate() {
             let source = crate::sources::upsert_source_in(&mut *tx, source, now, false).await?;
             for p in batch.iter_mut() {
                 p.doc.source_id = source.id;
             }
-            let inserted = insert_documents(&mut tx, batch).await?;
+            let inserted = insert_documents(&mut tx, batch, &mut |ins| place(group, ins)).await?;
             out.push((source, inserted));
         }
         tx.commit().await?;
@@ -520,7 +538,11 @@ pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
 
 /// Inserts the documents of a batch not already known, with their hits, and creates or
 /// updates the alerts their alerting hits call for.
-async fn insert_documents(tx: &mut Transaction<'_, Any>, batch: &[Processed]) -> Result<Stored> {
+async fn insert_documents(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[Processed],
+    place: &mut (dyn FnMut(&[Inserted]) -> Vec<Placement> + Send),
+) -> Result<Stored> {
     let mut inserted = Vec::new();
     let mut copies = Vec::new();
     for (batch_index, p) in batch.iter().enumerate() {
@@ -572,11 +594,19 @@ async fn insert_documents(tx: &mut Transaction<'_, Any>, batch: &[Processed]) ->
         crate::places::write_places(tx, id, &p.places, false).await?;
         inserted.push(Inserted { batch_index, id });
     }
+    let placements = if inserted.is_empty() { Vec::new() } else { place(&inserted) };
+    crate::stories::write_placements(tx, &placements).await?;
+    let story_of = |id: i64| placements.iter().find(|p| p.document_id == id).and_then(|p| p.story);
     // Alert changes are gathered per (rule, subject) and written once per batch: one
     // statement each instead of three per hit.
     let signals = inserted.iter().map(|i| {
         let p = &batch[i.batch_index];
-        alerts::Signal { document_id: i.id, at: p.doc.fetched_at, story: None, hits: &p.hits }
+        alerts::Signal {
+            document_id: i.id,
+            at: p.doc.fetched_at,
+            story: story_of(i.id),
+            hits: &p.hits,
+        }
     });
     crate::alerts::apply_upserts(tx, &alerts::upserts(signals)).await?;
     Ok(Stored { inserted, copies })

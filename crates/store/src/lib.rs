@@ -14,7 +14,10 @@ mod documents;
 mod error;
 mod places;
 mod sources;
+mod spikes;
+mod stories;
 pub mod testing;
+mod trends;
 mod users;
 
 use std::path::Path;
@@ -26,9 +29,18 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use alerts::BoardEntry;
-pub use documents::{Copied, Counts, Inserted, KnownDocument, Processed, Revision, Stored};
+pub use documents::{Copied, Counts, Inserted, KnownDocument, Placer, Processed, Revision, Stored};
 pub use error::{Error, Result};
 pub use sources::{NewSource, PollSuccess};
+pub use spikes::{SpikeApplied, SpikeSighting};
+pub use stories::{
+    ATTRIBUTION_CHARS, PROVENANCE_SIGHTINGS, Placement, Rekeyed, SightingRelation, StoryMember,
+    StoryQuery, StoryTopic, StoryUpdate,
+};
+pub use trends::{
+    DEFAULT_TREND_DAYS, GROWTH_WINDOW_DAYS, MAX_TREND_DAYS, ProvinceTrend, TopicDay, TrendQuery,
+    spike_window_date,
+};
 pub use users::{ApiToken, Session};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -345,6 +345,19 @@ impl Store {
                 .await?;
             }
         }
+        // The stories it carried lose documents or sightings: their rows go, and the
+        // pipeline writes them again from what is left (`Store::stories_without_rows`).
+        sqlx::query(
+            "DELETE FROM stories WHERE origin_source = $1 OR id IN \
+             (SELECT story_id FROM documents WHERE source_id = $1 AND story_id IS NOT NULL)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!("UPDATE documents SET copy_of = NULL WHERE copy_of IN ({of_source})"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM documents WHERE source_id = $1")
             .bind(id)
             .execute(&mut *tx)

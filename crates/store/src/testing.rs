@@ -30,9 +30,13 @@ pub async fn fresh_postgres_url(base_url: &str) -> String {
         .connect(base_url)
         .await
         .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}"));
+    // Tests in one process run on parallel threads and the clock can read the same
+    // nanosecond on two of them, so a per-process sequence keeps the names apart.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = format!(
-        "langnghe_test_{}_{}",
+        "langnghe_test_{}_{}_{}",
         std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())

@@ -1,0 +1,15 @@
+//! The crate's one error type.
+
+/// What can stop a job's run: the store failing, or a detector that cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] store::Error),
+    /// The configured spike method has invalid parameters.
+    #[error("spike method: {0}")]
+    Method(#[from] signals::Error),
+}
+
+/// A job's result.
+pub type Result<T> = std::result::Result<T, Error>;

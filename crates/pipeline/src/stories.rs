@@ -1,0 +1,428 @@
+//! Stories in the pipeline: the near-copy index and the story clusterer held in memory,
+//! fed each new document before its alerts are decided, restored from the store after a
+//! restart, merged periodically, and the story rows (title, first publisher, counts)
+//! recomputed from sightings whenever a story changes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use model::{Document, NewDocument, SourceTier, Story, Timestamp};
+use signals::copies::{CopyDoc, CopyIndex, Syllables};
+use signals::stories::{
+    Anomaly, Clusterer, OriginBasis, Outlet, Outlets, Replay, StoryInput, StoryKey, Tier,
+};
+use store::{Inserted, Placement, SightingRelation, Store, StoryMember, StoryUpdate};
+
+use crate::Result;
+
+/// Documents read per query when restoring or catching up.
+const PAGE: i64 = 500;
+
+/// The copy index and the clusterer, as one unit: a document is checked for a near-copy
+/// and then placed, under one lock.
+pub(crate) struct Stories {
+    copies: CopyIndex,
+    clusterer: Clusterer,
+    last_evict: Option<DateTime<Utc>>,
+}
+
+/// A new document to place.
+pub(crate) struct NewMember<'a> {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub syllables: &'a Syllables,
+}
+
+impl Default for Stories {
+    fn default() -> Self {
+        Stories::starting_at(StoryKey(1))
+    }
+}
+
+impl Stories {
+    fn starting_at(next: StoryKey) -> Stories {
+        Stories {
+            copies: CopyIndex::new(signals::copies::Params::default()),
+            clusterer: Clusterer::starting_at(signals::stories::Params::default(), next),
+            last_evict: None,
+        }
+    }
+
+    /// Places documents in time order: each is checked against the recent documents for
+    /// a near-copy, then joins its original's story, a similar active story or a new one.
+    pub(crate) fn place(&mut self, members: &mut [NewMember<'_>]) -> Vec<Placement> {
+        members.sort_by_key(|m| (m.at, m.id));
+        let mut out = Vec::with_capacity(members.len());
+        for m in members.iter() {
+            self.evict(m.at);
+            let copy_of = CopyDoc::new(m.syllables, self.copies.params()).and_then(|doc| {
+                let found = self.copies.find_copy(&doc).map(|c| c.of);
+                self.copies.insert(m.id, m.at, doc);
+                found
+            });
+            let input = StoryInput { id: m.id, syllables: m.syllables, copy_of };
+            let a = self.clusterer.assign(&input, m.at);
+            out.push(Placement { document_id: m.id, story: Some(a.story.0), copy_of });
+        }
+        out
+    }
+
+    /// Drops what no new document can join any more, at most hourly and never backwards
+    /// (history arriving late must not rescale the corpus to an earlier time).
+    fn evict(&mut self, now: DateTime<Utc>) {
+        if self.last_evict.is_some_and(|t| now - t < TimeDelta::hours(1)) {
+            return;
+        }
+        let window = self.copies.params().window.max(self.clusterer.params().merge_span);
+        self.copies.evict_older_than(now - window);
+        self.clusterer.evict(now);
+        self.last_evict = Some(now);
+    }
+
+    /// Merges stories that turned out to be one; returns `(from, into)` pairs.
+    pub(crate) fn merge_pass(&mut self, now: DateTime<Utc>) -> Vec<(i64, i64)> {
+        self.clusterer.merge_pass(now).into_iter().map(|(a, b)| (a.0, b.0)).collect()
+    }
+}
+
+/// A document's time for stories: when it was published, unless that is missing or later
+/// than its fetch (a wrong clock), so history ingested late lands on its own days.
+pub(crate) fn story_time(published: Option<Timestamp>, fetched: Timestamp) -> DateTime<Utc> {
+    published.filter(|p| *p <= fetched).unwrap_or(fetched)
+}
+
+/// A stored document's syllables, read exactly as a new one's are (through the rules'
+/// analysis), so a restart or a rebuild places it as ingestion did.
+pub(crate) fn syllables(doc: &NewDocument) -> Syllables {
+    from_analyzed(&rules::Analyzed::document(doc, ""), doc)
+}
+
+/// A document's syllables from the tokens the rules already read: title, then the
+/// summary as lead when the text starts with it, then the body.
+pub(crate) fn from_analyzed(analyzed: &rules::Analyzed, doc: &NewDocument) -> Syllables {
+    let (summary, body) = (doc.summary.trim(), doc.body.trim());
+    // As `NewDocument::full_text` lays them out.
+    let lead = if summary.is_empty() || body.starts_with(summary) {
+        0
+    } else if body.is_empty() {
+        usize::MAX
+    } else {
+        vi_text::tokenize(&vi_text::display(summary)).len()
+    };
+    let mut text = analyzed.body_syllables();
+    let lead_forms: Vec<&str> = text.by_ref().take(lead).collect();
+    Syllables::from_forms(analyzed.title_syllables(), lead_forms, text)
+}
+
+/// The story time of each document of a batch, with its syllables, by batch index.
+pub(crate) fn batch_times(
+    batch: &[store::Processed],
+    syllables: Vec<Syllables>,
+) -> Vec<(DateTime<Utc>, Syllables)> {
+    batch
+        .iter()
+        .zip(syllables)
+        .map(|(p, s)| (story_time(p.doc.published_at, p.doc.fetched_at), s))
+        .collect()
+}
+
+/// The placer a batch insert calls: the batch's syllables and times, by batch index.
+/// It adds the time it spends to `spent`.
+pub(crate) fn placer<'a>(
+    stories: &'a std::sync::Mutex<Stories>,
+    groups: &'a [Vec<(DateTime<Utc>, Syllables)>],
+    spent: &'a mut std::time::Duration,
+) -> impl FnMut(usize, &[Inserted]) -> Vec<Placement> + Send + 'a {
+    move |group, inserted| {
+        let started = std::time::Instant::now();
+        let Some(batch) = groups.get(group) else { return Vec::new() };
+        let mut members: Vec<NewMember<'_>> = inserted
+            .iter()
+            .filter_map(|i| {
+                let (at, syllables) = batch.get(i.batch_index)?;
+                Some(NewMember { id: i.id, at: *at, syllables })
+            })
+            .collect();
+        let placed = lock(stories).place(&mut members);
+        *spent += started.elapsed();
+        placed
+    }
+}
+
+pub(crate) fn lock(stories: &std::sync::Mutex<Stories>) -> std::sync::MutexGuard<'_, Stories> {
+    stories.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Rebuilds the in-memory state from the store: the recent placed documents are replayed
+/// into their recorded stories, then documents with no story yet (stored before stories
+/// existed, or while the placement failed) are placed and their stories written.
+pub(crate) async fn restore(store: &Store, now: DateTime<Utc>) -> Result<Stories> {
+    let next = StoryKey(store.next_story_id().await?);
+    let keep =
+        signals::stories::Params::default().merge_span + signals::stories::Params::default().active;
+    let mut replays: Vec<Replay> = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.placed_documents_since(now - keep, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.0.id;
+        for (doc, story, copy_of) in page {
+            replays.push(Replay {
+                id: doc.id,
+                syllables: syllables(&doc.doc),
+                copy_of,
+                at: story_time(doc.doc.published_at, doc.doc.fetched_at),
+                story: Some(StoryKey(story)),
+            });
+        }
+    }
+    replays.sort_by_key(|r| (r.at, r.id));
+    let mut stories = Stories::starting_at(next);
+    let mut copies = CopyIndex::new(signals::copies::Params::default());
+    for r in &replays {
+        if let Some(doc) = CopyDoc::new(&r.syllables, copies.params()) {
+            copies.insert(r.id, r.at, doc);
+        }
+    }
+    copies.evict_older_than(now - copies.params().window);
+    stories.copies = copies;
+    stories.clusterer = Clusterer::rebuild(signals::stories::Params::default(), next, replays);
+    Ok(stories)
+}
+
+/// Places stored documents in time order; returns the placements and the latest time.
+fn place_stored(
+    stories: &mut Stories,
+    docs: &[Document],
+) -> (Vec<Placement>, Option<DateTime<Utc>>) {
+    let syl: Vec<Syllables> = docs.iter().map(|d| syllables(&d.doc)).collect();
+    let mut members: Vec<NewMember<'_>> = docs
+        .iter()
+        .zip(&syl)
+        .map(|(d, s)| NewMember {
+            id: d.id,
+            at: story_time(d.doc.published_at, d.doc.fetched_at),
+            syllables: s,
+        })
+        .collect();
+    let last = members.iter().map(|m| m.at).max();
+    (stories.place(&mut members), last)
+}
+
+/// Places every document that has no story yet, oldest first, and writes their stories.
+/// Returns how many it placed.
+pub(crate) async fn catch_up(
+    store: &Store,
+    stories: &std::sync::Mutex<Stories>,
+    now: Timestamp,
+) -> Result<usize> {
+    let mut placed = 0;
+    let mut after = 0;
+    loop {
+        let page: Vec<Document> = store.unplaced_documents(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let placements = place_stored(&mut lock(stories), &page).0;
+        store.place_documents(&placements).await?;
+        let touched: BTreeSet<i64> = placements.iter().filter_map(|p| p.story).collect();
+        refresh(store, &touched.into_iter().collect::<Vec<_>>(), now).await?;
+        placed += placements.len();
+    }
+    let orphans = store.stories_without_rows().await?;
+    for chunk in orphans.chunks(PAGE as usize) {
+        refresh(store, chunk, now).await?;
+    }
+    Ok(placed)
+}
+
+/// Recomputes and saves the rows of `stories` from their sightings: the first publisher
+/// (earliest, corrected by attribution lines and aggregator delays), the title, the main
+/// province and the counts.
+pub(crate) async fn refresh(store: &Store, stories: &[i64], now: Timestamp) -> Result<()> {
+    if stories.is_empty() {
+        return Ok(());
+    }
+    let members = store.story_members(stories).await?;
+    let sources = store.list_sources().await?;
+    let outlets =
+        Outlets::new(sources.iter().map(|s| Outlet { source: s.id, name: &s.name, aliases: &[] }));
+    let mut by_story: BTreeMap<i64, Vec<&StoryMember>> = BTreeMap::new();
+    for m in &members {
+        by_story.entry(m.story_id).or_default().push(m);
+    }
+    let updates: Vec<StoryUpdate> =
+        by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, &outlets)).collect();
+    store.save_stories(&updates, now).await?;
+    Ok(())
+}
+
+fn tier(t: SourceTier) -> Tier {
+    match t {
+        SourceTier::Official => Tier::Official,
+        SourceTier::Press => Tier::Press,
+        SourceTier::Aggregator => Tier::Aggregator,
+        SourceTier::Social => Tier::Social,
+    }
+}
+
+fn anomaly_name(a: Anomaly) -> &'static str {
+    match a {
+        Anomaly::PublishedAfterFetch => "published_after_fetch",
+        Anomaly::AggregatorTooEarly => "aggregator_too_early",
+        Anomaly::BeforeOrigin => "before_origin",
+    }
+}
+
+fn basis_name(b: OriginBasis) -> &'static str {
+    match b {
+        OriginBasis::Attribution => "attribution",
+        OriginBasis::Earliest => "earliest",
+        OriginBasis::Uncertain => "uncertain",
+    }
+}
+
+/// One story's row from its sightings (given earliest first).
+fn summarise(id: i64, all: &[&StoryMember], outlets: &Outlets) -> Option<StoryUpdate> {
+    // The first publisher is among the earliest sightings (`store::PROVENANCE_SIGHTINGS`).
+    let members: Vec<&StoryMember> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| *i < store::PROVENANCE_SIGHTINGS || m.relation.is_none())
+        .map(|(_, m)| *m)
+        .collect();
+    let heads: Vec<(&str, &str)> = members
+        .iter()
+        .map(|m| signals::stories::head_and_tail(&m.text, store::ATTRIBUTION_CHARS))
+        .collect();
+    let sightings: Vec<signals::stories::Sighting<'_>> = members
+        .iter()
+        .zip(&heads)
+        .map(|(m, (head, tail))| signals::stories::Sighting {
+            document: m.sighting.document_id,
+            source: m.sighting.source_id,
+            source_name: &m.sighting.source_name,
+            tier: tier(m.sighting.tier),
+            published: m.sighting.published_at,
+            fetched: m.sighting.fetched_at,
+            head,
+            tail,
+        })
+        .collect();
+    let provenance = signals::stories::first_publisher(&sightings, outlets)?;
+    let origin = members[provenance.origin];
+    let times: Vec<DateTime<Utc>> = provenance
+        .members
+        .iter()
+        .map(|r| r.time)
+        .chain(all.iter().map(|m| story_time(m.sighting.published_at, m.sighting.fetched_at)))
+        .collect();
+    let documents: BTreeSet<i64> = all.iter().map(|m| m.sighting.document_id).collect();
+    let outlets_n: BTreeSet<i64> = all.iter().map(|m| m.sighting.source_id).collect();
+    // The province most of its documents are about; ties go to the first publisher's.
+    let mut provinces: HashMap<&str, (usize, bool)> = HashMap::new();
+    let mut counted = BTreeSet::new();
+    for m in all {
+        if let (Some(p), true) = (m.province.as_deref(), counted.insert(m.sighting.document_id)) {
+            let e = provinces.entry(p).or_default();
+            e.0 += 1;
+            e.1 |= m.sighting.document_id == origin.sighting.document_id;
+        }
+    }
+    let province = provinces
+        .into_iter()
+        .max_by(|a, b| {
+            (a.1.0, a.1.1, std::cmp::Reverse(a.0)).cmp(&(b.1.0, b.1.1, std::cmp::Reverse(b.0)))
+        })
+        .map(|(p, _)| p.to_owned());
+    // Only what changed is written: a growing story's earlier sightings mostly keep theirs.
+    let relations = provenance
+        .members
+        .iter()
+        .filter_map(|r| {
+            let new = SightingRelation {
+                sighting_id: members[r.index].sighting_id,
+                relation: r.relation.as_str().to_owned(),
+                lag_minutes: r.lag.num_minutes(),
+                anomalies: r.anomalies.iter().map(|a| anomaly_name(*a).to_owned()).collect(),
+            };
+            (members[r.index].relation.as_ref() != Some(&new)).then_some(new)
+        })
+        .collect();
+    Some(StoryUpdate {
+        story: Story {
+            id,
+            title: origin.title.clone(),
+            origin_document: origin.sighting.document_id,
+            origin_source: origin.sighting.source_id,
+            origin_source_name: origin.sighting.source_name.clone(),
+            origin_basis: basis_name(provenance.basis).to_owned(),
+            province,
+            first_seen: times.iter().min().copied()?,
+            last_seen: times.iter().max().copied()?,
+            documents: documents.len() as i64,
+            sightings: all.len() as i64,
+            outlets: outlets_n.len() as i64,
+        },
+        relations,
+    })
+}
+
+/// What [`rebuild`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoriesRebuilt {
+    /// Documents placed.
+    pub documents: usize,
+    /// Stories they make.
+    pub stories: usize,
+    /// Story alerts re-keyed to the new stories.
+    pub alerts_rekeyed: u64,
+    /// Open alerts folded into another of the same rule and story.
+    pub alerts_merged: u64,
+}
+
+/// Re-clusters every stored document from scratch, in time order, with fresh story ids
+/// above the old ones, then rewrites every story row: stories are derived from documents
+/// and sightings, and this derives them again.
+pub(crate) async fn rebuild(store: &Store, now: Timestamp) -> Result<StoriesRebuilt> {
+    let mut times = store.document_times().await?;
+    times.sort_by_key(|&(id, published, fetched)| (story_time(published, fetched), id));
+    let mut stories = Stories::starting_at(StoryKey(store.next_story_id().await?));
+    let mut placements = Vec::with_capacity(times.len());
+    let mut merges = Vec::new();
+    for chunk in times.chunks(PAGE as usize) {
+        let ids: Vec<i64> = chunk.iter().map(|t| t.0).collect();
+        let docs = store.documents_by_ids(&ids).await?;
+        let (placed, last) = place_stored(&mut stories, &docs);
+        placements.extend(placed);
+        // The periodic pass merges stories as they grow; replayed, it runs per page.
+        if let Some(last) = last {
+            merges.extend(stories.merge_pass(last));
+        }
+    }
+    merges.extend(stories.merge_pass(now));
+    // A story that absorbed another never merges out of itself, so one step resolves.
+    let mut into: HashMap<i64, i64> = HashMap::new();
+    for (from, to) in merges {
+        let to = *into.get(&to).unwrap_or(&to);
+        into.insert(from, to);
+    }
+    for p in &mut placements {
+        if let Some(s) = p.story
+            && let Some(&to) = into.get(&s)
+        {
+            p.story = Some(to);
+        }
+    }
+    let rekeyed = store.replace_placements(&placements).await?;
+    let ids: BTreeSet<i64> = placements.iter().filter_map(|p| p.story).collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    for chunk in ids.chunks(PAGE as usize) {
+        refresh(store, chunk, now).await?;
+    }
+    Ok(StoriesRebuilt {
+        documents: placements.len(),
+        stories: ids.len(),
+        alerts_rekeyed: rekeyed.alerts,
+        alerts_merged: rekeyed.merged,
+    })
+}

@@ -1,0 +1,127 @@
+//! Stories as stored: placements on documents, alerts per (rule, story), and merges that
+//! carry documents and alerts along, on every configured back end.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Duration, TimeZone, Utc};
+use model::{Hit, MatchedTerm, NewDocument, RuleKind, Severity, SourceTier, Story};
+use store::{NewSource, Placement, Processed, StoryQuery, StoryUpdate};
+
+fn now() -> model::Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap()
+}
+
+fn doc(source_id: i64, n: u32) -> NewDocument {
+    NewDocument {
+        source_id,
+        url: format!("https://a.vn/{n}"),
+        title: format!("Thần dược số {n}"),
+        summary: String::new(),
+        body: "Bài viết về thần dược chữa ung thư.".to_owned(),
+        author: None,
+        published_at: Some(now() - Duration::hours(i64::from(n))),
+        fetched_at: now(),
+        language: "vi".to_owned(),
+        content_hash: format!("h{n}"),
+        post: None,
+    }
+}
+
+fn rumour() -> Hit {
+    Hit {
+        rule_id: "rumor.than-duoc".into(),
+        rule_title: "Thần dược".into(),
+        kind: RuleKind::Rumor,
+        severity: Severity::High,
+        terms: vec![MatchedTerm {
+            field: "title", start: 0, end: 12, term: "thần dược".into()
+        }],
+    }
+}
+
+fn story(id: i64, origin: i64, source: i64) -> StoryUpdate {
+    StoryUpdate {
+        story: Story {
+            id,
+            title: format!("Câu chuyện {id}"),
+            origin_document: origin,
+            origin_source: source,
+            origin_source_name: String::new(),
+            origin_basis: "earliest".into(),
+            province: Some("79".into()),
+            first_seen: now() - Duration::hours(3),
+            last_seen: now(),
+            documents: 1,
+            sightings: 1,
+            outlets: 1,
+        },
+        relations: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn alerts_follow_stories_and_merges_keep_one_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let s = NewSource {
+            name: "Báo A".into(),
+            url: "https://a.vn/rss".into(),
+            tier: SourceTier::Press,
+            ..NewSource::default()
+        };
+        let sid = store.upsert_source(&s, now()).await.unwrap().id;
+        assert_eq!(store.next_story_id().await.unwrap(), 1);
+        // Documents 1 and 2 are two stories (7 and 9); document 3 near-copies 2.
+        let batch: Vec<Processed> =
+            (1..=3).map(|n| Processed::new(doc(sid, n), vec![rumour()])).collect();
+        let stored = store
+            .insert_batch_placed(&batch, &mut |group, inserted| {
+                assert_eq!(group, 0);
+                inserted
+                    .iter()
+                    .map(|i| Placement {
+                        document_id: i.id,
+                        story: Some(if i.batch_index == 0 { 7 } else { 9 }),
+                        copy_of: (i.batch_index == 2).then(|| inserted[1].id),
+                    })
+                    .collect()
+            })
+            .await
+            .unwrap();
+        let ids: Vec<i64> = stored.inserted.iter().map(|i| i.id).collect();
+        assert_eq!(store.next_story_id().await.unwrap(), 10, "{backend}");
+        let board = store.alert_board(None, 10).await.unwrap();
+        let mut subjects: Vec<&str> = board.iter().map(|e| e.alert.subject.as_str()).collect();
+        subjects.sort_unstable();
+        assert_eq!(subjects, ["story:7", "story:9"], "{backend}: one alert per story");
+        let nine = board.iter().find(|e| e.alert.subject == "story:9").unwrap();
+        assert_eq!(nine.alert.doc_count, 2);
+
+        store.save_stories(&[story(7, ids[0], sid), story(9, ids[1], sid)], now()).await.unwrap();
+        let listed =
+            store.stories(&StoryQuery { limit: 10, ..StoryQuery::default() }).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].origin_source_name, "Báo A");
+        let by_province =
+            StoryQuery { province: Some("01".into()), limit: 10, ..StoryQuery::default() };
+        assert!(store.stories(&by_province).await.unwrap().is_empty());
+        let by_rule =
+            StoryQuery { rule: Some("rumor.than-duoc".into()), limit: 10, ..StoryQuery::default() };
+        assert_eq!(store.stories(&by_rule).await.unwrap().len(), 2, "{backend}");
+        let other =
+            StoryQuery { rule: Some("rumor.khac".into()), limit: 10, ..StoryQuery::default() };
+        assert!(store.stories(&other).await.unwrap().is_empty());
+
+        // Story 9 turns out to be story 7's event.
+        store.merge_stories(&[(9, 7)]).await.unwrap();
+        assert!(store.story(9).await.unwrap().is_none());
+        let docs = store.story_documents(7, 10).await.unwrap();
+        assert_eq!(docs.len(), 3, "{backend}");
+        let board = store.alert_board(None, 10).await.unwrap();
+        assert_eq!(board.len(), 1, "{backend}: {board:#?}");
+        assert_eq!(board[0].alert.subject, "story:7");
+        assert_eq!(board[0].alert.doc_count, 3);
+        assert_eq!(store.story_alerts(7).await.unwrap().len(), 1);
+        assert!(store.story_alerts(9).await.unwrap().is_empty());
+        assert_eq!(store.alert_documents(board[0].alert.id, 10).await.unwrap().len(), 3);
+    }
+}
