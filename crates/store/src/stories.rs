@@ -9,8 +9,12 @@ use model::{Alert, Document, RuleKind, Sighting, SourceTier, Story, TimelineEntr
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::documents::{DOCUMENT_COLUMNS, document_from_row};
+use crate::documents::{DOCUMENT_COLUMNS, document_from_row, placeholders};
 use crate::{Result, Store, from_millis, millis, parse_enum};
+
+/// Rows per multi-row statement: 12 values each stays far below SQLite's 32,766 bound
+/// parameters and PostgreSQL's 65,535.
+const ROWS_PER_STATEMENT: usize = 500;
 
 /// Characters read at each end of a text for attribution lines ("Theo …", "Nguồn: …").
 pub const ATTRIBUTION_CHARS: usize = 300;
@@ -301,47 +305,58 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes recomputed story rows and their sightings' relations in one transaction.
+    /// Writes recomputed story rows and their sightings' relations in one transaction, a
+    /// few statements per batch of stories rather than one per row.
     pub async fn save_stories(&self, updates: &[StoryUpdate], now: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for u in updates {
-            let s = &u.story;
-            sqlx::query(
+        for chunk in updates.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
                 "INSERT INTO stories (id, title, origin_document, origin_source, origin_basis, province, \
-                 first_seen, last_seen, documents, sightings, outlets, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 first_seen, last_seen, documents, sightings, outlets, updated_at) VALUES {} \
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
                  origin_document = excluded.origin_document, origin_source = excluded.origin_source, \
                  origin_basis = excluded.origin_basis, province = excluded.province, \
                  first_seen = excluded.first_seen, last_seen = excluded.last_seen, \
                  documents = excluded.documents, sightings = excluded.sightings, \
                  outlets = excluded.outlets, updated_at = excluded.updated_at",
-            )
-            .bind(s.id)
-            .bind(&s.title)
-            .bind(s.origin_document)
-            .bind(s.origin_source)
-            .bind(&s.origin_basis)
-            .bind(s.province.as_deref())
-            .bind(millis(s.first_seen))
-            .bind(millis(s.last_seen))
-            .bind(s.documents)
-            .bind(s.sightings)
-            .bind(s.outlets)
-            .bind(millis(now))
-            .execute(&mut *tx)
-            .await?;
-            for r in &u.relations {
-                sqlx::query(
-                    "UPDATE sightings SET relation = $1, lag_minutes = $2, anomalies = $3 WHERE id = $4",
-                )
-                .bind(&r.relation)
-                .bind(r.lag_minutes)
-                .bind(r.anomalies.join(","))
-                .bind(r.sighting_id)
-                .execute(&mut *tx)
-                .await?;
+                placeholders(chunk.len(), 12)
+            );
+            let mut q = sqlx::query(&sql);
+            for u in chunk {
+                let s = &u.story;
+                q = q
+                    .bind(s.id)
+                    .bind(&s.title)
+                    .bind(s.origin_document)
+                    .bind(s.origin_source)
+                    .bind(&s.origin_basis)
+                    .bind(s.province.as_deref())
+                    .bind(millis(s.first_seen))
+                    .bind(millis(s.last_seen))
+                    .bind(s.documents)
+                    .bind(s.sightings)
+                    .bind(s.outlets)
+                    .bind(millis(now));
             }
+            q.execute(&mut *tx).await?;
+        }
+        let relations: Vec<&SightingRelation> = updates.iter().flat_map(|u| &u.relations).collect();
+        for chunk in relations.chunks(ROWS_PER_STATEMENT) {
+            // `column1…` are the names both back ends give the columns of a VALUES list.
+            let sql = format!(
+                "UPDATE sightings SET relation = v.column2, lag_minutes = v.column3, \
+                 anomalies = v.column4 FROM (VALUES {}) AS v WHERE sightings.id = v.column1",
+                placeholders(chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(r.sighting_id)
+                    .bind(&r.relation)
+                    .bind(r.lag_minutes)
+                    .bind(r.anomalies.join(","));
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
