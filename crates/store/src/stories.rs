@@ -230,8 +230,8 @@ impl Store {
         let mut out = Vec::new();
         for chunk in documents.chunks(500) {
             let sql = format!(
-                "SELECT id, story_id FROM documents WHERE story_id IS NOT NULL AND id IN ({})",
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                "SELECT id, story_id FROM documents WHERE story_id IS NOT NULL AND id IN {}",
+                placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -263,10 +263,10 @@ impl Store {
                    ROW_NUMBER() OVER (PARTITION BY d.story_id \
                      ORDER BY COALESCE(g.published_at, g.fetched_at), g.id) AS rn \
                    FROM sightings g JOIN documents d ON d.id = g.document_id \
-                   JOIN sources s ON s.id = g.source_id WHERE d.story_id IN ({})) x \
+                   JOIN sources s ON s.id = g.source_id WHERE d.story_id IN {}) x \
                  JOIN documents d ON d.id = x.document_id \
                  ORDER BY x.story_id, x.rn",
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -576,8 +576,8 @@ impl Store {
         for chunk in ids.chunks(500) {
             let sql = format!(
                 "SELECT {DOCUMENT_COLUMNS} FROM documents d JOIN sources s ON s.id = d.source_id \
-                 WHERE d.id IN ({})",
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                 WHERE d.id IN {}",
+                placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
