@@ -5,11 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod browser;
+mod claims_cli;
 mod cli;
 mod demo_command;
+mod demo_rumours;
 mod demo_stories;
 mod hostile;
 mod rules_live;
 mod serve;
 mod sources_cli;
 mod support;
+mod workflow_browser;

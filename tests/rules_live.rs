@@ -42,8 +42,9 @@ fn publish(server: &demo::FeedServer, outlets: &mut [demo::Outlet], slug: &str, 
         hours_ago: 0,
         author: "Phóng viên".to_owned(),
         title: title.to_owned(),
-        summary: "Bài viết lan truyền trên mạng xã hội.".to_owned(),
-        body: "Nhiều người chia sẻ lời khuyên này mà không kiểm chứng.".to_owned(),
+        // A post that spreads the claim: a report about it would raise no alert.
+        summary: "Mẹo hay của bà con.".to_owned(),
+        body: "Mỗi sáng một cốc là đường huyết về bình thường, cả nhà cùng làm nhé.".to_owned(),
     });
     for f in demo::render(outlets, &server.base_url(), Utc::now()) {
         server.put(&f.path, f.content_type, f.body);
@@ -101,7 +102,7 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
     })
     .await;
     assert_eq!(metric(&base, "langnghe_rules").await, Some(bundled + 1.0));
-    publish(&server, &mut outlets, "la-oi-1", "Nước lá ổi thần kỳ chữa khỏi tiểu đường?");
+    publish(&server, &mut outlets, "la-oi-1", "Nước lá ổi thần kỳ chữa khỏi tiểu đường");
     let first = eventually(Duration::from_secs(90), "the new rule's alert", || async {
         alert(&base, &token, "rumor.la-oi-than-ky").await
     })
@@ -116,7 +117,7 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
     .await;
     assert_eq!(metric(&base, "langnghe_rules").await, Some(bundled + 1.0));
     assert_eq!(metric(&base, "langnghe_rule_reloads_total").await, Some(1.0));
-    publish(&server, &mut outlets, "la-oi-2", "Lại đồn lá ổi thần kỳ chữa khỏi mọi bệnh");
+    publish(&server, &mut outlets, "la-oi-2", "Uống lá ổi thần kỳ chữa khỏi mọi bệnh");
     eventually(Duration::from_secs(90), "the second matching document", || async {
         let a = alert(&base, &token, "rumor.la-oi-than-ky").await?;
         (a["doc_count"] == 2).then_some(())
@@ -140,11 +141,20 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
     let mut compared = 0;
     for line in &lines {
         let Some(rule) = line["rule"].as_str() else { continue };
-        let query = std::fs::read_dir(rules_dir())
+        // Claims live under `claims/`, in a format of their own; the packs' rules suffice.
+        let Some(query) = std::fs::read_dir(rules_dir())
             .unwrap()
             .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
             .find_map(|text| query_of(&text, rule))
-            .unwrap_or_else(|| panic!("query of {rule}"));
+        else {
+            assert!(rule.starts_with("claim."), "query of {rule}");
+            continue;
+        };
+        // The broad health topic's query is longer than a search may be (rule packs have
+        // their own, larger limits); it cannot be typed in the search box.
+        if query.chars().count() > 2000 {
+            continue;
+        }
         let found: Value = reqwest::Client::new()
             .get(format!("{base}/api/v1/search"))
             .query(&[("q", query.as_str()), ("limit", "1")])
@@ -173,7 +183,7 @@ async fn rules_reload_live_and_backtest_agrees_with_search() {
     let text = run_ok(bt, "");
     assert!(text.contains("rumor.la-oi-than-ky"), "{text}");
     assert!(text.contains("2 hit(s) on 1 day(s)"), "{text}");
-    assert!(text.contains("Nước [lá ổi thần kỳ chữa khỏi] tiểu đường?"), "{text}");
+    assert!(text.contains("Nước [lá ổi thần kỳ chữa khỏi] tiểu đường"), "{text}");
     let mut broken = langnghe(&config);
     broken.args(["rules", "backtest"]).arg(rules.join("extra.toml"));
     let out = run(&mut broken, "");

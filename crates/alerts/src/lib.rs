@@ -10,12 +10,19 @@
 //! function of its inputs and is tested as one.
 #![warn(missing_docs)]
 
+pub mod corrections;
+pub mod deadlines;
+pub mod kpi;
 mod spike;
+pub mod triage;
 
 use std::sync::Arc;
 
-use model::{Hit, RuleKind, Severity, Timestamp};
+use model::{Hit, HitStance, RuleKind, Severity, Stance, Timestamp};
 
+pub use deadlines::{
+    BusinessCalendar, CalendarError, Clock, DeadlineKind, DeadlinePolicy, Limit, Schedule,
+};
 pub use spike::{
     BaselinePoint, NATIONAL, SpikeBucket, SpikeSignal, SpikeUpsert, spike_detail, spike_severity,
     spike_subject, spike_upsert,
@@ -65,6 +72,22 @@ pub struct Signal<'a> {
     pub story: Option<i64>,
     /// The rule hits on it.
     pub hits: &'a [Hit],
+    /// The stance of its rumour hits; a hit whose stance is not `carries` (a refutation, or
+    /// news about the claim) is stored and shown but opens and grows nothing.
+    pub stances: &'a [HitStance],
+}
+
+impl Signal<'_> {
+    /// Whether `hit` opens or grows an alert: its kind raises alerts and the document does
+    /// not refute or merely report its claim.
+    pub fn raises(&self, hit: &Hit) -> bool {
+        raises_alert(hit.kind)
+            && self
+                .stances
+                .iter()
+                .find(|s| s.rule_id == hit.rule_id)
+                .is_none_or(|s| s.stance == Stance::Carries)
+    }
 }
 
 /// The change one (rule, subject) of a batch makes: open the alert, or grow the open one.
@@ -103,7 +126,7 @@ pub fn upserts<'a>(signals: impl IntoIterator<Item = Signal<'a>>) -> Vec<Upsert>
     let mut out: Vec<Upsert> = Vec::new();
     for s in signals {
         let subject = s.story.map_or(Subject::Rule, Subject::Story);
-        for hit in s.hits.iter().filter(|h| raises_alert(h.kind)) {
+        for hit in s.hits.iter().filter(|h| s.raises(h)) {
             let doc = (s.document_id, s.at);
             match out.iter_mut().find(|u| u.rule_id == hit.rule_id && u.subject == subject) {
                 Some(u) => {
@@ -160,9 +183,9 @@ mod tests {
         let (h1, h2, h3) =
             (vec![rumor.clone(), topic.clone()], vec![crisis, rumor.clone()], vec![rumor]);
         let got = upserts([
-            Signal { document_id: 1, at: at(5), story: Some(10), hits: &h1 },
-            Signal { document_id: 2, at: at(1), story: Some(10), hits: &h2 },
-            Signal { document_id: 3, at: at(9), story: Some(11), hits: &h3 },
+            Signal { document_id: 1, at: at(5), story: Some(10), hits: &h1, stances: &[] },
+            Signal { document_id: 2, at: at(1), story: Some(10), hits: &h2, stances: &[] },
+            Signal { document_id: 3, at: at(9), story: Some(11), hits: &h3, stances: &[] },
         ]);
         let keys: Vec<(&str, Subject, Vec<i64>)> = got
             .iter()
@@ -186,13 +209,35 @@ mod tests {
         let high = vec![hit("rumor.x", RuleKind::Rumor, Severity::Critical)];
         let topic = vec![hit("topic.z", RuleKind::Topic, Severity::Critical)];
         let got = upserts([
-            Signal { document_id: 1, at: at(0), story: None, hits: &high },
-            Signal { document_id: 2, at: at(1), story: None, hits: &low },
-            Signal { document_id: 3, at: at(2), story: None, hits: &topic },
+            Signal { document_id: 1, at: at(0), story: None, hits: &high, stances: &[] },
+            Signal { document_id: 2, at: at(1), story: None, hits: &low, stances: &[] },
+            Signal { document_id: 3, at: at(2), story: None, hits: &topic, stances: &[] },
         ]);
         assert_eq!(got.len(), 1);
         assert_eq!((got[0].severity, got[0].subject.clone()), (Severity::Critical, Subject::Rule));
         assert!(!raises_alert(RuleKind::Topic) && raises_alert(RuleKind::Watch));
+    }
+
+    #[test]
+    fn only_documents_that_carry_a_claim_raise_its_alert() {
+        let rumour = vec![hit("rumor.x", RuleKind::Rumor, Severity::High)];
+        let refutes =
+            [HitStance { rule_id: "rumor.x".into(), stance: Stance::Refutes, cues: Vec::new() }];
+        let reports = [HitStance { stance: Stance::Reports, ..refutes[0].clone() }];
+        let carries = [HitStance { stance: Stance::Carries, ..refutes[0].clone() }];
+        let signal = |id, stances| Signal {
+            document_id: id,
+            at: at(0),
+            story: Some(1),
+            hits: &rumour,
+            stances,
+        };
+        let got = upserts([signal(1, &refutes), signal(2, &reports), signal(3, &carries)]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].documents, [(3, at(0))]);
+        assert!(upserts([signal(1, &refutes)]).is_empty());
+        // No stance recorded (a watch or crisis hit, or a rumour before stances): it raises.
+        assert_eq!(upserts([signal(4, &[])]).len(), 1);
     }
 
     #[test]
@@ -201,7 +246,13 @@ mod tests {
             hit("rumor.x", RuleKind::Rumor, Severity::Low),
             hit("rumor.x", RuleKind::Rumor, Severity::High),
         ];
-        let got = upserts([Signal { document_id: 7, at: at(0), story: Some(3), hits: &twice }]);
+        let got = upserts([Signal {
+            document_id: 7,
+            at: at(0),
+            story: Some(3),
+            hits: &twice,
+            stances: &[],
+        }]);
         assert_eq!(got[0].documents, [(7, at(0))]);
         assert_eq!(got[0].severity, Severity::High);
         for s in [Subject::Rule, Subject::Story(42)] {

@@ -160,7 +160,9 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> anyhow::Result<
 /// A pack file, or every pack of a directory; any load problem stops the backtest.
 fn load(path: &Path) -> anyhow::Result<RuleSet> {
     let (set, diags) = if path.is_dir() {
-        RuleSet::load_dir(path)
+        // A rules directory brings its claims too.
+        let loaded = crate::claims::load(path);
+        (loaded.rules, loaded.problems)
     } else {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

@@ -46,6 +46,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// List, add, check and export the library of known false health claims.
+    Claims {
+        #[command(subcommand)]
+        command: crate::claims::ClaimsCommand,
+    },
     /// Run feeds or feed files through the whole pipeline once.
     Ingest {
         /// Allow URLs on loopback and private networks.
@@ -150,6 +155,25 @@ pub(crate) enum RulesCommand {
     /// Run a pack (or every pack of a directory) against the stored documents: hits per
     /// day and the latest matches, highlighted. Nothing is written.
     Backtest(BacktestArgs),
+    /// Score the packs and claims on a labelled JSON Lines file
+    /// {"id","title","body","label","topic"?,"register"?}: precision, recall and F1 per
+    /// label, register and topic, the rumours missed and the false alarms.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// The labelled file, one JSON object per line.
+    pub(crate) file: PathBuf,
+    /// Rule directory (defaults to the configured rules_dir).
+    #[arg(long)]
+    pub(crate) rules: Option<PathBuf>,
+    /// One JSON object with every figure and list.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Only the tables, without the lists of misses and false alarms.
+    #[arg(long)]
+    pub(crate) summary: bool,
 }
 
 #[derive(Debug, Args)]

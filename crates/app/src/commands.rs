@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use model::{Role, SourceKind, SourceTier};
 use pipeline::PollReport;
 use store::NewSource;
 
 use crate::cli::{Cli, Command, DigestArgs, RulesCommand, UsersCommand};
 use crate::config::Config;
-use crate::system::{System, load_rules, open_store};
+use crate::system::{System, open_store};
 
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
@@ -29,6 +29,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules { command: RulesCommand::Backtest(args) } => {
             crate::backtest::run(&config, &args).await
         }
+        Command::Rules { command: RulesCommand::Eval(args) } => {
+            crate::rules_eval::run(&config, &args)
+        }
+        Command::Claims { command } => crate::claims::run(&config, command),
         Command::Ingest { allow_private, kind, inputs } => {
             ingest(&config, allow_private, kind.as_deref(), &inputs).await
         }
@@ -122,6 +126,9 @@ async fn demo(
         }
         Err(e) => return Err(e.into()),
     }
+    demo::handling::replay(&system.store, now)
+        .await
+        .context("replaying the demo's handling history")?;
     let data_dir = config.data_dir.clone();
     let feeds = server.base_url();
     let outlets = server.feeds().len();
@@ -209,7 +216,8 @@ fn normalize_json(line: &str, form: Option<vi_text::Form>) -> serde_json::Value 
 }
 
 fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {
-    let (set, diags) = crate::system::load_checked(dir);
+    let crate::claims::Loaded { rules: set, library, problems: diags, warnings, .. } =
+        crate::claims::load(dir);
     let mut out = std::io::stdout().lock();
     for d in &diags {
         writeln!(out, "{d}")?;
@@ -217,16 +225,28 @@ fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {
     let examples: usize =
         set.rules().iter().map(|r| r.examples_match.len() + r.examples_no_match.len()).sum();
     if diags.is_empty() {
-        writeln!(out, "ok: {} rules, {examples} examples checked in {}", set.len(), dir.display())?;
-        Ok(ExitCode::SUCCESS)
+        writeln!(
+            out,
+            "ok: {} rules ({} claims), {examples} examples checked in {}",
+            set.len(),
+            library.len(),
+            dir.display()
+        )?;
     } else {
         writeln!(out, "{} problem(s) in {}", diags.len(), dir.display())?;
-        Ok(ExitCode::from(1))
     }
+    if !warnings.is_empty() {
+        writeln!(
+            out,
+            "note: {} claim phrasing(s) typed without diacritics are missed by their query (`langnghe claims check` lists them)",
+            warnings.len()
+        )?;
+    }
+    Ok(if diags.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn rules_match(dir: &Path) -> anyhow::Result<ExitCode> {
-    let set = load_rules(dir)?;
+    let crate::claims::Loaded { rules: set, index: claims, .. } = crate::claims::load_clean(dir)?;
     let stdin = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut bad = 0;
@@ -271,8 +291,16 @@ fn rules_match(dir: &Path) -> anyhow::Result<ExitCode> {
                 serde_json::json!({"rule": h.rule_id, "kind": h.kind.as_str(), "severity": h.severity.as_str(), "title": h.rule_title, "matched": matched})
             })
             .collect();
+        let similar: Vec<serde_json::Value> = claims
+            .similar(text("title"), text("body"))
+            .iter()
+            .map(|m| {
+                let src = if m.field == "title" { &analyzed.title } else { &analyzed.body };
+                serde_json::json!({"claim": &*m.claim_id, "similarity": m.similarity, "field": m.field, "start": m.start, "end": m.end, "text": &src[m.start..m.end]})
+            })
+            .collect();
         let id = value.get("id").cloned().unwrap_or(serde_json::Value::Null);
-        writeln!(out, "{}", serde_json::json!({ "id": id, "hits": hits }))?;
+        writeln!(out, "{}", serde_json::json!({ "id": id, "hits": hits, "claims": similar }))?;
     }
     out.flush()?;
     Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -656,27 +684,13 @@ async fn digest(config: &Config, args: &DigestArgs) -> anyhow::Result<ExitCode> 
     }
     let Some(out_path) = &args.out else { bail!("--dry-run needs --out FILE.eml") };
     let store = open_store(config).await?;
-    let start = args.date.and_hms_opt(0, 0, 0).context("midnight exists")?;
-    let from = model::VN_OFFSET
-        .from_local_datetime(&start)
-        .single()
-        .context("a Vietnam-time midnight")?
-        .with_timezone(&Utc);
-    let to = from + chrono::Duration::days(1);
-    let alerts = store
-        .alert_board(Some((from, to)), 100)
-        .await?
-        .into_iter()
-        .map(|e| digest::AlertItem { alert: e.alert, document: e.document })
-        .collect();
-    let top = store.top_documents_between(from, to, 15).await?;
-    let input = digest::DigestInput {
-        date: args.date,
-        alerts,
-        top,
-        dashboard_url: config.digest.dashboard_url.clone(),
-        health_days: health_days(&config.rules_dir, args.date),
-    };
+    let input = crate::digesting::gather(
+        &store,
+        args.date,
+        config.digest.dashboard_url.clone(),
+        health_days(&config.rules_dir, args.date),
+    )
+    .await?;
     let composed = digest::compose(&input);
     let to_addrs = if config.digest.to.is_empty() {
         vec!["lanh-dao@localhost".to_owned()]

@@ -22,6 +22,10 @@ pub(crate) struct Config {
     #[serde(default)]
     pub(crate) database_url: String,
     pub(crate) rules_dir: PathBuf,
+    /// Directory of board files (`*.toml`); unset, the boards built in (the repository's
+    /// `dashboards/`) are shown.
+    #[serde(default)]
+    pub(crate) dashboards_dir: Option<PathBuf>,
     pub(crate) http: Http,
     pub(crate) fetch: Fetch,
     pub(crate) search: SearchConfig,
@@ -29,6 +33,15 @@ pub(crate) struct Config {
     /// Spike scans; every key has a default, so the section may be left out.
     #[serde(default)]
     pub(crate) spikes: SpikesConfig,
+    /// Correction tracking; every key has a default, so the section may be left out.
+    #[serde(default)]
+    pub(crate) corrections: CorrectionsConfig,
+    /// Alert handling: working hours, holidays and deadlines; every key has a default.
+    #[serde(default)]
+    pub(crate) workflow: WorkflowConfig,
+    /// The office's own pages of health bodies, added to the built-in official list.
+    #[serde(default)]
+    pub(crate) impersonation: ImpersonationConfig,
     /// Site adapter files of the administrator's own, added to the built-in ones.
     #[serde(default)]
     pub(crate) adapters: Vec<PathBuf>,
@@ -125,6 +138,127 @@ impl Default for SpikesConfig {
         }
     }
 }
+
+/// Alert handling: the office's working hours and days off (added to the built-in public
+/// holidays of Vietnam) and the deadline of each priority class, as duration text (`30m`,
+/// `4h`, `9h30m`, `none`; P1 counts around the clock, P2 and P3 in working time).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct WorkflowConfig {
+    /// Working hours in Vietnam time, `HH:MM-HH:MM`, one or more spans a day.
+    pub(crate) business_hours: Vec<String>,
+    /// More days off, `YYYY-MM-DD`.
+    pub(crate) holidays: Vec<String>,
+    /// Weekend days worked in exchange for a bridge holiday, `YYYY-MM-DD`.
+    pub(crate) extra_workdays: Vec<String>,
+    /// Deadlines per priority class (`p1`, `p2`, `p3`).
+    pub(crate) deadlines: std::collections::BTreeMap<String, DeadlineTexts>,
+}
+
+/// One priority class's deadlines; a key left out keeps the default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeadlineTexts {
+    pub(crate) acknowledge: Option<String>,
+    pub(crate) decide: Option<String>,
+    pub(crate) respond: Option<String>,
+}
+
+impl WorkflowConfig {
+    /// The deadlines alerts are handled by, or every problem found, each naming its key.
+    pub(crate) fn schedule(&self) -> Result<alerts::deadlines::Schedule, Vec<String>> {
+        use alerts::deadlines::{BusinessCalendar, DeadlineKind, DeadlinePolicy, Schedule};
+        let mut problems = Vec::new();
+        let mut calendar = BusinessCalendar::vietnam();
+        if !self.business_hours.is_empty() {
+            let mut spans = Vec::new();
+            for (i, text) in self.business_hours.iter().enumerate() {
+                let parsed = text.split_once('-').and_then(|(a, b)| {
+                    Some((
+                        alerts::deadlines::parse_hhmm(a.trim()).ok()?,
+                        alerts::deadlines::parse_hhmm(b.trim()).ok()?,
+                    ))
+                });
+                match parsed {
+                    Some(span) => spans.push(span),
+                    None => problems.push(format!(
+                        "workflow.business_hours[{i}]: expected HH:MM-HH:MM, got {text:?}"
+                    )),
+                }
+            }
+            match calendar.clone().with_spans(spans) {
+                Ok(c) => calendar = c,
+                Err(e) => problems.push(format!("workflow.business_hours: {e}")),
+            }
+        }
+        let dates = |key: &str, texts: &[String], problems: &mut Vec<String>| {
+            let mut out = Vec::new();
+            for (i, t) in texts.iter().enumerate() {
+                match chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d") {
+                    Ok(d) => out.push(d),
+                    Err(_) => problems
+                        .push(format!("workflow.{key}[{i}]: expected YYYY-MM-DD, got {t:?}")),
+                }
+            }
+            out
+        };
+        calendar = calendar.with_holidays(dates("holidays", &self.holidays, &mut problems));
+        let workdays = dates("extra_workdays", &self.extra_workdays, &mut problems);
+        match calendar.clone().with_workdays(workdays) {
+            Ok(c) => calendar = c,
+            Err(e) => problems.push(format!("workflow.extra_workdays: {e}")),
+        }
+        let mut policy = DeadlinePolicy::standard(calendar.day_length());
+        for (class, texts) in &self.deadlines {
+            let Ok(priority) = class.parse::<model::Priority>() else {
+                problems.push(format!(
+                    "workflow.deadlines.{class}: unknown priority class, expected p1, p2 or p3"
+                ));
+                continue;
+            };
+            for (kind, text) in [
+                (DeadlineKind::Acknowledge, &texts.acknowledge),
+                (DeadlineKind::Decide, &texts.decide),
+                (DeadlineKind::Respond, &texts.respond),
+            ] {
+                if let Some(text) = text
+                    && let Err(e) = policy.set_text(priority, kind, text)
+                {
+                    problems.push(format!("workflow.deadlines.{class}.{}: {e}", kind.as_str()));
+                }
+            }
+        }
+        if problems.is_empty() { Ok(Schedule { policy, calendar }) } else { Err(problems) }
+    }
+}
+
+/// `[impersonation]`: official pages beyond the built-in list
+/// (`crates/rules/data/official-pages.toml`), each `{ name, url }`; a social page that
+/// imitates a health body's name raises a watch alert unless it is one of them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct ImpersonationConfig {
+    pub(crate) official_pages: Vec<rules::OfficialPage>,
+}
+
+/// How correction tracking runs inside `serve`: how often it looks for responses,
+/// corrections and pages due a check.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct CorrectionsConfig {
+    /// Seconds between scans (one runs at start).
+    pub(crate) interval_secs: u64,
+}
+
+impl Default for CorrectionsConfig {
+    fn default() -> Self {
+        CorrectionsConfig { interval_secs: jobs::CorrectionConfig::default().interval.as_secs() }
+    }
+}
+
+/// Checks fall due from an hour after a response; scanning more often than every ten
+/// seconds is wasted work, less often than hourly would miss the first check's hour.
+const CORRECTION_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 10..=3_600;
 
 /// Scans read a hundred days of sightings, so more often than this is wasted work; less
 /// often than daily would leave a day (or its hours) unscanned (each scan looks at today
@@ -430,6 +564,29 @@ impl Config {
         if let Err(e) = self.spikes.method.parse::<signals::Method>() {
             problems.push(format!("spikes.method: {e}"));
         }
+        for (i, page) in self.impersonation.official_pages.iter().enumerate() {
+            if page.name.trim().is_empty() {
+                problems.push(format!("impersonation.official_pages[{i}].name is empty"));
+            }
+            if let Some(url) = &page.url
+                && rules::impersonation::normalise_url(url).is_none()
+            {
+                problems.push(format!(
+                    "impersonation.official_pages[{i}].url {url:?} is not a page address"
+                ));
+            }
+        }
+        if !CORRECTION_INTERVAL_SECS.contains(&self.corrections.interval_secs) {
+            problems.push(format!(
+                "corrections.interval_secs must be between {} and {}, got {}",
+                CORRECTION_INTERVAL_SECS.start(),
+                CORRECTION_INTERVAL_SECS.end(),
+                self.corrections.interval_secs
+            ));
+        }
+        if let Err(mut found) = self.workflow.schedule() {
+            problems.append(&mut found);
+        }
         for (i, s) in self.sources.iter().enumerate() {
             if let Err(e) = s.tier.parse::<model::SourceTier>() {
                 problems.push(format!("sources[{i}] ({}): {e}", s.name));
@@ -502,6 +659,11 @@ impl Config {
             hourly: self.spikes.hourly,
             ..defaults
         }
+    }
+
+    /// The correction tracking's settings.
+    pub(crate) fn correction_config(&self) -> jobs::CorrectionConfig {
+        jobs::CorrectionConfig { interval: Duration::from_secs(self.corrections.interval_secs) }
     }
 
     pub(crate) fn fetch_config(&self) -> fetch::FetchConfig {
@@ -645,6 +807,46 @@ mod tests {
                 && err.contains("sources[1] (B): home_province \"99\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn workflow_hours_holidays_and_deadlines_are_read_and_checked() {
+        use alerts::deadlines::DeadlineKind;
+        use model::Priority;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[workflow]\nbusiness_hours = [\"07:30-11:30\", \"13:30-17:00\"]\n\
+             holidays = [\"2026-12-31\"]\n\
+             [workflow.deadlines.p2]\nacknowledge = \"1h\"\n[workflow.deadlines.p3]\nrespond = \"none\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&path), env(&[])).unwrap();
+        let schedule = c.workflow.schedule().unwrap();
+        let ack = schedule.policy.limit(Priority::P2, DeadlineKind::Acknowledge).unwrap();
+        assert_eq!(ack.duration, chrono::Duration::hours(1));
+        assert!(schedule.policy.limit(Priority::P3, DeadlineKind::Respond).is_none());
+        assert!(
+            schedule.calendar.is_holiday(chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap())
+        );
+        assert_eq!(schedule.calendar.day_length(), chrono::Duration::minutes(450));
+
+        std::fs::write(
+            &path,
+            "[workflow]\nbusiness_hours = [\"7h-17h\"]\nholidays = [\"31/12/2026\"]\n\
+             [workflow.deadlines.p4]\nacknowledge = \"1h\"\n[workflow.deadlines.p1]\ndecide = \"soon\"\n",
+        )
+        .unwrap();
+        let err = Config::load_with(Some(&path), env(&[])).unwrap_err().to_string();
+        for expected in [
+            "workflow.business_hours[0]: expected HH:MM-HH:MM",
+            "workflow.holidays[0]: expected YYYY-MM-DD",
+            "workflow.deadlines.p4: unknown priority class",
+            "workflow.deadlines.p1.decide",
+        ] {
+            assert!(err.contains(expected), "{expected} in {err}");
+        }
     }
 
     #[test]

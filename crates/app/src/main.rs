@@ -2,10 +2,13 @@
 //! logging, and dispatches to a command. Errors are printed as a chain.
 
 mod backtest;
+mod claims;
 mod cli;
 mod commands;
 mod config;
+mod digesting;
 mod reload;
+mod rules_eval;
 mod sources;
 mod system;
 

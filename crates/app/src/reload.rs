@@ -23,8 +23,11 @@ pub(crate) struct Fingerprint(Vec<(PathBuf, u64, Option<SystemTime>)>);
 
 impl Fingerprint {
     pub(crate) fn of(dir: &Path) -> Fingerprint {
+        // The claim files are rules too.
+        let claims = dir.join(rules::claims::CLAIMS_DIR);
         let mut files: Vec<(PathBuf, u64, Option<SystemTime>)> = std::fs::read_dir(dir)
             .into_iter()
+            .chain(std::fs::read_dir(claims))
             .flatten()
             .filter_map(Result::ok)
             .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))

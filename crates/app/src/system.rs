@@ -16,11 +16,18 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 
-/// Loads the rule packs and runs their examples: the set and every problem found.
+/// Loads the rule packs and the claims, and runs their examples: the set and every problem
+/// found (`crate::claims::load` also gives the claims' similarity index).
 pub(crate) fn load_checked(dir: &Path) -> (RuleSet, Vec<rules::Diagnostic>) {
-    let (set, mut diags) = RuleSet::load_dir(dir);
-    diags.extend(set.check());
-    (set, diags)
+    let loaded = crate::claims::load(dir);
+    if !loaded.warnings.is_empty() {
+        tracing::info!(
+            rules_dir = %dir.display(),
+            n_phrasings = loaded.warnings.len(),
+            "Claim phrasings typed without diacritics are missed by their query; `langnghe claims check` lists them."
+        );
+    }
+    (loaded.rules, loaded.problems)
 }
 
 /// Loads the rule packs, refusing them if any pack has a problem or a failing example.
@@ -33,12 +40,31 @@ pub(crate) fn load_rules(dir: &Path) -> anyhow::Result<RuleSet> {
     Ok(set)
 }
 
+/// The boards the dashboard shows: the configured directory's, refused if any file has a
+/// problem, or the built-in ones.
+pub(crate) fn load_boards(config: &Config) -> anyhow::Result<dashboard::Boards> {
+    let Some(dir) = &config.dashboards_dir else { return Ok(dashboard::Boards::embedded()) };
+    dashboard::Boards::load_dir(dir).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the board files in {} have problems:\n  {}",
+            dir.display(),
+            list.join("\n  ")
+        )
+    })
+}
+
 pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     check_writable(&config.data_dir)?;
     let url = config.database_url();
-    Store::open(&url).await.with_context(|| format!("opening the database {}", store::redact(&url)))
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", store::redact(&url)))?;
+    // The configuration was checked when it was read; a schedule that fails here falls back
+    // to the built-in one rather than refusing to open the database.
+    Ok(store.with_schedule(config.workflow.schedule().unwrap_or_default()))
 }
 
 /// Fails at once, naming the directory, when nothing can be written in it: SQLite would
@@ -82,6 +108,8 @@ pub(crate) struct System {
     pub(crate) metrics: Arc<Metrics>,
     /// Where the rule packs came from; `run` reloads them from here.
     pub(crate) rules_dir: PathBuf,
+    /// Re-reads the pages that carried an alert's claim, with the pipeline's client.
+    pub(crate) refetcher: jobs::Refetcher,
 }
 
 impl System {
@@ -104,12 +132,16 @@ impl System {
             store.clone(),
             index.clone(),
             rules,
-            client,
+            client.clone(),
             metrics.clone(),
             pipeline_config,
         )
-        .with_extractor(load_adapters(&config.adapters)?);
-        Ok(System { store, index, pipeline, metrics, rules_dir: rules_dir.to_owned() })
+        .with_extractor(load_adapters(&config.adapters)?)
+        .with_official_pages(config.impersonation.official_pages.clone());
+        // One client for both, so a site sees one polite crawler.
+        let refetcher = jobs::Refetcher::new(client, Arc::new(load_adapters(&config.adapters)?));
+        let rules_dir = rules_dir.to_owned();
+        Ok(System { store, index, pipeline, metrics, rules_dir, refetcher })
     }
 
     /// Runs the pipeline and the dashboard until a shutdown signal. `ready` is called with
@@ -120,6 +152,7 @@ impl System {
         listen: &str,
         ready: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<()> {
+        let boards = load_boards(config)?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
@@ -139,12 +172,16 @@ impl System {
                 .context("http.trusted_proxies")?,
             ..dashboard::DashboardConfig::default()
         };
+        // The admin pages show the rules the pipeline matches with, reloads included.
+        let in_use = self.pipeline.clone();
         let state = dashboard::AppState::new(
             self.store.clone(),
             self.index.clone(),
             self.metrics.clone(),
             dashboard_config,
-        );
+        )
+        .with_rules(self.rules_dir.clone(), move || in_use.rules())
+        .with_boards(boards);
         let web = tokio::spawn(dashboard::serve(listener, state, stopped(stop_rx.clone())));
         let watcher = tokio::spawn(crate::reload::watch(
             self.rules_dir.clone(),
@@ -163,8 +200,27 @@ impl System {
             chrono::Utc::now,
             stopped(stop_rx.clone()),
         ));
+        let deadlines = tokio::spawn(jobs::run_deadlines(
+            self.store.clone(),
+            jobs::DEADLINE_INTERVAL,
+            chrono::Utc::now,
+            stopped(stop_rx.clone()),
+        ));
+        let corrections = tokio::spawn(jobs::run_corrections(
+            self.store.clone(),
+            self.refetcher.clone(),
+            config.correction_config(),
+            chrono::Utc::now,
+            stopped(stop_rx.clone()),
+        ));
         ready(addr);
         let result = self.pipeline.run(stopped(stop_rx)).await;
+        if let Err(e) = corrections.await {
+            tracing::error!(error = %e, "The correction tracking task panicked.");
+        }
+        if let Err(e) = deadlines.await {
+            tracing::error!(error = %e, "The deadline check task panicked.");
+        }
         if let Err(e) = watcher.await {
             tracing::error!(error = %e, "The rule watcher panicked.");
         }

@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
-use model::{Timestamp, User};
+use model::{Role, Timestamp, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::Store;
@@ -599,7 +599,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// The user behind an API request's bearer token.
 #[derive(Debug, Clone)]
-pub(crate) struct ApiUser(#[allow(dead_code)] pub(crate) User);
+pub(crate) struct ApiUser(pub(crate) User);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
@@ -634,6 +634,109 @@ impl FromRequestParts<AppState> for ApiUser {
             Ok(None) => Err(unauthorized("invalid bearer token")),
             Err(e) => Err(crate::error::AppError::from(e).into_response()),
         }
+    }
+}
+
+/// Whether `role` includes `needed`: an admin may do what an officer may, an officer what a
+/// viewer may.
+pub(crate) fn role_allows(role: Role, needed: Role) -> bool {
+    let rank = |r: Role| match r {
+        Role::Viewer => 0,
+        Role::Officer => 1,
+        Role::Admin => 2,
+    };
+    rank(role) >= rank(needed)
+}
+
+/// A page request by an officer or an admin: acting on alerts.
+#[derive(Debug, Clone)]
+pub(crate) struct Officer(pub(crate) CurrentUser);
+
+/// A page request by an admin: administering users, tokens, sources and rules.
+#[derive(Debug, Clone)]
+pub(crate) struct Admin(pub(crate) CurrentUser);
+
+async fn page_user_with(
+    parts: &mut Parts,
+    state: &AppState,
+    needed: Role,
+) -> Result<CurrentUser, Response> {
+    let user = CurrentUser::from_request_parts(parts, state).await?;
+    if role_allows(user.user.role, needed) {
+        Ok(user)
+    } else {
+        Err(crate::error::AppError::NotPermitted.into_response())
+    }
+}
+
+impl FromRequestParts<AppState> for Officer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        page_user_with(parts, state, Role::Officer).await.map(Officer)
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        page_user_with(parts, state, Role::Admin).await.map(Admin)
+    }
+}
+
+/// An API request by an officer or an admin.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiOfficer(pub(crate) User);
+
+/// An API request by an admin.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiAdmin(pub(crate) User);
+
+async fn api_user_with(
+    parts: &mut Parts,
+    state: &AppState,
+    needed: Role,
+) -> Result<User, Response> {
+    let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
+    if role_allows(user.role, needed) {
+        Ok(user)
+    } else {
+        Err((
+            StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({
+                "error": format!("this needs the {} role; the token's user is {}", needed.as_str(), user.role.as_str())
+            })),
+        )
+            .into_response())
+    }
+}
+
+impl FromRequestParts<AppState> for ApiOfficer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        api_user_with(parts, state, Role::Officer).await.map(ApiOfficer)
+    }
+}
+
+impl FromRequestParts<AppState> for ApiAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        api_user_with(parts, state, Role::Admin).await.map(ApiAdmin)
     }
 }
 

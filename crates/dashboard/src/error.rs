@@ -15,6 +15,8 @@ pub(crate) enum AppError {
     TooManyRequests,
     /// A CSRF token did not match.
     Forbidden,
+    /// The user's role does not allow it.
+    NotPermitted,
     /// Busy for now; the message is safe to show.
     Unavailable(String),
     /// Our fault.
@@ -69,6 +71,10 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "Phiên làm việc không hợp lệ, hãy tải lại trang.".to_owned(),
+            ),
+            AppError::NotPermitted => (
+                StatusCode::FORBIDDEN,
+                "Tài khoản của bạn không có quyền thực hiện việc này.".to_owned(),
             ),
             AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             AppError::Internal(detail) => {

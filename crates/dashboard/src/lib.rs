@@ -7,10 +7,16 @@
 //! token. `/healthz` and `/metrics` are open, for probes and Prometheus.
 #![warn(missing_docs)]
 
+mod admin;
+mod alert_page;
 mod api;
 pub mod auth;
+mod board;
 mod error;
+mod kpi;
+mod live;
 mod metrics;
+mod openapi;
 mod pages;
 mod params;
 mod searching;
@@ -25,6 +31,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
+pub use board::{BoardProblem, Boards};
 use model::Metrics;
 use search::SearchIndex;
 pub use searching::SearchLimits;
@@ -77,6 +84,12 @@ pub struct AppState {
     config: Arc<DashboardConfig>,
     limiter: Arc<auth::LoginLimiter>,
     searches: Arc<searching::SearchPool>,
+    /// The running rule packs, for the admin pages (see `AppState::with_rules`).
+    rules: Option<admin::RulesHandle>,
+    /// The boards pages show (see `AppState::with_boards`).
+    boards: Arc<Boards>,
+    /// Live updates to every open page.
+    live: live::Hub,
 }
 
 impl AppState {
@@ -89,7 +102,17 @@ impl AppState {
     ) -> AppState {
         let limiter = Arc::new(auth::LoginLimiter::new(&config));
         let searches = Arc::new(searching::SearchPool::new(index.clone(), config.search));
-        AppState { store, index, metrics, config: Arc::new(config), limiter, searches }
+        AppState {
+            store,
+            index,
+            metrics,
+            config: Arc::new(config),
+            limiter,
+            searches,
+            rules: None,
+            boards: Arc::new(Boards::embedded()),
+            live: live::Hub::default(),
+        }
     }
 }
 
@@ -104,6 +127,11 @@ pub fn router(state: AppState) -> Router {
         .route("/trends", get(trends::page))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .merge(admin::routes())
+        .merge(alert_page::routes())
+        .merge(kpi::routes())
+        .merge(board::routes())
+        .merge(live::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api_routes())
@@ -123,6 +151,11 @@ fn api_routes() -> Router<AppState> {
         .route("/stories", get(stories::list_api))
         .route("/stories/{id}", get(stories::story_api))
         .route("/trends", get(trends::api))
+        .route("/openapi.json", get(openapi::description))
+        .merge(admin::api_routes())
+        .merge(alert_page::api_routes())
+        .merge(kpi::api_routes())
+        .merge(board::api_routes())
         .fallback(api::not_found)
         .layer(axum::middleware::map_response(api::json_errors))
 }
@@ -132,11 +165,12 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    // No script at all, and styles only from this origin: scraped text that slipped through
-    // escaping still could not run.
+    // Scripts, styles and connections only from this origin (the one script is the live
+    // updates' file, never inline): scraped text that slipped through escaping still could
+    // not run.
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        HeaderValue::from_static("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
     );
     response
 }
@@ -148,6 +182,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Live streams never end by themselves: they are closed when the server stops, or it
+    // would wait for them forever.
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.close();
+    };
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

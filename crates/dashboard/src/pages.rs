@@ -21,10 +21,7 @@ use crate::auth::{
 };
 use crate::error::AppError;
 use crate::searching::SearchFailure;
-use crate::views::{
-    AlertView, BoardPage, Chrome, DocumentPage, HitView, LoginPage, NotFoundPage, SearchPage,
-    vn_time,
-};
+use crate::views::{Chrome, DocumentPage, HitView, LoginPage, NotFoundPage, SearchPage, vn_time};
 
 pub(crate) fn chrome(u: &CurrentUser) -> Chrome {
     Chrome {
@@ -38,17 +35,7 @@ pub(crate) async fn board(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Html<String>, AppError> {
-    let entries = state.store.alert_board(None, 200).await?;
-    let counts = state.store.counts().await?;
-    let page = BoardPage {
-        chrome: chrome(&user),
-        alerts: entries.iter().map(AlertView::new).collect(),
-        documents: counts.documents,
-        open_alerts: counts.open_alerts,
-        failing_sources: counts.failing_sources,
-        sources: counts.sources,
-    };
-    Ok(Html(page.render()?))
+    crate::board::home(&state, &user).await
 }
 
 #[derive(Deserialize)]

@@ -225,6 +225,29 @@ pub(crate) struct TimelineRow {
     pub(crate) anomalies: Vec<String>,
 }
 
+impl TimelineRow {
+    /// One place a story was seen, as the story page and the alert page list it.
+    pub(crate) fn new(t: &model::TimelineEntry) -> TimelineRow {
+        TimelineRow {
+            document_id: t.sighting.document_id,
+            source: t.sighting.source_name.clone(),
+            tier_label: tier_label(t.sighting.tier),
+            url: t.sighting.url.clone(),
+            url_is_link: is_web_url(&t.sighting.url),
+            time: vn_time(t.sighting.time()),
+            relation: relation_label(t.relation.as_deref()),
+            origin: t.relation.as_deref() == Some("origin"),
+            lag: lag_label(t.lag_minutes),
+            anomalies: t.anomalies.iter().map(|a| anomaly_label(a)).collect(),
+        }
+    }
+}
+
+/// Whether the first publisher was inferred rather than named or seen first.
+pub(crate) fn origin_uncertain(basis: &str) -> bool {
+    basis != "attribution" && basis != "earliest"
+}
+
 pub(crate) struct TopicRow {
     pub(crate) title: String,
     pub(crate) kind_label: &'static str,
@@ -316,29 +339,14 @@ pub(crate) async fn story_page(
         publisher: s.origin_source_name.clone(),
         origin_document: s.origin_document,
         basis: basis_label(&s.origin_basis),
-        uncertain: s.origin_basis != "attribution" && s.origin_basis != "earliest",
+        uncertain: origin_uncertain(&s.origin_basis),
         province: province_name(s.province.as_deref()),
         first_seen: vn_time(s.first_seen),
         last_seen: vn_time(s.last_seen),
         outlets: s.outlets,
         sightings: s.sightings,
         documents_count: s.documents,
-        timeline: d
-            .timeline
-            .iter()
-            .map(|t| TimelineRow {
-                document_id: t.sighting.document_id,
-                source: t.sighting.source_name.clone(),
-                tier_label: tier_label(t.sighting.tier),
-                url: t.sighting.url.clone(),
-                url_is_link: is_web_url(&t.sighting.url),
-                time: vn_time(t.sighting.time()),
-                relation: relation_label(t.relation.as_deref()),
-                origin: t.relation.as_deref() == Some("origin"),
-                lag: lag_label(t.lag_minutes),
-                anomalies: t.anomalies.iter().map(|a| anomaly_label(a)).collect(),
-            })
-            .collect(),
+        timeline: d.timeline.iter().map(TimelineRow::new).collect(),
         topics: d
             .topics
             .iter()

@@ -461,7 +461,7 @@ fn chart(d: &TrendData) -> Chart {
             });
             Some(Marker {
                 x: px(x_mid(i)),
-                href: format!("/#alert-{}", s.alert_id),
+                href: format!("/alerts/{}", s.alert_id),
                 title: format!(
                     "Tăng đột biến {} — {} — {}{how}",
                     s.title,

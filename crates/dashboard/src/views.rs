@@ -23,17 +23,12 @@ pub(crate) fn kind_label(k: RuleKind) -> &'static str {
         RuleKind::Watch => "Theo dõi",
         RuleKind::Crisis => "Khủng hoảng",
         RuleKind::Spike => "Tăng đột biến",
+        RuleKind::Suspicion => "Nghi vấn tin giả",
     }
 }
 
 pub(crate) fn state_label(s: AlertState) -> &'static str {
-    match s {
-        AlertState::New => "Mới",
-        AlertState::Acknowledged => "Đã tiếp nhận",
-        AlertState::Verifying => "Đang xác minh",
-        AlertState::Responded => "Đã phản hồi",
-        AlertState::Closed => "Đã đóng",
-    }
+    s.label()
 }
 
 /// Time in Asia/Ho_Chi_Minh, as Vietnamese readers write it.
@@ -177,17 +172,6 @@ impl SpikeView {
             trends_href: crate::params::link("/trends", &pairs),
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "board.html")]
-pub(crate) struct BoardPage {
-    pub(crate) chrome: Chrome,
-    pub(crate) alerts: Vec<AlertView>,
-    pub(crate) documents: i64,
-    pub(crate) open_alerts: i64,
-    pub(crate) failing_sources: i64,
-    pub(crate) sources: i64,
 }
 
 pub(crate) struct HitView {

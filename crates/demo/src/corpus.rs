@@ -58,13 +58,14 @@ pub fn corpus() -> Vec<Outlet> {
 
 /// Every demo outlet, with the history laid out on Vietnam days before `now`: the five
 /// hand-written outlets, the seven history outlets ([`crate::history()`]) and the three
-/// carriers of the rumour ([`crate::rumour::carriers`]). Render it at (about) the same
-/// `now`.
+/// carriers of the rumour ([`crate::rumour::carriers`]), with the social pages and the
+/// debunk of [`crate::social`]. Render it at (about) the same `now`.
 pub fn corpus_at(now: DateTime<Utc>) -> Vec<Outlet> {
     let mut outlets = bundled();
     outlets.extend(crate::history(now).outlets);
     let carriers = crate::rumour::carriers(&outlets);
     outlets.extend(carriers);
+    crate::social::add(&mut outlets);
     outlets
 }
 

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
 use lettre::message::{Mailbox, MultiPart};
-use model::{Alert, AlertState, Document, Hit, RuleKind, Severity};
+use model::{Alert, Document, Hit, RuleKind, Severity};
 
 /// An alert and its latest document.
 #[derive(Debug, Clone)]
@@ -36,6 +36,20 @@ pub struct HealthDayItem {
     pub related: Vec<String>,
 }
 
+/// How many alerts were waiting for the office at the end of one day, as the alerts' events
+/// tell it (not their states of today).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOnDay {
+    /// The day (Asia/Ho_Chi_Minh).
+    pub date: NaiveDate,
+    /// Alerts open at its end.
+    pub open: usize,
+    /// Of those, alerts past the deadline of their state.
+    pub overdue: usize,
+    /// Of those, alerts nobody had acknowledged yet.
+    pub waiting: usize,
+}
+
 /// What goes into one day's digest.
 #[derive(Debug, Clone)]
 pub struct DigestInput {
@@ -49,6 +63,9 @@ pub struct DigestInput {
     pub dashboard_url: String,
     /// Health days under way or within their preparation lead, soonest first.
     pub health_days: Vec<HealthDayItem>,
+    /// Open alerts at the end of each of the last days, oldest first, ending with the
+    /// digest's day.
+    pub backlog: Vec<OpenOnDay>,
 }
 
 /// A composed digest.
@@ -94,6 +111,7 @@ fn kind_vi(k: RuleKind) -> &'static str {
         RuleKind::Watch => "Theo dõi",
         RuleKind::Crisis => "Khủng hoảng",
         RuleKind::Spike => "Tăng đột biến",
+        RuleKind::Suspicion => "Nghi vấn tin giả",
     }
 }
 
@@ -110,8 +128,6 @@ pub fn compose(input: &DigestInput) -> Digest {
         input.top.len()
     );
     let base = input.dashboard_url.trim_end_matches('/');
-    let open: Vec<&AlertItem> =
-        input.alerts.iter().filter(|a| a.alert.state != AlertState::Closed).collect();
 
     let mut text =
         format!("BẢN TIN LẮNG NGHE – NGÀY {day}\n\n1. NẮM BẮT: CẢNH BÁO TRONG NGÀY ({n_alerts})\n");
@@ -195,18 +211,50 @@ pub fn compose(input: &DigestInput) -> Digest {
         html.push_str("</ul>");
     }
 
-    let waiting = open.iter().filter(|a| a.alert.state == AlertState::New).count();
+    let _ = writeln!(text, "\n3. XỬ LÝ");
+    html.push_str("<h2>3. Xử lý</h2>");
+    match input.backlog.iter().find(|b| b.date == input.date) {
+        Some(b) => {
+            let _ = writeln!(
+                text,
+                "   Cuối ngày {day}: {} cảnh báo đang mở, {} quá hạn, {} chưa được tiếp nhận.",
+                b.open, b.overdue, b.waiting
+            );
+            let _ = write!(
+                html,
+                "<p>Cuối ngày {day}: <strong>{}</strong> cảnh báo đang mở, <strong>{}</strong> quá hạn, <strong>{}</strong> chưa được tiếp nhận.</p>",
+                b.open, b.overdue, b.waiting
+            );
+        }
+        None => {
+            text.push_str("   Chưa có số liệu xử lý của ngày này.\n");
+            html.push_str("<p>Chưa có số liệu xử lý của ngày này.</p>");
+        }
+    }
+    if !input.backlog.is_empty() {
+        let _ = writeln!(text, "   Ngày    Đang mở  Quá hạn  Chưa tiếp nhận");
+        html.push_str(
+            "<table style=\"border-collapse:collapse\"><thead><tr><th style=\"text-align:left;padding:2px 8px\">Ngày</th><th style=\"padding:2px 8px\">Đang mở</th><th style=\"padding:2px 8px\">Quá hạn</th><th style=\"padding:2px 8px\">Chưa tiếp nhận</th></tr></thead><tbody>",
+        );
+        for b in &input.backlog {
+            let date = b.date.format("%d/%m");
+            let _ =
+                writeln!(text, "   {date}   {:>7}  {:>7}  {:>14}", b.open, b.overdue, b.waiting);
+            let _ = write!(
+                html,
+                "<tr><td style=\"padding:2px 8px\">{date}</td><td style=\"text-align:right;padding:2px 8px\">{}</td><td style=\"text-align:right;padding:2px 8px\">{}</td><td style=\"text-align:right;padding:2px 8px\">{}</td></tr>",
+                b.open, b.overdue, b.waiting
+            );
+        }
+        html.push_str("</tbody></table>");
+    }
     let _ = writeln!(
         text,
-        "\n3. XỬ LÝ: {} cảnh báo đang mở, {} chưa được tiếp nhận.\n   Bảng cảnh báo: {base}/\n\n-- \nLắng Nghe · Chủ động nắm bắt · Chủ động xử lý · Chủ động cung cấp thông tin",
-        open.len(),
-        waiting
+        "   Bảng cảnh báo: {base}/\n\n-- \nLắng Nghe · Chủ động nắm bắt · Chủ động xử lý · Chủ động cung cấp thông tin"
     );
     let _ = write!(
         html,
-        "<h2>3. Xử lý</h2><p>{} cảnh báo đang mở, {} chưa được tiếp nhận. <a href=\"{}\">Mở bảng cảnh báo</a></p><hr><p><small>Lắng Nghe · Chủ động nắm bắt · Chủ động xử lý · Chủ động cung cấp thông tin</small></p></body></html>",
-        open.len(),
-        waiting,
+        "<p><a href=\"{}\">Mở bảng cảnh báo</a></p><hr><p><small>Lắng Nghe · Chủ động nắm bắt · Chủ động xử lý · Chủ động cung cấp thông tin</small></p></body></html>",
         attr(&format!("{base}/"))
     );
     Digest { subject, text, html }
@@ -249,7 +297,7 @@ pub fn to_message(digest: &Digest, from: &str, to: &[String]) -> Result<Vec<u8>,
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
-    use model::NewDocument;
+    use model::{AlertState, NewDocument};
 
     fn doc(id: i64, title: &str) -> Document {
         let t = Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap();
@@ -290,6 +338,7 @@ mod tests {
             doc_count: 2,
             last_document_id: 7,
             detail: None,
+            handling: Default::default(),
         };
         let input = DigestInput {
             date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
@@ -314,9 +363,35 @@ mod tests {
                     related: vec![],
                 },
             ],
+            backlog: vec![
+                OpenOnDay {
+                    date: NaiveDate::from_ymd_opt(2026, 11, 19).unwrap(),
+                    open: 4,
+                    overdue: 2,
+                    waiting: 3,
+                },
+                OpenOnDay {
+                    date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                    open: 5,
+                    overdue: 1,
+                    waiting: 2,
+                },
+            ],
         };
         let d = compose(&input);
         assert!(d.text.contains("4. CUNG CẤP THÔNG TIN: NGÀY SỨC KHỎE SẮP TỚI"), "{}", d.text);
+        assert!(
+            d.text.contains(
+                "Cuối ngày 20/11/2026: 5 cảnh báo đang mở, 1 quá hạn, 2 chưa được tiếp nhận."
+            ),
+            "{}",
+            d.text
+        );
+        assert!(d.text.contains("   19/11         4        2               3\n"), "{}", d.text);
+        assert!(d.html.contains("<td style=\"padding:2px 8px\">20/11</td>"));
+        let mut unknown = input.clone();
+        unknown.backlog.clear();
+        assert!(compose(&unknown).text.contains("Chưa có số liệu xử lý của ngày này."));
         assert!(d.text.contains(
             "Tháng hành động quốc gia phòng, chống HIV/AIDS – 10/11 – 10/12, đang diễn ra\n     Theo dõi: HIV/AIDS"
         ));

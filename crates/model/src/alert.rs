@@ -17,6 +17,11 @@ string_enum!(
         Crisis => "crisis",
         /// A volume spike on a topic, raised by the spike scan; no rule has this kind.
         Spike => "spike",
+        /// A post scored as suspicious by the generic misinformation cues (calls to share,
+        /// insider claims, miracle cures, forged documents, scam links …) that no rumour
+        /// rule or claim carries: a low-severity alert for an officer to confirm. Raised by
+        /// the pipeline's scorer; no rule has this kind.
+        Suspicion => "suspicion",
     }
 );
 
@@ -35,20 +40,42 @@ string_enum!(
 );
 
 string_enum!(
-    /// Where an alert is in the 3C workflow.
+    /// Where an alert is in the 3C workflow (`alerts::triage` holds the transitions).
     AlertState, "alert state", {
         /// Raised, nobody has looked yet.
-        New => "new",
-        /// Somebody has seen it.
-        Acknowledged => "acknowledged",
-        /// Being checked against the facts.
-        Verifying => "verifying",
-        /// An official response or correction was issued.
-        Responded => "responded",
-        /// Done; a new hit of the same rule opens a new alert.
-        Closed => "closed",
+        New => "new" : "Mới",
+        /// Somebody has seen it and set its priority.
+        Acknowledged => "acknowledged" : "Đã tiếp nhận",
+        /// Assigned to a person who checks it against the facts.
+        Verifying => "verifying" : "Đang xác minh",
+        /// Decided: no response now, watched for growth.
+        Monitoring => "monitoring" : "Theo dõi thêm",
+        /// Decided: the office answers publicly.
+        ResponseNeeded => "response_needed" : "Cần phản hồi",
+        /// The official response is recorded.
+        Responded => "responded" : "Đã phản hồi",
+        /// The outlets that carried the claim are watched for corrections.
+        Tracking => "tracking" : "Theo dõi cải chính",
+        /// Not worth handling, with a reason.
+        Dismissed => "dismissed" : "Đã bỏ qua",
+        /// Folded into another alert, which carries on as the incident.
+        Merged => "merged" : "Đã gộp",
+        /// Done.
+        Closed => "closed" : "Đã đóng",
     }
 );
+
+impl AlertState {
+    /// Whether handling has ended: nothing is due and only re-opening moves it on.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, AlertState::Dismissed | AlertState::Merged | AlertState::Closed)
+    }
+
+    /// Whether the alert still waits for the office (every state but the terminal ones).
+    pub fn is_open(self) -> bool {
+        !self.is_terminal()
+    }
+}
 
 /// One query term that matched, located in the document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,4 +143,6 @@ pub struct Alert {
     /// What explains the alert beyond its documents, as JSON: for a spike, the observed
     /// and expected counts, threshold, method, baseline and driving stories.
     pub detail: Option<String>,
+    /// How it is being handled.
+    pub handling: crate::Handling,
 }

@@ -15,6 +15,7 @@ mod source;
 mod story;
 mod time;
 mod user;
+mod workflow;
 
 pub use alert::{Alert, AlertState, Hit, MatchedTerm, RuleKind, Severity};
 pub use dates::{parse_datetime, parse_datetime_relative};
@@ -26,6 +27,10 @@ pub use source::{ArticleFetch, FetchState, Source, SourceKind, SourceOrigin, Sou
 pub use story::{Story, TimelineEntry};
 pub use time::{Timestamp, VN_OFFSET, to_vn_time};
 pub use user::{Role, User};
+pub use workflow::{
+    AlertAction, AlertEvent, CorrectionOutcome, DismissReason, EscalationTarget, Handling,
+    HitStance, Priority, ResponseChannel, Stance,
+};
 
 /// Error returned when a textual enum value (a kind, a role, a state…) is not known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +57,21 @@ impl std::fmt::Display for UnknownValue {
 
 impl std::error::Error for UnknownValue {}
 
-/// Declares a closed string-valued enum with `as_str`, `FromStr`, `Display` and `ALL`.
+/// Declares a closed string-valued enum with `as_str`, `FromStr`, `Display` and `ALL`; the
+/// second form also gives each value its Vietnamese `label`, as pages and reports show it.
 macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal : $label:literal),+ $(,)? }) => {
+        $crate::string_enum!($(#[$meta])* $name, $what, { $($(#[$vmeta])* $variant => $text),+ });
+
+        impl $name {
+            /// The Vietnamese name of the value, as pages and reports show it.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label),+
+                }
+            }
+        }
+    };
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -81,6 +81,8 @@ pub struct Pipeline {
     stories_ready: Arc<tokio::sync::Mutex<bool>>,
     /// Notified after every batch that stored documents or sightings.
     stored: Arc<tokio::sync::Notify>,
+    /// Social pages posing as health bodies, and the office's official pages.
+    impersonation: Arc<rules::Impersonation>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -110,7 +112,18 @@ impl Pipeline {
             stories: Arc::default(),
             stories_ready: Arc::default(),
             stored: Arc::default(),
+            impersonation: Arc::new(rules::Impersonation::builtin()),
         }
+    }
+
+    /// Adds the office's own official pages (the configuration's) to the built-in list, so
+    /// that they are not taken for impostors of the bodies they name.
+    pub fn with_official_pages(
+        mut self,
+        pages: impl IntoIterator<Item = rules::OfficialPage>,
+    ) -> Pipeline {
+        self.impersonation = Arc::new(rules::Impersonation::builtin().with_official_pages(pages));
+        self
     }
 
     /// Uses `extractor` (the built-in site adapters plus an administrator's own) for
@@ -144,7 +157,7 @@ impl Pipeline {
         let placed = stories::catch_up(&self.store, &self.stories, chrono::Utc::now()).await?;
         // Alerts opened before stories gathered every document of their rule; each story
         // is its own incident now.
-        let opened = self.store.split_rule_alerts().await?;
+        let opened = self.store.split_rule_alerts(chrono::Utc::now()).await?;
         *ready = true;
         if placed > 0 || opened > 0 {
             tracing::info!(n_documents = placed, n_alerts_opened = opened, "Stories caught up.");
@@ -173,7 +186,7 @@ impl Pipeline {
         if merges.is_empty() {
             return Ok(0);
         }
-        self.store.merge_stories(&merges).await?;
+        self.store.merge_stories(&merges, now).await?;
         let into: std::collections::BTreeSet<i64> = merges.iter().map(|m| m.1).collect();
         stories::refresh(&self.store, &into.into_iter().collect::<Vec<_>>(), now).await?;
         tracing::info!(n_merges = merges.len(), "Stories merged.");

@@ -350,13 +350,10 @@ impl Pipeline {
         let rules = self.rules();
         // A page known already may have a home province (given in the configuration): its
         // posts that name no place are about it, as a polled source's items are.
-        let homes: BTreeMap<String, String> = self
-            .store
-            .list_sources()
-            .await?
-            .into_iter()
-            .filter_map(|s| Some((s.url, s.home_province?)))
-            .collect();
+        let known = self.store.list_sources().await?;
+        let seen: std::collections::HashSet<String> = known.iter().map(|s| s.url.clone()).collect();
+        let homes: BTreeMap<String, String> =
+            known.into_iter().filter_map(|s| Some((s.url, s.home_province?))).collect();
         let mut places_time = std::time::Duration::ZERO;
         let mut groups: BTreeMap<String, (NewSource, Vec<Processed>, Vec<Syllables>)> =
             BTreeMap::new();
@@ -376,6 +373,14 @@ impl Pipeline {
                 shares: post.shares,
                 comments: post.comments,
             });
+            // A page posing as a health body is raised once, on its first post.
+            let new_page = !seen.contains(&source.url) && !groups.contains_key(&source.url);
+            let who = post.page.as_deref().or(post.author.as_deref()).unwrap_or_default();
+            if new_page
+                && let Some(posing) = self.impersonation.check(who, post.page_url.as_deref())
+            {
+                processed.hits.push(posing.hit());
+            }
             let entry = groups
                 .entry(source.url.clone())
                 .or_insert_with(|| (source, Vec::new(), Vec::new()));

@@ -134,7 +134,9 @@ pub(crate) fn to_processed_timed(
     // One tokenising feeds the rules, the places and the stories.
     let (analyzed, [title_tokens, body_tokens]) =
         rules::Analyzed::document_with_tokens(&doc, source_name);
-    let hits = rules.match_analyzed(&analyzed);
+    // Only a document that carries a rumour hit's claim opens or grows its alert; one that
+    // carries none may still raise the suspicious-post signal.
+    let (hits, stances) = rules::verdict(&analyzed, rules.match_analyzed(&analyzed));
     let syllables = crate::stories::from_analyzed(&analyzed, &doc);
     let started = Instant::now();
     let found = gazetteer::Gazetteer::embedded().places_tokenized(
@@ -145,7 +147,7 @@ pub(crate) fn to_processed_timed(
     );
     let places = document_places(&found, home_province);
     *places_time += started.elapsed();
-    (Processed { aliases, places, ..Processed::new(doc, hits) }, syllables)
+    (Processed { aliases, places, stances, ..Processed::new(doc, hits) }, syllables)
 }
 
 /// The places a document names, spans in the same display forms as its rule hits (the
@@ -241,6 +243,14 @@ impl Pipeline {
                 }
                 Some(_) => {}
             }
+        }
+        // A social source posing as a health body is raised once, on its first document.
+        if source.tier == model::SourceTier::Social
+            && source.state.polls == 0
+            && let Some(first) = batch.first_mut()
+            && let Some(posing) = self.impersonation.check(&source.name, Some(&source.url))
+        {
+            first.hits.push(posing.hit());
         }
         self.metrics.observe(Stage::Match, started.elapsed().saturating_sub(places_time));
         self.metrics.observe(Stage::Places, places_time);

@@ -413,7 +413,7 @@ pub(crate) async fn rebuild(store: &Store, now: Timestamp) -> Result<StoriesRebu
             p.story = Some(to);
         }
     }
-    let rekeyed = store.replace_placements(&placements).await?;
+    let rekeyed = store.replace_placements(&placements, chrono::Utc::now()).await?;
     let ids: BTreeSet<i64> = placements.iter().filter_map(|p| p.story).collect();
     let ids: Vec<i64> = ids.into_iter().collect();
     for chunk in ids.chunks(PAGE as usize) {

@@ -46,9 +46,23 @@ fn dengue_documents(outlets: &[demo::Outlet]) -> usize {
         .filter(|i| seen.insert((i.title.as_str(), i.summary.as_str(), i.body.as_str())))
         .filter(|i| {
             let text = format!("{} {} {}", i.title, i.summary, i.body).to_lowercase();
-            let words: std::collections::HashSet<&str> =
+            let mut words: std::collections::HashSet<&str> =
                 text.split(|c: char| !c.is_alphanumeric()).collect();
-            ["sốt", "xuất", "huyết"].iter().all(|w| words.contains(w))
+            // In a sentence typed without diacritics an accented term also matches its bare
+            // spelling, as the search does.
+            for sentence in text.split(['.', '!', '?', '\n']) {
+                if sentence.is_ascii() {
+                    for (bare, accented) in [("sot", "sốt"), ("xuat", "xuất"), ("huyet", "huyết")]
+                    {
+                        if sentence.split(|c: char| !c.is_alphanumeric()).any(|w| w == bare) {
+                            words.insert(accented);
+                        }
+                    }
+                }
+            }
+            // Social posts' `sxh` reads as the three syllables (`vi_text` expands chat
+            // abbreviations for rules and search alike).
+            words.contains("sxh") || ["sốt", "xuất", "huyết"].iter().all(|w| words.contains(w))
         })
         .count()
 }

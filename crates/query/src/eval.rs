@@ -19,12 +19,17 @@
 //! fewer matches than pairing everything would give (it needs that side's match to end
 //! before the other side starts, and a narrower match might where the widest does not).
 //! Every step spends [`Fuel`], so a caller can bound what a query costs.
+//!
+//! Occurrences in sentences typed without diacritics ([`Token::unaccented`]) are also
+//! filed under their fold form read bare ([`Reading::Bare`]), where accent-tolerant terms
+//! look besides their own syllable; elsewhere nothing is filed there and they look up
+//! their syllable alone.
 
 use vi_text::Token;
 
 use crate::fuel::{Fuel, OutOfFuel};
 use crate::hash::{KeyMap, key};
-use crate::program::{CodeSet, Label, NONE, Op, Program, Query, Sids, TermOp};
+use crate::program::{CodeSet, Label, NONE, Op, Program, Query, Reading, Sids, TermOp};
 
 /// Where a term matched: a field (by its index in the [`DocIndex`]) and display-form bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,6 +65,9 @@ pub struct Overlay {
     pub folded: String,
     /// The [`key`]s of both forms, computed with the overlay.
     pub keys: TokenKeys,
+    /// It stands for tokens of a sentence typed without diacritics: accent-tolerant terms
+    /// compare their fold form with its fold form, as with the tokens there.
+    pub unaccented: bool,
 }
 
 impl Overlay {
@@ -105,10 +113,15 @@ pub fn overlays(display: &str, tokens: &[Token]) -> Vec<Overlay> {
                 matched: (*syllable).to_owned(),
                 folded: vi_text::fold_str(syllable),
                 keys: TokenKeys::default(),
+                unaccented: first.unaccented,
             });
             if let Some(o) = out.last_mut() {
-                o.keys =
-                    TokenKeys { matched: key(&o.matched), folded: key(&o.folded), follows: false };
+                o.keys = TokenKeys {
+                    matched: key(&o.matched),
+                    folded: key(&o.folded),
+                    follows: false,
+                    bare: o.unaccented,
+                };
             }
             from = to;
         }
@@ -128,8 +141,9 @@ struct Occurrence {
     to: usize,
 }
 
-/// The [`key`]s of a token's match form and fold form, and whether it directly follows
-/// the token before it (no sentence break between), as a phrase needs.
+/// The [`key`]s of a token's match form and fold form, whether it directly follows the
+/// token before it (no sentence break between), as a phrase needs, and whether it is in a
+/// sentence typed without diacritics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TokenKeys {
     /// Key of the match form.
@@ -138,6 +152,8 @@ pub struct TokenKeys {
     pub folded: u64,
     /// The previous token's position is this one's minus one.
     pub follows: bool,
+    /// The token is in an unaccented sentence ([`Token::unaccented`]).
+    pub bare: bool,
 }
 
 impl TokenKeys {
@@ -149,7 +165,12 @@ impl TokenKeys {
             .map(|t| {
                 let follows = prev.is_some_and(|p| p + 1 == t.position);
                 prev = Some(t.position);
-                TokenKeys { matched: key(&t.matched), folded: key(&t.folded), follows }
+                TokenKeys {
+                    matched: key(&t.matched),
+                    folded: key(&t.folded),
+                    follows,
+                    bare: t.unaccented,
+                }
             })
             .collect()
     }
@@ -254,6 +275,9 @@ pub struct DocIndex {
     // whole document instead of one per distinct syllable.
     heads: KeyMap<u64, u32>,
     links: Vec<(u32, u32)>,
+    /// Whether any occurrence is filed under [`Reading::Bare`]: in accented text none is,
+    /// and accent-tolerant terms then look up their syllable alone.
+    any_bare: bool,
     source: String,
     lang: String,
 }
@@ -294,6 +318,7 @@ impl DocIndex {
             occ: Vec::with_capacity(total),
             heads: KeyMap::with_capacity_and_hasher(total, Default::default()),
             links: Vec::with_capacity(total),
+            any_bare: false,
             source: String::new(),
             lang: String::new(),
         };
@@ -326,24 +351,34 @@ impl DocIndex {
         index
     }
 
-    /// Files an occurrence under its match code, its fold code, or both.
+    /// Files an occurrence under its match code, its fold code and, in an unaccented
+    /// sentence, its bare code, as far as they are wanted.
     #[inline]
     fn push(&mut self, sids: Sids, wanted: Option<&CodeSet>, occ: impl FnOnce() -> Occurrence) {
         let id = self.occ.len() as u32;
         let mut filed = false;
-        for folded in [false, true] {
-            let code = sids.code(folded);
-            if code == NONE || wanted.is_some_and(|w| !w.contains(code)) {
-                continue;
-            }
-            let link = self.links.len() as u32;
-            let next = std::mem::replace(self.heads.entry(spread(code)).or_insert(END), link);
-            self.links.push((id, next));
+        for reading in [Reading::Match, Reading::Fold] {
+            filed |= self.file(id, sids.code(reading), wanted);
+        }
+        if sids.bare() && self.file(id, sids.code(Reading::Bare), wanted) {
             filed = true;
+            self.any_bare = true;
         }
         if filed {
             self.occ.push(occ());
         }
+    }
+
+    /// Files occurrence `id` under `code` when it is one and wanted; whether it did.
+    #[inline(always)]
+    fn file(&mut self, id: u32, code: u32, wanted: Option<&CodeSet>) -> bool {
+        if code == NONE || wanted.is_some_and(|w| !w.contains(code)) {
+            return false;
+        }
+        let link = self.links.len() as u32;
+        let next = std::mem::replace(self.heads.entry(spread(code)).or_insert(END), link);
+        self.links.push((id, next));
+        true
     }
 
     /// Sets the document's source name and language code, for `source:` and `lang:`.
@@ -529,19 +564,27 @@ impl<'a> Eval<'a> {
     }
 
     /// Calls `each` on the occurrences of `term` in its scope until it returns `false`,
-    /// paying a unit for every occurrence visited, in scope or not.
+    /// paying a unit for every occurrence visited, in scope or not. An accent-tolerant
+    /// term's occurrences are those of its syllable, then those of its fold form read bare
+    /// (no occurrence is both: a bare occurrence has no diacritic, the syllable has some).
     fn for_each_occurrence(
         &mut self,
         term: TermOp,
         mut each: impl FnMut(&mut Self, Occurrence) -> bool,
     ) {
         let index = self.index;
-        for o in index.chain(term.code()) {
-            if !self.fuel.burn(1) {
-                return;
+        let bare = if index.any_bare { term.bare_code() } else { NONE };
+        for code in [term.code(), bare] {
+            if code == NONE {
+                continue;
             }
-            if term.scope.admits(o.field as usize) && !each(self, o) {
-                return;
+            for o in index.chain(code) {
+                if !self.fuel.burn(1) {
+                    return;
+                }
+                if term.scope.admits(o.field as usize) && !each(self, o) {
+                    return;
+                }
             }
         }
     }
@@ -1049,6 +1092,36 @@ mod tests {
         assert!(run("sốt", "", "sót lại").is_none());
         assert!(run("=sot", "", "sốt cao").is_none());
         assert_eq!(run("=sot", "", "sot cao").unwrap(), ["sot"]);
+    }
+
+    #[test]
+    fn accented_terms_find_the_same_syllables_typed_without_diacritics() {
+        let post = "Be nha toi bi sot xuat huyet roi. Bé bị sốt cao, sót lại ca mổ.";
+        assert_eq!(run("\"sốt xuất huyết\"", "", post).unwrap(), ["sot xuat huyet"]);
+        assert_eq!(run("sốt", "", post).unwrap(), ["sot", "sốt"]);
+        // In accented text the diacritics still decide (typed bare, `sot` may be `sót` as
+        // well), and `=` asks for them everywhere.
+        assert_eq!(run("sót", "", post).unwrap(), ["sot", "sót"]);
+        assert!(run("=sốt", "", "bi sot xuat huyet roi").is_none());
+        assert!(run("cá", "", "Có 3 ca mắc mới").is_none());
+        assert_eq!(run("cá", "", "toi an ca kho").unwrap(), ["ca"]);
+        // A phrase may mix the two kinds of terms; the title is judged on its own.
+        assert_eq!(run("\"sốt xuat\"", "bi sot xuat huyet roi", "").unwrap(), ["sot xuat"]);
+        assert!(run("\"sốt xuất\"", "Sot xuat", "").is_none(), "too short to tell");
+        assert_eq!(run("sốt NEAR/2 huyết", "", post).unwrap(), ["sot", "huyet"]);
+        // Alternatives of a bare sentence are compared bare too, whatever their spelling.
+        let body = vi_text::display("mn oi ko dc di kham");
+        let tokens = vi_text::tokenize(&body);
+        let over = overlays(&body, &tokens);
+        let hit = |q: &str| {
+            evaluate(&parse(q).unwrap(), &[(&[], &[]), (&tokens, &over)], "", "").map(|spans| {
+                spans.iter().map(|(s, _)| body[s.start..s.end].to_owned()).collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(hit("\"không được đi khám\"").unwrap(), ["ko dc di kham"]);
+        assert_eq!(hit("\"mọi người ơi\"").unwrap(), ["mn oi"]);
+        assert_eq!(hit("khống").unwrap(), ["ko"]);
+        assert!(hit("=khám").is_none());
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct Term {
     pub text: String,
     /// Compare against the fold form of the document: the term had no diacritic.
     pub folded: bool,
+    /// Written with diacritics and without `=`: besides the syllable itself, it matches its
+    /// fold form where the document is typed without diacritics (an occurrence in an
+    /// unaccented sentence, [`vi_text::unaccented`]), so `sốt` finds the `sot` of "bi sot
+    /// xuat huyet" but never the `sót` of accented text.
+    pub tolerant: bool,
     /// The syllable as written in the query, for explanations.
     pub original: String,
     /// The field it must occur in.
@@ -38,11 +43,13 @@ pub struct Term {
 
 impl Term {
     /// Builds a term from one match-form syllable. `exact` forbids folding even when the
-    /// syllable has no diacritic.
+    /// syllable has no diacritic, and tolerance when it has some.
     pub fn new(matched: &str, original: &str, exact: bool) -> Term {
+        let folded = vi_text::is_folded(matched);
         Term {
             text: matched.to_owned(),
-            folded: !exact && vi_text::is_folded(matched),
+            folded: !exact && folded,
+            tolerant: !exact && !folded,
             original: original.to_owned(),
             scope: Scope::Any,
         }

@@ -8,14 +8,17 @@
 //! vắc xin NOT "tiêm chủng"  the first without the second (also: -"tiêm chủng")
 //! (cúm OR covid) tử vong    parentheses group
 //! =sot                      exact: only the unaccented spelling
+//! =sốt                      exact: not even `sot` in text typed without diacritics
 //! ~"ky thuat"               every i/y spelling on the fold form: kỹ/kĩ/ki thuật …
 //! ```
 //!
 //! Precedence is NOT, then AND (juxtaposition or the `AND` keyword), then OR. A term written
 //! without any diacritic matches every accented variant (`sot` finds `sốt`, `sót`, `sợt`);
 //! a term with diacritics matches only those diacritics, except that a tone on a final `i`
-//! or `y` after `h k l m qu s t` also matches the other current spelling (`kỹ` and `kĩ`);
-//! case never matters.
+//! or `y` after `h k l m qu s t` also matches the other current spelling (`kỹ` and `kĩ`),
+//! and that in a sentence typed without diacritics ([`vi_text::unaccented`]) it matches
+//! the same syllable typed bare (`sốt` finds "bi sot xuat huyet" but not the `sót` of
+//! accented text; `=sốt` does not); case never matters.
 //!
 //! [`parse`] turns text into an [`Expr`] or a [`ParseError`] with its byte offset;
 //! A [`Program`] holds compiled queries (one vocabulary, flat ops; [`Program::single`] for
@@ -45,4 +48,4 @@ pub use parse::{
     Limits, MAX_DEPTH, MAX_DISTANCE, MAX_QUERY_CHARS, MAX_RULE_QUERY_CHARS, MAX_RULE_TERMS,
     MAX_TERMS, ParseError, line_col, parse, parse_with,
 };
-pub use program::{CodeSet, Label, NONE, Program, Query, Sids};
+pub use program::{CodeSet, Label, NONE, Program, Query, Reading, Sids};

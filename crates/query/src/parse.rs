@@ -658,7 +658,7 @@ fn loose(text: &str, offset: usize) -> Result<Expr, ParseError> {
         .map(|t| {
             vi_text::loose_spellings(&vi_text::fold_str(&t.text))
                 .into_iter()
-                .map(|text| Term { text, folded: true, ..t.clone() })
+                .map(|text| Term { text, folded: true, tolerant: false, ..t.clone() })
                 .collect()
         })
         .collect();
@@ -840,6 +840,20 @@ mod tests {
         check("vì", "vì");
         check("ly", "~ly");
         check("=kỹ", "kỹ");
+    }
+
+    #[test]
+    fn accented_terms_are_tolerant_unless_strict() {
+        let kinds = |q: &str| -> Vec<(bool, bool)> {
+            parse(q).unwrap().positive_terms().iter().map(|t| (t.folded, t.tolerant)).collect()
+        };
+        assert_eq!(kinds("sốt"), [(false, true)]);
+        assert_eq!(kinds("sot"), [(true, false)]);
+        assert_eq!(kinds("=sốt"), [(false, false)]);
+        assert_eq!(kinds("=sot"), [(false, false)]);
+        assert_eq!(kinds("~sốt"), [(true, false)]);
+        assert_eq!(kinds("\"sốt xuat\""), [(false, true), (true, false)]);
+        assert_eq!(kinds("kỹ"), [(false, true), (false, true)]);
     }
 
     fn depth(e: &Expr) -> usize {

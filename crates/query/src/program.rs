@@ -118,8 +118,8 @@ impl Lookup {
 
     /// The id of the syllable and of its fold form, or [`NONE`]s.
     #[inline]
-    fn find(&self, vocab: &Interner, k: u64, syllable: &[u8]) -> Sids {
-        const ABSENT: Sids = Sids { matched: NONE, folded: NONE };
+    fn find(&self, vocab: &Interner, k: u64, syllable: &[u8]) -> (u32, u32) {
+        const ABSENT: (u32, u32) = (NONE, NONE);
         let mask = self.slots.len().wrapping_sub(1);
         let mut i = k as usize & mask;
         while let Some(slot) = self.slots.get(i) {
@@ -136,7 +136,7 @@ impl Lookup {
                         && slot.bytes[..len].iter().zip(syllable).all(|(a, b)| a == b)
                 };
                 if same {
-                    return Sids { matched: slot.sid, folded: slot.fold };
+                    return (slot.sid, slot.fold);
                 }
             }
             i = (i + 1) & mask;
@@ -145,29 +145,77 @@ impl Lookup {
     }
 }
 
+/// How an occurrence is compared with a term: the three ways a document files it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Its match form: accented and strict (`=`) terms.
+    Match = 0,
+    /// Its fold form: terms written without diacritics.
+    Fold = 1,
+    /// Its fold form, only where the document is typed without diacritics (the occurrence
+    /// is in an unaccented sentence): accent-tolerant terms ([`crate::Term::tolerant`]).
+    Bare = 2,
+}
+
+impl Reading {
+    /// The three readings, in code order.
+    pub const ALL: [Reading; 3] = [Reading::Match, Reading::Fold, Reading::Bare];
+}
+
 /// A token's syllable ids: its match form and its fold form in a program's vocabulary, or
-/// [`NONE`] when no query asks for that form.
+/// [`NONE`] when no query asks for that form, and whether it is read bare (it is in a
+/// sentence typed without diacritics, and filed under [`Reading::Bare`] too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sids {
-    /// Id of the match form.
-    pub matched: u32,
-    /// Id of the fold form.
-    pub folded: u32,
+    matched: u32,
+    folded: u32,
+    bare: bool,
 }
 
 impl Sids {
-    /// The code a term looks for in one form: the id and the form in one number, as the
-    /// document index files occurrences and [`CodeSet`] holds them.
+    /// The ids of an occurrence, read bare or not. An occurrence without a fold-form id has
+    /// no bare reading either.
     #[inline]
-    pub fn code(self, folded: bool) -> u32 {
-        let sid = if folded { self.folded } else { self.matched };
-        if sid == NONE { NONE } else { Sids::code_of(sid, folded) }
+    pub fn new(matched: u32, folded: u32, bare: bool) -> Sids {
+        Sids { matched, folded, bare }
     }
 
-    /// The code of syllable `sid` looked for in the fold form or in the match form.
+    /// Id of the match form, or [`NONE`].
     #[inline]
-    pub fn code_of(sid: u32, folded: bool) -> u32 {
-        sid * 2 + u32::from(folded)
+    pub fn matched(self) -> u32 {
+        self.matched
+    }
+
+    /// Id of the fold form, or [`NONE`].
+    #[inline]
+    pub fn folded(self) -> u32 {
+        self.folded
+    }
+
+    /// Whether the occurrence is read bare (when it has a fold-form id).
+    #[inline]
+    pub fn bare(self) -> bool {
+        self.bare && self.folded != NONE
+    }
+
+    /// The code a term looks for in one reading: the id and the reading in one number, as
+    /// the document index files occurrences and [`CodeSet`] holds them; [`NONE`] when the
+    /// occurrence has none (no id, or [`Reading::Bare`] of an accented sentence).
+    #[inline(always)]
+    pub fn code(self, reading: Reading) -> u32 {
+        let sid = match reading {
+            Reading::Match => self.matched,
+            Reading::Fold => self.folded,
+            Reading::Bare if self.bare => self.folded,
+            Reading::Bare => NONE,
+        };
+        if sid == NONE { NONE } else { Sids::code_of(sid, reading) }
+    }
+
+    /// The code of syllable `sid` in a reading.
+    #[inline]
+    pub fn code_of(sid: u32, reading: Reading) -> u32 {
+        sid * 3 + reading as u32
     }
 }
 
@@ -242,10 +290,13 @@ pub(crate) enum Op {
 }
 
 /// A compiled term: its syllable, the form it is looked for in, the label of its spans and
-/// the field it must occur in.
+/// the field it must occur in; for an accent-tolerant term, also its fold form, looked for
+/// where the document is typed without diacritics.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TermOp {
     pub(crate) sid: u32,
+    /// The fold form's id for an accent-tolerant term, else [`NONE`].
+    pub(crate) bare: u32,
     /// The term as written; for the first term of a phrase, the whole phrase as written
     /// (a phrase's spans carry the phrase's label, the other terms' labels are not used).
     pub(crate) label: u32,
@@ -255,7 +306,12 @@ pub(crate) struct TermOp {
 
 impl TermOp {
     pub(crate) fn code(self) -> u32 {
-        Sids::code_of(self.sid, self.folded)
+        Sids::code_of(self.sid, if self.folded { Reading::Fold } else { Reading::Match })
+    }
+
+    /// The code of the fold form read bare, or [`NONE`] for a term that is not tolerant.
+    pub(crate) fn bare_code(self) -> u32 {
+        if self.bare == NONE { NONE } else { Sids::code_of(self.bare, Reading::Bare) }
     }
 }
 
@@ -355,8 +411,9 @@ impl Program {
 
     fn term(&mut self, t: &Term) -> u32 {
         let sid = self.vocab.intern(&t.text);
+        let bare = if t.tolerant { self.vocab.intern(&vi_text::fold_str(&t.text)) } else { NONE };
         let label = self.strings.intern(&t.original);
-        self.terms.push(TermOp { sid, label, folded: t.folded, scope: t.scope });
+        self.terms.push(TermOp { sid, bare, label, folded: t.folded, scope: t.scope });
         self.terms.len() as u32 - 1
     }
 
@@ -392,7 +449,7 @@ impl Program {
 
     /// Every code is below this.
     pub fn codes(&self) -> usize {
-        self.vocab.len() * 2
+        self.vocab.len() * 3
     }
 
     /// Id of a syllable in the vocabulary, or [`NONE`]; `k` is its [`key`].
@@ -403,16 +460,16 @@ impl Program {
 
     #[inline]
     fn sid_of_bytes(&self, k: u64, syllable: &[u8]) -> u32 {
-        self.sids_of_bytes(k, syllable).matched
+        self.sids_of_bytes(k, syllable).0
     }
 
     /// The id of a syllable and of its fold form.
     #[inline]
-    fn sids_of_bytes(&self, k: u64, syllable: &[u8]) -> Sids {
+    fn sids_of_bytes(&self, k: u64, syllable: &[u8]) -> (u32, u32) {
         match &self.lookup {
             Some(lookup) => lookup.find(&self.vocab, k, syllable),
             // Before `finish` there is no fold-form table.
-            None => Sids { matched: self.vocab.find(k, syllable), folded: NONE },
+            None => (self.vocab.find(k, syllable), NONE),
         }
     }
 
@@ -437,10 +494,9 @@ impl Program {
     ) -> Vec<Sids> {
         tokens
             .map(|(k, matched_form, folded_form)| {
-                let found = self.sids_of_bytes(k.matched, matched_form);
-                let matched = found.matched;
+                let (matched, found_fold) = self.sids_of_bytes(k.matched, matched_form);
                 let folded = if matched != NONE {
-                    found.folded
+                    found_fold
                 } else if folded_form.len() == matched_form.len() {
                     // Folding only ever shortens a syllable: at the same length the fold
                     // form is the match form, which is not in the vocabulary.
@@ -448,7 +504,7 @@ impl Program {
                 } else {
                     self.sid_of_bytes(k.folded, folded_form)
                 };
-                Sids { matched, folded }
+                Sids::new(matched, folded, k.bare)
             })
             .collect()
     }
@@ -457,9 +513,12 @@ impl Program {
     pub fn overlay_sids(&self, overlays: &[Overlay]) -> Vec<Sids> {
         overlays
             .iter()
-            .map(|o| Sids {
-                matched: self.sid(o.keys.matched, &o.matched),
-                folded: self.sid(o.keys.folded, &o.folded),
+            .map(|o| {
+                Sids::new(
+                    self.sid(o.keys.matched, &o.matched),
+                    self.sid(o.keys.folded, &o.folded),
+                    o.unaccented,
+                )
             })
             .collect()
     }
@@ -470,9 +529,11 @@ impl Program {
         let mut stack = vec![query.0];
         while let Some(op) = stack.pop() {
             match self.ops[op as usize] {
-                Op::Term(i) => out.push(self.terms[i as usize].code()),
+                Op::Term(i) => push_codes(self.terms[i as usize], out),
                 Op::Phrase(a, b) => {
-                    out.extend(self.terms[a as usize..b as usize].iter().map(|t| t.code()));
+                    for &t in &self.terms[a as usize..b as usize] {
+                        push_codes(t, out);
+                    }
                 }
                 Op::And(a, b) | Op::Or(a, b) => {
                     stack.extend_from_slice(&self.kids[a as usize..b as usize]);
@@ -523,6 +584,14 @@ impl Program {
     }
 }
 
+/// The codes a term looks for.
+fn push_codes(t: TermOp, out: &mut Vec<u32>) {
+    out.push(t.code());
+    if t.bare != NONE {
+        out.push(t.bare_code());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,19 +600,28 @@ mod tests {
     #[test]
     fn syllables_are_interned_once_and_found_exactly() {
         let mut p = Program::new();
-        p.compile(&parse("\"sốt xuất huyết\" sốt -xuất").unwrap());
-        p.compile(&parse("sot OR title:huyết").unwrap());
+        p.compile(&parse("\"sốt xuất huyết\" =sốt -xuất").unwrap());
+        p.compile(&parse("sot OR title:=huyết").unwrap());
         p.finish();
-        assert_eq!(p.syllables(), 4);
+        // Each accent-tolerant syllable brings its fold form: `sot`, `xuat`, `huyet`.
+        assert_eq!(p.syllables(), 6);
         let sid = |s: &str| p.sid(key(s), s);
         assert_eq!(p.syllable(sid("huyết")), "huyết");
-        assert_eq!(sid("sot"), 3);
+        assert_eq!(sid("sot"), 1);
         assert_eq!(sid("sôt"), NONE);
         let tokens = vi_text::tokenize("Sốt cao");
         let sids = p.token_sids(&tokens, &TokenKeys::of(&tokens));
-        assert_eq!(sids[0], Sids { matched: 0, folded: 3 });
-        assert_eq!((sids[1].matched, sids[1].folded), (NONE, NONE));
-        assert_eq!((sids[0].code(false), sids[0].code(true), sids[1].code(true)), (0, 7, NONE));
+        assert_eq!(sids[0], Sids::new(0, 1, false));
+        assert_eq!((sids[1].matched(), sids[1].folded()), (NONE, NONE));
+        let codes = |s: Sids| Reading::ALL.map(|r| s.code(r));
+        assert_eq!(codes(sids[0]), [0, 4, NONE]);
+        assert_eq!(codes(sids[1]), [NONE; 3]);
+        // Typed without diacritics, `sot` is read bare too.
+        let tokens = vi_text::tokenize("con bi sot cao");
+        let sids = p.token_sids(&tokens, &TokenKeys::of(&tokens));
+        assert_eq!(sids[2], Sids::new(1, 1, true));
+        assert!(sids[2].bare() && sids[2].folded() == 1);
+        assert_eq!(codes(sids[2]), [3, 4, 5]);
     }
 
     #[test]
@@ -559,30 +637,34 @@ mod tests {
         assert_eq!(sid("methylprednisolona"), NONE);
         let tokens = vi_text::tokenize("Methylprednisolone, sốt");
         let sids = p.token_sids(&tokens, &TokenKeys::of(&tokens));
-        assert_eq!(sids[0].matched, sid(long));
+        assert_eq!(sids[0].matched(), sid(long));
         // Without diacritics the fold form is the match form.
-        assert_eq!(sids[0].folded, sids[0].matched);
-        assert_eq!((sids[1].matched, sids[1].folded), (sid("sốt"), NONE));
+        assert_eq!(sids[0].folded(), sids[0].matched());
+        assert_eq!((sids[1].matched(), sids[1].folded()), (sid("sốt"), sid("sot")));
     }
 
     #[test]
     fn codes_of_a_query_include_negated_terms() {
         let mut p = Program::new();
-        let a = p.compile(&parse("(sốt OR ho) NEAR/3 cúm -\"xuất huyết\"").unwrap());
+        let a = p.compile(&parse("(sốt OR ho) NEAR/3 =cúm -\"xuất huyết\"").unwrap());
         let b = p.compile(&parse("sot source:vnexpress").unwrap());
         p.finish();
         let mut codes = Vec::new();
         p.codes_of(a, &mut codes);
         codes.sort_unstable();
-        let want: Vec<u32> =
-            ["sốt", "ho", "xuất", "huyết", "cúm"].iter().map(|s| p.sid(key(s), s) * 2).collect();
-        let mut want = want;
-        want[1] += 1; // `ho` has no diacritic: it is looked for in the fold form.
+        let code = |s: &str, r: Reading| Sids::code_of(p.sid(key(s), s), r);
+        // `ho` has no diacritic: it is looked for in the fold form; the accented terms
+        // but `=cúm` are also looked for bare.
+        let mut want = vec![code("ho", Reading::Fold), code("cúm", Reading::Match)];
+        for s in ["sốt", "xuất", "huyết"] {
+            want.push(code(s, Reading::Match));
+            want.push(code(&vi_text::fold_str(s), Reading::Bare));
+        }
         want.sort_unstable();
         assert_eq!(codes, want);
         codes.clear();
         p.codes_of(b, &mut codes);
-        assert_eq!(codes, [p.sid(key("sot"), "sot") * 2 + 1]);
+        assert_eq!(codes, [code("sot", Reading::Fold)]);
         let mut set = CodeSet::for_program(&p);
         set.insert(codes[0]);
         assert!(set.contains(codes[0]) && !set.contains(0) && !set.contains(NONE));

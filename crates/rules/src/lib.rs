@@ -13,10 +13,20 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod claims;
+pub mod eval;
+pub mod impersonation;
 mod pack;
 mod presearch;
 mod set;
+pub mod stance;
+pub mod suspicion;
 
 pub use calendar::{HealthDay, MonthDay, Occurrence, When};
+pub use claims::{Claim, ClaimIndex, ClaimLibrary, ClaimMatch, SimilarityParams};
+pub use eval::{hit_stances, raises, verdict};
+pub use impersonation::{Imitation, Impersonation, OfficialPage};
 pub use pack::{Diagnostic, Rule};
 pub use set::{Analyzed, MAX_ANALYZED_BYTES, RuleSet};
+pub use stance::{CueScan, StanceCues, StanceDecision};
+pub use suspicion::{Family, Suspicion, SuspicionScore};

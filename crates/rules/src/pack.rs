@@ -195,6 +195,16 @@ pub(crate) fn parse_pack(file: &Path, text: &str) -> (Pack, Vec<Diagnostic>) {
                 ));
                 Err(())
             }
+            // Suspicion is the pipeline's generic score, not a query: a pack that wants to
+            // alert on a pattern writes a rumour rule.
+            Ok(RuleKind::Suspicion) => {
+                diags.push(diag(
+                    r.kind.span().start,
+                    Some(id),
+                    "rule kind \"suspicion\" is raised by the suspicious-post scorer, not by a rule; use topic, rumor, watch or crisis".to_owned(),
+                ));
+                Err(())
+            }
             Ok(k) => Ok(k),
             Err(e) => {
                 diags.push(diag(r.kind.span().start, Some(id), e.to_string()));
@@ -323,6 +333,17 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(
             d[0].starts_with("p.toml:3:8: rule x: rule kind \"spike\" is raised by the spike scan"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn no_rule_may_claim_the_suspicion_kind() {
+        let text = "[[rules]]\nid = \"x\"\nkind = \"suspicion\"\ntitle = \"X\"\nseverity = \"low\"\nquery = 'a'\nmatch = ['a']\n";
+        let d = diags(text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].starts_with("p.toml:3:8: rule x: rule kind \"suspicion\" is raised by the suspicious-post scorer"),
             "{d:?}"
         );
     }

@@ -16,11 +16,15 @@
 //! phrase is followed only where its first syllable is. Alternatives from the views (teencode, de-obfuscation) are
 //! edges of the token graph beside the tokens; the few paths through them (starting at an
 //! alternative or on the tokens just before one) are walked separately, so they cost
-//! nothing on text without any.
+//! nothing on text without any. Accent-tolerant terms also file their rules under a bare
+//! literal, the fold form read only in sentences typed without diacritics; tokens of
+//! accented sentences are never read bare, so those literals cost nothing on news.
 
 use std::collections::HashMap;
 
-use query::{CodeSet, Expr, FastMap, Field, KeyFilter, KeyMap, NONE, Program, Sids, TokenKeys};
+use query::{
+    CodeSet, Expr, FastMap, Field, KeyFilter, KeyMap, NONE, Program, Reading, Sids, TokenKeys,
+};
 use vi_text::Token;
 
 /// A literal to look for: syllables separated by single spaces.
@@ -30,14 +34,28 @@ enum Literal {
     Match(String),
     /// In the fold form of the tokens.
     Fold(String),
+    /// In the fold form of the tokens of sentences typed without diacritics (and of the
+    /// alternatives laid over them): where accent-tolerant terms also match.
+    Bare(String),
 }
 
 impl Literal {
     fn cost(&self) -> f64 {
-        // Longer literals are rarer; folded ones match more spellings.
+        // Longer literals are rarer; folded ones match more spellings. Bare ones only occur
+        // in text typed without diacritics, a small part of what is read: rules are filed
+        // as if they were not there.
         match self {
             Literal::Match(s) => 1.0 / s.len().max(1) as f64,
             Literal::Fold(s) => 2.0 / s.len().max(1) as f64,
+            Literal::Bare(_) => 0.0,
+        }
+    }
+
+    fn text_and_reading(&self) -> (&str, Reading) {
+        match self {
+            Literal::Match(t) => (t, Reading::Match),
+            Literal::Fold(t) => (t, Reading::Fold),
+            Literal::Bare(t) => (t, Reading::Bare),
         }
     }
 }
@@ -52,19 +70,35 @@ fn cost(clause: &[Literal]) -> f64 {
 
 /// Clauses such that every match of `expr` contains a literal of each; `None` when there is
 /// none (the rule must then always be evaluated).
+///
+/// An accent-tolerant term or phrase matches in one of two ways: in an accented sentence
+/// on the match form, in a sentence typed without diacritics on the fold form of
+/// occurrences read bare (there every occurrence is, the alternatives too, and a syllable
+/// that matches exactly also folds to the term's fold form). A phrase never spans two
+/// sentences, so its match is one of the two literals.
 fn clauses(expr: &Expr) -> Option<Vec<Vec<Literal>>> {
+    let folded = |ts: &[&query::Term]| {
+        ts.iter().map(|t| vi_text::fold_str(&t.text)).collect::<Vec<_>>().join(" ")
+    };
     match expr {
-        Expr::Term(t) => Some(vec![vec![if t.folded {
-            Literal::Fold(t.text.clone())
-        } else {
-            Literal::Match(t.text.clone())
-        }]]),
-        Expr::Phrase(ts) => Some(vec![vec![if ts.iter().any(|t| t.folded) {
-            let folded: Vec<String> = ts.iter().map(|t| vi_text::fold_str(&t.text)).collect();
-            Literal::Fold(folded.join(" "))
-        } else {
-            Literal::Match(ts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "))
-        }]]),
+        Expr::Term(t) if t.folded => Some(vec![vec![Literal::Fold(t.text.clone())]]),
+        Expr::Term(t) if t.tolerant => Some(vec![vec![
+            Literal::Match(t.text.clone()),
+            Literal::Bare(vi_text::fold_str(&t.text)),
+        ]]),
+        Expr::Term(t) => Some(vec![vec![Literal::Match(t.text.clone())]]),
+        Expr::Phrase(ts) => {
+            let ts: Vec<&query::Term> = ts.iter().collect();
+            if ts.iter().any(|t| t.folded) {
+                return Some(vec![vec![Literal::Fold(folded(&ts))]]);
+            }
+            let exact = ts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            let mut clause = vec![Literal::Match(exact)];
+            if ts.iter().any(|t| t.tolerant) {
+                clause.push(Literal::Bare(folded(&ts)));
+            }
+            Some(vec![clause])
+        }
         Expr::Near { left, right, .. } => all_of([left.as_ref(), right.as_ref()]),
         Expr::And(xs) => all_of(xs.iter()),
         Expr::Or(xs) => {
@@ -96,8 +130,14 @@ fn all_of<'a>(xs: impl IntoIterator<Item = &'a Expr>) -> Option<Vec<Vec<Literal>
 /// `nodes[n].first_child..nodes[n + 1].first_child`, sorted by the code of the edge into
 /// them, so a step is a binary search in a few entries, and most syllables that continue
 /// no literal are turned away by one bit of the node's mask before any search.
+///
+/// `BARE` tries hold the bare literals and read only the tokens and alternatives of
+/// sentences typed without diacritics, in [`Reading::Bare`]; the others hold the match and
+/// fold literals and read every token in both of those readings. Being two types, each
+/// has its own compiled loops: the ones accented text runs carry nothing of the bare
+/// reading.
 #[derive(Debug, Clone, Default)]
-struct Trie {
+struct Trie<const BARE: bool> {
     /// One bit per code whose first-level node is not empty, and one per code whose
     /// first-level node ends a literal: a few kilobytes that stay in the nearest cache.
     starts: CodeSet,
@@ -120,7 +160,7 @@ struct Trie {
     ends: Vec<u32>,
 }
 
-impl Trie {
+impl<const BARE: bool> Trie<BARE> {
     fn insert(&mut self, codes: &[u32], literal: u32) {
         let mut node = NONE;
         for &c in codes {
@@ -231,40 +271,62 @@ impl Trie {
         }
     }
 
-    /// Marks every literal that occurs in the tokens (consecutive positions only).
+    /// Marks every literal that occurs in the tokens (consecutive positions only), in the
+    /// trie's readings.
     fn scan(&self, sids: &[Sids], keys: &[TokenKeys], present: &mut Present) {
         if self.code.is_empty() {
             return;
         }
         for i in 0..sids.len() {
             let follows = keys.get(i + 1).is_some_and(|k| k.follows);
-            for folded in [false, true] {
-                let c = sids[i].code(folded);
-                // Two bit tests in small tables decide for most tokens: whether a literal
-                // is the syllable alone, and whether any literal goes on with the next one.
-                if self.single.contains(c) {
-                    present.mark(self.nodes[c as usize].literal);
+            if BARE {
+                if keys[i].bare {
+                    self.scan_from(i, Reading::Bare, follows, sids, keys, present);
                 }
-                if !follows || !self.starts.contains(c) {
-                    continue;
-                }
-                let next = sids[i + 1].code(folded);
-                if next != NONE && self.pairs.may_contain(step_key(c, next)) {
-                    self.walk(self.child(c, next), i + 1, sids, keys, folded, present);
-                }
+            } else {
+                // Written out, so that each reading's code is computed without a branch.
+                self.scan_from(i, Reading::Match, follows, sids, keys, present);
+                self.scan_from(i, Reading::Fold, follows, sids, keys, present);
             }
+        }
+    }
+
+    /// Marks the literals that start on token `i` in one reading.
+    #[inline(always)]
+    fn scan_from(
+        &self,
+        i: usize,
+        reading: Reading,
+        follows: bool,
+        sids: &[Sids],
+        keys: &[TokenKeys],
+        present: &mut Present,
+    ) {
+        let c = sids[i].code(reading);
+        // Two bit tests in small tables decide for most tokens: whether a literal is the
+        // syllable alone, and whether any literal goes on with the next one.
+        if self.single.contains(c) {
+            present.mark(self.nodes[c as usize].literal);
+        }
+        if !follows || !self.starts.contains(c) {
+            return;
+        }
+        let next = sids[i + 1].code(reading);
+        if next != NONE && self.pairs.may_contain(step_key(c, next)) {
+            self.walk(self.child(c, next), i + 1, sids, keys, reading, present);
         }
     }
 
     /// Follows the tokens after `j` from node `n` (reached on token `j`), marking the
     /// literals that end on the way.
+    #[inline(always)]
     fn walk(
         &self,
         mut n: u32,
         mut j: usize,
         sids: &[Sids],
         keys: &[TokenKeys],
-        folded: bool,
+        reading: Reading,
         present: &mut Present,
     ) {
         while n != NONE {
@@ -276,7 +338,7 @@ impl Trie {
             if node.mask == 0 || j >= sids.len() || !keys[j].follows {
                 break;
             }
-            let c = sids[j].code(folded);
+            let c = sids[j].code(reading);
             if c == NONE {
                 break;
             }
@@ -284,9 +346,10 @@ impl Trie {
         }
     }
 
-    /// Marks the literals on paths through the alternatives laid over the tokens, in both
-    /// forms: paths that start at an alternative or on one of the tokens just before it,
-    /// and follow tokens and alternatives alike (the token graph of [`query::Overlay`]).
+    /// Marks the literals on paths through the alternatives laid over the tokens, in the
+    /// trie's readings: paths that start at an alternative or on one of the tokens just
+    /// before it, and follow tokens and alternatives alike (the token graph of
+    /// [`query::Overlay`]).
     fn scan_overlays(&self, field: &Field<'_>, present: &mut Present) {
         if self.code.is_empty() {
             return;
@@ -305,18 +368,20 @@ impl Trie {
         starts.sort_unstable();
         starts.dedup();
         let graph = Graph::new(field);
-        let mut stack: Vec<(usize, u32, bool)> = Vec::new();
-        for folded in [false, true] {
-            stack.extend(starts.iter().map(|&n| (n, NONE, folded)));
-            while let Some((at, node, folded)) = stack.pop() {
-                graph.edges_from(at, folded, |to, c| {
+        let mut stack: Vec<(usize, u32)> = Vec::new();
+        let readings: &[Reading] =
+            if BARE { &[Reading::Bare] } else { &[Reading::Match, Reading::Fold] };
+        for &reading in readings {
+            stack.extend(starts.iter().map(|&n| (n, NONE)));
+            while let Some((at, node)) = stack.pop() {
+                graph.edges_from(at, reading, |to, c| {
                     let next = self.child(node, c);
                     if next != NONE {
                         let literal = self.nodes[next as usize].literal;
                         if literal != NONE {
                             present.mark(literal);
                         }
-                        stack.push((to, next, folded));
+                        stack.push((to, next));
                     }
                 });
             }
@@ -341,6 +406,9 @@ struct Node {
     first_child: u32,
     literal: u32,
 }
+
+/// Marks a bare literal in a clause's list of literal ids.
+const BARE_LITERAL: u32 = 1 << 31;
 
 /// Nodes with more children than this find them in [`Trie::wide`].
 const WIDE: u32 = 8;
@@ -375,18 +443,18 @@ impl<'a> Graph<'a> {
         Graph { field, by_from }
     }
 
-    /// The edges leaving node `at`, with their codes in one form.
-    fn edges_from(&self, at: usize, folded: bool, mut edge: impl FnMut(usize, u32)) {
+    /// The edges leaving node `at`, with their codes in one reading.
+    fn edges_from(&self, at: usize, reading: Reading, mut edge: impl FnMut(usize, u32)) {
         let f = self.field;
         if let Ok(i) = f.spots.binary_search_by_key(&at, |t| t.position as usize) {
-            let c = f.sids[i].code(folded);
+            let c = f.sids[i].code(reading);
             if c != NONE {
                 edge(at + 1, c);
             }
         }
         let first = self.by_from.partition_point(|&(from, _)| from < at);
         for &(_, o) in self.by_from[first..].iter().take_while(|&&(from, _)| from == at) {
-            let c = f.overlay_sids[o as usize].code(folded);
+            let c = f.overlay_sids[o as usize].code(reading);
             if c != NONE {
                 edge(f.overlays[o as usize].to, c);
             }
@@ -424,7 +492,11 @@ impl Present {
 /// Rule candidates for documents: built once per rule set.
 #[derive(Clone, Default)]
 pub(crate) struct Presearcher {
-    trie: Trie,
+    /// Match and fold literals.
+    trie: Trie<false>,
+    /// Bare literals, apart: accented text, which never reads them, walks a trie without
+    /// their nodes.
+    bare: Trie<true>,
     /// Distinct literals while building.
     ids: HashMap<Literal, u32>,
     literals: usize,
@@ -433,7 +505,8 @@ pub(crate) struct Presearcher {
     filed_bounds: Vec<u32>,
     filed: Vec<u32>,
     pairs: Vec<(u32, u32)>,
-    /// Every clause's literals, clause after clause, rule after rule.
+    /// Every clause's literals, clause after clause, rule after rule; bare literals last in
+    /// their clause and marked with [`BARE_LITERAL`].
     clause_literals: Vec<u32>,
     /// Clause `c` is `clause_literals[clause_bounds[c]..clause_bounds[c + 1]]`.
     clause_bounds: Vec<u32>,
@@ -464,22 +537,26 @@ impl Presearcher {
         if clauses.is_none() {
             self.always.push(rule);
         }
-        for (c, clause) in clauses.into_iter().flatten().enumerate() {
+        for (c, mut clause) in clauses.into_iter().flatten().enumerate() {
+            // Bare literals last: a document without any text typed bare stops before them.
+            clause.sort_by_key(|l| matches!(l, Literal::Bare(_)));
             for literal in clause {
+                let bare = matches!(literal, Literal::Bare(_));
                 let id = match self.ids.get(&literal) {
                     Some(&id) => id,
                     None => {
                         let id = self.literals as u32;
                         self.literals += 1;
-                        let (text, folded) = match &literal {
-                            Literal::Match(t) => (t, false),
-                            Literal::Fold(t) => (t, true),
-                        };
+                        let (text, reading) = literal.text_and_reading();
                         let codes: Vec<u32> = text
                             .split(' ')
-                            .map(|s| Sids::code_of(program.intern(s), folded))
+                            .map(|s| Sids::code_of(program.intern(s), reading))
                             .collect();
-                        self.trie.insert(&codes, id);
+                        if bare {
+                            self.bare.insert(&codes, id);
+                        } else {
+                            self.trie.insert(&codes, id);
+                        }
                         self.ids.insert(literal, id);
                         id
                     }
@@ -488,7 +565,7 @@ impl Presearcher {
                 if c == 0 {
                     self.pairs.push((id, rule));
                 }
-                self.clause_literals.push(id);
+                self.clause_literals.push(if bare { id | BARE_LITERAL } else { id });
             }
             self.clause_bounds.push(self.clause_literals.len() as u32);
         }
@@ -498,6 +575,7 @@ impl Presearcher {
     /// Done adding rules; `codes` bounds the codes of the program's vocabulary.
     pub(crate) fn finish(&mut self, codes: usize) {
         self.trie.finish(codes);
+        self.bare.finish(codes);
         self.ids = HashMap::new();
         let mut pairs = std::mem::take(&mut self.pairs);
         pairs.sort_unstable();
@@ -523,14 +601,22 @@ impl Presearcher {
     }
 
     /// The rules that may match, ascending. `fields` are the document's fields with the
-    /// keys of their tokens.
-    pub(crate) fn candidates(&self, fields: &[(Field<'_>, &[TokenKeys])]) -> Vec<u32> {
+    /// keys of their tokens and whether any of them is read bare.
+    pub(crate) fn candidates(&self, fields: &[(Field<'_>, &[TokenKeys], bool)]) -> Vec<u32> {
         let mut present = Present::new(self.literals);
-        for (field, keys) in fields {
+        let mut bare = false;
+        for &(ref field, keys, bare_field) in fields {
             self.trie.scan(field.sids, keys, &mut present);
+            if bare_field {
+                self.bare.scan(field.sids, keys, &mut present);
+            }
             if !field.overlays.is_empty() {
                 self.trie.scan_overlays(field, &mut present);
+                if bare_field {
+                    self.bare.scan_overlays(field, &mut present);
+                }
             }
+            bare |= bare_field;
         }
         let mut out = self.always.clone();
         for &literal in &present.list {
@@ -538,7 +624,7 @@ impl Presearcher {
             let filed =
                 &self.filed[self.filed_bounds[l] as usize..self.filed_bounds[l + 1] as usize];
             for &rule in filed {
-                if self.clauses_hold(rule, &present) {
+                if self.clauses_hold(rule, &present, bare) {
                     out.push(rule);
                 }
             }
@@ -548,19 +634,27 @@ impl Presearcher {
         out
     }
 
-    /// Whether every clause of the rule after its anchor has a literal in the document.
-    fn clauses_hold(&self, rule: u32, present: &Present) -> bool {
+    /// Whether every clause of the rule after its anchor has a literal in the document;
+    /// `bare` says whether the document has text typed without diacritics, without which
+    /// no bare literal can be present.
+    fn clauses_hold(&self, rule: u32, present: &Present, bare: bool) -> bool {
         let r = rule as usize;
         (self.rule_bounds[r] + 1..self.rule_bounds[r + 1]).all(|c| {
             let c = c as usize;
             let (a, b) = (self.clause_bounds[c] as usize, self.clause_bounds[c + 1] as usize);
-            self.clause_literals[a..b].iter().any(|&l| present.has(l))
+            let literals = &self.clause_literals[a..b];
+            if bare {
+                literals.iter().any(|&l| present.has(l & !BARE_LITERAL))
+            } else {
+                literals.iter().take_while(|&&l| l & BARE_LITERAL == 0).any(|&l| present.has(l))
+            }
         })
     }
 
     /// Bytes held, roughly (for measurements).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.trie.heap_bytes()
+            + self.bare.heap_bytes()
             + (self.filed_bounds.capacity()
                 + self.filed.capacity()
                 + self.clause_literals.capacity()

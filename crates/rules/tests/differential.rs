@@ -62,22 +62,27 @@ fn word() -> impl Strategy<Value = String> {
     proptest::sample::select(WORDS).prop_map(str::to_owned)
 }
 
+/// Sentences of words, some typed without diacritics (so that their tokens are read bare
+/// by accent-tolerant terms), separated by stops and line breaks.
 fn text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         6 => word(),
-        1 => Just(".".to_owned()),
         1 => Just(",".to_owned()),
     ];
-    proptest::collection::vec(piece, 0..24).prop_map(|ps| {
-        let mut out = String::new();
-        for p in ps {
-            if !out.is_empty() && !matches!(p.as_str(), "." | ",") {
-                out.push(' ');
+    let sentence =
+        (proptest::collection::vec(piece, 1..12), any::<bool>()).prop_map(|(ps, bare)| {
+            let mut out = String::new();
+            for p in ps {
+                if !out.is_empty() && p != "," {
+                    out.push(' ');
+                }
+                out.push_str(&p);
             }
-            out.push_str(&p);
-        }
-        out
-    })
+            if bare { vi_text::fold_str(&out) } else { out }
+        });
+    let stop = prop_oneof![Just(". "), Just("\n"), Just(" ")];
+    proptest::collection::vec((sentence, stop), 0..4)
+        .prop_map(|ss| ss.into_iter().map(|(s, stop)| format!("{s}{stop}")).collect::<String>())
 }
 
 fn query() -> impl Strategy<Value = String> {

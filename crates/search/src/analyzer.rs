@@ -1,6 +1,7 @@
 //! The tantivy tokenizer over `vi-text` syllables, in match form or fold form, with the
 //! view alternatives (teencode expansions, spelling repairs, joined obfuscations) laid over
-//! the positions of the tokens they stand for.
+//! the positions of the tokens they stand for; and the bare stream, the fold form of only
+//! what lies in sentences typed without diacritics, where accent-tolerant terms look.
 
 use std::rc::Rc;
 
@@ -10,23 +11,45 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 pub(crate) const VI_MATCH: &str = "vi_match";
 /// Name of the accent-insensitive analyzer.
 pub(crate) const VI_FOLD: &str = "vi_fold";
+/// Name of the analyzer of sentences typed without diacritics.
+pub(crate) const VI_BARE: &str = "vi_bare";
 
-/// Emits one token per syllable of display-form text, in match or fold form, with offsets
-/// into the display text.
+/// Which form of the syllables a stream emits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    /// Every syllable in match form.
+    Match,
+    /// Every syllable in fold form.
+    Fold,
+    /// The syllables of unaccented sentences ([`vi_text::unaccented`]) in fold form, at the
+    /// positions the other streams give them: what `query::Reading::Bare` reads.
+    Bare,
+}
+
+/// Emits one token per syllable of display-form text, in the form of its [`Stream`], with
+/// offsets into the display text.
 #[derive(Clone)]
 pub(crate) struct ViTokenizer {
-    fold: bool,
+    stream: Stream,
     token: Token,
 }
 
 impl ViTokenizer {
-    pub(crate) fn new(fold: bool) -> ViTokenizer {
-        ViTokenizer { fold, token: Token::default() }
+    pub(crate) fn new(stream: Stream) -> ViTokenizer {
+        ViTokenizer { stream, token: Token::default() }
     }
 }
 
-/// (position, display start, display end, match form, fold form), in position order.
-type Item = (usize, usize, usize, String, String);
+/// One syllable or alternative to emit.
+struct Item {
+    position: usize,
+    start: usize,
+    end: usize,
+    matched: String,
+    folded: String,
+    /// In a sentence typed without diacritics.
+    unaccented: bool,
+}
 
 thread_local! {
     /// The last text analysed on this thread: tantivy asks for the match field and then the
@@ -37,7 +60,7 @@ thread_local! {
 pub(crate) struct ViTokenStream<'a> {
     items: Rc<Vec<Item>>,
     next: usize,
-    fold: bool,
+    stream: Stream,
     token: &'a mut Token,
 }
 
@@ -56,15 +79,30 @@ fn analyse(text: &str) -> Rc<Vec<Item>> {
     let mut last = 0;
     let overlay_items = overlays.into_iter().map(|o| {
         last = if o.starts_at_token() { o.from } else { last + 1 };
-        (last, o.start, o.end, o.matched, o.folded)
+        let unaccented = o.unaccented;
+        Item {
+            position: last,
+            start: o.start,
+            end: o.end,
+            matched: o.matched,
+            folded: o.folded,
+            unaccented,
+        }
     });
     let mut items: Vec<Item> = tokens
         .into_iter()
-        .map(|t| (t.position, t.start, t.end, t.matched, t.folded))
+        .map(|t| Item {
+            position: t.position,
+            start: t.start,
+            end: t.end,
+            matched: t.matched,
+            folded: t.folded,
+            unaccented: t.unaccented,
+        })
         .chain(overlay_items)
         .collect();
     // Stable: a token comes before the alternatives laid over its position.
-    items.sort_by_key(|i| i.0);
+    items.sort_by_key(|i| i.position);
     let items = Rc::new(items);
     LAST.with(|l| *l.borrow_mut() = (text.to_owned(), items.clone()));
     items
@@ -75,22 +113,28 @@ impl Tokenizer for ViTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ViTokenStream<'a> {
         self.token.reset();
-        ViTokenStream { items: analyse(text), next: 0, fold: self.fold, token: &mut self.token }
+        ViTokenStream { items: analyse(text), next: 0, stream: self.stream, token: &mut self.token }
     }
 }
 
 impl TokenStream for ViTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some((position, start, end, matched, folded)) = self.items.get(self.next) else {
-            return false;
+        let item = loop {
+            let Some(item) = self.items.get(self.next) else { return false };
+            self.next += 1;
+            if self.stream != Stream::Bare || item.unaccented {
+                break item;
+            }
         };
-        self.next += 1;
-        self.token.offset_from = *start;
-        self.token.offset_to = *end;
-        self.token.position = *position;
+        self.token.offset_from = item.start;
+        self.token.offset_to = item.end;
+        self.token.position = item.position;
         self.token.position_length = 1;
         self.token.text.clear();
-        self.token.text.push_str(if self.fold { folded } else { matched });
+        self.token.text.push_str(match self.stream {
+            Stream::Match => &item.matched,
+            Stream::Fold | Stream::Bare => &item.folded,
+        });
         true
     }
 

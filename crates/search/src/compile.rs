@@ -1,15 +1,35 @@
-//! Query expressions to tantivy queries over the match and fold fields.
+//! Query expressions to tantivy queries over the match, fold and bare fields.
 
 use query::{Expr, Scope, Term as QTerm};
 use tantivy::Term;
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
-/// The pair of fields (match form, fold form) a text is indexed under.
+/// The fields a text is indexed under: match form, fold form, and the fold form of its
+/// sentences typed without diacritics.
 #[derive(Clone, Copy)]
 pub(crate) struct FieldPair {
     pub(crate) matched: Field,
     pub(crate) folded: Field,
+    pub(crate) bare: Field,
+}
+
+/// How a term compares ([`QTerm::folded`], [`QTerm::tolerant`], or neither: strict).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Folded,
+    Tolerant,
+    Strict,
+}
+
+fn kind(t: &QTerm) -> Kind {
+    if t.folded {
+        Kind::Folded
+    } else if t.tolerant {
+        Kind::Tolerant
+    } else {
+        Kind::Strict
+    }
 }
 
 /// The document-level fields `source:` and `lang:` search.
@@ -23,12 +43,13 @@ pub(crate) struct MetaFields {
 
 /// Whether the index answers some part of `expr` only approximately, so every candidate
 /// must be re-checked by exact evaluation: proximity, a source name of several words, or a
-/// phrase mixing accented and unaccented syllables.
+/// phrase mixing terms that compare differently (written with and without diacritics, or
+/// strict and accent-tolerant), which no one field holds in sequence.
 pub(crate) fn approximate(expr: &Expr) -> bool {
     match expr {
         Expr::Near { .. } => true,
         Expr::Source(words) => words.contains(' '),
-        Expr::Phrase(ts) => ts.iter().any(|t| t.folded) && ts.iter().any(|t| !t.folded),
+        Expr::Phrase(ts) => ts.iter().any(|t| kind(t) != kind(&ts[0])),
         Expr::And(xs) | Expr::Or(xs) => xs.iter().any(approximate),
         Expr::Not(x) => approximate(x),
         Expr::Term(_) | Expr::Lang(_) => false,
@@ -159,26 +180,50 @@ fn any_field(
 }
 
 fn term_query(f: &FieldPair, t: &QTerm) -> Box<dyn Query> {
-    let field = if t.folded { f.folded } else { f.matched };
-    Box::new(TermQuery::new(Term::from_field_text(field, &t.text), IndexRecordOption::WithFreqs))
+    let one = |field: Field, text: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+    };
+    match kind(t) {
+        Kind::Folded => one(f.folded, &t.text),
+        Kind::Strict => one(f.matched, &t.text),
+        // The syllable itself, or its bare spelling where the text is typed without
+        // diacritics.
+        Kind::Tolerant => Box::new(BooleanQuery::new(vec![
+            (Occur::Should, one(f.matched, &t.text)),
+            (Occur::Should, one(f.bare, &vi_text::fold_str(&t.text))),
+        ])),
+    }
 }
 
 fn phrase_query(f: &FieldPair, ts: &[QTerm]) -> Box<dyn Query> {
+    let phrase = |field: Field, fold: bool| -> Box<dyn Query> {
+        let terms = ts
+            .iter()
+            .map(|t| {
+                if fold {
+                    Term::from_field_text(field, &vi_text::fold_str(&t.text))
+                } else {
+                    Term::from_field_text(field, &t.text)
+                }
+            })
+            .collect();
+        Box::new(PhraseQuery::new(terms))
+    };
     // A phrase lives in one field. If any syllable is unaccented the fold field is the only
     // one where every syllable can be found; accented syllables are then compared folded,
     // a superset that the highlighter's exact evaluation narrows down.
-    let folded = ts.iter().any(|t| t.folded);
-    let terms = ts
-        .iter()
-        .map(|t| {
-            if folded {
-                Term::from_field_text(f.folded, &vi_text::fold_str(&t.text))
-            } else {
-                Term::from_field_text(f.matched, &t.text)
-            }
-        })
-        .collect();
-    Box::new(PhraseQuery::new(terms))
+    if ts.iter().any(|t| t.folded) {
+        return phrase(f.folded, true);
+    }
+    // A phrase never spans two sentences, so an accent-tolerant one is either in an
+    // accented sentence, exactly, or in one typed without diacritics, bare.
+    if ts.iter().any(|t| t.tolerant) {
+        return Box::new(BooleanQuery::new(vec![
+            (Occur::Should, phrase(f.matched, false)),
+            (Occur::Should, phrase(f.bare, true)),
+        ]));
+    }
+    phrase(f.matched, false)
 }
 
 #[cfg(test)]
@@ -194,7 +239,11 @@ mod tests {
             source_words: schema.add_text_field("s", STRING),
             lang: schema.add_text_field("l", STRING),
         };
-        let fields = [FieldPair { matched: tm, folded: tf }, FieldPair { matched: bm, folded: bf }];
+        let (tb, bb) = (schema.add_text_field("tb", TEXT), schema.add_text_field("bb", TEXT));
+        let fields = [
+            FieldPair { matched: tm, folded: tf, bare: tb },
+            FieldPair { matched: bm, folded: bf, bare: bb },
+        ];
         compile(&query::parse(q).unwrap(), &fields, &meta)
     }
 

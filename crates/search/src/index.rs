@@ -20,7 +20,7 @@ use tantivy::{
     TantivyDocument, TantivyError, Term,
 };
 
-use crate::analyzer::{VI_FOLD, VI_MATCH, ViTokenizer};
+use crate::analyzer::{Stream, VI_BARE, VI_FOLD, VI_MATCH, ViTokenizer};
 use crate::compile::{FieldPair, compile};
 use crate::{Budget, Error, Fragment, Result, snippet};
 
@@ -265,10 +265,12 @@ fn schema() -> (Schema, Fields) {
     let title = FieldPair {
         matched: b.add_text_field("title", text(VI_MATCH, true)),
         folded: b.add_text_field("title_fold", text(VI_FOLD, false)),
+        bare: b.add_text_field("title_bare", text(VI_BARE, false)),
     };
     let body = FieldPair {
         matched: b.add_text_field("body", text(VI_MATCH, true)),
         folded: b.add_text_field("body_fold", text(VI_FOLD, false)),
+        bare: b.add_text_field("body_bare", text(VI_BARE, false)),
     };
     let source = b.add_text_field("source", STRING | STORED);
     let url = b.add_text_field("url", STORED);
@@ -317,8 +319,11 @@ impl SearchIndex {
             }
             Err(e) => return Err(damaged(e)),
         };
-        index.tokenizers().register(VI_MATCH, TextAnalyzer::from(ViTokenizer::new(false)));
-        index.tokenizers().register(VI_FOLD, TextAnalyzer::from(ViTokenizer::new(true)));
+        for (name, stream) in
+            [(VI_MATCH, Stream::Match), (VI_FOLD, Stream::Fold), (VI_BARE, Stream::Bare)]
+        {
+            index.tokenizers().register(name, TextAnalyzer::from(ViTokenizer::new(stream)));
+        }
         let (writer, policy) = if write {
             // One indexing thread keeps the second core for the rest of the pipeline. The
             // writer reloads its reader itself right after each commit.
@@ -398,10 +403,11 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_i64(f.id, d.id));
             let mut doc = TantivyDocument::new();
             doc.add_i64(f.id, d.id);
-            doc.add_text(f.title.matched, &d.title);
-            doc.add_text(f.title.folded, &d.title);
-            doc.add_text(f.body.matched, &d.body);
-            doc.add_text(f.body.folded, &d.body);
+            for (pair, text) in [(f.title, &d.title), (f.body, &d.body)] {
+                for field in [pair.matched, pair.folded, pair.bare] {
+                    doc.add_text(field, text);
+                }
+            }
             doc.add_text(f.source, &d.source);
             // Each source word is its own term so `source:tuoi` finds "Tuổi Trẻ"; the
             // phrase of all of them finds the name.

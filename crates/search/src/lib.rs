@@ -1,10 +1,13 @@
 //! The only crate that knows tantivy: the schema, the Vietnamese analyzers, indexing, and
 //! searching with the Lắng Nghe query language, with highlighted snippets.
 //!
-//! Two analyzers share one tokenizer from `vi-text`: `vi_match` indexes syllables in match
-//! form (accent-sensitive fields `title`, `body`) and `vi_fold` in fold form
-//! (`title_fold`, `body_fold`). Both keep offsets into the display form, which is what is
-//! stored, so highlights land on the characters the reader sees.
+//! Three analyzers share one tokenizer from `vi-text`: `vi_match` indexes syllables in match
+//! form (accent-sensitive fields `title`, `body`), `vi_fold` in fold form (`title_fold`,
+//! `body_fold`) and `vi_bare` the fold form of only the syllables of sentences typed
+//! without diacritics (`title_bare`, `body_bare`, at the same positions), so that a term
+//! written with diacritics finds its bare spelling there and only there, exactly as rules
+//! do. All keep offsets into the display form, which is what is stored, so highlights land
+//! on the characters the reader sees.
 //!
 //! Each commit carries the highest store id indexed so far as its payload; after a crash the
 //! application re-indexes everything above it, and adding a document first deletes any

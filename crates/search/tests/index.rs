@@ -195,6 +195,38 @@ fn social_posts_are_found_through_their_alternatives() {
 }
 
 #[test]
+fn accented_terms_find_text_typed_without_diacritics_and_highlight_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index
+        .add(&[
+            doc(1, "Hỏi đáp", "Be nha toi bi sot xuat huyet roi, mn oi ko dc di kham a", 1),
+            doc(2, "Sót lại sau lũ", "Người dân thu dọn những gì sót lại.", 2),
+            doc(3, "Tin y tế", "Bé bị sốt xuất huyết, Ha Noi có 3 ca mới.", 3),
+            doc(4, "Sot xuat huyet tang manh", "Bệnh viện đông bệnh nhân.", 4),
+        ])
+        .unwrap();
+    index.commit(4).unwrap();
+    assert_eq!(ids(&index, "\"sốt xuất huyết\""), [1, 3, 4]);
+    assert_eq!(ids(&index, "sốt"), [1, 3, 4]);
+    // `sót` finds the bare `sot` too, but never the accented `sốt`.
+    assert_eq!(ids(&index, "sót"), [1, 2, 4]);
+    assert_eq!(ids(&index, "=sốt"), [3]);
+    assert_eq!(ids(&index, "=sot"), [1, 4]);
+    // In accented text a bare word is the word it is.
+    assert!(ids(&index, "cá").is_empty());
+    assert_eq!(ids(&index, "\"không được đi khám\""), [1]);
+    assert_eq!(ids(&index, "title:\"sốt xuất\" -bệnh"), Vec::<i64>::new());
+    assert_eq!(ids(&index, "sốt NEAR/1 huyết"), [1, 3, 4]);
+    assert_eq!(ids(&index, "\"sốt xuat\""), [1, 3, 4]);
+    let res = index.search("\"sốt xuất huyết\" OR khám", Sort::Relevance, 10, 0).unwrap();
+    let post = res.hits.iter().find(|h| h.id == 1).unwrap();
+    let marked: Vec<&str> =
+        post.snippet.iter().filter(|f| f.highlighted).map(|f| f.text.as_str()).collect();
+    assert_eq!(marked, ["sot xuat huyet", "kham"], "the highlight is on what the post wrote");
+}
+
+#[test]
 fn tilde_finds_every_i_y_spelling_and_highlights_it() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(dir.path()).unwrap();

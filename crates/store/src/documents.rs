@@ -22,12 +22,20 @@ pub struct Processed {
     pub aliases: Vec<String>,
     /// The places it names and the province it is about.
     pub places: model::DocumentPlaces,
+    /// The stance it takes towards the claim of each of its rumour hits.
+    pub stances: Vec<model::HitStance>,
 }
 
 impl Processed {
     /// A document and its hits, known under its own URL only, with no places.
     pub fn new(doc: NewDocument, hits: Vec<Hit>) -> Processed {
-        Processed { doc, hits, aliases: Vec::new(), places: model::DocumentPlaces::default() }
+        Processed {
+            doc,
+            hits,
+            aliases: Vec::new(),
+            places: model::DocumentPlaces::default(),
+            stances: Vec::new(),
+        }
     }
 }
 
@@ -199,7 +207,8 @@ impl Store {
         place: &mut Placer<'_>,
     ) -> Result<Stored> {
         let mut tx = self.pool.begin().await?;
-        let stored = insert_documents(&mut tx, batch, &mut |ins| place(0, ins)).await?;
+        let stored =
+            insert_documents(&mut tx, self.schedule(), batch, &mut |ins| place(0, ins)).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -222,7 +231,9 @@ impl Store {
             for p in batch.iter_mut() {
                 p.doc.source_id = source.id;
             }
-            let inserted = insert_documents(&mut tx, batch, &mut |ins| place(group, ins)).await?;
+            let inserted =
+                insert_documents(&mut tx, self.schedule(), batch, &mut |ins| place(group, ins))
+                    .await?;
             out.push((source, inserted));
         }
         tx.commit().await?;
@@ -271,7 +282,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut revised = Vec::new();
         // Rules a revision hits for the first time: the hits that may open or grow alerts.
-        let mut fresh: Vec<(i64, Vec<Hit>)> = Vec::new();
+        let mut fresh: Vec<(i64, Vec<Hit>, &[model::HitStance])> = Vec::new();
         for r in revisions {
             let d = &r.new.doc;
             let Some(old) = sqlx::query(
@@ -330,19 +341,20 @@ impl Store {
                 .bind(r.id)
                 .execute(&mut *tx)
                 .await?;
-            insert_hits(&mut tx, r.id, &r.new.hits, at).await?;
+            insert_hits(&mut tx, r.id, &r.new.hits, &r.new.stances, at).await?;
             crate::places::write_places(&mut tx, r.id, &r.new.places, true).await?;
             let new_rules = r.new.hits.iter().filter(|h| !before.iter().any(|b| **b == *h.rule_id));
-            fresh.push((r.id, new_rules.cloned().collect()));
+            fresh.push((r.id, new_rules.cloned().collect(), &r.new.stances));
             revised.push(r.id);
         }
-        let signals = fresh.iter().map(|(id, hits)| alerts::Signal {
+        let signals = fresh.iter().map(|(id, hits, stances)| alerts::Signal {
             document_id: *id,
             at,
             story: None,
             hits,
+            stances,
         });
-        crate::alerts::apply_upserts(&mut tx, &alerts::upserts(signals)).await?;
+        crate::alerts::apply_upserts(&mut tx, self.schedule(), &alerts::upserts(signals)).await?;
         tx.commit().await?;
         Ok(revised)
     }
@@ -540,6 +552,7 @@ pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
 /// updates the alerts their alerting hits call for.
 async fn insert_documents(
     tx: &mut Transaction<'_, Any>,
+    schedule: &alerts::deadlines::Schedule,
     batch: &[Processed],
     place: &mut (dyn FnMut(&[Inserted]) -> Vec<Placement> + Send),
 ) -> Result<Stored> {
@@ -590,7 +603,7 @@ async fn insert_documents(
         };
         record_sighting(tx, id, d).await?;
         insert_aliases(tx, id, &p.aliases, &d.url).await?;
-        insert_hits(tx, id, &p.hits, d.fetched_at).await?;
+        insert_hits(tx, id, &p.hits, &p.stances, d.fetched_at).await?;
         crate::places::write_places(tx, id, &p.places, false).await?;
         inserted.push(Inserted { batch_index, id });
     }
@@ -606,9 +619,10 @@ async fn insert_documents(
             at: p.doc.fetched_at,
             story: story_of(i.id),
             hits: &p.hits,
+            stances: &p.stances,
         }
     });
-    crate::alerts::apply_upserts(tx, &alerts::upserts(signals)).await?;
+    crate::alerts::apply_upserts(tx, schedule, &alerts::upserts(signals)).await?;
     Ok(Stored { inserted, copies })
 }
 
@@ -669,18 +683,20 @@ async fn insert_hits(
     tx: &mut Transaction<'_, Any>,
     doc_id: i64,
     hits: &[Hit],
+    stances: &[model::HitStance],
     at: Timestamp,
 ) -> Result<()> {
     if hits.is_empty() {
         return Ok(());
     }
     let sql = format!(
-        "INSERT INTO rule_hits (document_id, rule_id, rule_title, kind, severity, terms, created_at) \
-         VALUES {} ON CONFLICT DO NOTHING",
-        placeholders(hits.len(), 7)
+        "INSERT INTO rule_hits (document_id, rule_id, rule_title, kind, severity, terms, created_at, \
+         stance, stance_cues) VALUES {} ON CONFLICT DO NOTHING",
+        placeholders(hits.len(), 9)
     );
     let mut q = sqlx::query(&sql);
     for hit in hits {
+        let stance = stances.iter().find(|s| s.rule_id == hit.rule_id);
         q = q
             .bind(doc_id)
             .bind(&*hit.rule_id)
@@ -688,7 +704,9 @@ async fn insert_hits(
             .bind(hit.kind.as_str())
             .bind(hit.severity.as_str())
             .bind(terms_to_json(&hit.terms))
-            .bind(millis(at));
+            .bind(millis(at))
+            .bind(stance.map(|s| s.stance.as_str()))
+            .bind(stance.map(|s| terms_to_json(&s.cues)));
     }
     q.execute(&mut **tx).await?;
     Ok(())

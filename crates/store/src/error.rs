@@ -24,6 +24,12 @@ pub enum Error {
     /// A unique value is already taken.
     #[error("already exists: {0}")]
     Conflict(String),
+    /// Somebody changed the row meanwhile; reading it again and retrying is safe.
+    #[error("{0}")]
+    Stale(String),
+    /// The workflow does not allow the action (who may do what, from which state).
+    #[error("{0}")]
+    Refused(String),
     /// A stored value could not be read back (an unknown enum name, bad JSON…).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),

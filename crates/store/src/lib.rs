@@ -9,16 +9,21 @@
 //! sqlx types never leave this crate: callers see [`Error`] and `model` types.
 #![warn(missing_docs)]
 
+mod alert_reads;
 mod alerts;
+mod corrections;
 mod documents;
 mod error;
+mod figures;
 mod places;
+mod queue;
 mod sources;
 mod spikes;
 mod stories;
 pub mod testing;
 mod trends;
 mod users;
+mod workflow;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -29,8 +34,16 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use alerts::BoardEntry;
+pub use corrections::{
+    AlertItem, CheckDone, CorrectionCandidate, CorrectionStart, CorrectionWatch, ItemRole,
+    ItemUpdate, NewCorrectionItem, Observed, TrackedItem,
+};
 pub use documents::{Copied, Counts, Inserted, KnownDocument, Placer, Processed, Revision, Stored};
 pub use error::{Error, Result};
+pub use queue::{
+    AlertFilter, AssigneeFilter, MAX_QUEUE_LIMIT, MAX_QUEUE_OFFSET, MAX_QUEUE_TEXT_CHARS, Page,
+    QueueCounts, QueueEntry, QueueSort, StateDeadline, state_deadline,
+};
 pub use sources::{NewSource, PollSuccess};
 pub use spikes::{SpikeApplied, SpikeSighting};
 pub use stories::{
@@ -41,7 +54,8 @@ pub use trends::{
     DEFAULT_TREND_DAYS, GROWTH_WINDOW_DAYS, MAX_TREND_DAYS, ProvinceTrend, TopicDay, TrendQuery,
     spike_window_date,
 };
-pub use users::{ApiToken, Session};
+pub use users::{ApiToken, AuditEntry, AuditQuery, Session};
+pub use workflow::{Acted, NewResponse, Response};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -60,6 +74,17 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    schedule: Schedule,
+}
+
+/// The deadlines alerts are handled by, shared by every clone of a store.
+#[derive(Clone, Default)]
+struct Schedule(std::sync::Arc<::alerts::deadlines::Schedule>);
+
+impl std::fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Schedule")
+    }
 }
 
 impl Store {
@@ -108,7 +133,18 @@ impl Store {
         };
         migrator.run(&pool).await.map_err(|e| Error::Migrate(e.to_string()))?;
         tracing::debug!(backend = ?backend, "Store opened.");
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, schedule: Schedule::default() })
+    }
+
+    /// The same store, opening and moving alerts by `schedule`'s deadlines.
+    pub fn with_schedule(mut self, schedule: ::alerts::deadlines::Schedule) -> Store {
+        self.schedule = Schedule(std::sync::Arc::new(schedule));
+        self
+    }
+
+    /// The deadlines alerts are handled by.
+    pub fn schedule(&self) -> &::alerts::deadlines::Schedule {
+        &self.schedule.0
     }
 
     /// Which back end this is.
@@ -144,6 +180,12 @@ pub(crate) fn millis(ts: Timestamp) -> i64 {
 
 pub(crate) fn from_millis(ms: i64) -> Timestamp {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A nullable timestamp column of `row`.
+pub(crate) fn stamp(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<Timestamp>> {
+    use sqlx::Row;
+    Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
 }
 
 pub(crate) fn parse_enum<T: FromStr<Err = model::UnknownValue>>(s: &str) -> Result<T> {

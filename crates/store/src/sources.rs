@@ -330,10 +330,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
             if left == 0 {
-                sqlx::query("DELETE FROM alerts WHERE id = $1")
-                    .bind(alert)
-                    .execute(&mut *tx)
-                    .await?;
+                crate::workflow::delete_alert(&mut tx, alert).await?;
             } else {
                 sqlx::query(
                     "UPDATE alerts SET doc_count = $1, last_document_id = \

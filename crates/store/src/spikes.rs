@@ -136,9 +136,10 @@ impl Store {
 
     /// Applies a spike alert in one transaction: opens the alert of its (topic, subject)
     /// or updates the open one (explanation, title, latest document, last seen, the higher
-    /// severity) in one statement against the partial unique index of open alerts, then
-    /// attaches its documents. Applying the same spike again changes nothing; a spike whose
-    /// window already has a closed alert leaves it closed and opens none, since the window
+    /// severity) in one statement against the unique index of (rule, subject), then
+    /// attaches its documents; a new one gets its `opened` event. Applying the same spike again
+    /// changes nothing; a spike whose window already has a dismissed, merged or closed alert
+    /// leaves it so and opens none, since the window
     /// is the incident and an officer closed it.
     ///
     /// An hourly spike's incident is its (topic, area, Vietnam day): with a
@@ -169,7 +170,9 @@ impl Store {
             Ok((r.try_get("id")?, r.try_get("state")?, r.try_get("detail")?, r.try_get("subject")?))
         })
         .collect::<Result<_>>()?;
-        let open = existing.iter().find(|(_, state, _, _)| state != "closed");
+        let open = existing.iter().find(|(_, state, _, _)| {
+            state.parse::<model::AlertState>().is_ok_and(model::AlertState::is_open)
+        });
         if let (None, Some((id, _, _, _))) = (open, existing.first()) {
             tx.commit().await?;
             return Ok(Some(SpikeApplied::Closed(*id)));
@@ -179,7 +182,7 @@ impl Store {
             "INSERT INTO alerts (kind, rule_id, subject, rule_title, severity, state, first_seen, \
              last_seen, doc_count, last_document_id, detail) \
              VALUES ('spike', $1, $2, $3, $4, 'new', $5, $6, $7, $8, $9) \
-             ON CONFLICT (rule_id, subject) WHERE state <> 'closed' DO UPDATE SET \
+             ON CONFLICT (rule_id, subject) DO UPDATE SET \
              first_seen = CASE WHEN alerts.first_seen < excluded.first_seen THEN alerts.first_seen ELSE excluded.first_seen END, \
              last_seen = CASE WHEN alerts.last_seen > excluded.last_seen THEN alerts.last_seen ELSE excluded.last_seen END, \
              last_document_id = CASE WHEN alerts.last_seen > excluded.last_seen THEN alerts.last_document_id ELSE excluded.last_document_id END, \
@@ -220,6 +223,17 @@ impl Store {
             )
             .bind(alert_id)
             .execute(&mut *tx)
+            .await?;
+        }
+        if open.is_none() {
+            crate::workflow::record_opening(
+                &mut tx,
+                self.schedule(),
+                alert_id,
+                model::RuleKind::Spike,
+                u.severity,
+                u.last_seen,
+            )
             .await?;
         }
         tx.commit().await?;

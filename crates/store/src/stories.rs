@@ -363,10 +363,11 @@ impl Store {
     }
 
     /// Merges stories, each `(from, into)` in order: `from`'s documents move to `into`, and
-    /// so do its alerts; where `into` already has an open alert of the same rule, `from`'s
-    /// open alert hands it its documents and is removed, so one incident stays one alert.
+    /// so do its alerts; where `into` already has an alert of the same rule, `from`'s open
+    /// alert hands it its documents and is merged into it (both record the merge), so one
+    /// incident stays one alert.
     /// `from`'s row goes (the caller saves `into`'s recomputed row).
-    pub async fn merge_stories(&self, merges: &[(i64, i64)]) -> Result<()> {
+    pub async fn merge_stories(&self, merges: &[(i64, i64)], now: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for &(from, into) in merges {
             let (from_key, into_key) = (format!("story:{from}"), format!("story:{into}"));
@@ -375,11 +376,10 @@ impl Store {
                 .bind(from)
                 .execute(&mut *tx)
                 .await?;
-            // Open alerts of `from` whose rule has an open alert on `into`.
+            // Alerts of `from` whose rule has an alert on `into`, in any state.
             let pairs: Vec<(i64, i64)> = sqlx::query(
                 "SELECT f.id AS from_id, i.id AS into_id FROM alerts f JOIN alerts i \
-                 ON i.rule_id = f.rule_id AND i.subject = $2 AND i.state <> 'closed' \
-                 WHERE f.subject = $1 AND f.state <> 'closed'",
+                 ON i.rule_id = f.rule_id AND i.subject = $2 WHERE f.subject = $1",
             )
             .bind(&from_key)
             .bind(&into_key)
@@ -389,14 +389,18 @@ impl Store {
             .map(|r| Ok((r.try_get("from_id")?, r.try_get("into_id")?)))
             .collect::<Result<_>>()?;
             for (f, i) in pairs {
-                fold_alert(&mut tx, f, i).await?;
+                fold_alert(&mut tx, self.schedule(), f, i, now).await?;
             }
-            // The rest (closed ones, and open ones with no counterpart) follow their story.
-            sqlx::query("UPDATE alerts SET subject = $1 WHERE subject = $2")
-                .bind(&into_key)
-                .bind(&from_key)
-                .execute(&mut *tx)
-                .await?;
+            // The alerts with no counterpart follow their story; folded and finished ones
+            // with a counterpart keep their key (one alert per rule and subject).
+            sqlx::query(
+                "UPDATE alerts SET subject = $1 WHERE subject = $2 AND rule_id NOT IN \
+                 (SELECT rule_id FROM alerts WHERE subject = $1)",
+            )
+            .bind(&into_key)
+            .bind(&from_key)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM stories WHERE id = $1").bind(from).execute(&mut *tx).await?;
         }
         tx.commit().await?;
@@ -534,7 +538,8 @@ impl Store {
     /// The alerts opened on a story, newest first.
     pub async fn story_alerts(&self, id: i64) -> Result<Vec<Alert>> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM alerts a WHERE a.subject = $1 ORDER BY a.last_seen DESC, a.id DESC",
+            "SELECT {} FROM alerts a WHERE a.subject = $1 AND a.state <> 'merged' \
+             ORDER BY a.last_seen DESC, a.id DESC",
             crate::alerts::ALERT_COLUMNS
         ))
         .bind(format!("story:{id}"))
@@ -599,7 +604,11 @@ impl Store {
     /// story rows go (the caller rewrites them), each story alert follows its latest
     /// document to its new story, and open alerts of one rule that land on one story fold
     /// into the oldest of them, so an incident stays one alert.
-    pub async fn replace_placements(&self, placements: &[Placement]) -> Result<Rekeyed> {
+    pub async fn replace_placements(
+        &self,
+        placements: &[Placement],
+        now: Timestamp,
+    ) -> Result<Rekeyed> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE documents SET story_id = NULL, copy_of = NULL")
             .execute(&mut *tx)
@@ -623,21 +632,19 @@ impl Store {
             let (id, rule, state): (i64, String, String) =
                 (r.try_get("id")?, r.try_get("rule_id")?, r.try_get("state")?);
             let Some(story) = r.try_get::<Option<i64>, _>("story_id")? else { continue };
-            if state != "closed" {
-                match keep.get(&(rule.clone(), story)) {
-                    Some(&into) => {
-                        folds.push((id, into));
-                        continue;
-                    }
-                    None => {
-                        keep.insert((rule, story), id);
-                    }
+            let open = state.parse::<model::AlertState>().is_ok_and(model::AlertState::is_open);
+            match keep.get(&(rule.clone(), story)) {
+                None => {
+                    keep.insert((rule, story), id);
+                    moves.push((id, format!("story:{story}")));
                 }
+                Some(&into) if open => folds.push((id, into)),
+                // A finished alert keeps its history under a key of its own.
+                Some(_) => moves.push((id, format!("story:{story}:{id}"))),
             }
-            moves.push((id, format!("story:{story}")));
         }
         for &(from, into) in &folds {
-            fold_alert(&mut tx, from, into).await?;
+            fold_alert(&mut tx, self.schedule(), from, into, now).await?;
         }
         // Through a temporary key, so no two open alerts ever share one on the way.
         for (id, _) in &moves {
@@ -661,8 +668,14 @@ impl Store {
 
 /// Folds alert `from` into `into`: its documents move, the counts and times widen, and
 /// `from` goes.
-async fn fold_alert(tx: &mut Transaction<'_, Any>, from: i64, into: i64) -> Result<()> {
-    sqlx::query(
+async fn fold_alert(
+    tx: &mut Transaction<'_, Any>,
+    schedule: &alerts::deadlines::Schedule,
+    from: i64,
+    into: i64,
+    at: Timestamp,
+) -> Result<()> {
+    let moved = sqlx::query(
         "INSERT INTO alert_documents (alert_id, document_id, added_at) \
          SELECT $1, document_id, added_at FROM alert_documents WHERE alert_id = $2 \
          ON CONFLICT DO NOTHING",
@@ -670,7 +683,8 @@ async fn fold_alert(tx: &mut Transaction<'_, Any>, from: i64, into: i64) -> Resu
     .bind(into)
     .bind(from)
     .execute(&mut **tx)
-    .await?;
+    .await?
+    .rows_affected() as usize;
     sqlx::query(
         "UPDATE alerts SET doc_count = (SELECT COUNT(*) FROM alert_documents WHERE alert_id = $1), \
          first_seen = CASE WHEN first_seen < (SELECT first_seen FROM alerts WHERE id = $2) \
@@ -683,11 +697,20 @@ async fn fold_alert(tx: &mut Transaction<'_, Any>, from: i64, into: i64) -> Resu
     .bind(from)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM alert_documents WHERE alert_id = $1")
-        .bind(from)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM alerts WHERE id = $1").bind(from).execute(&mut **tx).await?;
+    // The folded alert keeps its documents and history, as merged into the one that stays.
+    let f = crate::workflow::current(tx, from).await?;
+    let Some(fold) = alerts::triage::folding(&f, into, at) else { return Ok(()) };
+    crate::workflow::apply_change(tx, &fold).await?;
+    let i = crate::workflow::current(tx, into).await?;
+    match alerts::triage::absorb(&i, &fold, at) {
+        Ok(absorbed) => {
+            crate::workflow::apply_change(tx, &absorbed).await?;
+        }
+        Err(_) if moved > 0 => {
+            crate::workflow::record_growth(tx, schedule, &i, moved, 0, at).await?;
+        }
+        Err(_) => {}
+    }
     Ok(())
 }
 
@@ -698,10 +721,11 @@ impl Store {
     /// id), each other story's documents move to that story's open alert or a new one in
     /// the same state. Documents still without a story stay where they are. Returns the
     /// alerts opened. One transaction; running it again changes nothing.
-    pub async fn split_rule_alerts(&self) -> Result<u64> {
+    pub async fn split_rule_alerts(&self, now: Timestamp) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let legacy: Vec<(i64, i64)> = sqlx::query(
-            "SELECT id, last_document_id FROM alerts WHERE subject = 'rule' AND state <> 'closed' ORDER BY id",
+            "SELECT id, last_document_id FROM alerts WHERE subject = 'rule' \
+             AND state NOT IN ('dismissed', 'merged', 'closed') ORDER BY id",
         )
         .fetch_all(&mut *tx)
         .await?
@@ -739,14 +763,14 @@ impl Store {
             }
             let existing: Option<i64> = sqlx::query_scalar(
                 "SELECT b.id FROM alerts a JOIN alerts b ON b.rule_id = a.rule_id AND b.subject = $2 \
-                 AND b.state <> 'closed' WHERE a.id = $1",
+                 WHERE a.id = $1",
             )
             .bind(alert)
             .bind(format!("story:{own}"))
             .fetch_optional(&mut *tx)
             .await?;
             match existing {
-                Some(other) => fold_alert(&mut tx, alert, other).await?,
+                Some(other) => fold_alert(&mut tx, self.schedule(), alert, other, now).await?,
                 None => {
                     sqlx::query("UPDATE alerts SET subject = $1 WHERE id = $2")
                         .bind(format!("story:{own}"))
@@ -768,7 +792,7 @@ async fn story_alert(tx: &mut Transaction<'_, Any>, from: i64, story: i64) -> Re
     let subject = format!("story:{story}");
     let found: Option<i64> = sqlx::query_scalar(
         "SELECT b.id FROM alerts a JOIN alerts b ON b.rule_id = a.rule_id AND b.subject = $2 \
-         AND b.state <> 'closed' WHERE a.id = $1",
+         WHERE a.id = $1",
     )
     .bind(from)
     .bind(&subject)

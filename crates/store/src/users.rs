@@ -405,3 +405,156 @@ impl Store {
             .collect()
     }
 }
+
+/// One entry of the audit log, with the name of the user who acted (none for the command
+/// line and for failed logins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Store identifier; later entries have larger ones.
+    pub id: i64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who acted, when a logged-in user did.
+    pub user: Option<String>,
+    /// What was done (`login`, `user_disabled` …).
+    pub action: String,
+    /// What it was done to (`user:lan`, `source:3` …).
+    pub target: String,
+    /// Free detail.
+    pub detail: String,
+}
+
+/// Which audit entries to read, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only entries made by this user or about them (target `user:NAME`): the command line
+    /// writes entries about users without an acting user.
+    pub user: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// At most this many entries.
+    pub limit: i64,
+    /// Entries skipped, newest first.
+    pub offset: i64,
+}
+
+fn audit_from_row(r: &AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.try_get("id")?,
+        at: from_millis(r.try_get("at")?),
+        user: r.try_get("name")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        detail: r.try_get("detail")?,
+    })
+}
+
+impl Store {
+    /// Every user, disabled ones included, by name.
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.name"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Changes a user's role and ends their sessions, so nobody keeps working under the old
+    /// role; their API tokens act under the new role from their next request.
+    pub async fn set_user_role(&self, name: &str, role: Role) -> Result<User> {
+        self.update_user_column(name, "role", role.as_str()).await
+    }
+
+    /// Replaces a user's password hash and ends their sessions: whoever logged in with the
+    /// old password must log in again. API tokens are left alone.
+    pub async fn set_user_password(&self, name: &str, password_hash: &str) -> Result<User> {
+        self.update_user_column(name, "password_hash", password_hash).await
+    }
+
+    /// Sets one column of a user (a name from this file, never from a caller) and ends their
+    /// sessions, in one transaction.
+    async fn update_user_column(&self, name: &str, column: &str, value: &str) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE users SET {column} = $1 WHERE name = $2 RETURNING {RETURNED_USER}"
+        ))
+        .bind(value)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(Error::NotFound(format!("user {name:?}")));
+        };
+        let user = user_from_row(&row)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// One API token by id, whoever owns it.
+    pub async fn api_token(&self, token_id: i64) -> Result<ApiToken> {
+        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"))
+            .bind(token_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Err(Error::NotFound(format!("api token {token_id}")));
+        };
+        token_from_row(&row)
+    }
+
+    /// The newest API tokens of every user, revoked and expired ones included, each with
+    /// its owner; at most `limit`.
+    pub async fn all_api_tokens(&self, limit: i64) -> Result<Vec<(ApiToken, User)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT t.id, t.name, t.created_at, t.last_used_at, t.expires_at, t.revoked_at, \
+             {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             ORDER BY t.id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        // `user_id` is the owner's id under both readers' names.
+        rows.iter().map(|r| Ok((token_from_row(r)?, user_from_row(r)?))).collect()
+    }
+
+    /// Audit entries, newest first, filtered by who acted or whom they concern, and by
+    /// action.
+    pub async fn audit_entries(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut param = || {
+            n += 1;
+            format!("${n}")
+        };
+        let user_target = q.user.as_ref().map(|u| format!("user:{u}"));
+        if q.user.is_some() {
+            conditions.push(format!("(u.name = {} OR a.target = {})", param(), param()));
+        }
+        if q.action.is_some() {
+            conditions.push(format!("a.action = {}", param()));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let (limit, offset) = (param(), param());
+        let sql = format!(
+            "SELECT a.id, a.at, u.name, a.action, a.target, a.detail FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.user_id {filter} ORDER BY a.id DESC \
+             LIMIT {limit} OFFSET {offset}"
+        );
+        let mut query = sqlx::query(&sql);
+        if let (Some(user), Some(target)) = (&q.user, &user_target) {
+            query = query.bind(user).bind(target);
+        }
+        if let Some(action) = &q.action {
+            query = query.bind(action);
+        }
+        let rows = query.bind(q.limit).bind(q.offset).fetch_all(&self.pool).await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}

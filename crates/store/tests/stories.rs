@@ -112,7 +112,7 @@ async fn alerts_follow_stories_and_merges_keep_one_incident() {
         assert!(store.stories(&other).await.unwrap().is_empty());
 
         // Story 9 turns out to be story 7's event.
-        store.merge_stories(&[(9, 7)]).await.unwrap();
+        store.merge_stories(&[(9, 7)], chrono::Utc::now()).await.unwrap();
         assert!(store.story(9).await.unwrap().is_none());
         let docs = store.story_documents(7, 10).await.unwrap();
         assert_eq!(docs.len(), 3, "{backend}");

@@ -19,6 +19,12 @@ const ENGLISH: &[&str] = &[
     "than", "the", "then", "thin", "tin", "tip", "to", "top", "up", "yen",
 ];
 
+/// Whether a lowercase word is a common English word that is also a valid unaccented
+/// syllable.
+pub(crate) fn is_common_english(word: &str) -> bool {
+    ENGLISH.binary_search(&word).is_ok()
+}
+
 /// Letters that occur in Vietnamese and in no other Latin-script language of the region.
 fn is_vietnamese_only(c: char) -> bool {
     matches!(c, 'ă' | 'Ă' | 'â' | 'Â' | 'đ' | 'Đ' | 'ê' | 'Ê' | 'ô' | 'Ô' | 'ơ' | 'Ơ' | 'ư' | 'Ư')

@@ -10,6 +10,9 @@
 //!   tone mark re-placed in the new style (`hòa` → `hoà`), elongation collapsed.
 //! * The **fold form** drops every diacritic and maps `đ` to `d`, so `sot xuat huyet`
 //!   meets `sốt xuất huyết`.
+//! * A sentence is **unaccented** when it is typed without diacritics ([`unaccented`]):
+//!   its tokens say so ([`Token::unaccented`]), and the query language compares a term
+//!   written with diacritics against them without its diacritics.
 //! * **Views** (teencode expansions, joined obfuscations, the loose key) are alternatives
 //!   at token positions, never rewrites.
 //!
@@ -37,6 +40,7 @@ mod lang;
 mod legacy;
 mod syllable;
 mod token;
+pub mod unaccented;
 mod view;
 mod views;
 

@@ -23,6 +23,10 @@ pub struct Token {
     /// Position for phrase matching: one more than the previous token's, plus
     /// [`SENTENCE_GAP`] across a sentence or paragraph break, so phrases never span one.
     pub position: usize,
+    /// Whether the token is in a sentence typed without diacritics (see
+    /// [`crate::unaccented`]), where a query term written with diacritics is compared
+    /// without them.
+    pub unaccented: bool,
 }
 
 /// Positions skipped at a sentence or paragraph break.
@@ -592,9 +596,10 @@ pub fn tokenize(display: &str) -> Vec<Token> {
             let mut matched = String::with_capacity(end - start);
             let mut folded = String::with_capacity(end - start);
             normalize_token(cache, display, (start, end), &mut matched, Some(&mut folded));
-            tokens.push(Token { start, end, matched, folded, position });
+            tokens.push(Token { start, end, matched, folded, position, unaccented: false });
         });
     });
+    crate::unaccented::mark(display, &mut tokens);
     tokens
 }
 

@@ -199,3 +199,55 @@ fn two_and_three_word_unaccented_prefixes_of_treebank_sentences_are_vietnamese()
         assert!(total > 500 && vi * 100 >= total * 95, "{n} words: {vi} of {total}");
     }
 }
+
+/// Treebank sentences as written and with their diacritics stripped: the stripped ones are
+/// judged unaccented, the written ones all but never (one treebank sentence is itself typed
+/// without diacritics: "Hay khai sinh cho con ?").
+#[test]
+fn treebank_sentences_are_unaccented_only_when_stripped() {
+    let Some(dir) = shared_data("ud-vietnamese-vtb") else { return };
+    let (mut sentences, mut stripped_found, mut written_found, mut long) = (0, 0, 0, 0);
+    for file in ["vi_vtb-ud-train.conllu", "vi_vtb-ud-dev.conllu", "vi_vtb-ud-test.conllu"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        for line in text.lines().filter_map(|l| l.strip_prefix("# text =")) {
+            let written = vi_text::display(line.trim());
+            let stripped = reference_fold(&written);
+            let tokens = vi_text::tokenize(&stripped);
+            let words =
+                tokens.iter().filter(|t| t.matched.chars().all(char::is_alphabetic)).count();
+            sentences += 1;
+            if words >= 3 {
+                long += 1;
+                // Every token of a stripped sentence of three words or more.
+                if tokens.iter().all(|t| t.unaccented) {
+                    stripped_found += 1;
+                }
+            }
+            if vi_text::tokenize(&written).iter().any(|t| t.unaccented) {
+                written_found += 1;
+            }
+        }
+    }
+    eprintln!(
+        "treebank: {stripped_found} of {long} stripped sentences of 3+ words judged unaccented; \
+         {written_found} of {sentences} written sentences with an unaccented token"
+    );
+    assert!(stripped_found * 100 >= long * 97, "{stripped_found} of {long}");
+    assert!(written_found * 1000 <= sentences, "{written_found} of {sentences}");
+}
+
+/// News articles are accented: almost none of their tokens are in a sentence judged
+/// unaccented (those that are are mostly URL slugs, which are typed without diacritics),
+/// so accent-tolerant terms cost next to nothing there.
+#[test]
+fn news_articles_are_accented() {
+    let Some(path) = shared_data("vfnd/CSV/vn_news_226_tlfr.csv") else { return };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (mut tokens, mut unaccented) = (0usize, 0usize);
+    for t in vi_text::tokenize(&vi_text::display(&text)).iter() {
+        tokens += 1;
+        unaccented += usize::from(t.unaccented);
+    }
+    eprintln!("vfnd: {unaccented} of {tokens} tokens in unaccented sentences");
+    assert!(unaccented * 100 <= tokens, "{unaccented} of {tokens}");
+}
