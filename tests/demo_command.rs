@@ -47,5 +47,21 @@ async fn demo_shows_alerts_within_thirty_seconds() {
     })
     .await;
     assert!(board.contains("Khủng hoảng") && board.contains("Tin đồn"), "{board}");
+    // The digest and the health-day calendar are there from the start too.
+    assert!(banner.contains(&format!("digest:    {base}/digest")), "{banner}");
+    let page = |path: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let res = client.get(format!("{base}{path}")).send().await.unwrap();
+            assert!(res.status().is_success(), "{path}: {}", res.status());
+            res.text().await.unwrap()
+        }
+    };
+    let digest = page("/digest?role=spokesperson").await;
+    assert!(digest.contains("1 · NẮM BẮT") && digest.contains("3 · CUNG CẤP"), "{digest}");
+    assert!(digest.contains("Dành cho người phát ngôn"), "{digest}");
+    let calendar = page("/calendar").await;
+    assert!(calendar.contains("<h1>Lịch ngày sức khỏe</h1>"), "{calendar}");
+    assert!(calendar.contains("Cập nhật bởi can-bo-lan"), "the demo's plan: {calendar}");
     assert!(running.terminate());
 }

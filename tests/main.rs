@@ -7,11 +7,15 @@
 mod browser;
 mod claims_cli;
 mod cli;
+mod delivery_e2e;
 mod demo_command;
 mod demo_rumours;
 mod demo_stories;
 mod hostile;
+mod report_browser;
+mod report_cli;
 mod rules_live;
+mod search_demo;
 mod serve;
 mod sources_cli;
 mod support;

@@ -49,6 +49,7 @@ pub(crate) fn load(dir: &Path) -> Loaded {
     problems.extend(rules.check());
     let warnings = library.check_unaccented(&rules);
     let index = Arc::new(library.index());
+    let rules = rules.with_claims(Arc::clone(&index));
     Loaded { rules, library, index, problems, warnings }
 }
 

@@ -124,8 +124,11 @@ pub(crate) enum Command {
         #[arg(long, conflicts_with_all = ["since", "province", "json"])]
         rebuild: bool,
     },
-    /// Write the daily digest.
+    /// Write the daily digest of one reader (leadership, an officer, the spokesperson).
     Digest(DigestArgs),
+    /// Write the period report (a half-year of the planning documents, the report year or
+    /// any range of days) as XLSX, CSV or printable HTML.
+    Report(crate::reporting::ReportArgs),
     /// List, add, enable, disable and remove sources; import and export OPML.
     Sources {
         #[command(subcommand)]
@@ -275,15 +278,29 @@ pub(crate) struct SourceAddArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DigestArgs {
-    /// The day, in Vietnam time.
-    #[arg(long)]
+    /// The day, in Vietnam time (today by default).
+    #[arg(long, default_value_t = crate::clock::today_vn())]
     pub(crate) date: chrono::NaiveDate,
+    /// Send the day's digest now to every user whose subscription asks for it and to
+    /// `[digest] to`, and deliver it at once.
+    #[arg(long, conflicts_with_all = ["dry_run", "out", "html", "role", "user"])]
+    pub(crate) send: bool,
     /// Write the message to a file instead of sending it.
     #[arg(long)]
     pub(crate) dry_run: bool,
     /// Where to write the message (.eml).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    /// Who reads it: leadership (the summary), officer (their queue) or spokesperson
+    /// (coverage and responses).
+    #[arg(long, default_value = "leadership")]
+    pub(crate) role: String,
+    /// The reader, by login name: an officer's digest shows their queue.
+    #[arg(long)]
+    pub(crate) user: Option<String>,
+    /// Also write the HTML as a page a browser opens, charts included.
+    #[arg(long)]
+    pub(crate) html: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

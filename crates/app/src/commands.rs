@@ -10,7 +10,7 @@ use model::{Role, SourceKind, SourceTier};
 use pipeline::PollReport;
 use store::NewSource;
 
-use crate::cli::{Cli, Command, DigestArgs, RulesCommand, UsersCommand};
+use crate::cli::{Cli, Command, RulesCommand, UsersCommand};
 use crate::config::Config;
 use crate::system::{System, open_store};
 
@@ -50,7 +50,9 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 stories(&config, since.as_deref(), province, limit, json).await
             }
         }
-        Command::Digest(args) => digest(&config, &args).await,
+        Command::Digest(args) if args.send => crate::delivering::send_digest(&config, &args).await,
+        Command::Digest(args) => crate::digesting::run(&config, &args).await,
+        Command::Report(args) => crate::reporting::run(&config, &args).await,
         Command::Users { command } => users(&config, command).await,
         Command::Sources { command } => crate::sources::run(&config, command).await,
     }
@@ -129,6 +131,9 @@ async fn demo(
     demo::handling::replay(&system.store, now)
         .await
         .context("replaying the demo's handling history")?;
+    crate::digesting::plan_demo_day(&system.store, &rules_dir, now)
+        .await
+        .context("noting the demo's plan for the next health day")?;
     let data_dir = config.data_dir.clone();
     let feeds = server.base_url();
     let outlets = server.feeds().len();
@@ -137,7 +142,7 @@ async fn demo(
             let mut out = std::io::stdout().lock();
             let _ = writeln!(
                 out,
-                "Lắng Nghe demo\n  dashboard: http://{addr}/\n  login:     {user} / {password}\n  feeds:     {feeds}/ ({outlets} outlets, served locally)\n  data:      {}\nAlerts appear within seconds. Press Ctrl-C to stop.",
+                "Lắng Nghe demo\n  dashboard: http://{addr}/\n  login:     {user} / {password}\n  digest:    http://{addr}/digest (the daily digest; ?role=officer|spokesperson)\n  calendar:  http://{addr}/calendar (health days, their coverage, planned messages)\n  feeds:     {feeds}/ ({outlets} outlets, served locally)\n  data:      {}\nAlerts appear within seconds. Press Ctrl-C to stop.",
                 data_dir.display()
             );
             let _ = out.flush();
@@ -656,61 +661,6 @@ async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The health days of the packs under way on `date` or within their preparation lead.
-/// Packs with problems still give the days that loaded; the digest goes out regardless.
-fn health_days(rules_dir: &Path, date: chrono::NaiveDate) -> Vec<digest::HealthDayItem> {
-    let (set, diags) = rules::RuleSet::load_dir(rules_dir);
-    if !diags.is_empty() {
-        tracing::warn!(n_problems = diags.len(), rules_dir = %rules_dir.display(), "Rule packs have problems; run `langnghe rules check`.");
-    }
-    // The longest lead any day declares bounds the look-ahead.
-    let within = set.days().iter().map(|d| d.lead_days).max().unwrap_or(0);
-    set.upcoming_days(date, within)
-        .into_iter()
-        .filter(rules::Occurrence::needs_preparation)
-        .map(|o| digest::HealthDayItem {
-            title: o.day.title.clone(),
-            start: o.start,
-            end: o.end,
-            days_until: o.days_until,
-            related: set.related_rules(o.day).iter().map(|r| r.title.to_string()).collect(),
-        })
-        .collect()
-}
-
-async fn digest(config: &Config, args: &DigestArgs) -> anyhow::Result<ExitCode> {
-    if !args.dry_run {
-        bail!("sending digests by e-mail is not configured yet: use --dry-run --out FILE.eml");
-    }
-    let Some(out_path) = &args.out else { bail!("--dry-run needs --out FILE.eml") };
-    let store = open_store(config).await?;
-    let input = crate::digesting::gather(
-        &store,
-        args.date,
-        config.digest.dashboard_url.clone(),
-        health_days(&config.rules_dir, args.date),
-    )
-    .await?;
-    let composed = digest::compose(&input);
-    let to_addrs = if config.digest.to.is_empty() {
-        vec!["lanh-dao@localhost".to_owned()]
-    } else {
-        config.digest.to.clone()
-    };
-    let bytes = digest::to_message(&composed, &config.digest.from, &to_addrs)?;
-    std::fs::write(out_path, &bytes).with_context(|| format!("writing {}", out_path.display()))?;
-    writeln!(
-        std::io::stdout().lock(),
-        "{}: {} alerts, {} top stories → {}",
-        composed.subject,
-        input.alerts.len(),
-        input.top.len(),
-        out_path.display()
-    )?;
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
-}
-
 async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<ExitCode> {
     let store = open_store(config).await?;
     let now = Utc::now();
@@ -913,26 +863,4 @@ async fn existing_user(store: &store::Store, name: &str) -> anyhow::Result<(mode
 /// A time as administrators in Vietnam read it.
 fn vn_datetime(ts: model::Timestamp) -> String {
     model::to_vn_time(ts).format("%Y-%m-%d %H:%M").to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_digest_lists_the_health_days_to_prepare_for() {
-        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date");
-        let days = health_days(&rules, date);
-        let aids = days
-            .iter()
-            .find(|d| d.title.starts_with("Ngày Thế giới phòng, chống AIDS"))
-            .expect("1/12 is within its 30-day lead");
-        assert_eq!(aids.days_until, 6);
-        assert_eq!(aids.start, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"));
-        assert!(aids.related.iter().any(|t| t.starts_with("HIV/AIDS")), "{:?}", aids.related);
-        // Soonest first, and nothing beyond its own lead.
-        assert!(days.windows(2).all(|w| w[0].start <= w[1].start));
-        assert!(days.iter().all(|d| d.days_until <= 30));
-    }
 }

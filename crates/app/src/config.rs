@@ -42,6 +42,12 @@ pub(crate) struct Config {
     /// The office's own pages of health bodies, added to the built-in official list.
     #[serde(default)]
     pub(crate) impersonation: ImpersonationConfig,
+    /// Where notifications and digests go out: SMTP, webhooks, Zalo OA (`notify`).
+    #[serde(default)]
+    pub(crate) notify: notify::NotifyConfig,
+    /// The period report: the office's name and the half-years' cut-offs.
+    #[serde(default)]
+    pub(crate) report: crate::reporting::ReportConfig,
     /// Site adapter files of the administrator's own, added to the built-in ones.
     #[serde(default)]
     pub(crate) adapters: Vec<PathBuf>,
@@ -58,6 +64,10 @@ pub(crate) struct Http {
     /// Empty trusts nobody, so a client cannot pick the address its logins are counted by.
     #[serde(default, deserialize_with = "list_or_commas")]
     pub(crate) trusted_proxies: Vec<String>,
+    /// The dashboard's address as its readers reach it (`https://langnghe.soyte.example.vn`),
+    /// which every link in digests and notifications starts with; see [`Config::public_url`].
+    #[serde(default)]
+    pub(crate) public_url: Option<String>,
 }
 
 /// A list, or a string of comma-separated items (how an environment variable is easiest
@@ -113,6 +123,13 @@ pub(crate) struct DigestConfig {
     pub(crate) from: String,
     pub(crate) to: Vec<String>,
     pub(crate) dashboard_url: String,
+    /// When the daily digest goes out, `HH:MM` in Vietnam time.
+    #[serde(default = "default_send_at")]
+    pub(crate) send_at: String,
+}
+
+fn default_send_at() -> String {
+    "07:00".to_owned()
 }
 
 /// How the spike scan runs inside `serve`: how often, by which method, and whether it
@@ -498,8 +515,30 @@ impl Config {
         Ok(config)
     }
 
+    /// The dashboard's public address, without a trailing slash: `http.public_url`, else
+    /// the older `digest.dashboard_url`, else `http://` and the listening address.
+    pub(crate) fn public_url(&self) -> String {
+        let configured =
+            [self.http.public_url.as_deref(), Some(self.digest.dashboard_url.as_str())]
+                .into_iter()
+                .flatten()
+                .map(str::trim)
+                .find(|u| !u.is_empty());
+        match configured {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.http.listen),
+        }
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         let mut problems = Vec::new();
+        if let Some(url) = self.http.public_url.as_deref().filter(|u| !u.is_empty())
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            problems.push(format!(
+                "http.public_url {url:?} must be an address such as https://langnghe.soyte.example.vn"
+            ));
+        }
         if self.http.listen.parse::<std::net::SocketAddr>().is_err() {
             problems.push(format!(
                 "http.listen {:?} is not an address such as 127.0.0.1:8080",
@@ -584,8 +623,17 @@ impl Config {
                 self.corrections.interval_secs
             ));
         }
+        if alerts::deadlines::parse_hhmm(&self.digest.send_at).is_err() {
+            problems.push(format!(
+                "digest.send_at {:?} is not a time of day such as 07:00",
+                self.digest.send_at
+            ));
+        }
         if let Err(mut found) = self.workflow.schedule() {
             problems.append(&mut found);
+        }
+        if let Err(e) = self.report.cutoffs() {
+            problems.push(format!("report: {e}"));
         }
         for (i, s) in self.sources.iter().enumerate() {
             if let Err(e) = s.tier.parse::<model::SourceTier>() {
@@ -661,6 +709,12 @@ impl Config {
         }
     }
 
+    /// When the daily digest goes out (checked when the configuration was read).
+    pub(crate) fn send_at(&self) -> chrono::NaiveTime {
+        alerts::deadlines::parse_hhmm(&self.digest.send_at)
+            .unwrap_or_else(|_| chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default())
+    }
+
     /// The correction tracking's settings.
     pub(crate) fn correction_config(&self) -> jobs::CorrectionConfig {
         jobs::CorrectionConfig { interval: Duration::from_secs(self.corrections.interval_secs) }
@@ -721,6 +775,27 @@ mod tests {
         assert_eq!(c.fetch.workers, 2);
         assert_eq!(c.sources.len(), 1, "a file's sources replace the built-in ones");
         assert_eq!(c.sources[0].interval_secs, 600);
+    }
+
+    #[test]
+    fn links_start_with_the_public_url_else_the_listening_address() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert_eq!(c.public_url(), "http://127.0.0.1:8080");
+        let c = Config::load_with(
+            None,
+            env(&[("LANGNGHE_HTTP__PUBLIC_URL", "https://langnghe.soyte.example.vn/")]),
+        )
+        .unwrap();
+        assert_eq!(c.public_url(), "https://langnghe.soyte.example.vn");
+        let c = Config::load_with(
+            None,
+            env(&[("LANGNGHE_DIGEST__DASHBOARD_URL", "https://cu.soyte.example.vn")]),
+        )
+        .unwrap();
+        assert_eq!(c.public_url(), "https://cu.soyte.example.vn", "the older key still counts");
+        let e = Config::load_with(None, env(&[("LANGNGHE_HTTP__PUBLIC_URL", "langnghe.vn")]))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("http.public_url"), "{e:#}");
     }
 
     #[test]

@@ -1,147 +1,107 @@
-//! Gathering one day's digest from the store: the day's alerts and top documents, and the
-//! open, overdue and unacknowledged alerts at the end of each of the last seven days,
-//! reconstructed from the alerts' events so a digest of a past day counts that day.
+//! `langnghe digest`: one day's digest for one reader, gathered and composed by
+//! `jobs::digests` exactly as the scheduler and the dashboard's `/digest` page do it, and
+//! written as an e-mail message (`--dry-run --out FILE.eml`) or as a page a browser opens
+//! (`--html FILE`); and the demo's plan for the next health day, so its calendar and
+//! digest show one.
 
-use chrono::{Duration, NaiveDate};
-use store::Store;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
 
-/// Days of the handling series the digest shows, its own day included.
-const SERIES_DAYS: i64 = 7;
+use anyhow::{Context, bail};
+use chrono::Utc;
+use digest::Audience;
 
-/// The digest of Vietnam day `date`.
-pub(crate) async fn gather(
-    store: &Store,
-    date: NaiveDate,
-    dashboard_url: String,
-    health_days: Vec<digest::HealthDayItem>,
-) -> Result<digest::DigestInput, store::Error> {
-    let to = alerts::kpi::vn_day_end(date);
-    let from = to - Duration::days(1);
-    let alerts = store
-        .alert_board(Some((from, to)), 100)
-        .await?
-        .into_iter()
-        .map(|e| digest::AlertItem { alert: e.alert, document: e.document })
-        .collect();
-    let top = store.top_documents_between(from, to, 15).await?;
-    let backlog = store
-        .backlog_by_day(date - Duration::days(SERIES_DAYS - 1), date)
-        .await?
-        .into_iter()
-        .map(|d| digest::OpenOnDay {
-            date: d.date,
-            open: d.open,
-            overdue: d.overdue,
-            waiting: d.new,
-        })
-        .collect();
-    Ok(digest::DigestInput { date, alerts, top, dashboard_url, health_days, backlog })
+use model::Timestamp;
+
+use crate::cli::DigestArgs;
+use crate::config::Config;
+use crate::system::open_store;
+
+pub(crate) async fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<ExitCode> {
+    let role: Audience = args.role.parse()?;
+    if args.out.is_some() && !args.dry_run {
+        bail!("--out writes the message instead of sending it: add --dry-run");
+    }
+    if args.out.is_none() && args.html.is_none() {
+        bail!(
+            "say where the digest goes: --dry-run --out FILE.eml for the message, --html FILE for the page, or --send to send it to its subscribers now"
+        );
+    }
+    let store = open_store(config).await?;
+    let (rules, diags) = rules::RuleSet::load_dir(&config.rules_dir);
+    if !diags.is_empty() {
+        // Packs with problems still give the days that loaded; the digest goes out regardless.
+        tracing::warn!(n_problems = diags.len(), rules_dir = %config.rules_dir.display(), "Rule packs have problems; run `langnghe rules check`.");
+    }
+    let user = match &args.user {
+        Some(name) => Some(
+            store.user_by_name(name).await?.with_context(|| format!("no user named {name:?}"))?.0,
+        ),
+        None => None,
+    };
+    let now = Utc::now();
+    let public_url = config.public_url();
+    let composed = jobs::digests::compose_digest(
+        &store,
+        &rules,
+        role,
+        args.date,
+        now,
+        &public_url,
+        user.as_ref(),
+    )
+    .await
+    .context("gathering the digest")?;
+    let mut out = std::io::stdout().lock();
+    if let Some(path) = &args.out {
+        let to = if config.digest.to.is_empty() {
+            vec!["lanh-dao@localhost".to_owned()]
+        } else {
+            config.digest.to.clone()
+        };
+        let domain = config.digest.from.rsplit_once('@').map_or("localhost", |(_, d)| d);
+        let reader = user.as_ref().map_or("to", |u| u.name.as_str());
+        let id = jobs::digests::message_id(args.date, role, reader, domain);
+        let bytes = jobs::digests::to_message(&composed, &config.digest.from, &to, now, &id)?;
+        std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        writeln!(out, "{} → {}", composed.subject, path.display())?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, composed.with_data_images(false))
+            .with_context(|| format!("writing {}", path.display()))?;
+        writeln!(out, "{} → {}", composed.subject, path.display())?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
-#[cfg(test)]
-mod tests {
-    use alerts::triage::{Actor, Command};
-    use chrono::{TimeZone, Utc};
-    use model::{
-        AlertState, Hit, MatchedTerm, NewDocument, Role, RuleKind, Severity, SourceKind,
-        SourceTier, Timestamp,
+/// Notes a planned message, by one of the demo's officers, for the soonest health day the
+/// office should be preparing for (or, between seasons, the next one the calendar shows),
+/// unless one is noted already: the demo's calendar and the spokesperson's digest then show
+/// what a plan looks like.
+pub(crate) async fn plan_demo_day(
+    store: &store::Store,
+    rules_dir: &Path,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let (rules, _) = rules::RuleSet::load_dir(rules_dir);
+    let today = model::to_vn_time(now).date_naive();
+    let days = jobs::digests::upcoming_days_within(&rules, today, jobs::digests::CALENDAR_DAYS);
+    let with_rules = || days.iter().filter(|d| !d.related.is_empty());
+    let Some(day) = with_rules().find(|d| d.needs_preparation).or_else(|| with_rules().next())
+    else {
+        return Ok(());
     };
-    use store::{NewSource, Processed};
-
-    use super::*;
-
-    /// Monday 7 December 2026 plus `days`, `h`:00 in Vietnam.
-    fn at(days: i64, h: i64) -> Timestamp {
-        Utc.with_ymd_and_hms(2026, 12, 6, 17, 0, 0).unwrap()
-            + Duration::days(days)
-            + Duration::hours(h)
+    if !store.health_day_notes(std::slice::from_ref(&day.key)).await?.is_empty() {
+        return Ok(());
     }
-
-    async fn open(store: &Store, source: i64, rule: &str, when: Timestamp) -> i64 {
-        let url = format!("https://a.vn/{rule}");
-        let doc = NewDocument {
-            source_id: source,
-            url: url.clone(),
-            title: "Tin nhắn cảnh báo khẩn, chia sẻ ngay".into(),
-            summary: String::new(),
-            body: format!("Nội dung {rule}."),
-            author: None,
-            published_at: Some(when),
-            fetched_at: when,
-            language: "vi".into(),
-            content_hash: url,
-            post: None,
-        };
-        let hit = Hit {
-            rule_id: rule.into(),
-            rule_title: "Tin nhắn dây chuyền gây hoang mang".into(),
-            kind: RuleKind::Rumor,
-            severity: Severity::Medium,
-            terms: vec![MatchedTerm {
-                field: "title", start: 0, end: 7, term: "tin nhắn".into()
-            }],
-        };
-        store.insert_batch(&[Processed::new(doc, vec![hit])]).await.unwrap();
-        let board = store.alert_board(None, 20).await.unwrap();
-        board.iter().find(|e| e.alert.rule_id == rule).unwrap().alert.id
-    }
-
-    #[tokio::test]
-    async fn a_past_day_counts_the_alerts_waiting_then_not_their_states_today() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
-        let s = NewSource {
-            name: "Báo A".into(),
-            url: "http://127.0.0.1:1/a.xml".into(),
-            kind: SourceKind::Feed,
-            tier: SourceTier::Press,
-            allow_private: true,
-            ..NewSource::default()
-        };
-        let source = store.upsert_source(&s, at(0, 0)).await.unwrap().id;
-        let officer = store.create_user("can-bo", "x", Role::Officer, at(0, 0)).await.unwrap();
-        let me = Actor::User { id: officer.id, role: Role::Officer };
-        // Two P3 alerts on Monday morning, acknowledged only on Wednesday afternoon: a
-        // business day late.
-        let a = open(&store, source, "rumor.a", at(0, 8)).await;
-        let b = open(&store, source, "rumor.b", at(0, 9)).await;
-        for id in [a, b] {
-            store
-                .act(id, &Command::Acknowledge { priority: None }, me, None, at(2, 14))
-                .await
-                .unwrap();
-        }
-        assert_eq!(store.alert(a).await.unwrap().state, AlertState::Acknowledged);
-
-        let monday = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
-        let day = |n| monday + Duration::days(n);
-        let url = "http://127.0.0.1:8080".to_owned();
-        let input = gather(&store, day(0), url.clone(), Vec::new()).await.unwrap();
-        assert_eq!(input.alerts.len(), 2);
-        let series: Vec<(NaiveDate, usize, usize, usize)> =
-            input.backlog.iter().map(|d| (d.date, d.open, d.overdue, d.waiting)).collect();
-        assert_eq!(series.len(), 7);
-        assert_eq!(series[0], (day(-6), 0, 0, 0));
-        // Monday's end: both waiting, neither late yet (one business day to acknowledge).
-        assert_eq!(series[6], (day(0), 2, 0, 2));
-        let text = digest::compose(&input).text;
-        assert!(
-            text.contains(
-                "Cuối ngày 07/12/2026: 2 cảnh báo đang mở, 0 quá hạn, 2 chưa được tiếp nhận."
-            ),
-            "{text}"
-        );
-
-        // Tuesday's end: still waiting, and now past their deadline.
-        let tuesday = gather(&store, day(1), url.clone(), Vec::new()).await.unwrap();
-        assert_eq!(tuesday.backlog.last().map(|d| (d.open, d.overdue, d.waiting)), Some((2, 2, 2)));
-        assert!(tuesday.alerts.is_empty(), "nothing new on Tuesday");
-        let text = digest::compose(&tuesday).text;
-        assert!(text.contains("2 cảnh báo đang mở, 2 quá hạn, 2 chưa được tiếp nhận."), "{text}");
-        // The series of Wednesday's digest shows the days before it as they were.
-        let wednesday = gather(&store, day(2), url, Vec::new()).await.unwrap();
-        let last3: Vec<(usize, usize, usize)> =
-            wednesday.backlog[4..].iter().map(|d| (d.open, d.overdue, d.waiting)).collect();
-        assert_eq!(last3, [(2, 0, 2), (2, 2, 2), (2, 0, 0)]);
-    }
+    let plan = format!(
+        "Hưởng ứng {}: bài viết trên Cổng thông tin điện tử và trang Facebook của Sở, một \
+         infographic gửi qua Zalo OA, tin phát trên đài truyền thanh cơ sở; nhắc số đường dây \
+         nóng của Sở Y tế.",
+        day.title
+    );
+    store.add_health_day_note(&day.key, &plan, demo::handling::OFFICERS[0], now).await?;
+    Ok(())
 }

@@ -4,10 +4,13 @@
 mod backtest;
 mod claims;
 mod cli;
+mod clock;
 mod commands;
 mod config;
+mod delivering;
 mod digesting;
 mod reload;
+mod reporting;
 mod rules_eval;
 mod sources;
 mod system;

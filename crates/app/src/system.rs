@@ -153,6 +153,9 @@ impl System {
         ready: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<()> {
         let boards = load_boards(config)?;
+        // Checked before the dashboard listens: a [notify] that cannot work stops start-up.
+        let notifier = crate::delivering::notifier(config, &self.store)?;
+        let clock = crate::clock::Clock::from_env()?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
@@ -181,7 +184,20 @@ impl System {
             dashboard_config,
         )
         .with_rules(self.rules_dir.clone(), move || in_use.rules())
-        .with_boards(boards);
+        .with_rule_reload({
+            let (dir, pipeline, metrics) =
+                (self.rules_dir.clone(), self.pipeline.clone(), self.metrics.clone());
+            move || match crate::reload::reload(&dir, &pipeline, &metrics) {
+                crate::reload::Reload::Applied { rules } => Ok(rules),
+                crate::reload::Reload::Refused { problems } => Err(problems),
+            }
+        })
+        .with_boards(boards)
+        .with_delivery(crate::delivering::delivery_options(
+            &notifier,
+            crate::delivering::letterhead(config),
+        ))
+        .with_reports(config.report.settings()?);
         let web = tokio::spawn(dashboard::serve(listener, state, stopped(stop_rx.clone())));
         let watcher = tokio::spawn(crate::reload::watch(
             self.rules_dir.clone(),
@@ -189,43 +205,28 @@ impl System {
             self.metrics.clone(),
             stopped(stop_rx.clone()),
         ));
-        // Spike scans read the rules the pipeline is using, so a reload reaches them too.
-        let pipeline = self.pipeline.clone();
-        let stored = self.pipeline.stored();
-        let spikes = tokio::spawn(jobs::run_spikes(
-            self.store.clone(),
-            move || pipeline.rules(),
-            config.spike_config(),
-            stored,
-            chrono::Utc::now,
-            stopped(stop_rx.clone()),
-        ));
-        let deadlines = tokio::spawn(jobs::run_deadlines(
-            self.store.clone(),
-            jobs::DEADLINE_INTERVAL,
-            chrono::Utc::now,
-            stopped(stop_rx.clone()),
-        ));
-        let corrections = tokio::spawn(jobs::run_corrections(
-            self.store.clone(),
-            self.refetcher.clone(),
-            config.correction_config(),
-            chrono::Utc::now,
-            stopped(stop_rx.clone()),
-        ));
+        // Spike scans, deadlines, correction tracking, notifications, digests and delivery,
+        // each while this process holds its lease.
+        let jobs = crate::delivering::spawn_jobs(
+            crate::delivering::Jobs {
+                store: self.store.clone(),
+                pipeline: self.pipeline.clone(),
+                refetcher: self.refetcher.clone(),
+                config,
+                clock,
+                notifier,
+            },
+            &stop_rx,
+        );
         ready(addr);
         let result = self.pipeline.run(stopped(stop_rx)).await;
-        if let Err(e) = corrections.await {
-            tracing::error!(error = %e, "The correction tracking task panicked.");
-        }
-        if let Err(e) = deadlines.await {
-            tracing::error!(error = %e, "The deadline check task panicked.");
+        for (job, task) in jobs {
+            if let Err(e) = task.await {
+                tracing::error!(job, error = %e, "A periodic job panicked.");
+            }
         }
         if let Err(e) = watcher.await {
             tracing::error!(error = %e, "The rule watcher panicked.");
-        }
-        if let Err(e) = spikes.await {
-            tracing::error!(error = %e, "The spike scan task panicked.");
         }
         match web.await {
             Ok(Err(e)) => tracing::error!(error = %e, "The dashboard server failed."),

@@ -17,12 +17,13 @@
 //! on syllable boundaries: the least work any literal-based matcher has to do.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use anyhow::{Context, Result};
 use model::{RuleKind, Severity};
-use rules::{Analyzed, Rule, RuleSet};
+use rules::{Analyzed, ClaimLibrary, Rule, RuleSet};
 
 use crate::alloc;
 
@@ -226,7 +227,7 @@ fn all_literals(queries: &[String]) -> Vec<String> {
 }
 
 /// Runs `f` over the documents repeatedly for at least `min`; documents per second.
-fn rate(docs: &[Analyzed], min: Duration, mut f: impl FnMut(&Analyzed) -> usize) -> (f64, usize) {
+fn rate<T>(docs: &[T], min: Duration, mut f: impl FnMut(&T) -> usize) -> (f64, usize) {
     let mut sink = 0;
     let mut n = 0usize;
     let start = Instant::now();
@@ -327,5 +328,55 @@ pub(crate) fn run(n_docs: usize) -> Result<Vec<serde_json::Value>> {
             }),
         ));
     }
+    lines.push(shipped(&raw, &pairs, &words)?);
     Ok(lines)
+}
+
+/// What `serve` matches with: the shipped packs and claim library beside 10,000 generated
+/// rules, through [`rules::judge`] (matching, claim similarity, stance and the
+/// suspicious-post signal), against plain matching of the same set as the peer; the claim
+/// similarity's own rate is reported beside it.
+fn shipped(
+    raw: &[(String, String)],
+    pairs: &[String],
+    words: &[String],
+) -> Result<serde_json::Value> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let (packs, problems) = RuleSet::load_dir(&dir);
+    anyhow::ensure!(problems.is_empty(), "the shipped packs have problems: {problems:?}");
+    let (library, problems) = ClaimLibrary::load_dir(&dir);
+    anyhow::ensure!(problems.is_empty(), "the shipped claims have problems: {problems:?}");
+    let library = library.without_rule_ids(packs.rules());
+    let index = Arc::new(library.index());
+    let mut extra = library.rules();
+    extra.extend(queries(10_000, pairs, words).iter().enumerate().filter_map(|(i, q)| {
+        Rule::from_query(&format!("r{i}"), RuleKind::Topic, Severity::Low, q).ok()
+    }));
+    let set = packs.with_rules(extra).with_claims(Arc::clone(&index));
+    let docs: Vec<(Analyzed, [Vec<vi_text::Token>; 2])> =
+        raw.iter().map(|(t, b)| Analyzed::new_with_tokens(t, b)).collect();
+    let min = Duration::from_secs(3);
+    let (ours, _) = rate(&docs, min, |(d, tokens)| rules::judge(&set, d, tokens).hits.len());
+    let (peer, _) = rate(&docs, min, |(d, _)| set.match_analyzed(d).len());
+    let (similar, _) = rate(&docs, min, |(d, tokens)| index.similar_analyzed(d, tokens).len());
+    let (suspicion, _) =
+        rate(&docs, min, |(d, _)| rules::Suspicion::builtin().score(d).score as usize);
+    let (plain_verdict, _) = rate(&docs, min, |(d, _)| rules::verdict(d, Vec::new()).0.len());
+    let claim_hits: usize = docs.iter().map(|(d, t)| rules::judge(&set, d, t).claims.len()).sum();
+    Ok(crate::line(
+        "rules",
+        "judge_docs_per_s_shipped_plus_10000_rules",
+        ours,
+        peer,
+        serde_json::json!({
+            "rules": set.len(),
+            "claims": index.len(),
+            "claim_similarity_docs_per_s": similar.round(),
+            "claim_similarity_us_per_doc": (1e6 / similar * 10.0).round() / 10.0,
+            "claim_matches_per_doc": (claim_hits as f64 / docs.len().max(1) as f64 * 1000.0).round() / 1000.0,
+            "peer_is": "plain matching of the same set (no similarity, stance or suspicion)",
+            "suspicion_docs_per_s": suspicion.round(),
+            "verdict_without_hits_docs_per_s": plain_verdict.round(),
+        }),
+    ))
 }

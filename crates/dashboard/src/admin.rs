@@ -8,7 +8,7 @@
 
 mod api;
 mod audit;
-mod packs;
+pub(crate) mod packs;
 mod sources;
 mod tokens;
 mod users;
@@ -38,11 +38,38 @@ const FORM_BODY_LIMIT: usize = 64 * 1024;
 #[derive(Clone)]
 pub(crate) struct RulesHandle {
     /// Where the packs are read from; a check reads them again from here.
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// The set in use now (it changes when the packs are reloaded).
-    current: Arc<dyn Fn() -> Arc<rules::RuleSet> + Send + Sync>,
-    /// A check compiles every pack and runs every example: one at a time.
-    checking: Arc<Semaphore>,
+    pub(crate) current: Arc<dyn Fn() -> Arc<rules::RuleSet> + Send + Sync>,
+    /// A check compiles every pack and runs every example: one at a time. Adding a claim
+    /// takes it too, so two officers never extend the claim file at once.
+    pub(crate) checking: Arc<Semaphore>,
+    /// Reloads the running rules from `dir` now: the rules in use, or the problems that
+    /// kept the previous set (see [`AppState::with_rule_reload`]).
+    pub(crate) reload: Option<Reloader>,
+}
+
+/// Reloads the running rules: how many are in use, or the problems that refused the new
+/// set.
+pub(crate) type Reloader = Arc<dyn Fn() -> Result<usize, Vec<String>> + Send + Sync>;
+
+impl RulesHandle {
+    /// The set in use now.
+    pub(crate) fn current_set(&self) -> Arc<rules::RuleSet> {
+        (self.current)()
+    }
+}
+
+impl RulesHandle {
+    /// Where the packs are read from (and a local pack is written to).
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// The set documents are matched against now.
+    pub(crate) fn current(&self) -> Arc<rules::RuleSet> {
+        (self.current)()
+    }
 }
 
 impl AppState {
@@ -58,7 +85,26 @@ impl AppState {
             dir,
             current: Arc::new(current),
             checking: Arc::new(Semaphore::new(1)),
+            reload: None,
         });
+        self
+    }
+
+    /// The rule set in use now; an empty one when no packs were given (pages that show the
+    /// packs' health days show none).
+    pub(crate) fn rule_set(&self) -> Arc<rules::RuleSet> {
+        self.rules.as_ref().map_or_else(|| Arc::new(rules::RuleSet::default()), |h| (h.current)())
+    }
+
+    /// Lets a claim added from the dashboard take effect at once: `reload` loads the packs
+    /// and claims again and swaps them in when clean. Only after [`AppState::with_rules`].
+    pub fn with_rule_reload(
+        mut self,
+        reload: impl Fn() -> Result<usize, Vec<String>> + Send + Sync + 'static,
+    ) -> AppState {
+        if let Some(handle) = &mut self.rules {
+            handle.reload = Some(Arc::new(reload));
+        }
         self
     }
 }
@@ -102,13 +148,13 @@ pub(crate) struct CsrfForm {
 }
 
 /// Refuses a form whose token is not the session's.
-fn check_csrf(user: &CurrentUser, csrf: &str) -> Result<(), AppError> {
+pub(crate) fn check_csrf(user: &CurrentUser, csrf: &str) -> Result<(), AppError> {
     if same_secret(&user.csrf, csrf) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 /// Writes an admin's action to the audit log. The change is made by then; a log that
 /// cannot be written fails the request, so the admin learns of it.
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     by: &User,
     action: &str,

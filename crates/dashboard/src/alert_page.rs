@@ -7,7 +7,7 @@
 //! inside its transaction. Whatever changed between the two is answered as a conflict.
 
 mod api;
-mod view;
+pub(crate) mod view;
 
 use alerts::triage::{self, Actor, Command, Refusal};
 use askama::Template;

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::AppError;
-use crate::searching::SearchFailure;
 
 #[derive(Serialize)]
 struct TermDto {
@@ -97,99 +96,6 @@ pub(crate) async fn alerts(
         })
         .collect();
     Ok(Json(serde_json::json!({ "alerts": alerts })))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct SearchParams {
-    #[serde(default)]
-    q: String,
-    limit: Option<usize>,
-    offset: Option<usize>,
-    sort: Option<String>,
-    /// The `next` value of the previous page.
-    after: Option<String>,
-}
-
-#[derive(Serialize)]
-struct HitDto {
-    id: i64,
-    score: f32,
-    title: String,
-    url: String,
-    source: String,
-    time: String,
-    snippet: String,
-    highlights: Vec<String>,
-}
-
-pub(crate) async fn search(
-    State(state): State<AppState>,
-    _user: ApiUser,
-    Query(p): Query<SearchParams>,
-) -> Result<Json<serde_json::Value>, AppError> {
-    if p.q.trim().is_empty() {
-        return Err(AppError::BadRequest("missing query parameter q".to_owned()));
-    }
-    let sort = match p.sort.as_deref() {
-        Some("newest") => search::Sort::Newest,
-        None | Some("relevance") => search::Sort::Relevance,
-        Some(other) => {
-            return Err(AppError::BadRequest(format!(
-                "unknown sort {:?}: expected relevance or newest",
-                other.chars().take(40).collect::<String>()
-            )));
-        }
-    };
-    let limit = p.limit.unwrap_or(20);
-    if limit > search::MAX_LIMIT {
-        return Err(AppError::BadRequest(format!(
-            "limit {limit} is above {}: ask for at most {} results per page",
-            search::MAX_LIMIT,
-            search::MAX_LIMIT
-        )));
-    }
-    let after = p.after.as_deref().map(search::Cursor::parse).transpose()?;
-    let request = search::SearchRequest { sort, limit, offset: p.offset.unwrap_or(0), after };
-    let results = state.searches.search(&p.q, request).await.map_err(|e| match e {
-        SearchFailure::Query { offset, message } => AppError::BadRequest(format!(
-            "invalid query at column {}: {message}",
-            query::line_col(&p.q, offset).1
-        )),
-        SearchFailure::Other(e) => e,
-    })?;
-    let hits: Vec<HitDto> = results
-        .hits
-        .into_iter()
-        .map(|h| {
-            let join =
-                |f: &[search::Fragment]| f.iter().map(|f| f.text.as_str()).collect::<String>();
-            let mut highlights: Vec<String> = h
-                .title
-                .iter()
-                .chain(&h.snippet)
-                .filter(|f| f.highlighted)
-                .map(|f| f.text.clone())
-                .collect();
-            highlights.dedup();
-            HitDto {
-                id: h.id,
-                score: h.score,
-                title: join(&h.title),
-                url: h.url,
-                source: h.source,
-                time: h.time.to_rfc3339(),
-                snippet: join(&h.snippet),
-                highlights,
-            }
-        })
-        .collect();
-    Ok(Json(serde_json::json!({
-        "query": p.q,
-        "total": results.total,
-        "total_exact": results.total_exact,
-        "hits": hits,
-        "next": results.next.map(|c| c.token()),
-    })))
 }
 
 /// An API path that does not exist.

@@ -12,13 +12,19 @@ mod alert_page;
 mod api;
 pub mod auth;
 mod board;
+mod calendar;
+mod claim_form;
+mod digest_view;
 mod error;
+mod finding;
 mod kpi;
 mod live;
 mod metrics;
+mod notifications;
 mod openapi;
 mod pages;
 mod params;
+mod reports;
 mod searching;
 mod spikes;
 mod stories;
@@ -33,6 +39,8 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 pub use board::{BoardProblem, Boards};
 use model::Metrics;
+pub use notifications::{DeliveryOptions, TestMessage};
+pub use reports::{ReportSettings, health_day_windows, province_names, report_request};
 use search::SearchIndex;
 pub use searching::SearchLimits;
 use store::Store;
@@ -90,6 +98,10 @@ pub struct AppState {
     boards: Arc<Boards>,
     /// Live updates to every open page.
     live: live::Hub,
+    /// The channels the notification pages offer (see `AppState::with_delivery`).
+    delivery: Arc<notifications::DeliveryOptions>,
+    /// How period reports are made (see `AppState::with_reports`).
+    reports: Arc<reports::ReportSettings>,
 }
 
 impl AppState {
@@ -112,6 +124,8 @@ impl AppState {
             rules: None,
             boards: Arc::new(Boards::embedded()),
             live: live::Hub::default(),
+            delivery: Arc::default(),
+            reports: Arc::default(),
         }
     }
 }
@@ -120,7 +134,6 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::board))
-        .route("/search", get(pages::search))
         .route("/documents/{id}", get(pages::document))
         .route("/stories", get(stories::list_page))
         .route("/stories/{id}", get(stories::story_page))
@@ -130,8 +143,14 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(alert_page::routes())
         .merge(kpi::routes())
+        .merge(calendar::routes())
+        .merge(digest_view::routes())
+        .merge(notifications::routes())
+        .merge(reports::routes())
         .merge(board::routes())
+        .merge(claim_form::routes())
         .merge(live::routes())
+        .merge(finding::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api_routes())
@@ -147,7 +166,6 @@ pub fn router(state: AppState) -> Router {
 fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/alerts", get(api::alerts))
-        .route("/search", get(api::search))
         .route("/stories", get(stories::list_api))
         .route("/stories/{id}", get(stories::story_api))
         .route("/trends", get(trends::api))
@@ -156,6 +174,7 @@ fn api_routes() -> Router<AppState> {
         .merge(alert_page::api_routes())
         .merge(kpi::api_routes())
         .merge(board::api_routes())
+        .merge(finding::api_routes())
         .fallback(api::not_found)
         .layer(axum::middleware::map_response(api::json_errors))
 }
@@ -168,10 +187,13 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
     // Scripts, styles and connections only from this origin (the one script is the live
     // updates' file, never inline): scraped text that slipped through escaping still could
     // not run.
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-    );
+    // A page that needs more (the digest's inline styles and chart) sets its own policy.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        );
+    }
     response
 }
 

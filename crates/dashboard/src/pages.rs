@@ -1,4 +1,4 @@
-//! Page handlers: the alert board, search, documents, login and logout (stories and trends
+//! Page handlers: the alert board, documents, login and logout (search, stories and trends
 //! have modules of their own).
 
 use std::net::SocketAddr;
@@ -20,8 +20,7 @@ use crate::auth::{
     set_cookie, token_hash, valid_login_name,
 };
 use crate::error::AppError;
-use crate::searching::SearchFailure;
-use crate::views::{Chrome, DocumentPage, HitView, LoginPage, NotFoundPage, SearchPage, vn_time};
+use crate::views::{Chrome, DocumentPage, LoginPage, NotFoundPage};
 
 pub(crate) fn chrome(u: &CurrentUser) -> Chrome {
     Chrome {
@@ -36,97 +35,6 @@ pub(crate) async fn board(
     user: CurrentUser,
 ) -> Result<Html<String>, AppError> {
     crate::board::home(&state, &user).await
-}
-
-#[derive(Deserialize)]
-pub(crate) struct SearchParams {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    sort: String,
-    /// Where the page starts: the `next` cursor of the page before.
-    #[serde(default)]
-    after: String,
-}
-
-/// Results per page of the search page.
-const SEARCH_PAGE: usize = 50;
-
-pub(crate) async fn search(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(params): Query<SearchParams>,
-) -> Result<Response, AppError> {
-    let newest = params.sort == "newest";
-    let mut page = SearchPage {
-        chrome: chrome(&user),
-        q: params.q.clone(),
-        newest,
-        searched: false,
-        total: 0,
-        total_exact: true,
-        hits: Vec::new(),
-        next: None,
-        error: None,
-    };
-    let mut status = StatusCode::OK;
-    if !params.q.trim().is_empty() {
-        let sort = if newest { search::Sort::Newest } else { search::Sort::Relevance };
-        let after = match params.after.as_str() {
-            "" => Ok(None),
-            token => search::Cursor::parse(token).map(Some).map_err(AppError::from),
-        };
-        let results = match after {
-            Ok(after) => {
-                let request = search::SearchRequest { sort, limit: SEARCH_PAGE, offset: 0, after };
-                state.searches.search(&params.q, request).await
-            }
-            Err(e) => Err(SearchFailure::Other(e)),
-        };
-        match results {
-            Ok(results) => {
-                page.searched = true;
-                page.total = results.total;
-                page.total_exact = results.total_exact;
-                page.next = results.next.map(|c| {
-                    let mut url = url::form_urlencoded::Serializer::new(String::from("/search?"));
-                    url.append_pair("q", &params.q);
-                    if newest {
-                        url.append_pair("sort", "newest");
-                    }
-                    url.append_pair("after", &c.token());
-                    url.finish()
-                });
-                page.hits = results
-                    .hits
-                    .into_iter()
-                    .map(|h| HitView {
-                        id: h.id,
-                        title: h.title,
-                        snippet: h.snippet,
-                        source: h.source,
-                        time: vn_time(h.time),
-                    })
-                    .collect();
-            }
-            Err(SearchFailure::Query { offset, message }) => {
-                status = StatusCode::BAD_REQUEST;
-                let col = query::line_col(&params.q, offset).1;
-                page.error = Some(format!("Câu truy vấn chưa đúng (vị trí {col}): {message}"));
-            }
-            // Too expensive, a bad cursor, or busy: said on the page, beside the query.
-            Err(SearchFailure::Other(AppError::BadRequest(message))) => {
-                status = StatusCode::BAD_REQUEST;
-                page.error = Some(message);
-            }
-            Err(SearchFailure::Other(AppError::Unavailable(message))) => {
-                status = StatusCode::SERVICE_UNAVAILABLE;
-                page.error = Some(message);
-            }
-            Err(SearchFailure::Other(e)) => return Err(e),
-        }
-    }
-    Ok((status, Html(page.render()?)).into_response())
 }
 
 pub(crate) async fn document(

@@ -55,15 +55,22 @@ impl SearchPool {
         }
     }
 
-    /// Parses `text` and runs it. When the caller's future is dropped (the client went
-    /// away), the search is cancelled at its next look at the budget.
+    /// Parses `text` and runs it; an empty text searches every document the request's
+    /// filter admits. When the caller's future is dropped (the client went away), the
+    /// search is cancelled at its next look at the budget.
     pub(crate) async fn search(
         &self,
         text: &str,
         request: SearchRequest,
     ) -> Result<SearchResults, SearchFailure> {
-        let expr = query::parse(text)
-            .map_err(|e| SearchFailure::Query { offset: e.offset, message: e.message })?;
+        let expr = if text.trim().is_empty() {
+            None
+        } else {
+            Some(
+                query::parse(text)
+                    .map_err(|e| SearchFailure::Query { offset: e.offset, message: e.message })?,
+            )
+        };
         let budget = Budget::with_timeout(self.limits.timeout);
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
@@ -85,7 +92,7 @@ impl SearchPool {
             // The permit travels with the search: a cancelled search keeps its thread until
             // it notices, so at most `max_concurrent` ever run.
             let _permit = permit;
-            index.search_with(&expr, &request, &budget)
+            index.search_filtered(expr.as_ref(), &request, &budget)
         });
         let joined = task.await;
         cancel.disarm();

@@ -182,20 +182,6 @@ pub(crate) struct HitView {
     pub(crate) time: String,
 }
 
-#[derive(Template)]
-#[template(path = "search.html")]
-pub(crate) struct SearchPage {
-    pub(crate) chrome: Chrome,
-    pub(crate) q: String,
-    pub(crate) newest: bool,
-    pub(crate) searched: bool,
-    pub(crate) total: usize,
-    pub(crate) total_exact: bool,
-    pub(crate) hits: Vec<HitView>,
-    pub(crate) next: Option<String>,
-    pub(crate) error: Option<String>,
-}
-
 pub(crate) struct HitInfo {
     pub(crate) rule_title: String,
     pub(crate) kind_label: &'static str,
@@ -208,6 +194,7 @@ pub(crate) struct HitInfo {
 #[template(path = "document.html")]
 pub(crate) struct DocumentPage {
     pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
     pub(crate) title: Vec<Mark>,
     pub(crate) source: String,
     pub(crate) time: String,
@@ -356,6 +343,7 @@ impl DocumentPage {
         }
         DocumentPage {
             chrome,
+            id: d.id,
             province: province.map(|u| u.name.to_owned()).unwrap_or_default(),
             province_from_source: province
                 .is_some_and(|u| !places.places.iter().any(|p| p.code == u.code)),

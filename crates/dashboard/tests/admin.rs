@@ -97,6 +97,7 @@ async fn fixture() -> Fixture {
             language: "vi".into(),
             url: doc.url.clone(),
             time: now,
+            ..IndexDoc::default()
         }])
         .unwrap();
     index.commit(ins[0].id).unwrap();

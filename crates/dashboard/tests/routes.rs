@@ -39,6 +39,12 @@ enum Id {
     Board,
     Token,
     Source,
+    /// The officer's subscription to notifications.
+    Subscription,
+    /// A message that failed to go out.
+    Outbox,
+    /// The viewer's saved search.
+    Saved,
 }
 
 /// What a request sends.
@@ -112,9 +118,26 @@ const API_READ: [u16; 4] = [401, 200, 200, 200];
 const API_ACT: [u16; 4] = [401, 403, 200, 200];
 const API_ADD: [u16; 4] = [401, 403, 201, 201];
 const API_ADMIN: [u16; 4] = [401, 403, 403, 200];
+// A saved search is its owner's (the viewer's here): anyone else is answered 404, except
+// that an admin may try it as a rule.
+const OWNER_DO: [u16; 4] = [303, 303, 404, 404];
+const OWNER_OR_ADMIN: [u16; 4] = [303, 200, 404, 200];
 
 const ESCALATE: &[(&str, &str)] =
     &[("action", "escalate"), ("to", "ministry"), ("note", "Báo cáo Bộ Y tế theo quy chế.")];
+const SUBSCRIBE: &[(&str, &str)] = &[
+    ("channel", "email"),
+    ("target", "canbo@soyte.example.vn"),
+    ("kinds", "crisis"),
+    ("kinds", "rumor"),
+    ("min_priority", "p2"),
+    ("provinces", "75"),
+    ("quiet_start", "22:00"),
+    ("quiet_end", "06:30"),
+    ("alerts", "1"),
+    ("digest", "1"),
+    ("enabled", "1"),
+];
 const RESPONSE_FORM: &[(&str, &str)] = &[
     ("channel", "website"),
     ("text", "Sở Y tế khẳng định thông tin trên là sai sự thật."),
@@ -134,6 +157,11 @@ const TABLE: &[Row] = &[
     row("GET",  "/stories/{id}",                    I::Story,    Nothing, READ),
     row("GET",  "/trends",                          I::None,     Nothing, READ),
     row("GET",  "/kpi",                             I::None,     Nothing, READ),
+    row("GET",  "/digest?role=spokesperson",        I::None,     Nothing, READ),
+    row("GET",  "/calendar",                        I::None,     Nothing, READ),
+    row("GET",  "/reports",                         I::None,     Nothing, READ),
+    row("GET",  "/reports/export?period=2026-H1&format=xlsx", I::None, Nothing, READ),
+    row("GET",  "/reports/view?period=2026-H1",     I::None,     Nothing, READ),
     row("GET",  "/queue",                           I::None,     Nothing, READ),
     row("GET",  "/boards/{id}",                     I::Board,    Nothing, READ),
     row("GET",  "/alerts/{id}",                     I::Alert,    Nothing, READ),
@@ -142,6 +170,21 @@ const TABLE: &[Row] = &[
     // Pages: officers and admins act on alerts.
     row("POST", "/alerts/{id}/act",                 I::Alert,    Form(ESCALATE), ACT),
     row("POST", "/alerts/{id}/responses",           I::Alert,    Form(RESPONSE_FORM), ACT),
+    row("POST", "/calendar/notes",                  I::None,
+        Form(&[("date", "2026-11-25"), ("day_key", "day.ca-nam@2026-01-01"), ("note", "Thông điệp.")]), ACT),
+    // Pages: every user manages their own subscriptions; admins anybody's.
+    row("GET",  "/notifications",                   I::None,     Nothing, READ),
+    row("POST", "/notifications",                   I::None,     Form(SUBSCRIBE), [303, 303, 303, 303]),
+    row("GET",  "/notifications/{id}",              I::Subscription, Nothing, [303, 403, 200, 200]),
+    row("POST", "/notifications/{id}",              I::Subscription, Form(SUBSCRIBE), [303, 403, 303, 303]),
+    row("POST", "/notifications/{id}/test",         I::Subscription, Form(&[]), [303, 403, 303, 303]),
+    // The officer deletes their own; the admin then finds it gone.
+    row("POST", "/notifications/{id}/delete",       I::Subscription, Form(&[]), [303, 403, 303, 404]),
+    row("POST", "/reports/activity",                I::None,
+        Form(&[("period", "2026-H1"), ("v_articles", "97"), ("n_articles", "Cổng TTĐT")]), ACT),
+    row("GET",  "/claims/new",                      I::None,     Nothing, [303, 403, 200, 200]),
+    // An empty claim is refused with the form again (422), after the role check.
+    row("POST", "/claims/new",                      I::None,     Form(&[]), [303, 403, 422, 422]),
     // Pages: admins administer.
     row("GET",  "/admin",                           I::None,     Nothing, ADMIN_READ),
     row("GET",  "/admin/users",                     I::None,     Nothing, ADMIN_READ),
@@ -165,6 +208,25 @@ const TABLE: &[Row] = &[
     row("POST", "/admin/rules/backtest",            I::None,
         Form(&[("q", "thần dược"), ("days", "7")]), ADMIN_SHOW),
     row("GET",  "/admin/audit",                     I::None,     Nothing, ADMIN_READ),
+    row("GET",  "/notifications/outbox",            I::None,     Nothing, ADMIN_READ),
+    row("POST", "/notifications/outbox/{id}/retry", I::Outbox,   Form(&[]), ADMIN_DO),
+    // Search, exports, saved searches and briefing packs: every user searches, exports and
+    // keeps saved searches of their own; only admins keep one as a watch rule.
+    row("GET",  "/search/export.csv?q=th%E1%BA%A7n",  I::None,   Nothing, READ),
+    row("GET",  "/search/export.xlsx?q=th%E1%BA%A7n", I::None,   Nothing, READ),
+    row("GET",  "/saved",                           I::None,     Nothing, READ),
+    row("POST", "/saved",                           I::None,
+        Form(&[("name", "Thần dược"), ("q", "thần dược"), ("sort", "newest")]), [303, 303, 303, 303]),
+    row("POST", "/saved/{id}/notify",               I::Saved,    Form(&[("notify", "1")]), OWNER_DO),
+    row("POST", "/saved/{id}/delete",               I::Saved,    Form(&[]), OWNER_DO),
+    row("GET",  "/saved/{id}/backtest",             I::Saved,    Nothing, OWNER_OR_ADMIN),
+    row("POST", "/saved/{id}/watch",                I::Saved,
+        Form(&[("rule_id", "watch.local.than-duoc"), ("title", "Thần dược"), ("severity", "medium"),
+               ("example", "Thần dược chữa khỏi ung thư")]), ADMIN_DO),
+    row("GET",  "/briefing/stories/{id}",           I::Story,    Nothing, READ),
+    row("GET",  "/briefing/stories/{id}/xlsx",      I::Story,    Nothing, READ),
+    row("GET",  "/briefing/topic?rule=rumor.than-duoc", I::None, Nothing, READ),
+    row("GET",  "/briefing/topic.xlsx?rule=rumor.than-duoc", I::None, Nothing, READ),
     // Open to everybody.
     row("GET",  "/login",                           I::None,     Nothing, OPEN),
     row("POST", "/login",                           I::None,     Login, [303, 303, 303, 303]),
@@ -173,10 +235,12 @@ const TABLE: &[Row] = &[
     row("GET",  "/metrics",                         I::None,     Nothing, OPEN),
     row("GET",  "/static/style.css",                I::None,     Nothing, OPEN),
     row("GET",  "/static/live.js",                  I::None,     Nothing, OPEN),
+    row("GET",  "/static/report.css",               I::None,     Nothing, OPEN),
     // The API: any token reads.
     row("GET",  "/api/v1/openapi.json",             I::None,     Nothing, OPEN),
     row("GET",  "/api/v1/alerts?limit=10",          I::None,     Nothing, API_READ),
     row("GET",  "/api/v1/search?q=th%E1%BA%A7n",    I::None,     Nothing, API_READ),
+    row("GET",  "/api/v1/saved-searches",           I::None,     Nothing, API_READ),
     row("GET",  "/api/v1/stories",                  I::None,     Nothing, API_READ),
     row("GET",  "/api/v1/stories/{id}",             I::Story,    Nothing, API_READ),
     row("GET",  "/api/v1/trends",                   I::None,     Nothing, API_READ),
@@ -235,6 +299,12 @@ struct Fixture {
     source: i64,
     /// A token of the guest, for the revoke routes.
     token: i64,
+    /// The officer's subscription.
+    subscription: i64,
+    /// A failed outgoing message.
+    outbox: i64,
+    /// The viewer's saved search.
+    saved: i64,
 }
 
 const PACK: &str = r#"
@@ -245,6 +315,14 @@ title = "Thần dược"
 severity = "high"
 query = '"thần dược"'
 match = ["Thần dược chữa khỏi ung thư"]
+
+[[days]]
+id = "day.ca-nam"
+title = "Năm hành động"
+when = "01/01 - 31/12"
+lead_days = 0
+rules = ["rumor.than-duoc"]
+source = "Thử nghiệm"
 "#;
 
 async fn credentials(store: &Store, user: i64, csrf: &str) -> Credentials {
@@ -345,6 +423,54 @@ async fn fixture() -> Fixture {
         .await
         .unwrap()
         .id;
+    let subscription = store
+        .create_subscription(
+            officer.id,
+            &model::SubscriptionSettings {
+                channel: model::Channel::Email,
+                target: "lan@soyte.example.vn".into(),
+                kinds: Vec::new(),
+                min_priority: model::Priority::P1,
+                topics: Vec::new(),
+                provinces: Vec::new(),
+                quiet: None,
+                alerts: true,
+                digest: false,
+                enabled: true,
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+    let failed = store::NewOutgoing {
+        dedupe_key: "routes:failed".into(),
+        kind: "alert".into(),
+        channel: model::Channel::Email,
+        recipient: "nobody@soyte.example.vn".into(),
+        subject: "[P1] Khủng hoảng — Lắng Nghe".into(),
+        body: b"Subject: x\r\n\r\nx".to_vec(),
+    };
+    store.enqueue(&[failed], now).await.unwrap();
+    let claimed = store.claim_outbox(now, std::time::Duration::from_secs(60), 1).await.unwrap();
+    store.outbox_failed(&claimed[0], "address refused", None).await.unwrap();
+    let outbox = claimed[0].id;
+
+    let saved = store
+        .create_saved_search(
+            &store::NewSavedSearch {
+                owner_id: viewer.id,
+                name: "Tìm kiếm mẫu".into(),
+                query: "thần dược".into(),
+                filters: store::SearchFilters::default(),
+                sort: "newest".into(),
+                notify: false,
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
 
     let rules_dir = dir.path().join("rules");
     std::fs::create_dir(&rules_dir).unwrap();
@@ -358,7 +484,20 @@ async fn fixture() -> Fixture {
         Arc::new(Metrics::default()),
         DashboardConfig::default(),
     )
-    .with_rules(rules_dir, move || set.clone());
+    .with_rules(rules_dir, move || set.clone())
+    .with_delivery(dashboard::DeliveryOptions {
+        test_message: Some(Arc::new(|s: &model::Subscription, _: &str, _| {
+            Ok(store::NewOutgoing {
+                dedupe_key: format!("test:{}", s.id),
+                kind: "test".into(),
+                channel: s.settings.channel,
+                recipient: s.settings.target.clone(),
+                subject: "Thư thử".into(),
+                body: b"x".to_vec(),
+            })
+        })),
+        ..dashboard::DeliveryOptions::default()
+    });
     let peer = std::net::SocketAddr::from(([192, 0, 2, 1], 40000));
     let app = router(state).layer(MockConnectInfo(peer));
     Fixture {
@@ -373,6 +512,9 @@ async fn fixture() -> Fixture {
         document,
         source,
         token: guest_token,
+        subscription,
+        outbox,
+        saved,
     }
 }
 
@@ -413,11 +555,15 @@ impl Fixture {
             .map(|(t, _)| format!("{}:{:?}", t.id, t.revoked_at))
             .collect();
         format!(
-            "audit {} events {} responses {} users {users:?} tokens {tokens:?} source {}",
+            "audit {} events {} responses {} users {users:?} tokens {tokens:?} source {} \
+             subscriptions {} {:?} outbox {:?}",
             s.audit_log(10_000).await.unwrap().len(),
             s.last_event_id().await.unwrap(),
             s.alert_responses(self.alert).await.unwrap().len(),
             s.source(self.source).await.unwrap().enabled,
+            s.subscribers().await.unwrap().len(),
+            s.subscription(self.subscription).await.unwrap(),
+            s.outbox_counts().await.unwrap(),
         )
     }
 
@@ -431,6 +577,9 @@ impl Fixture {
             Id::Board => "officer".to_owned(),
             Id::Token => self.token.to_string(),
             Id::Source => self.source.to_string(),
+            Id::Subscription => self.subscription.to_string(),
+            Id::Outbox => self.outbox.to_string(),
+            Id::Saved => self.saved.to_string(),
         };
         assert!(target.contains("{id}"), "{target} has no {{id}}");
         target.replace("{id}", &value)

@@ -78,6 +78,8 @@ async fn fixture() -> Fixture {
             language: "vi".into(),
             url: doc.url.clone(),
             time: now,
+            source_id: sid,
+            ..IndexDoc::default()
         }])
         .unwrap();
     index.commit(ins[0].id).unwrap();

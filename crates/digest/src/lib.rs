@@ -1,39 +1,126 @@
-//! Daily digests: composing the day's alerts and top health stories as a MIME message with
-//! an HTML and a plain-text part, structured by the 3C principle (grasp, handle, provide).
+//! Daily digests: one day of the office's work written for one reader, in the 3C order
+//! (*nắm bắt*, grasp; *xử lý*, handle; *cung cấp*, provide), as e-mail-safe HTML and plain
+//! text with the same content, and as a MIME message with its charts attached inline.
 //!
-//! This is the only crate that builds e-mail. It takes plain `model` values and returns
-//! bytes; the application decides where they go.
+//! Three readers get three digests from the same day ([`Audience`]): leadership the
+//! summary, an officer their queue, the spokesperson the coverage and what was said. This
+//! crate takes plain values ([`DigestInput`], gathered from the store by
+//! `jobs::digests`) and returns text and bytes; it does no IO and sends nothing.
 #![warn(missing_docs)]
 
-use std::fmt::Write;
+pub mod chart;
+mod compose;
+mod doc;
+mod message;
 
-use chrono::NaiveDate;
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
-use lettre::message::{Mailbox, MultiPart};
-use model::{Alert, Document, Hit, RuleKind, Severity};
+use chrono::{Duration, NaiveDate};
+use model::{AlertAction, AlertState, Priority, ResponseChannel, RuleKind, Timestamp};
 
-/// An alert and its latest document.
-#[derive(Debug, Clone)]
-pub struct AlertItem {
-    /// The alert.
-    pub alert: Alert,
-    /// Its latest document.
-    pub document: Document,
+pub use compose::compose;
+pub use doc::Image;
+pub use message::{Headers, to_message};
+
+/// Who a digest is written for. Users have the roles viewer, officer and admin; the digest
+/// has readers: an officer reads the officer's digest, anyone may read the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// The office's leadership: the summary.
+    Leadership,
+    /// An officer: their queue, and what was handled.
+    Officer,
+    /// The spokesperson: the coverage, the responses and what to say next.
+    Spokesperson,
 }
 
-/// A health day under way or coming up, for the office to prepare its communication.
+impl Audience {
+    /// Every audience, in the order pages offer them.
+    pub const ALL: [Audience; 3] =
+        [Audience::Leadership, Audience::Officer, Audience::Spokesperson];
+
+    /// The name used in links, configuration and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Leadership => "leadership",
+            Audience::Officer => "officer",
+            Audience::Spokesperson => "spokesperson",
+        }
+    }
+
+    /// Who it is for, in Vietnamese.
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::Leadership => "Lãnh đạo",
+            Audience::Officer => "Cán bộ xử lý",
+            Audience::Spokesperson => "Người phát ngôn",
+        }
+    }
+}
+
+impl std::str::FromStr for Audience {
+    type Err = UnknownAudience;
+
+    fn from_str(s: &str) -> Result<Audience, UnknownAudience> {
+        Audience::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| UnknownAudience(s.into()))
+    }
+}
+
+/// A digest audience that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown digest role {0:?}: expected leadership, officer or spokesperson")]
+pub struct UnknownAudience(pub String);
+
+/// An alert opened on the digest's day.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HealthDayItem {
-    /// Its name, such as "Ngày Thế giới phòng, chống lao".
+pub struct NewAlert {
+    /// The alert.
+    pub id: i64,
+    /// Its priority class.
+    pub priority: Priority,
+    /// Its rule's kind.
+    pub kind: RuleKind,
+    /// Its rule's title.
+    pub rule_title: String,
+    /// The title of its latest document.
     pub title: String,
-    /// First date.
-    pub start: NaiveDate,
-    /// Last date (the same as `start` for a single day).
-    pub end: NaiveDate,
-    /// Days from the digest's date to `start`; 0 when under way.
-    pub days_until: i64,
-    /// Titles of the rules whose coverage matters for it.
-    pub related: Vec<String>,
+    /// The outlet of that document.
+    pub source: String,
+    /// When it was opened.
+    pub opened_at: Timestamp,
+    /// Documents attached to it.
+    pub documents: i64,
+    /// Its state now.
+    pub state: AlertState,
+}
+
+/// A spike raised for the digest's day, with the daily counts of its topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spike {
+    /// The spike alert.
+    pub alert_id: i64,
+    /// The topic's title.
+    pub topic: String,
+    /// Where: "Toàn quốc" or a province's name.
+    pub area: String,
+    /// Distinct stories of the topic in the area per day, oldest first, ending with the
+    /// digest's day.
+    pub series: Vec<(NaiveDate, i64)>,
+}
+
+/// A story of the day, with how widely it was carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopStory {
+    /// The story.
+    pub id: i64,
+    /// Its title (its first publisher's).
+    pub title: String,
+    /// Its first publisher.
+    pub origin: String,
+    /// Distinct outlets that carried it.
+    pub outlets: i64,
+    /// Its documents.
+    pub documents: i64,
+    /// Titles of the rules its documents hit.
+    pub topics: Vec<String>,
 }
 
 /// How many alerts were waiting for the office at the end of one day, as the alerts' events
@@ -50,33 +137,237 @@ pub struct OpenOnDay {
     pub waiting: usize,
 }
 
-/// What goes into one day's digest.
+/// An alert the office moved on during the day, with how long each step took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    /// The alert.
+    pub id: i64,
+    /// Its priority class.
+    pub priority: Priority,
+    /// Its rule's title.
+    pub rule_title: String,
+    /// The last step taken that day.
+    pub action: AlertAction,
+    /// When.
+    pub at: Timestamp,
+    /// From opening to its first acknowledgement.
+    pub to_acknowledge: Option<Duration>,
+    /// From that acknowledgement to its first decision.
+    pub to_decide: Option<Duration>,
+    /// From opening to its first response.
+    pub to_respond: Option<Duration>,
+}
+
+/// The medians of the day's handling times (over the alerts whose step completed that day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Medians {
+    /// Time to acknowledge.
+    pub acknowledge: Option<Duration>,
+    /// Time to decide.
+    pub decide: Option<Duration>,
+    /// Time to respond.
+    pub respond: Option<Duration>,
+}
+
+/// An alert of an officer's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueItem {
+    /// The alert.
+    pub id: i64,
+    /// Its priority class.
+    pub priority: Priority,
+    /// Its rule's title.
+    pub rule_title: String,
+    /// The title of its latest document.
+    pub title: String,
+    /// Its state.
+    pub state: AlertState,
+    /// When its current deadline falls due.
+    pub due: Option<Timestamp>,
+    /// Whether that deadline has passed.
+    pub overdue: bool,
+    /// Who it is assigned to.
+    pub assignee: Option<String>,
+}
+
+/// One part of a queue: the first items and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QueuePart {
+    /// The first items, most urgent first.
+    pub items: Vec<QueueItem>,
+    /// How many in all.
+    pub total: i64,
+}
+
+/// An officer's queue at the time of the digest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Queue {
+    /// Assigned to the reader.
+    pub mine: QueuePart,
+    /// Assigned to nobody.
+    pub unassigned: QueuePart,
+    /// Past their deadline, whoever has them.
+    pub overdue: QueuePart,
+}
+
+/// An official response published during the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedResponse {
+    /// The alert it answers.
+    pub alert_id: i64,
+    /// The alert's rule title.
+    pub rule_title: String,
+    /// Where it was published.
+    pub channel: ResponseChannel,
+    /// When.
+    pub published_at: Timestamp,
+    /// Its text.
+    pub text: String,
+    /// Its address, when online.
+    pub url: Option<String>,
+}
+
+/// Whether the outlets that carried an answered claim corrected it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// The alert.
+    pub alert_id: i64,
+    /// Its rule's title.
+    pub rule_title: String,
+    /// Outlets that carried the claim.
+    pub outlets: usize,
+    /// Of those, outlets that published a refutation, a correction or the response.
+    pub corrected: usize,
+    /// Of those, outlets that corrected it or took it down or edited it out.
+    pub remedied: usize,
+    /// The outlets that have done nothing yet, by name.
+    pub outstanding: Vec<String>,
+    /// Whether the tracking window has ended.
+    pub finished: bool,
+}
+
+/// What has been published so far about a health day's subjects in its run-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    /// The first day counted (the start of the preparation lead).
+    pub since: NaiveDate,
+    /// Documents hit by the day's related rules.
+    pub documents: i64,
+    /// Distinct stories among them.
+    pub stories: i64,
+    /// Distinct outlets among them.
+    pub outlets: i64,
+}
+
+/// A health day under way or coming up, for the office to prepare its communication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthDayItem {
+    /// Its name, such as "Ngày Thế giới phòng, chống lao".
+    pub title: String,
+    /// First date.
+    pub start: NaiveDate,
+    /// Last date (the same as `start` for a single day).
+    pub end: NaiveDate,
+    /// Days from the digest's date to `start`; 0 when under way.
+    pub days_until: i64,
+    /// Titles of the rules whose coverage matters for it.
+    pub related: Vec<String>,
+    /// The coverage so far, when counted.
+    pub coverage: Option<Coverage>,
+    /// The message the office plans, as last noted on the calendar.
+    pub planned: Option<String>,
+}
+
+/// What goes into one digest.
 #[derive(Debug, Clone)]
 pub struct DigestInput {
     /// The day (Asia/Ho_Chi_Minh).
     pub date: NaiveDate,
-    /// Alerts active that day, most recent first.
-    pub alerts: Vec<AlertItem>,
-    /// The day's documents with the most rule hits.
-    pub top: Vec<(Document, Vec<Hit>)>,
-    /// Base URL of the dashboard for links, such as `http://127.0.0.1:8080`.
-    pub dashboard_url: String,
-    /// Health days under way or within their preparation lead, soonest first.
-    pub health_days: Vec<HealthDayItem>,
+    /// Who reads it.
+    pub audience: Audience,
+    /// The reader's login name, when the digest is theirs.
+    pub recipient: Option<String>,
+    /// The dashboard's public address, such as `https://langnghe.soyte.example.vn`; every
+    /// link is built from it.
+    pub public_url: String,
+    /// When the figures were taken.
+    pub as_of: Timestamp,
+    /// Alerts opened that day.
+    pub new_alerts: Vec<NewAlert>,
+    /// Spikes of that day.
+    pub spikes: Vec<Spike>,
+    /// The stories of the day carried by the most outlets, first the widest.
+    pub stories: Vec<TopStory>,
     /// Open alerts at the end of each of the last days, oldest first, ending with the
     /// digest's day.
     pub backlog: Vec<OpenOnDay>,
+    /// Alerts moved on that day.
+    pub handled: Vec<Handled>,
+    /// The day's median handling times.
+    pub medians: Medians,
+    /// The reader's queue (officers).
+    pub queue: Option<Queue>,
+    /// Responses published that day.
+    pub responses: Vec<IssuedResponse>,
+    /// Correction tracking under way or ended that day.
+    pub corrections: Vec<Correction>,
+    /// Health days under way or within their preparation lead, soonest first.
+    pub health_days: Vec<HealthDayItem>,
+}
+
+impl DigestInput {
+    /// An input with nothing in it, to be filled.
+    pub fn empty(date: NaiveDate, audience: Audience, public_url: &str, as_of: Timestamp) -> Self {
+        DigestInput {
+            date,
+            audience,
+            recipient: None,
+            public_url: public_url.to_owned(),
+            as_of,
+            new_alerts: Vec::new(),
+            spikes: Vec::new(),
+            stories: Vec::new(),
+            backlog: Vec::new(),
+            handled: Vec::new(),
+            medians: Medians::default(),
+            queue: None,
+            responses: Vec::new(),
+            corrections: Vec::new(),
+            health_days: Vec::new(),
+        }
+    }
 }
 
 /// A composed digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Digest {
+pub struct Composed {
     /// Subject line.
     pub subject: String,
     /// Plain-text body.
     pub text: String,
-    /// HTML body.
+    /// The whole HTML document.
     pub html: String,
+    /// The HTML of the digest alone (one table), to show inside a page.
+    pub body: String,
+    /// The charts the HTML shows by Content-ID.
+    pub images: Vec<Image>,
+}
+
+impl Composed {
+    /// `html` (or `body` when `fragment`) with each `cid:` image replaced by a `data:` URI,
+    /// for a browser, which cannot resolve Content-IDs.
+    pub fn with_data_images(&self, fragment: bool) -> String {
+        use base64::Engine;
+        let mut out = if fragment { self.body.clone() } else { self.html.clone() };
+        for image in &self.images {
+            let data = base64::engine::general_purpose::STANDARD.encode(&image.png);
+            out = out.replace(
+                &format!("src=\"cid:{}\"", image.cid),
+                &format!("src=\"data:image/png;base64,{data}\""),
+            );
+        }
+        out
+    }
 }
 
 /// Errors while building the message.
@@ -93,331 +384,4 @@ pub enum Error {
     /// The message could not be built.
     #[error("cannot build the message: {0}")]
     Build(String),
-}
-
-fn severity_vi(s: Severity) -> &'static str {
-    match s {
-        Severity::Low => "Thấp",
-        Severity::Medium => "Trung bình",
-        Severity::High => "Cao",
-        Severity::Critical => "Khẩn cấp",
-    }
-}
-
-fn kind_vi(k: RuleKind) -> &'static str {
-    match k {
-        RuleKind::Topic => "Chủ đề",
-        RuleKind::Rumor => "Tin đồn",
-        RuleKind::Watch => "Theo dõi",
-        RuleKind::Crisis => "Khủng hoảng",
-        RuleKind::Spike => "Tăng đột biến",
-        RuleKind::Suspicion => "Nghi vấn tin giả",
-    }
-}
-
-fn time_vi(d: &Document) -> String {
-    model::to_vn_time(d.time()).format("%H:%M %d/%m").to_string()
-}
-
-/// Composes the digest.
-pub fn compose(input: &DigestInput) -> Digest {
-    let day = input.date.format("%d/%m/%Y");
-    let n_alerts = input.alerts.len();
-    let subject = format!(
-        "Lắng Nghe – Bản tin ngày {day}: {n_alerts} cảnh báo, {} tin y tế nổi bật",
-        input.top.len()
-    );
-    let base = input.dashboard_url.trim_end_matches('/');
-
-    let mut text =
-        format!("BẢN TIN LẮNG NGHE – NGÀY {day}\n\n1. NẮM BẮT: CẢNH BÁO TRONG NGÀY ({n_alerts})\n");
-    let mut html = format!(
-        "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{}</title></head><body style=\"font-family:sans-serif;max-width:46rem\"><h1>Bản tin Lắng Nghe – ngày {day}</h1><h2>1. Nắm bắt: cảnh báo trong ngày ({n_alerts})</h2>",
-        esc(&subject)
-    );
-    if input.alerts.is_empty() {
-        text.push_str("   Không có cảnh báo mới.\n");
-        html.push_str("<p>Không có cảnh báo mới.</p>");
-    } else {
-        html.push_str("<ol>");
-        for a in &input.alerts {
-            let d = &a.document;
-            let _ = writeln!(
-                text,
-                "   [{}] {} – {}: {}\n      {} · {} · {} bài · {}/documents/{}",
-                severity_vi(a.alert.severity),
-                kind_vi(a.alert.kind),
-                a.alert.rule_title,
-                d.doc.title,
-                d.source_name,
-                time_vi(d),
-                a.alert.doc_count,
-                base,
-                d.id
-            );
-            let _ = write!(
-                html,
-                "<li><strong>[{}] {} – {}</strong>: <a href=\"{}\">{}</a><br><small>{} · {} · {} bài</small></li>",
-                severity_vi(a.alert.severity),
-                kind_vi(a.alert.kind),
-                esc(&a.alert.rule_title),
-                attr(&format!("{base}/documents/{}", d.id)),
-                esc(&d.doc.title),
-                esc(&d.source_name),
-                time_vi(d),
-                a.alert.doc_count
-            );
-        }
-        html.push_str("</ol>");
-    }
-
-    let _ = writeln!(text, "\n2. TIN Y TẾ NỔI BẬT ({})", input.top.len());
-    let _ = write!(html, "<h2>2. Tin y tế nổi bật ({})</h2><ol>", input.top.len());
-    for (d, hits) in &input.top {
-        let topics: Vec<&str> = hits.iter().map(|h| &*h.rule_title).collect();
-        let _ = writeln!(
-            text,
-            "   - {} ({}, {})\n     Chủ đề: {}",
-            d.doc.title,
-            d.source_name,
-            time_vi(d),
-            topics.join("; ")
-        );
-        let _ = write!(
-            html,
-            "<li><a href=\"{}\">{}</a> <small>({}, {})</small><br><small>Chủ đề: {}</small></li>",
-            attr(&format!("{base}/documents/{}", d.id)),
-            esc(&d.doc.title),
-            esc(&d.source_name),
-            time_vi(d),
-            esc(&topics.join("; "))
-        );
-    }
-    html.push_str("</ol>");
-
-    if !input.health_days.is_empty() {
-        let _ = writeln!(text, "\n4. CUNG CẤP THÔNG TIN: NGÀY SỨC KHỎE SẮP TỚI");
-        html.push_str("<h2>4. Cung cấp thông tin: ngày sức khỏe sắp tới</h2><ul>");
-        for d in &input.health_days {
-            let when = health_day_when(d);
-            let _ = writeln!(text, "   - {} – {when}", d.title);
-            let _ = write!(html, "<li><strong>{}</strong> – {}", esc(&d.title), esc(&when));
-            if !d.related.is_empty() {
-                let _ = writeln!(text, "     Theo dõi: {}", d.related.join("; "));
-                let _ = write!(html, "<br><small>Theo dõi: {}</small>", esc(&d.related.join("; ")));
-            }
-            html.push_str("</li>");
-        }
-        html.push_str("</ul>");
-    }
-
-    let _ = writeln!(text, "\n3. XỬ LÝ");
-    html.push_str("<h2>3. Xử lý</h2>");
-    match input.backlog.iter().find(|b| b.date == input.date) {
-        Some(b) => {
-            let _ = writeln!(
-                text,
-                "   Cuối ngày {day}: {} cảnh báo đang mở, {} quá hạn, {} chưa được tiếp nhận.",
-                b.open, b.overdue, b.waiting
-            );
-            let _ = write!(
-                html,
-                "<p>Cuối ngày {day}: <strong>{}</strong> cảnh báo đang mở, <strong>{}</strong> quá hạn, <strong>{}</strong> chưa được tiếp nhận.</p>",
-                b.open, b.overdue, b.waiting
-            );
-        }
-        None => {
-            text.push_str("   Chưa có số liệu xử lý của ngày này.\n");
-            html.push_str("<p>Chưa có số liệu xử lý của ngày này.</p>");
-        }
-    }
-    if !input.backlog.is_empty() {
-        let _ = writeln!(text, "   Ngày    Đang mở  Quá hạn  Chưa tiếp nhận");
-        html.push_str(
-            "<table style=\"border-collapse:collapse\"><thead><tr><th style=\"text-align:left;padding:2px 8px\">Ngày</th><th style=\"padding:2px 8px\">Đang mở</th><th style=\"padding:2px 8px\">Quá hạn</th><th style=\"padding:2px 8px\">Chưa tiếp nhận</th></tr></thead><tbody>",
-        );
-        for b in &input.backlog {
-            let date = b.date.format("%d/%m");
-            let _ =
-                writeln!(text, "   {date}   {:>7}  {:>7}  {:>14}", b.open, b.overdue, b.waiting);
-            let _ = write!(
-                html,
-                "<tr><td style=\"padding:2px 8px\">{date}</td><td style=\"text-align:right;padding:2px 8px\">{}</td><td style=\"text-align:right;padding:2px 8px\">{}</td><td style=\"text-align:right;padding:2px 8px\">{}</td></tr>",
-                b.open, b.overdue, b.waiting
-            );
-        }
-        html.push_str("</tbody></table>");
-    }
-    let _ = writeln!(
-        text,
-        "   Bảng cảnh báo: {base}/\n\n-- \nLắng Nghe · Chủ động nắm bắt · Chủ động xử lý · Chủ động cung cấp thông tin"
-    );
-    let _ = write!(
-        html,
-        "<p><a href=\"{}\">Mở bảng cảnh báo</a></p><hr><p><small>Lắng Nghe · Chủ động nắm bắt · Chủ động xử lý · Chủ động cung cấp thông tin</small></p></body></html>",
-        attr(&format!("{base}/"))
-    );
-    Digest { subject, text, html }
-}
-
-fn health_day_when(d: &HealthDayItem) -> String {
-    let dates = if d.start == d.end {
-        d.start.format("%d/%m").to_string()
-    } else {
-        format!("{} – {}", d.start.format("%d/%m"), d.end.format("%d/%m"))
-    };
-    match d.days_until {
-        0 => format!("{dates}, đang diễn ra"),
-        1 => format!("{dates}, ngày mai"),
-        n => format!("{dates}, còn {n} ngày"),
-    }
-}
-
-fn mailbox(address: &str) -> Result<Mailbox, Error> {
-    address.parse().map_err(|e: lettre::address::AddressError| Error::Address {
-        address: address.to_owned(),
-        message: e.to_string(),
-    })
-}
-
-/// Formats the digest as an RFC 5322 message (`multipart/alternative`, UTF-8).
-pub fn to_message(digest: &Digest, from: &str, to: &[String]) -> Result<Vec<u8>, Error> {
-    let mut builder =
-        lettre::Message::builder().from(mailbox(from)?).subject(digest.subject.clone()).date_now();
-    for address in to {
-        builder = builder.to(mailbox(address)?);
-    }
-    let message = builder
-        .multipart(MultiPart::alternative_plain_html(digest.text.clone(), digest.html.clone()))
-        .map_err(|e| Error::Build(e.to_string()))?;
-    Ok(message.formatted())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{TimeZone, Utc};
-    use model::{AlertState, NewDocument};
-
-    fn doc(id: i64, title: &str) -> Document {
-        let t = Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap();
-        Document {
-            id,
-            source_name: "Báo <A>".into(),
-            doc: NewDocument {
-                source_id: 1,
-                url: format!("https://a.vn/{id}"),
-                title: title.into(),
-                summary: String::new(),
-                body: String::new(),
-                author: None,
-                published_at: Some(t),
-                fetched_at: t,
-                language: "vi".into(),
-                content_hash: id.to_string(),
-                post: None,
-            },
-            revision: 0,
-            revised_at: None,
-        }
-    }
-
-    #[test]
-    fn digest_has_both_parts_and_escapes_titles() {
-        let t = Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap();
-        let alert = Alert {
-            id: 1,
-            kind: RuleKind::Rumor,
-            rule_id: "rumor.x".into(),
-            subject: "rule".into(),
-            rule_title: "Thần dược".into(),
-            severity: Severity::High,
-            state: AlertState::New,
-            first_seen: t,
-            last_seen: t,
-            doc_count: 2,
-            last_document_id: 7,
-            detail: None,
-            handling: Default::default(),
-        };
-        let input = DigestInput {
-            date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-            alerts: vec![AlertItem {
-                alert, document: doc(7, "Thần dược <script>x</script>")
-            }],
-            top: vec![(doc(8, "Sốt xuất huyết tăng"), vec![])],
-            dashboard_url: "http://127.0.0.1:8080/".into(),
-            health_days: vec![
-                HealthDayItem {
-                    title: "Tháng hành động quốc gia phòng, chống HIV/AIDS".into(),
-                    start: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
-                    end: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
-                    days_until: 0,
-                    related: vec!["HIV/AIDS".into()],
-                },
-                HealthDayItem {
-                    title: "Ngày <Thế giới> phòng, chống AIDS".into(),
-                    start: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-                    end: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-                    days_until: 11,
-                    related: vec![],
-                },
-            ],
-            backlog: vec![
-                OpenOnDay {
-                    date: NaiveDate::from_ymd_opt(2026, 11, 19).unwrap(),
-                    open: 4,
-                    overdue: 2,
-                    waiting: 3,
-                },
-                OpenOnDay {
-                    date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-                    open: 5,
-                    overdue: 1,
-                    waiting: 2,
-                },
-            ],
-        };
-        let d = compose(&input);
-        assert!(d.text.contains("4. CUNG CẤP THÔNG TIN: NGÀY SỨC KHỎE SẮP TỚI"), "{}", d.text);
-        assert!(
-            d.text.contains(
-                "Cuối ngày 20/11/2026: 5 cảnh báo đang mở, 1 quá hạn, 2 chưa được tiếp nhận."
-            ),
-            "{}",
-            d.text
-        );
-        assert!(d.text.contains("   19/11         4        2               3\n"), "{}", d.text);
-        assert!(d.html.contains("<td style=\"padding:2px 8px\">20/11</td>"));
-        let mut unknown = input.clone();
-        unknown.backlog.clear();
-        assert!(compose(&unknown).text.contains("Chưa có số liệu xử lý của ngày này."));
-        assert!(d.text.contains(
-            "Tháng hành động quốc gia phòng, chống HIV/AIDS – 10/11 – 10/12, đang diễn ra\n     Theo dõi: HIV/AIDS"
-        ));
-        assert!(d.text.contains("Ngày <Thế giới> phòng, chống AIDS – 01/12, còn 11 ngày"));
-        assert!(d.html.contains("Ngày &lt;Thế giới&gt; phòng, chống AIDS"));
-        assert_eq!(
-            d.subject,
-            "Lắng Nghe – Bản tin ngày 20/11/2026: 1 cảnh báo, 1 tin y tế nổi bật"
-        );
-        assert!(d.text.contains("[Cao] Tin đồn – Thần dược: Thần dược <script>x</script>"));
-        assert!(d.text.contains("09:00 20/11"), "times are shown in Vietnam: {}", d.text);
-        assert!(
-            d.html.contains("Thần dược &lt;script&gt;x&lt;/script&gt;")
-                && !d.html.contains("<script>")
-        );
-        assert!(d.html.contains("Báo &lt;A&gt;"));
-        let eml = String::from_utf8(
-            to_message(&d, "langnghe@localhost", &["lanhdao@soyte.invalid".into()]).unwrap(),
-        )
-        .unwrap();
-        assert!(
-            eml.contains("multipart/alternative")
-                && eml.contains("text/plain")
-                && eml.contains("text/html")
-        );
-        assert!(eml.contains("To: lanhdao@soyte.invalid"));
-        assert!(to_message(&d, "not an address", &[]).is_err());
-    }
 }

@@ -7,9 +7,11 @@
 
 mod alert;
 mod dates;
+pub mod delivery;
 mod document;
 mod metrics;
 mod place;
+pub mod report;
 mod sighting;
 mod source;
 mod story;
@@ -19,6 +21,9 @@ mod workflow;
 
 pub use alert::{Alert, AlertState, Hit, MatchedTerm, RuleKind, Severity};
 pub use dates::{parse_datetime, parse_datetime_relative};
+pub use delivery::{
+    Channel, OutboxState, QuietHours, Subscriber, Subscription, SubscriptionSettings,
+};
 pub use document::{Document, NewDocument, Post};
 pub use metrics::{Metrics, MetricsSnapshot, Stage};
 pub use place::{DocumentPlace, DocumentPlaces, PlaceKind};
@@ -29,7 +34,7 @@ pub use time::{Timestamp, VN_OFFSET, to_vn_time};
 pub use user::{Role, User};
 pub use workflow::{
     AlertAction, AlertEvent, CorrectionOutcome, DismissReason, EscalationTarget, Handling,
-    HitStance, Priority, ResponseChannel, Stance,
+    HitClaim, HitStance, Priority, ResponseChannel, Stance,
 };
 
 /// Error returned when a textual enum value (a kind, a role, a state…) is not known.

@@ -154,6 +154,20 @@ pub struct HitStance {
     pub cues: Vec<crate::MatchedTerm>,
 }
 
+/// How closely a document repeats a known claim of the library, and where: the claim's
+/// rule, the similarity of the best window (0 to 1, weighted shingles of normalised
+/// syllables) and the passage that repeats it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HitClaim {
+    /// The claim's rule.
+    pub rule_id: std::sync::Arc<str>,
+    /// 0 to 1.
+    pub similarity: f32,
+    /// The passage, in the display text of the title or body like hit terms; its `term` is
+    /// the claim's phrasing it repeats most closely.
+    pub passage: crate::MatchedTerm,
+}
+
 /// How an alert is being handled: who has it, how urgent it is, what is due when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handling {

@@ -434,7 +434,7 @@ impl Pipeline {
             report.copies += stored.copies.len();
             for i in inserted {
                 let p = &batch[i.batch_index];
-                index_docs.push(crate::process::index_doc(i.id, &source.name, &p.doc));
+                index_docs.push(crate::process::index_doc(i.id, &source.name, p));
                 report.hits += p.hits.len();
             }
             report.added += inserted.len();

@@ -11,7 +11,7 @@ use model::{
     Timestamp,
 };
 use rules::RuleSet;
-use search::IndexDoc;
+use search::{IndexDoc, RuleTag};
 use sha2::{Digest, Sha256};
 use store::{PollSuccess, Processed, Revision};
 
@@ -132,11 +132,11 @@ pub(crate) fn to_processed_timed(
     doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
     doc.content_hash = content_hash(&doc.title, &text);
     // One tokenising feeds the rules, the places and the stories.
-    let (analyzed, [title_tokens, body_tokens]) =
-        rules::Analyzed::document_with_tokens(&doc, source_name);
+    let (analyzed, tokens) = rules::Analyzed::document_with_tokens(&doc, source_name);
     // Only a document that carries a rumour hit's claim opens or grows its alert; one that
     // carries none may still raise the suspicious-post signal.
-    let (hits, stances) = rules::verdict(&analyzed, rules.match_analyzed(&analyzed));
+    let rules::Judged { hits, stances, claims } = rules::judge(rules, &analyzed, &tokens);
+    let [title_tokens, body_tokens] = tokens;
     let syllables = crate::stories::from_analyzed(&analyzed, &doc);
     let started = Instant::now();
     let found = gazetteer::Gazetteer::embedded().places_tokenized(
@@ -147,7 +147,7 @@ pub(crate) fn to_processed_timed(
     );
     let places = document_places(&found, home_province);
     *places_time += started.elapsed();
-    (Processed { aliases, places, stances, ..Processed::new(doc, hits) }, syllables)
+    (Processed { aliases, places, stances, claims, ..Processed::new(doc, hits) }, syllables)
 }
 
 /// The places a document names, spans in the same display forms as its rule hits (the
@@ -188,7 +188,22 @@ fn place_kind(kind: gazetteer::PlaceKind) -> PlaceKind {
     }
 }
 
-pub(crate) fn index_doc(id: i64, source_name: &str, doc: &NewDocument) -> IndexDoc {
+/// A document as the index takes it, with the facts its search filters go by: its source,
+/// province, rule hits with their stances, and a post's engagement.
+fn index_document(
+    id: i64,
+    source_name: &str,
+    doc: &NewDocument,
+    province: Option<String>,
+    rules: Vec<RuleTag>,
+) -> IndexDoc {
+    let reach = doc.post.as_ref().and_then(|p| {
+        let counts = [p.reactions, p.shares, p.comments];
+        counts
+            .iter()
+            .any(Option::is_some)
+            .then(|| counts.iter().flatten().map(|n| (*n).max(0)).sum())
+    });
     IndexDoc {
         id,
         title: doc.title.clone(),
@@ -197,7 +212,39 @@ pub(crate) fn index_doc(id: i64, source_name: &str, doc: &NewDocument) -> IndexD
         language: doc.language.clone(),
         url: doc.url.clone(),
         time: doc.published_at.unwrap_or(doc.fetched_at),
+        source_id: doc.source_id,
+        province,
+        rules,
+        reach,
     }
+}
+
+/// A document just processed, as the index takes it.
+pub(crate) fn index_doc(id: i64, source_name: &str, p: &Processed) -> IndexDoc {
+    let rules = p
+        .hits
+        .iter()
+        .map(|h| RuleTag {
+            rule: h.rule_id.to_string(),
+            kind: h.kind,
+            stance: p.stances.iter().find(|s| s.rule_id == h.rule_id).map(|s| s.stance),
+        })
+        .collect();
+    index_document(id, source_name, &p.doc, p.places.province.clone(), rules)
+}
+
+/// A stored document, as the index takes it.
+fn stored_index_doc(d: &Document, facts: Option<&store::DocumentFacts>) -> IndexDoc {
+    let rules = facts
+        .map(|f| {
+            f.hits
+                .iter()
+                .map(|h| RuleTag { rule: h.rule_id.clone(), kind: h.kind, stance: h.stance })
+                .collect()
+        })
+        .unwrap_or_default();
+    let province = facts.and_then(|f| f.province.clone());
+    index_document(d.id, &d.source_name, &d.doc, province, rules)
 }
 
 impl Pipeline {
@@ -295,13 +342,13 @@ impl Pipeline {
             let started = Instant::now();
             let mut docs: Vec<IndexDoc> = inserted
                 .iter()
-                .map(|i| index_doc(i.id, &source.name, &batch[i.batch_index].doc))
+                .map(|i| index_doc(i.id, &source.name, &batch[i.batch_index]))
                 .collect();
             docs.extend(
                 updates
                     .iter()
                     .filter(|u| revised.contains(&u.id))
-                    .map(|u| index_doc(u.id, &source.name, &u.new.doc)),
+                    .map(|u| index_doc(u.id, &source.name, &u.new)),
             );
             let last = inserted.iter().map(|i| i.id).max().unwrap_or(0);
             self.index.add(&docs)?;
@@ -575,8 +622,9 @@ async fn index_documents(
     loop {
         let docs: Vec<Document> = store.documents_after(after, 1000).await?;
         let Some(last) = docs.last().map(|d| d.id) else { break };
+        let facts = store.document_facts(after, last).await?;
         let batch: Vec<IndexDoc> =
-            docs.iter().map(|d| index_doc(d.id, &d.source_name, &d.doc)).collect();
+            docs.iter().map(|d| stored_index_doc(d, facts.get(&d.id))).collect();
         index.add(&batch)?;
         index.commit(last)?;
         n += docs.len();

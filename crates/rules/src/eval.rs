@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use model::{Hit, HitStance, RuleKind, Stance};
+use model::{Hit, HitClaim, HitStance, MatchedTerm, RuleKind, Stance};
 use serde::{Deserialize, Serialize};
 
 use crate::claims::CLAIM_TAG;
@@ -60,6 +60,52 @@ pub fn verdict(doc: &Analyzed, mut hits: Vec<Hit>) -> (Vec<Hit>, Vec<HitStance>)
         hits.extend(suspicion.hit(&suspicion.score(doc)));
     }
     (hits, stances)
+}
+
+/// A repetition of a known claim this close (the share of the claim's weighted shingles
+/// found in one window) is a hit of the claim's rule even when its query's terms are not
+/// all there: paraphrases and partial copies keep most of a claim's syllable pairs but
+/// drop or respell a required word. Below it, similarity is only reported on the hits the
+/// query found.
+pub const CLAIM_HIT_SIMILARITY: f32 = 0.5;
+
+/// What the pipeline makes of one analysed document: its hits (rules, close repetitions of
+/// known claims, and the suspicious-post signal), the stance of each rumour hit, and how
+/// closely it repeats each claim it is about.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Judged {
+    /// The hits.
+    pub hits: Vec<Hit>,
+    /// The stance of each rumour hit towards its claim.
+    pub stances: Vec<HitStance>,
+    /// For each hit of a claim's rule, the similarity and the passage that repeats it.
+    pub claims: Vec<HitClaim>,
+}
+
+/// Matches `doc` against `set` and its claim library ([`RuleSet::with_claims`]) and
+/// decides what it raises ([`verdict`]). `tokens` are the tokens of the analysed title and
+/// body ([`Analyzed::new_with_tokens`], [`Analyzed::document_with_tokens`]).
+pub fn judge(set: &RuleSet, doc: &Analyzed, tokens: &[Vec<vi_text::Token>; 2]) -> Judged {
+    let mut hits = set.match_analyzed(doc);
+    let mut claims = Vec::new();
+    if let Some(index) = set.claims() {
+        for m in index.similar_analyzed(doc, tokens) {
+            let has_hit = hits.iter().any(|h| h.rule_id == m.claim_id);
+            if !has_hit && m.similarity < CLAIM_HIT_SIMILARITY {
+                continue;
+            }
+            let Some(title) = set.hit_of(&m.claim_id, Vec::new()).map(|h| h.rule_title) else {
+                continue;
+            };
+            let passage = MatchedTerm { field: m.field, start: m.start, end: m.end, term: title };
+            if !has_hit {
+                hits.extend(set.hit_of(&m.claim_id, vec![passage.clone()]));
+            }
+            claims.push(HitClaim { rule_id: m.claim_id, similarity: m.similarity, passage });
+        }
+    }
+    let (hits, stances) = verdict(doc, hits);
+    Judged { hits, stances, claims }
 }
 
 /// Whether `hit` opens or grows an alert: its kind raises alerts (every kind but `topic`)
@@ -261,9 +307,9 @@ pub fn claim_ids(set: &RuleSet) -> BTreeSet<&str> {
 
 /// What the rule set makes of `item`: the pipeline's matching and [`verdict`].
 pub fn predict(set: &RuleSet, claims: &BTreeSet<&str>, item: &Item) -> Prediction {
-    let doc = Analyzed::new(&item.title, &item.body);
-    let (hits, stances) = verdict(&doc, set.match_analyzed(&doc));
-    Prediction::from_hits(&hits, &stances, claims)
+    let (doc, tokens) = Analyzed::new_with_tokens(&item.title, &item.body);
+    let judged = judge(set, &doc, &tokens);
+    Prediction::from_hits(&judged.hits, &judged.stances, claims)
 }
 
 /// A confusion matrix of one binary decision.

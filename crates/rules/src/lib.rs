@@ -24,7 +24,7 @@ pub mod suspicion;
 
 pub use calendar::{HealthDay, MonthDay, Occurrence, When};
 pub use claims::{Claim, ClaimIndex, ClaimLibrary, ClaimMatch, SimilarityParams};
-pub use eval::{hit_stances, raises, verdict};
+pub use eval::{CLAIM_HIT_SIMILARITY, Judged, hit_stances, judge, raises, verdict};
 pub use impersonation::{Imitation, Impersonation, OfficialPage};
 pub use pack::{Diagnostic, Rule};
 pub use set::{Analyzed, MAX_ANALYZED_BYTES, RuleSet};

@@ -12,6 +12,7 @@ use query::{
 };
 
 use crate::calendar::{self, HealthDay, Occurrence};
+use crate::claims::ClaimIndex;
 use crate::pack::{Diagnostic, Pack, Rule, parse_pack};
 use crate::presearch::{Presearcher, Streams};
 
@@ -71,6 +72,12 @@ impl Analyzed {
     /// Normalises and tokenises a title and a body, each up to [`MAX_ANALYZED_BYTES`].
     pub fn new(title: &str, body: &str) -> Analyzed {
         Analyzed::with_cap(title, body, MAX_ANALYZED_BYTES)
+    }
+
+    /// [`Analyzed::new`], with the tokens of the analysed title and body (offsets into
+    /// [`Analyzed::title`] and [`Analyzed::body`]).
+    pub fn new_with_tokens(title: &str, body: &str) -> (Analyzed, [Vec<vi_text::Token>; 2]) {
+        Analyzed::with_cap_and_tokens(title, body, MAX_ANALYZED_BYTES)
     }
 
     /// Normalises a title and a body and tokenises the first `cap` bytes of each (display
@@ -220,6 +227,9 @@ pub struct RuleSet {
     /// What a hit of rule `r` copies, side by side for all rules: a document with hundreds
     /// of hits reads these instead of the rules' full records.
     briefs: Vec<Brief>,
+    /// The claim library's similarity index, when claims joined the set
+    /// ([`RuleSet::with_claims`]): it is swapped with the rules on every reload.
+    claims: Option<Arc<ClaimIndex>>,
 }
 
 /// The part of a rule its hits carry.
@@ -367,6 +377,7 @@ impl RuleSet {
             presearcher,
             term_bounds,
             term_codes,
+            claims: None,
         }
     }
 
@@ -377,7 +388,34 @@ impl RuleSet {
         all.extend(extra);
         let mut set = RuleSet::from_rules(all);
         set.days = self.days.clone();
+        set.claims = self.claims.clone();
         set
+    }
+
+    /// The same set with the claim library's similarity index beside it, so that a text
+    /// repeating a known claim is told how closely and where ([`crate::judge`]).
+    pub fn with_claims(mut self, index: Arc<ClaimIndex>) -> RuleSet {
+        self.claims = Some(index);
+        self
+    }
+
+    /// The claim library's similarity index, when claims joined the set.
+    pub fn claims(&self) -> Option<&ClaimIndex> {
+        self.claims.as_deref()
+    }
+
+    /// A hit of rule `id` (a claim's rule) whose only evidence is `terms`: the hit a close
+    /// repetition of a claim gets when its query's terms are not all there. `None` for an
+    /// unknown id.
+    pub fn hit_of(&self, id: &str, terms: Vec<MatchedTerm>) -> Option<Hit> {
+        let rule = self.briefs.iter().find(|b| &*b.id == id)?;
+        Some(Hit {
+            rule_id: Arc::clone(&rule.id),
+            rule_title: Arc::clone(&rule.title),
+            kind: rule.kind,
+            severity: rule.severity,
+            terms,
+        })
     }
 
     /// The health days of every pack, in load order.

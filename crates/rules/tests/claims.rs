@@ -658,3 +658,45 @@ fn similarity_is_fast_on_long_articles() {
     println!("similarity: {per_doc:?} per {} byte article ({} claims)", display.len(), index.len());
     assert!(per_doc < std::time::Duration::from_millis(20), "{per_doc:?}");
 }
+
+/// A partial copy that drops the word the claim's query needs is still a hit of the claim
+/// when it repeats enough of a phrasing; the hit says how similar and which passage, and a
+/// hit the query found carries its similarity too.
+#[test]
+fn judge_gives_claim_hits_their_similarity_and_passage() {
+    let library = garlic_library();
+    let set =
+        RuleSet::from_rules(library.rules()).with_claims(std::sync::Arc::new(library.index()));
+    // No "covid", "corona" or "virus corona" near "tỏi": the query cannot match.
+    let copy = "Tin từ người quen: mỗi sáng ăn vài tép tỏi sống là con virus này không lây được, \
+                nhà nào cũng nên trữ tỏi. Mọi người nhớ nhé.";
+    let (doc, tokens) = rules::Analyzed::new_with_tokens("", copy);
+    assert!(set.match_analyzed(&doc).is_empty(), "the query alone misses the copy");
+    let judged = rules::judge(&set, &doc, &tokens);
+    let hit = judged.hits.iter().find(|h| &*h.rule_id == "claim.test.toi-chua-covid");
+    let hit = hit.expect("a close copy is a hit of its claim");
+    let claim = &judged.claims[0];
+    assert_eq!(&*claim.rule_id, "claim.test.toi-chua-covid");
+    assert!(claim.similarity >= rules::CLAIM_HIT_SIMILARITY, "{}", claim.similarity);
+    let passage = &doc.body[claim.passage.start..claim.passage.end];
+    assert!(passage.contains("tép tỏi sống"), "{passage}");
+    assert_eq!(hit.terms, vec![claim.passage.clone()], "the passage is the hit's evidence");
+    assert_eq!(&*claim.passage.term, "Ăn tỏi phòng và chữa được COVID-19");
+
+    // The query's own hit keeps its terms and gains the similarity.
+    let (doc, tokens) = rules::Analyzed::new_with_tokens("", GARLIC_POST);
+    let judged = rules::judge(&set, &doc, &tokens);
+    let hit = judged.hits.iter().find(|h| &*h.rule_id == "claim.test.toi-chua-covid").unwrap();
+    assert!(hit.terms.iter().any(|t| &*t.term == "covid"), "{:?}", hit.terms);
+    assert!(judged.claims.iter().any(|c| &*c.rule_id == "claim.test.toi-chua-covid"));
+
+    // Unrelated text: nothing, and no similarity reported.
+    let (doc, tokens) = rules::Analyzed::new_with_tokens(
+        "",
+        "Bệnh viện tổ chức khám sức khỏe miễn phí cho người cao tuổi.",
+    );
+    let judged = rules::judge(&set, &doc, &tokens);
+    assert!(judged.hits.is_empty() && judged.claims.is_empty());
+}
+
+const GARLIC_POST: &str = "ae ơi ăn tỏi sống mỗi sáng là k sợ covid nha, share gấp cho cả nhà";

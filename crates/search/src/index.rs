@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use model::Timestamp;
+use model::{RuleKind, Stance, Timestamp};
 use query::{DocIndex, Expr, Fuel, Program};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, DirectoryLock, INDEX_WRITER_LOCK, MmapDirectory};
-use tantivy::query::Weight;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, Weight};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -22,10 +22,12 @@ use tantivy::{
 
 use crate::analyzer::{Stream, VI_BARE, VI_FOLD, VI_MATCH, ViTokenizer};
 use crate::compile::{FieldPair, compile};
+use crate::facets::{FacetCollector, Facets, count_addresses};
+use crate::filter::{FactFields, Filter, rule_stance};
 use crate::{Budget, Error, Fragment, Result, snippet};
 
 /// A document as the index needs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct IndexDoc {
     /// Store id.
     pub id: i64,
@@ -41,6 +43,25 @@ pub struct IndexDoc {
     pub url: String,
     /// Publication (or fetch) time.
     pub time: Timestamp,
+    /// The source's store id: what the outlet filter and facet go by.
+    pub source_id: i64,
+    /// The province it is about (a code of the 34 provincial units), if any.
+    pub province: Option<String>,
+    /// Its rule hits: what the topic, kind and stance filters and facets go by.
+    pub rules: Vec<RuleTag>,
+    /// The reactions, shares and comments of a social post, summed, when it has any.
+    pub reach: Option<i64>,
+}
+
+/// One rule hit of a document, as filters see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTag {
+    /// The rule's id.
+    pub rule: String,
+    /// Its kind.
+    pub kind: RuleKind,
+    /// The stance the document takes towards the rule's claim (rumour and claim hits).
+    pub stance: Option<Stance>,
 }
 
 /// How results are ordered.
@@ -51,6 +72,9 @@ pub enum Sort {
     Relevance,
     /// Most recent first.
     Newest,
+    /// Most reactions, shares and comments first; documents without any (articles, posts
+    /// imported without counts) last, newest first among themselves.
+    Reach,
 }
 
 /// One result.
@@ -72,6 +96,14 @@ pub struct SearchHit {
     pub url: String,
     /// Publication time.
     pub time: Timestamp,
+    /// The source's store id.
+    pub source_id: i64,
+    /// The province it is about, if any.
+    pub province: Option<String>,
+    /// The rules that hit it.
+    pub rules: Vec<String>,
+    /// Its engagement, when it is a post with counts.
+    pub reach: Option<i64>,
 }
 
 /// A page of results.
@@ -87,6 +119,8 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Where the next page starts, when there is one.
     pub next: Option<Cursor>,
+    /// The facet counts over every match, when asked for.
+    pub facets: Option<Facets>,
 }
 
 /// The most results one page may hold.
@@ -106,6 +140,10 @@ pub struct SearchRequest {
     pub offset: usize,
     /// Start after this result of an earlier page (its [`SearchResults::next`]).
     pub after: Option<Cursor>,
+    /// Which documents may be returned besides what the query asks.
+    pub filter: Filter,
+    /// Whether to count [`Facets`] over every match.
+    pub facets: bool,
 }
 
 /// A position in a result list: the sort key of the last result of a page. Results are
@@ -118,11 +156,12 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// The cursor as text for a URL (`r.<hex>.<id>` or `n.<hex>.<id>`).
+    /// The cursor as text for a URL (`r.<hex>.<id>`, `n.<hex>.<id>` or `e.<hex>.<id>`).
     pub fn token(&self) -> String {
         let sort = match self.sort {
             Sort::Relevance => 'r',
             Sort::Newest => 'n',
+            Sort::Reach => 'e',
         };
         format!("{sort}.{:x}.{}", self.primary.to_bits(), self.id)
     }
@@ -139,6 +178,7 @@ impl Cursor {
         let sort = match parts.next() {
             Some("r") => Sort::Relevance,
             Some("n") => Sort::Newest,
+            Some("e") => Sort::Reach,
             _ => return Err(bad()),
         };
         let primary = parts
@@ -184,6 +224,7 @@ struct Fields {
     url: Field,
     time: Field,
     meta: crate::compile::MetaFields,
+    facts: FactFields,
 }
 
 /// At most this many candidates are re-checked exactly for a query the index answers only
@@ -279,7 +320,21 @@ fn schema() -> (Schema, Fields) {
         source_words: b.add_text_field("source_words", STRING),
         lang: b.add_text_field("lang", STRING | STORED),
     };
-    (b.build(), Fields { id, title, body, source, url, time, meta })
+    // The facts filters and facets go by; fast fields for those counted or sorted by. A
+    // change here changes the schema, which makes a writer rebuild an older index from the
+    // store (see `open_with`).
+    let facts = FactFields {
+        id,
+        time,
+        source_id: b.add_i64_field("source_id", INDEXED | STORED | FAST),
+        province: b.add_text_field("province", STRING | STORED | FAST),
+        rule: b.add_text_field("rule", STRING | STORED | FAST),
+        kind: b.add_text_field("kind", STRING | FAST),
+        stance: b.add_text_field("stance", STRING),
+        rule_stance: b.add_text_field("rule_stance", STRING),
+        reach: b.add_i64_field("reach", STORED | FAST),
+    };
+    (b.build(), Fields { id, title, body, source, url, time, meta, facts })
 }
 
 impl SearchIndex {
@@ -417,6 +472,7 @@ impl SearchIndex {
             doc.add_text(f.meta.lang, &d.language);
             doc.add_text(f.url, &d.url);
             doc.add_i64(f.time, d.time.timestamp_millis());
+            add_facts(&mut doc, &f.facts, d);
             writer.add_document(doc)?;
         }
         Ok(())
@@ -476,7 +532,7 @@ impl SearchIndex {
         offset: usize,
     ) -> Result<SearchResults> {
         let expr = query::parse(text)?;
-        let request = SearchRequest { sort, limit, offset, after: None };
+        let request = SearchRequest { sort, limit, offset, ..SearchRequest::default() };
         self.search_with(&expr, &request, &Budget::unlimited())
     }
 
@@ -484,6 +540,17 @@ impl SearchIndex {
     pub fn search_with(
         &self,
         expr: &Expr,
+        request: &SearchRequest,
+        budget: &Budget,
+    ) -> Result<SearchResults> {
+        self.search_filtered(Some(expr), request, budget)
+    }
+
+    /// Runs a parsed query, or with `None` every document the request's filter admits, for
+    /// one page of results, within `budget`.
+    pub fn search_filtered(
+        &self,
+        expr: Option<&Expr>,
         request: &SearchRequest,
         budget: &Budget,
     ) -> Result<SearchResults> {
@@ -496,28 +563,29 @@ impl SearchIndex {
         if let Some(c) = request.after
             && c.sort != request.sort
         {
-            return Err(Error::Page("the cursor belongs to the other sort order".to_owned()));
+            return Err(Error::Page("the cursor belongs to another sort order".to_owned()));
         }
         let limit = request.limit.clamp(1, MAX_LIMIT);
         budget.check()?;
-        let f = self.fields;
-        let q = compile(expr, &[f.title, f.body], &f.meta);
+        let q = self.query(expr, &request.filter);
         let searcher = self.reader.searcher();
         // Queries the index answers only approximately are checked exactly on the stored
         // text, so their page is cut after that.
-        let exact = crate::compile::approximate(expr);
+        let exact = expr.is_some_and(crate::compile::approximate);
         let want = if exact { PROXIMITY_CANDIDATES } else { request.offset + limit + 1 };
         let (sort, after) = (request.sort, request.after.map(|c| c.key()));
         let keyed = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
-            let column = |name: &str| {
-                segment.fast_fields().i64(name).ok().map(|c| c.first_or_default_col(0))
+            let column = |name: &str, missing: i64| {
+                segment.fast_fields().i64(name).ok().map(|c| c.first_or_default_col(missing))
             };
-            let (ids, times) = (column("id"), column("time"));
+            let (ids, times) = (column("id", 0), column("time", 0));
+            let reach = column("reach", NO_REACH);
             move |doc: DocId, score: Score| -> Key {
                 let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
                 let primary = match sort {
                     Sort::Relevance => f64::from(score),
                     Sort::Newest => times.as_ref().map_or(0, |c| c.get_val(doc)) as f64,
+                    Sort::Reach => reach.as_ref().map_or(NO_REACH, |c| c.get_val(doc)) as f64,
                 };
                 match after {
                     Some(cursor) if (primary, id) >= cursor => BEFORE_CURSOR,
@@ -525,12 +593,15 @@ impl SearchIndex {
                 }
             }
         });
-        let collector = Budgeted { inner: (keyed, Count), budget };
-        let (mut candidates, total) = searcher
-            .search(&q, &collector)
+        // Facets of an approximate query are counted on its exact matches below.
+        let facets = FacetCollector { enabled: request.facets && !exact };
+        let collector = Budgeted { inner: (keyed, Count, facets), budget };
+        let (mut candidates, total, counts) = searcher
+            .search(q.as_ref(), &collector)
             .map_err(|e| budget.check().err().unwrap_or_else(|| Error::from(e)))?;
         candidates.retain(|(key, _)| *key != BEFORE_CURSOR);
-        let (program, compiled) = Program::single(expr);
+        let program = expr.map(Program::single);
+        let program = program.as_ref().map(|(p, c)| (p, *c));
         // Work, as well as time, is bounded: a search with a deadline gets the engine's
         // default fuel for every document it evaluates together.
         let mut fuel =
@@ -538,11 +609,12 @@ impl SearchIndex {
         let mut page = Vec::with_capacity(limit);
         let mut next = None;
         let (mut total, mut total_exact) = (total, true);
+        let mut facets = request.facets.then(|| counts.into_facets(true));
         if exact {
             // Every candidate is read and evaluated: fill the page, then keep counting for a
             // little while; a count cut short is a lower bound.
             let capped = candidates.len() >= want;
-            let mut matches = 0;
+            let mut matched = Vec::new();
             let mut counting_until: Option<Instant> = None;
             let mut checked_all = true;
             for (key, address) in candidates {
@@ -558,13 +630,11 @@ impl SearchIndex {
                     checked_all = false;
                     break;
                 }
-                let Some(hit) =
-                    self.read_hit(&searcher, address, (&program, compiled), &mut fuel, true)?
-                else {
+                let Some(hit) = self.read_hit(&searcher, address, program, &mut fuel, true)? else {
                     continue;
                 };
-                matches += 1;
-                if matches <= request.offset {
+                matched.push(address);
+                if matched.len() <= request.offset {
                     continue;
                 }
                 if page.len() < limit {
@@ -574,18 +644,19 @@ impl SearchIndex {
                     counting_until = Some(Instant::now() + COUNT_SLICE);
                 }
             }
-            total = matches;
+            total = matched.len();
             // Past a cursor only the matches after it were counted.
             total_exact = request.after.is_none() && checked_all && !capped;
+            if request.facets {
+                facets = Some(count_addresses(&searcher, &matched).into_facets(total_exact));
+            }
         } else {
             if candidates.len() > request.offset + limit {
                 next = candidates.get(request.offset + limit - 1).map(|&(key, _)| key);
             }
             for &(key, address) in candidates.iter().skip(request.offset).take(limit) {
                 budget.check()?;
-                if let Some(hit) =
-                    self.read_hit(&searcher, address, (&program, compiled), &mut fuel, false)?
-                {
+                if let Some(hit) = self.read_hit(&searcher, address, program, &mut fuel, false)? {
                     page.push((key, hit));
                 }
             }
@@ -603,16 +674,33 @@ impl SearchIndex {
                 })
                 .collect(),
             next: next.map(|(primary, id)| Cursor { sort, primary, id }),
+            facets,
         })
     }
 
+    /// The tantivy query of a search: the compiled expression (every document without
+    /// one) restricted by the filter's clauses, which add nothing to scores.
+    fn query(&self, expr: Option<&Expr>, filter: &Filter) -> Box<dyn Query> {
+        let f = self.fields;
+        let text = expr.map(|e| compile(e, &[f.title, f.body], &f.meta));
+        let filters = crate::filter::clauses(filter, &f.facts);
+        match (text, filters.is_empty()) {
+            (Some(q), true) => q,
+            (None, true) => Box::new(AllQuery),
+            (text, false) => Box::new(BooleanQuery::new(
+                text.into_iter().chain(filters).map(|q| (Occur::Must, q)).collect(),
+            )),
+        }
+    }
+
     /// Reads a result and finds its highlights by evaluating the query on its stored text;
-    /// with `exact`, `None` when the query does not in fact match it.
+    /// with `exact`, `None` when the query does not in fact match it. Without a query the
+    /// result is shown from the start of its text, unhighlighted.
     fn read_hit(
         &self,
         searcher: &tantivy::Searcher,
         address: tantivy::DocAddress,
-        (program, compiled): (&Program, query::Query),
+        program: Option<(&Program, query::Query)>,
         fuel: &mut Fuel,
         exact: bool,
     ) -> Result<Option<SearchHit>> {
@@ -621,41 +709,90 @@ impl SearchIndex {
         let text = |field: Field| {
             doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
         };
-        let int = |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
+        let int = |field: Field| doc.get_first(field).and_then(|v| v.as_i64());
         let (title, mut body) = (text(f.title.matched), text(f.body.matched));
         // Highlights and exact checks read a bounded prefix: a giant document must not make
         // every search that finds it slow.
         body.truncate(floor_char_boundary(&body, MAX_CHECKED_BYTES));
         let source = text(f.source);
         let language = text(f.meta.lang);
-        let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
-        let (to, bo) = (query::overlays(&title, &tt), query::overlays(&body, &bt));
-        let evaluated = DocIndex::for_program(program, &[(&tt, &to), (&bt, &bo)])
-            .with_meta(&source, &language)
-            .evaluate_budgeted(program, compiled, fuel);
-        let evaluated = match evaluated {
-            Ok(spans) => spans,
-            // Highlights are a nicety: without fuel the result is shown plain.
-            Err(_) if !exact => None,
-            Err(_) => return Err(Error::TooCostly),
+        let spans = match program {
+            Some((program, compiled)) => {
+                let (tt, bt) = (vi_text::tokenize(&title), vi_text::tokenize(&body));
+                let (to, bo) = (query::overlays(&title, &tt), query::overlays(&body, &bt));
+                let evaluated = DocIndex::for_program(program, &[(&tt, &to), (&bt, &bo)])
+                    .with_meta(&source, &language)
+                    .evaluate_budgeted(program, compiled, fuel);
+                let evaluated = match evaluated {
+                    Ok(spans) => spans,
+                    // Highlights are a nicety: without fuel the result is shown plain.
+                    Err(_) if !exact => None,
+                    Err(_) => return Err(Error::TooCostly),
+                };
+                if exact && evaluated.is_none() {
+                    return Ok(None);
+                }
+                evaluated.unwrap_or_default()
+            }
+            None => Vec::new(),
         };
-        if exact && evaluated.is_none() {
-            return Ok(None);
-        }
-        let spans = evaluated.unwrap_or_default();
         let ranges = |field: usize| {
             spans.iter().filter(|s| s.field == field).map(|s| (s.start, s.end)).collect::<Vec<_>>()
         };
+        let province = doc.get_first(f.facts.province).and_then(|v| v.as_str()).map(str::to_owned);
+        let rules =
+            doc.get_all(f.facts.rule).filter_map(|v| v.as_str()).map(str::to_owned).collect();
         Ok(Some(SearchHit {
-            id: int(f.id),
+            id: int(f.id).unwrap_or_default(),
             score: 0.0,
             title: snippet(&title, &ranges(0), usize::MAX),
             snippet: snippet(&body, &ranges(1), 240),
             source,
             language,
             url: text(f.url),
-            time: chrono::DateTime::from_timestamp_millis(int(f.time)).unwrap_or_default(),
+            time: chrono::DateTime::from_timestamp_millis(int(f.time).unwrap_or_default())
+                .unwrap_or_default(),
+            source_id: int(f.facts.source_id).unwrap_or_default(),
+            province,
+            rules,
+            reach: int(f.facts.reach),
         }))
+    }
+}
+
+/// What the reach column holds for a document without engagement counts: below any count,
+/// so such documents sort last by reach.
+const NO_REACH: i64 = -1;
+
+/// Adds the facts filters and facets go by.
+fn add_facts(doc: &mut TantivyDocument, f: &FactFields, d: &IndexDoc) {
+    doc.add_i64(f.source_id, d.source_id);
+    if let Some(p) = d.province.as_deref().filter(|p| !p.is_empty()) {
+        doc.add_text(f.province, p);
+    }
+    // Each value once, so a facet counts the document once per value.
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut stances = std::collections::BTreeSet::new();
+    let mut rules = std::collections::BTreeSet::new();
+    for t in &d.rules {
+        if !rules.insert(t.rule.as_str()) {
+            continue;
+        }
+        doc.add_text(f.rule, &t.rule);
+        kinds.insert(t.kind.as_str());
+        if let Some(s) = t.stance {
+            stances.insert(s.as_str());
+            doc.add_text(f.rule_stance, rule_stance(&t.rule, s));
+        }
+    }
+    for k in kinds {
+        doc.add_text(f.kind, k);
+    }
+    for s in stances {
+        doc.add_text(f.stance, s);
+    }
+    if let Some(r) = d.reach {
+        doc.add_i64(f.reach, r.max(0));
     }
 }
 

@@ -9,6 +9,12 @@
 //! do. All keep offsets into the display form, which is what is stored, so highlights land
 //! on the characters the reader sees.
 //!
+//! Beside the text, each document carries the facts a spokesperson narrows a search by: its
+//! time, source, province and rule hits with their stances, and a post's engagement.
+//! [`Filter`] restricts a search by them without changing scores, [`Facets`] counts the
+//! matches per outlet, province, rule, kind and month in the same pass, and results sort by
+//! relevance, time or engagement ([`Sort`]).
+//!
 //! Each commit carries the highest store id indexed so far as its payload; after a crash the
 //! application re-indexes everything above it, and adding a document first deletes any
 //! earlier copy, so indexing is idempotent.
@@ -18,13 +24,17 @@ mod analyzer;
 mod budget;
 mod compile;
 mod error;
+mod facets;
+mod filter;
 mod highlight;
 mod index;
 
 pub use budget::{Budget, CancelOnDrop};
 pub use error::{Error, Result};
+pub use facets::Facets;
+pub use filter::Filter;
 pub use highlight::{Fragment, snippet};
 pub use index::{
-    Cursor, IndexDoc, MAX_CHECKED_BYTES, MAX_LIMIT, MAX_OFFSET, Rebuild, SearchHit, SearchIndex,
-    SearchRequest, SearchResults, Sort,
+    Cursor, IndexDoc, MAX_CHECKED_BYTES, MAX_LIMIT, MAX_OFFSET, Rebuild, RuleTag, SearchHit,
+    SearchIndex, SearchRequest, SearchResults, Sort,
 };

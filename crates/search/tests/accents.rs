@@ -205,6 +205,7 @@ proptest! {
                 language: "vi".into(),
                 url: format!("https://a.vn/{i}"),
                 time: Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap(),
+                ..IndexDoc::default()
             })
             .collect();
         let analyzed: Vec<Analyzed> =

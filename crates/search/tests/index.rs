@@ -15,6 +15,7 @@ fn doc(id: i64, title: &str, body: &str, hour: u32) -> IndexDoc {
         language: "vi".into(),
         url: format!("https://a.vn/{id}"),
         time: Utc.with_ymd_and_hms(2026, 11, 20, hour, 0, 0).unwrap(),
+        ..IndexDoc::default()
     }
 }
 
@@ -312,7 +313,7 @@ fn walk(index: &SearchIndex, q: &str, sort: Sort, limit: usize) -> Vec<i64> {
     let mut after = None;
     let mut seen = Vec::new();
     loop {
-        let request = SearchRequest { sort, limit, offset: 0, after };
+        let request = SearchRequest { sort, limit, offset: 0, after, ..SearchRequest::default() };
         let first = after.is_none();
         let page = index.search_with(&expr, &request, &Budget::unlimited()).unwrap();
         // Past a cursor, a query checked document by document only knows a lower bound.

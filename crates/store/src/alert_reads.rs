@@ -1,10 +1,23 @@
 //! Reads for one alert's page: its documents with the evidence of its rule in each.
 
-use model::{Document, MatchedTerm, Stance};
+use model::{Document, HitClaim, MatchedTerm, Stance};
 use sqlx::Row;
 
 use crate::documents::{DOCUMENT_COLUMNS, document_from_row, terms_from_json};
 use crate::{Result, Store, parse_enum};
+
+/// One document of an alert with the evidence of its rule in it.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The document.
+    pub document: Document,
+    /// The terms its rule (and the rules folded into the alert) matched, in order.
+    pub terms: Vec<MatchedTerm>,
+    /// Its stance towards the claim, when known.
+    pub stance: Option<Stance>,
+    /// How closely it repeats the known claim and where, when the rule is a claim's.
+    pub claim: Option<HitClaim>,
+}
 
 impl Store {
     /// The documents attached to an alert, newest first, at most `limit`, each with the terms
@@ -12,13 +25,11 @@ impl Store {
     ///
     /// An alert that absorbed others holds their documents too, matched by their rules: the
     /// terms of every rule folded into it count, and the stance of its own rule comes first.
-    pub async fn alert_evidence(
-        &self,
-        alert_id: i64,
-        limit: i64,
-    ) -> Result<Vec<(Document, Vec<MatchedTerm>, Option<Stance>)>> {
+    pub async fn alert_evidence(&self, alert_id: i64, limit: i64) -> Result<Vec<Evidence>> {
         let rows = sqlx::query(&format!(
             "SELECT {DOCUMENT_COLUMNS}, h.terms AS hit_terms, h.stance AS hit_stance, \
+             h.rule_id AS hit_rule, h.claim_similarity AS hit_similarity, \
+             h.claim_passage AS hit_passage, \
              CASE WHEN h.rule_id = (SELECT rule_id FROM alerts WHERE id = $1) THEN 1 ELSE 0 END \
              AS own_rule \
              FROM (SELECT document_id FROM alert_documents WHERE alert_id = $1 \
@@ -32,30 +43,48 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let mut out: Vec<(Document, Vec<MatchedTerm>, Option<Stance>, bool)> = Vec::new();
+        // (evidence, whether its stance is the alert's own rule's)
+        let mut out: Vec<(Evidence, bool)> = Vec::new();
         for row in &rows {
             let id: i64 = row.try_get("id")?;
-            if out.last().is_none_or(|(d, ..)| d.id != id) {
-                out.push((document_from_row(row)?, Vec::new(), None, false));
+            if out.last().is_none_or(|(e, _)| e.document.id != id) {
+                let document = document_from_row(row)?;
+                out.push((
+                    Evidence { document, terms: Vec::new(), stance: None, claim: None },
+                    false,
+                ));
             }
-            let Some(last) = out.last_mut() else { continue };
+            let Some((last, own_stance)) = out.last_mut() else { continue };
             if let Some(terms) = row.try_get::<Option<&str>, _>("hit_terms")? {
-                last.1.extend(terms_from_json(terms)?);
+                last.terms.extend(terms_from_json(terms)?);
             }
             let stance: Option<Stance> =
                 row.try_get::<Option<&str>, _>("hit_stance")?.map(parse_enum).transpose()?;
             let own = row.try_get::<i64, _>("own_rule")? != 0;
-            if stance.is_some() && (last.2.is_none() || (own && !last.3)) {
-                last.2 = stance;
-                last.3 = own;
+            if stance.is_some() && (last.stance.is_none() || (own && !*own_stance)) {
+                last.stance = stance;
+                *own_stance = own;
+            }
+            let similarity = row.try_get::<Option<f64>, _>("hit_similarity")?;
+            let passage = row.try_get::<Option<&str>, _>("hit_passage")?;
+            if let (Some(similarity), Some(passage)) = (similarity, passage) {
+                let closer =
+                    last.claim.as_ref().is_none_or(|c| f64::from(c.similarity) < similarity);
+                if let (true, Some(passage)) = (closer, terms_from_json(passage)?.pop()) {
+                    last.claim = Some(HitClaim {
+                        rule_id: row.try_get::<&str, _>("hit_rule")?.into(),
+                        similarity: similarity as f32,
+                        passage,
+                    });
+                }
             }
         }
         Ok(out
             .into_iter()
-            .map(|(d, mut terms, stance, _)| {
-                terms.sort();
-                terms.dedup();
-                (d, terms, stance)
+            .map(|(mut e, _)| {
+                e.terms.sort();
+                e.terms.dedup();
+                e
             })
             .collect())
     }

@@ -24,6 +24,8 @@ pub struct Processed {
     pub places: model::DocumentPlaces,
     /// The stance it takes towards the claim of each of its rumour hits.
     pub stances: Vec<model::HitStance>,
+    /// How closely it repeats the known claim of each of its claim hits, and where.
+    pub claims: Vec<model::HitClaim>,
 }
 
 impl Processed {
@@ -35,6 +37,7 @@ impl Processed {
             aliases: Vec::new(),
             places: model::DocumentPlaces::default(),
             stances: Vec::new(),
+            claims: Vec::new(),
         }
     }
 }
@@ -341,7 +344,7 @@ impl Store {
                 .bind(r.id)
                 .execute(&mut *tx)
                 .await?;
-            insert_hits(&mut tx, r.id, &r.new.hits, &r.new.stances, at).await?;
+            insert_hits(&mut tx, r.id, &r.new.hits, &r.new.stances, &r.new.claims, at).await?;
             crate::places::write_places(&mut tx, r.id, &r.new.places, true).await?;
             let new_rules = r.new.hits.iter().filter(|h| !before.iter().any(|b| **b == *h.rule_id));
             fresh.push((r.id, new_rules.cloned().collect(), &r.new.stances));
@@ -603,7 +606,7 @@ async fn insert_documents(
         };
         record_sighting(tx, id, d).await?;
         insert_aliases(tx, id, &p.aliases, &d.url).await?;
-        insert_hits(tx, id, &p.hits, &p.stances, d.fetched_at).await?;
+        insert_hits(tx, id, &p.hits, &p.stances, &p.claims, d.fetched_at).await?;
         crate::places::write_places(tx, id, &p.places, false).await?;
         inserted.push(Inserted { batch_index, id });
     }
@@ -684,6 +687,7 @@ async fn insert_hits(
     doc_id: i64,
     hits: &[Hit],
     stances: &[model::HitStance],
+    claims: &[model::HitClaim],
     at: Timestamp,
 ) -> Result<()> {
     if hits.is_empty() {
@@ -691,12 +695,13 @@ async fn insert_hits(
     }
     let sql = format!(
         "INSERT INTO rule_hits (document_id, rule_id, rule_title, kind, severity, terms, created_at, \
-         stance, stance_cues) VALUES {} ON CONFLICT DO NOTHING",
-        placeholders(hits.len(), 9)
+         stance, stance_cues, claim_similarity, claim_passage) VALUES {} ON CONFLICT DO NOTHING",
+        placeholders(hits.len(), 11)
     );
     let mut q = sqlx::query(&sql);
     for hit in hits {
         let stance = stances.iter().find(|s| s.rule_id == hit.rule_id);
+        let claim = claims.iter().find(|c| c.rule_id == hit.rule_id);
         q = q
             .bind(doc_id)
             .bind(&*hit.rule_id)
@@ -706,7 +711,9 @@ async fn insert_hits(
             .bind(terms_to_json(&hit.terms))
             .bind(millis(at))
             .bind(stance.map(|s| s.stance.as_str()))
-            .bind(stance.map(|s| terms_to_json(&s.cues)));
+            .bind(stance.map(|s| terms_to_json(&s.cues)))
+            .bind(claim.map(|c| f64::from(c.similarity)))
+            .bind(claim.map(|c| terms_to_json(std::slice::from_ref(&c.passage))));
     }
     q.execute(&mut **tx).await?;
     Ok(())

@@ -11,15 +11,24 @@
 
 mod alert_reads;
 mod alerts;
+mod briefing;
 mod corrections;
+mod digest_reads;
 mod documents;
 mod error;
 mod figures;
+mod health_days;
+mod leases;
+mod outbox;
 mod places;
 mod queue;
+mod report;
+mod saved_searches;
+mod search_facts;
 mod sources;
 mod spikes;
 mod stories;
+mod subscriptions;
 pub mod testing;
 mod trends;
 mod users;
@@ -33,23 +42,31 @@ use model::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use alert_reads::Evidence;
 pub use alerts::BoardEntry;
+pub use briefing::{CarriedItem, DocumentStance, MAX_BRIEFING_ITEMS};
 pub use corrections::{
     AlertItem, CheckDone, CorrectionCandidate, CorrectionStart, CorrectionWatch, ItemRole,
     ItemUpdate, NewCorrectionItem, Observed, TrackedItem,
 };
+pub use digest_reads::{IssuedResponse, TrackedAlert};
 pub use documents::{Copied, Counts, Inserted, KnownDocument, Placer, Processed, Revision, Stored};
 pub use error::{Error, Result};
+pub use health_days::{CoveredDocument, HealthDayNote, MAX_NOTE_CHARS, RuleCoverage};
+pub use outbox::{Claimed, NewOutgoing, OutboxEntry};
 pub use queue::{
     AlertFilter, AssigneeFilter, MAX_QUEUE_LIMIT, MAX_QUEUE_OFFSET, MAX_QUEUE_TEXT_CHARS, Page,
     QueueCounts, QueueEntry, QueueSort, StateDeadline, state_deadline,
 };
+pub use saved_searches::{MAX_SAVED_SEARCHES, NewSavedSearch, SavedSearch, SearchFilters};
+pub use search_facts::{DocumentFacts, HitFact, MAX_STORY_DOCUMENTS};
 pub use sources::{NewSource, PollSuccess};
 pub use spikes::{SpikeApplied, SpikeSighting};
 pub use stories::{
     ATTRIBUTION_CHARS, PROVENANCE_SIGHTINGS, Placement, Rekeyed, SightingRelation, StoryMember,
     StoryQuery, StoryTopic, StoryUpdate,
 };
+pub use subscriptions::AlertFacts;
 pub use trends::{
     DEFAULT_TREND_DAYS, GROWTH_WINDOW_DAYS, MAX_TREND_DAYS, ProvinceTrend, TopicDay, TrendQuery,
     spike_window_date,

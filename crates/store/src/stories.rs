@@ -128,7 +128,7 @@ fn story_from_row(row: &AnyRow) -> Result<Story> {
     })
 }
 
-fn sighting_from_row(row: &AnyRow) -> Result<Sighting> {
+pub(crate) fn sighting_from_row(row: &AnyRow) -> Result<Sighting> {
     Ok(Sighting {
         document_id: row.try_get("document_id")?,
         source_id: row.try_get("source_id")?,

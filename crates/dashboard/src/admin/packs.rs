@@ -320,7 +320,7 @@ pub(crate) async fn backtest(
 /// Reads the newest matches of `query` page by page until they are older than `days`, the
 /// results end, or [`TRIAL_PAGES`] pages are read. A page that fails after the first ends
 /// the trial with what was read.
-async fn trial(
+pub(crate) async fn trial(
     state: &AppState,
     rule: &str,
     query: &str,
@@ -348,6 +348,7 @@ async fn trial(
             limit: search::MAX_LIMIT,
             offset: 0,
             after,
+            ..search::SearchRequest::default()
         };
         let results = match state.searches.search(query, request).await {
             Ok(results) => results,

@@ -143,6 +143,9 @@ pub(crate) struct DocumentRow {
     pub(crate) url_is_link: bool,
     /// The stance's name and label, when known.
     pub(crate) stance: Option<(&'static str, &'static str)>,
+    /// How closely it repeats the known claim ("82 %") and the claim's name, when its hit is
+    /// a claim's; the passage is among the highlights.
+    pub(crate) claim: Option<(String, String)>,
 }
 
 /// The story an alert is about.
@@ -727,15 +730,23 @@ pub(crate) async fn load(
         events: events.iter().map(|e| event_row(e, &names)).collect(),
         documents: evidence
             .iter()
-            .map(|(d, terms, stance)| DocumentRow {
-                id: d.id,
-                title: search::snippet(&d.doc.title, &ranges(terms, "title"), usize::MAX),
-                excerpt: search::snippet(&d.doc.full_text(), &ranges(terms, "body"), 280),
-                source: d.source_name.clone(),
-                time: vn_time(d.time()),
-                url: d.doc.url.clone(),
-                url_is_link: is_web_url(&d.doc.url),
-                stance: stance.map(|s| (s.as_str(), s.label())),
+            .map(|e| {
+                let d = &e.document;
+                let marks: Vec<MatchedTerm> =
+                    e.terms.iter().chain(e.claim.as_ref().map(|c| &c.passage)).cloned().collect();
+                DocumentRow {
+                    id: d.id,
+                    title: search::snippet(&d.doc.title, &ranges(&marks, "title"), usize::MAX),
+                    excerpt: search::snippet(&d.doc.full_text(), &ranges(&marks, "body"), 280),
+                    source: d.source_name.clone(),
+                    time: vn_time(d.time()),
+                    url: d.doc.url.clone(),
+                    url_is_link: is_web_url(&d.doc.url),
+                    stance: e.stance.map(|s| (s.as_str(), s.label())),
+                    claim: e.claim.as_ref().map(|c| {
+                        (format!("{:.0} %", c.similarity * 100.0), c.passage.term.to_string())
+                    }),
+                }
             })
             .collect(),
         more_documents: (alert.doc_count - shown).max(0),
@@ -752,6 +763,7 @@ pub(crate) async fn load(
                     url: d.doc.url.clone(),
                     url_is_link: is_web_url(&d.doc.url),
                     stance: Some((stance.as_str(), stance.label())),
+                    claim: None,
                 }
             })
             .collect(),
