@@ -218,36 +218,19 @@ impl Store {
         now: Timestamp,
     ) -> Result<SavedSearch> {
         let mut tx = self.pool.begin().await?;
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM saved_searches WHERE owner_id = $1")
-                .bind(s.owner_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if count >= MAX_SAVED_SEARCHES {
-            return Err(Error::Refused(format!(
-                "at most {MAX_SAVED_SEARCHES} saved searches per user"
-            )));
+        // A refused insert (a name taken) must end its transaction before the next writer
+        // comes: SQLite refuses at once, without waiting, a read transaction that wants to
+        // write while another connection still holds its write lock.
+        match insert_saved_search(&mut tx, s, now).await {
+            Ok(saved) => {
+                tx.commit().await?;
+                Ok(saved)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
         }
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(id) FROM documents").fetch_one(&mut *tx).await?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO saved_searches (owner_id, name, query, filters, sort, notify, \
-             last_notified_doc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             RETURNING {COLUMNS}"
-        ))
-        .bind(s.owner_id)
-        .bind(s.name.as_str())
-        .bind(s.query.as_str())
-        .bind(s.filters.to_json())
-        .bind(s.sort.as_str())
-        .bind(i64::from(s.notify))
-        .bind(last.unwrap_or(0))
-        .bind(millis(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        let saved = saved_from_row(&row)?;
-        tx.commit().await?;
-        Ok(saved)
     }
 
     /// One saved search.
@@ -349,6 +332,40 @@ impl Store {
         tx.commit().await?;
         Ok(Some(written))
     }
+}
+
+async fn insert_saved_search(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &NewSavedSearch,
+    now: Timestamp,
+) -> Result<SavedSearch> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM saved_searches WHERE owner_id = $1")
+        .bind(s.owner_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if count >= MAX_SAVED_SEARCHES {
+        return Err(Error::Refused(format!(
+            "at most {MAX_SAVED_SEARCHES} saved searches per user"
+        )));
+    }
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(id) FROM documents").fetch_one(&mut **tx).await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO saved_searches (owner_id, name, query, filters, sort, notify, \
+         last_notified_doc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(s.owner_id)
+    .bind(s.name.as_str())
+    .bind(s.query.as_str())
+    .bind(s.filters.to_json())
+    .bind(s.sort.as_str())
+    .bind(i64::from(s.notify))
+    .bind(last.unwrap_or(0))
+    .bind(millis(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    saved_from_row(&row)
 }
 
 #[cfg(test)]
