@@ -191,6 +191,14 @@ async fn the_demo_s_report_in_a_browser() {
     b.call(Method::POST, &format!("/element/{password}/value"), json!({"text": "demo"})).await;
     let submit = b.find("button[type=submit]").await;
     b.call(Method::POST, &format!("/element/{submit}/click"), json!({})).await;
+    // The login answers with a redirect: wait for it before leaving the page, or the next
+    // navigation cancels the login and its session never starts.
+    for _ in 0..100 {
+        if !b.source().await.contains("name=\"password\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let today = chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
         .date_naive();
