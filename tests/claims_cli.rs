@@ -47,7 +47,8 @@ fn setup(dir: &Path) -> std::path::PathBuf {
     std::fs::create_dir_all(rules.join("claims")).unwrap();
     std::fs::write(rules.join("p.toml"), PACK).unwrap();
     std::fs::write(rules.join("claims/test.toml"), CLAIMS).unwrap();
-    config_file(dir, &rules, "")
+    // This directory alone, so that the counts are its own.
+    config_file(dir, &rules, "builtin_rules = false\n")
 }
 
 #[test]

@@ -1,8 +1,12 @@
-//! The command-line interfaces scripts rely on: normalize, rules check and rules match.
+//! The command-line interfaces scripts rely on: normalize, rules check and rules match;
+//! and the binary run from any directory on the rules built into it.
+
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{config_file, langnghe, rules_dir, run, run_ok};
+use crate::support::{binary, config_file, langnghe, rules_dir, run, run_ok};
 
 fn config(dir: &std::path::Path) -> std::path::PathBuf {
     config_file(dir, &rules_dir(), "")
@@ -222,4 +226,89 @@ fn stories_lists_who_carried_a_rumour_first_and_rebuilds() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{err}");
     }
+}
+
+/// The binary run in `dir` with no configuration file and no `LANGNGHE_*` variables.
+fn bare(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.current_dir(dir).args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LANGNGHE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+/// The rule and claim counts of `rules check`'s summary.
+fn counts(summary: &str) -> (usize, usize) {
+    let rest = summary.strip_prefix("ok: ").unwrap_or_else(|| panic!("{summary}"));
+    let (rules, rest) = rest.split_once(" rules (").unwrap();
+    let claims = rest.split_once(' ').unwrap().0;
+    (rules.parse().unwrap(), claims.parse().unwrap())
+}
+
+#[test]
+fn an_empty_directory_runs_on_the_built_in_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+
+    let checked = run_ok(bare(home, &["rules", "check"]), "");
+    assert!(checked.trim_end().ends_with("checked in the built-in packs"), "{checked}");
+    let (rules, claims) = counts(&checked);
+    assert!(rules >= 200 && claims >= 150, "{checked}");
+    assert_eq!(run_ok(bare(home, &["claims", "list"]), "").lines().count(), claims);
+
+    let line = r#"{"id":1,"title":"Thần dược chữa khỏi ung thư","body":""}"#;
+    let matched: Value =
+        serde_json::from_str(&run_ok(bare(home, &["rules", "match"]), &format!("{line}\n")))
+            .unwrap();
+    assert!(matched["hits"].as_array().unwrap().iter().any(|h| h["rule"] == "rumor.than-duoc"));
+
+    // A social post imported, matched by the built-in rules and found by search.
+    let post = r#"{"platform":"facebook","page":"Mẹo sống khỏe","url":"https://www.facebook.com/p/1","time":"2026-11-30T07:30:00+07:00","text":"Bị sốt xuất huyết thì uống nước lá đu đủ giã nát là tiểu cầu tăng, không cần vào viện nha mọi người"}"#;
+    std::fs::write(home.join("posts.jsonl"), format!("{post}\n")).unwrap();
+    let ingested = run_ok(bare(home, &["ingest", "posts.jsonl"]), "");
+    assert!(ingested.starts_with("posts.jsonl: 1 posts from 1 page(s), 1 new"), "{ingested}");
+    assert!(!ingested.trim_end().ends_with(" 0 rule hits"), "{ingested}");
+    let found: Value =
+        serde_json::from_str(&run_ok(bare(home, &["search", "\"lá đu đủ\"", "--json"]), ""))
+            .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+
+    // Nothing but the data directory was written: no rules directory is needed.
+    let mut names: Vec<String> = std::fs::read_dir(home)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["data", "posts.jsonl"]);
+    assert!(!home.join("data/rules").exists());
+
+    // A directory of the office's own adds its packs to the built-in ones.
+    let mine = home.join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(
+        mine.join("extra.toml"),
+        "[[rules]]\nid = \"rumor.la-oi-than-ky\"\nkind = \"rumor\"\ntitle = \"Lá ổi\"\nseverity = \"high\"\nquery = '\"lá ổi\" NEAR/4 \"thần kỳ\"'\nmatch = [\"nước lá ổi thần kỳ\"]\n",
+    )
+    .unwrap();
+    let layered = run_ok(bare(home, &["rules", "check", "--rules", "mine"]), "");
+    assert_eq!(counts(&layered), (rules + 1, claims), "{layered}");
+    assert!(layered.trim_end().ends_with("in the built-in packs and mine"), "{layered}");
+}
+
+#[test]
+fn a_configured_rules_dir_that_is_missing_warns_and_runs_on_the_built_in_rules() {
+    // A configuration of the releases that read the packs from the working directory.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.toml"), "rules_dir = \"rules\"\n").unwrap();
+    let mut cmd = bare(dir.path(), &["--config", "c.toml", "rules", "check"]);
+    let out = run(&mut cmd, "");
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.trim_end().ends_with("checked in the built-in packs"), "{stdout}");
+    assert!(stderr.contains("rules_dir does not exist"), "{stderr}");
 }

@@ -10,14 +10,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, NaiveTime, TimeZone, Utc};
 use serde_json::Value;
-use testkit::smtp::{ReceivedMail, SmtpOptions, SmtpServer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::smtp::{ReceivedMail, SmtpOptions, SmtpServer};
+use test_support::{Page, Site};
 
 use crate::support::{Running, eventually, free_port, langnghe, login, run_ok};
 
@@ -108,6 +108,8 @@ fn write_config(dir: &Path, rules: &Path, port: u16, feed: &str, smtp: u16, hook
     let text = format!(
         r#"data_dir = {data:?}
 rules_dir = {rules:?}
+# The test's pack alone: which alerts open is the test's to say.
+builtin_rules = false
 
 [http]
 listen = "127.0.0.1:{port}"
@@ -155,55 +157,10 @@ fetch_articles = "never"
     path
 }
 
-/// Requests the webhook receiver got: headers (lowercase names) and body.
-type Received = Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>>;
-
-/// A webhook receiver on a free port of 127.0.0.1 that answers 204 to everything.
-async fn webhook_receiver() -> (u16, Received) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let got: Received = Arc::default();
-    let keep = got.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let got = keep.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                let end = loop {
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                let headers: Vec<(String, String)> = head
-                    .lines()
-                    .skip(1)
-                    .filter_map(|l| l.split_once(':'))
-                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                    .collect();
-                let length: usize = headers
-                    .iter()
-                    .find(|(k, _)| k == "content-length")
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(0);
-                while buf.len() < end + length {
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                got.lock().unwrap().push((headers, buf[end..end + length].to_vec()));
-                let _ =
-                    socket.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").await;
-            });
-        }
-    });
-    (port, got)
+/// A webhook receiver on a free port of 127.0.0.1 that answers 204 to everything; the site
+/// keeps every request.
+fn webhook_receiver() -> Site {
+    Site::with_handler(|_| Page::status(204).into())
 }
 
 /// A mail server that is down in the worst way: it accepts connections and never says a
@@ -287,26 +244,27 @@ async fn subscribe(client: &reqwest::Client, base: &str, fields: &[(&str, &str)]
 
 /// The webhooks of type `kind` about rule `rule`, verified against the secret at `now`
 /// (the jobs' clock signs them), each with its webhook-id and payload.
-fn verified(got: &Received, kind: &str, rule: &str, now: DateTime<Utc>) -> Vec<(String, Value)> {
-    let all = got.lock().unwrap().clone();
+fn verified(hooks: &Site, kind: &str, rule: &str, now: DateTime<Utc>) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    for (headers, body) in all {
-        let payload: Value = serde_json::from_slice(&body).unwrap();
+    for request in hooks.received() {
+        assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/langnghe"));
+        let (headers, body) = (request.headers.as_slice(), &request.body);
+        let payload: Value = serde_json::from_slice(body).unwrap();
         if payload["type"] != kind || payload["data"]["rule_id"] != rule {
             continue;
         }
         let tolerance = Duration::from_secs(300);
-        notify::webhook::verify(&[SECRET], headers.as_slice(), &body, now, tolerance)
+        notify::webhook::verify(&[SECRET], headers, body, now, tolerance)
             .unwrap_or_else(|e| panic!("{e}: {payload}"));
         // The same delivery with one byte of the body changed does not pass.
         let mut tampered = body.clone();
         let at = tampered.iter().position(|b| *b == b'1').unwrap_or(0);
         tampered[at] = if tampered[at] == b'1' { b'2' } else { b'1' };
         assert_eq!(
-            notify::webhook::verify(&[SECRET], headers.as_slice(), &tampered, now, tolerance),
+            notify::webhook::verify(&[SECRET], headers, &tampered, now, tolerance),
             Err(notify::webhook::VerifyError::NoMatch)
         );
-        let id = headers.iter().find(|(k, _)| k == "webhook-id").unwrap().1.clone();
+        let id = request.header("webhook-id").unwrap().to_owned();
         out.push((id, payload));
     }
     out
@@ -336,7 +294,8 @@ async fn digests_and_alerts_arrive_once_through_smtp_and_webhooks_across_a_crash
     let feed_url = format!("{}/tin.xml", site.base_url());
     let rss = "application/rss+xml; charset=utf-8";
     site.put("/tin.xml", rss, feed(&site.base_url(), &[QUIET]));
-    let (hook_port, hooks) = webhook_receiver().await;
+    let hooks = webhook_receiver();
+    let hook_port = hooks.addr().port();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let config = write_config(dir.path(), &rules, port, &feed_url, first_mail.port, hook_port);
@@ -497,10 +456,10 @@ async fn digests_and_alerts_arrive_once_through_smtp_and_webhooks_across_a_crash
     // The 07:00 digest and the one sent on demand, each once.
     assert_eq!(count(&delivered, "Lắng Nghe – Việc xử lý của lan", "lan@soyte.example.vn"), 2);
     assert_eq!(count(&delivered, "Lắng Nghe – Bản tin lãnh đạo", "lanh-dao@soyte.example.vn"), 2);
-    let hooks = hooks.lock().unwrap().clone();
+    let hooks = hooks.received();
     let mut hook_ids: BTreeMap<String, usize> = BTreeMap::new();
-    for (headers, _) in &hooks {
-        let id = headers.iter().find(|(k, _)| k == "webhook-id").unwrap().1.clone();
+    for request in &hooks {
+        let id = request.header("webhook-id").unwrap().to_owned();
         *hook_ids.entry(id).or_default() += 1;
     }
     assert!(hook_ids.values().all(|n| *n == 1), "webhooks delivered more than once: {hook_ids:?}");

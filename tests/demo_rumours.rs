@@ -9,7 +9,7 @@ use std::time::Duration;
 use demo::social::{DEBUNK, NO_DIACRITICS, Planted, SUSPICIOUS, TEENCODE};
 use serde_json::Value;
 
-use crate::support::{Running, eventually, free_port, langnghe, login, rules_dir, run_ok};
+use crate::support::{Running, demo_config, eventually, free_port, langnghe, login, run_ok};
 
 /// A planted item's title, as the demo writes it.
 fn title(p: &Planted) -> String {
@@ -56,17 +56,7 @@ async fn alert_on(
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_raises_rumours_typed_bare_and_in_teencode_shows_the_debunk_and_the_suspicion() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    let config = dir.path().join("c.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = {:?}\nrules_dir = {:?}\n",
-            data.display().to_string(),
-            rules_dir().display().to_string()
-        ),
-    )
-    .unwrap();
+    let (config, data) = demo_config(dir.path());
     let port = free_port();
     let mut cmd = langnghe(&config);
     cmd.args(["demo", "--port", &port.to_string(), "--data-dir"]).arg(&data);

@@ -471,27 +471,20 @@ fn an_unwritable_data_directory_is_named_at_once() {
 /// 7. With `allow_private`, a redirect to the cloud metadata address is still refused.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_to_cloud_metadata_is_refused_even_with_allow_private() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut buf = [0u8; 4096];
-            let _ = socket.read(&mut buf).await;
-            let _ = socket
-                .write_all(
-                    b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/meta-data/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                )
-                .await;
-        }
-    });
+    let site = test_support::Site::start();
+    site.put(
+        "/feed.xml",
+        test_support::Page::redirect(302, "http://169.254.169.254/latest/meta-data/"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let config = crate::support::config_file(dir.path(), &rules_dir(), "");
     let mut cmd = langnghe(&config);
-    cmd.args(["ingest", "--allow-private", &format!("http://{addr}/feed.xml")]);
+    cmd.args(["ingest", "--allow-private", &site.url("/feed.xml")]);
     let out = tokio::task::spawn_blocking(move || run(&mut cmd, "")).await.unwrap();
     let text =
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("169.254.169.254") || text.contains("link-local"), "{text}");
+    // The refusal came from following the redirect, not from failing to reach the feed.
+    assert!(site.requests("/feed.xml") >= 1, "the feed was never asked for: {text}");
 }

@@ -7,11 +7,13 @@
 mod browser;
 mod claims_cli;
 mod cli;
+mod crash;
 mod delivery_e2e;
 mod demo_command;
 mod demo_rumours;
 mod demo_stories;
 mod hostile;
+mod many_processes;
 mod report_browser;
 mod report_cli;
 mod rules_live;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{Running, eventually, free_port, langnghe, login, rules_dir, run_ok};
+use crate::support::{Running, demo_config, eventually, free_port, langnghe, login, run_ok};
 
 async fn get(client: &reqwest::Client, url: &str, token: &str) -> Option<Value> {
     let res = client.get(url).bearer_auth(token).send().await.ok()?;
@@ -30,17 +30,7 @@ fn count(v: &Value, facet: &str, key: &str, value: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_is_searched_with_filters_facets_exports_and_a_briefing() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    let config = dir.path().join("c.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = {:?}\nrules_dir = {:?}\n",
-            data.display().to_string(),
-            rules_dir().display().to_string()
-        ),
-    )
-    .unwrap();
+    let (config, data) = demo_config(dir.path());
     let port = free_port();
     let mut cmd = langnghe(&config);
     cmd.args(["demo", "--port", &port.to_string(), "--data-dir"]).arg(&data);

@@ -3,13 +3,11 @@
 //! posts imported from JSON Lines and CSV files whole or not at all; and feeds, pages and
 //! sitemaps told apart when they are ingested from a server on 127.0.0.1.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::{Page, Site};
 
 use crate::support::{config_file, langnghe, run, run_ok};
 
@@ -29,7 +27,7 @@ fn config(dir: &Path) -> PathBuf {
     let rules = dir.join("rules");
     std::fs::create_dir_all(&rules).unwrap();
     std::fs::write(rules.join("topics.toml"), RULES).unwrap();
-    config_file(dir, &rules, "[fetch]\nhost_delay_ms = 0\n")
+    config_file(dir, &rules, "builtin_rules = false\n[fetch]\nhost_delay_ms = 0\n")
 }
 
 /// Runs the binary with `args`, expecting success; its standard output.
@@ -487,78 +485,6 @@ fn a_posts_file_with_one_bad_line_stores_nothing() {
     assert_eq!(sources(&c), Vec::<Value>::new());
 }
 
-/// A web server on 127.0.0.1 answering from a table of paths, on a thread of its own so the
-/// tests can run the binary synchronously; it counts the requests for each path.
-struct Site {
-    base: String,
-    files: Arc<Mutex<HashMap<String, (String, String)>>>,
-    hits: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-impl Site {
-    fn start() -> Site {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let files: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
-        let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-        let (table, counts) = (files.clone(), hits.clone());
-        std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(answer(stream, table.clone(), counts.clone()));
-                }
-            });
-        });
-        Site { base, files, hits }
-    }
-
-    fn put(&self, path: &str, content_type: &str, body: String) {
-        self.files.lock().unwrap().insert(path.to_owned(), (content_type.to_owned(), body));
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn requests(&self, path: &str) -> usize {
-        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
-    }
-}
-
-async fn answer(
-    mut stream: tokio::net::TcpStream,
-    files: Arc<Mutex<HashMap<String, (String, String)>>>,
-    hits: Arc<Mutex<HashMap<String, usize>>>,
-) {
-    let mut head = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&head);
-    let path = head.split(' ').nth(1).unwrap_or("/");
-    *hits.lock().unwrap().entry(path.to_owned()).or_default() += 1;
-    let file = files.lock().unwrap().get(path).cloned();
-    let reply = match file {
-        None => {
-            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
-        }
-        Some((content_type, body)) => format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    };
-    let _ = stream.write_all(reply.as_bytes()).await;
-    let _ = stream.shutdown().await;
-}
-
 const TEXT: &str = "Sở Y tế Hà Nội cho biết trong tuần ghi nhận 412 ca sốt xuất huyết, tăng 18% so với tuần trước, tập trung ở các quận Hoàng Mai, Đống Đa và Thanh Xuân.</p><p>Ngành y tế đã phun hóa chất diệt muỗi tại 56 ổ dịch và đề nghị người dân loại bỏ dụng cụ chứa nước đọng quanh nhà, ngủ màn kể cả ban ngày.</p><p>Bác sĩ khuyến cáo khi có sốt cao liên tục, đau đầu, chảy máu chân răng cần đến cơ sở y tế ngay, không tự ý truyền dịch tại nhà.";
 
 fn article(title: &str) -> String {
@@ -571,41 +497,40 @@ fn article(title: &str) -> String {
 }
 
 /// A site with an RSS feed of two full-text items, two article pages and a sitemap
-/// listing one of them.
+/// listing one of them. It runs on a thread of its own, so the tests can run the binary
+/// synchronously.
 fn news_site() -> Site {
     let site = Site::start();
     let item = |n: u32, title: &str| {
         format!(
             "<item><title>{title}</title><link>{}/tin/{n}.html</link><pubDate>Mon, 30 Nov 2026 0{n}:00:00 +0700</pubDate><description><![CDATA[<p>{TEXT}</p>]]></description></item>",
-            site.base
+            site.base()
         )
     };
     let rss = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Báo Thử</title><link>{}/</link>{}{}</channel></rss>"#,
-        site.base,
+        site.base(),
         item(1, "Hà Nội ghi nhận 412 ca sốt xuất huyết trong tuần"),
         item(2, "Phun hóa chất diệt muỗi tại 56 ổ dịch"),
     );
-    site.put("/rss.xml", "application/rss+xml; charset=utf-8", rss.clone());
-    site.put("/khac.xml", "application/rss+xml; charset=utf-8", rss.replace("/tin/", "/khac/"));
+    site.put("/rss.xml", Page::ok("application/rss+xml; charset=utf-8", rss.clone()));
+    site.put(
+        "/khac.xml",
+        Page::ok("application/rss+xml; charset=utf-8", rss.replace("/tin/", "/khac/")),
+    );
     site.put(
         "/bai/tiem-vac-xin-cum-mua-4790001.html",
-        "text/html; charset=utf-8",
-        article("Tiêm vắc xin cúm mùa trước mùa đông"),
+        Page::ok("text/html; charset=utf-8", article("Tiêm vắc xin cúm mùa trước mùa đông")),
     );
     site.put(
         "/bai/tre-mac-tay-chan-mieng-4790002.html",
-        "text/html; charset=utf-8",
-        article("Trẻ mắc tay chân miệng tăng ở phía Nam"),
+        Page::ok("text/html; charset=utf-8", article("Trẻ mắc tay chân miệng tăng ở phía Nam")),
     );
-    site.put(
-        "/sitemap.xml",
-        "application/xml",
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{}/bai/tre-mac-tay-chan-mieng-4790002.html</loc><lastmod>2026-11-30T09:00:00+07:00</lastmod></url></urlset>"#,
-            site.base
-        ),
+    let sitemap = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{}/bai/tre-mac-tay-chan-mieng-4790002.html</loc><lastmod>2026-11-30T09:00:00+07:00</lastmod></url></urlset>"#,
+        site.base()
     );
+    site.put("/sitemap.xml", Page::ok("application/xml", sitemap));
     site
 }
 
@@ -693,14 +618,11 @@ fn ingest_applies_this_runs_kind_and_permission_to_a_known_url() {
     // A source declared as a listing page is read as one, not as the article page its
     // content looks like; its own permission is enough.
     let listing = site.url("/suc-khoe.html");
-    site.put(
-        "/suc-khoe.html",
-        "text/html; charset=utf-8",
-        format!(
-            r#"<!DOCTYPE html><html><body><h1>Sức khỏe</h1><ul><li><h3><a href="{0}/bai/tiem-vac-xin-cum-mua-4790001.html">Tiêm vắc xin cúm mùa trước mùa đông</a></h3></li><li><h3><a href="{0}/bai/tre-mac-tay-chan-mieng-4790002.html">Trẻ mắc tay chân miệng tăng ở phía Nam</a></h3></li></ul></body></html>"#,
-            site.base
-        ),
+    let page = format!(
+        r#"<!DOCTYPE html><html><body><h1>Sức khỏe</h1><ul><li><h3><a href="{0}/bai/tiem-vac-xin-cum-mua-4790001.html">Tiêm vắc xin cúm mùa trước mùa đông</a></h3></li><li><h3><a href="{0}/bai/tre-mac-tay-chan-mieng-4790002.html">Trẻ mắc tay chân miệng tăng ở phía Nam</a></h3></li></ul></body></html>"#,
+        site.base()
     );
+    site.put("/suc-khoe.html", Page::ok("text/html; charset=utf-8", page));
     ok(&c, &["sources", "add", &listing, "--kind", "html-listing", "--allow-private"]);
     let said = ok(&c, &["ingest", &listing]);
     assert!(said.contains(": 2 items, 2 new"), "{said}");

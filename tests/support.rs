@@ -45,6 +45,21 @@ pub(crate) fn config_file(dir: &Path, rules: &Path, more: &str) -> PathBuf {
     path
 }
 
+/// A configuration file `dir/c.toml` for `langnghe demo`: its data in `dir/demo` (the
+/// directory to pass as `--data-dir`, so that other commands with this file see the demo's
+/// data) and the workspace's rule packs. Returns the file and the data directory.
+pub(crate) fn demo_config(dir: &Path) -> (PathBuf, PathBuf) {
+    let data = dir.join("demo");
+    let path = dir.join("c.toml");
+    let text = format!(
+        "data_dir = {:?}\nrules_dir = {:?}\n",
+        data.display().to_string(),
+        rules_dir().display().to_string()
+    );
+    std::fs::write(&path, text).expect("write the configuration");
+    (path, data)
+}
+
 /// A configuration serving the dashboard on `port` with the outlets of `server` as sources
 /// (polled every 30 s), its data in `dir/data`, the rule packs of `rules`, and `more`
 /// TOML after those keys (`[http]` and `[fetch]` are open at that point, `[fetch]` last).
@@ -155,7 +170,17 @@ impl Drop for Running {
 }
 
 /// Polls `check` until it returns `Some` or `timeout` passes.
-pub(crate) async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(timeout: Duration, what: &str, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    within(timeout, check).await.unwrap_or_else(|| panic!("timed out waiting for {what}"))
+}
+
+/// Polls `check` until it returns `Some` or `timeout` passes (then `None`), for a caller
+/// that explains a timeout with what it saw.
+pub(crate) async fn within<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -163,9 +188,11 @@ where
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(v) = check().await {
-            return v;
+            return Some(v);
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() >= deadline {
+            return None;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -160,8 +160,8 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> anyhow::Result<
 /// A pack file, or every pack of a directory; any load problem stops the backtest.
 fn load(path: &Path) -> anyhow::Result<RuleSet> {
     let (set, diags) = if path.is_dir() {
-        // A rules directory brings its claims too.
-        let loaded = crate::claims::load(path);
+        // A rules directory brings its claims too; what is tried is its files alone.
+        let loaded = crate::claims::load(&rules::RuleSources::dir_only(path));
         (loaded.rules, loaded.problems)
     } else {
         let text =

@@ -3,8 +3,9 @@
 //!
 //! Every claim is matched by the rule engine as a `rumor` rule of its own (its query, with
 //! its phrasings as examples), and its phrasings feed the [`ClaimIndex`] that says how
-//! closely a text repeats it. Claims live in `claims/*.toml` under the rules directory, so
-//! a claim added here is loaded by the next reload of `serve`.
+//! closely a text repeats it. The shipped claims are built in; the office's live in
+//! `claims/*.toml` under its rules directory, so a claim added here is loaded by the next
+//! reload of `serve`.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -17,11 +18,11 @@ use clap::{Args, Subcommand};
 use rules::claims::{
     CLAIMS_DIR, ClaimSource, Refutation, Style, Verdict, append_claim, valid_claim_id,
 };
-use rules::{Claim, ClaimIndex, ClaimLibrary, Diagnostic, RuleSet};
+use rules::{Claim, ClaimIndex, ClaimLibrary, Diagnostic, RuleSet, RuleSources};
 
 use crate::config::Config;
 
-/// The rule packs and the claim library of one rules directory, loaded together.
+/// The rule packs and the claim library, loaded together.
 pub(crate) struct Loaded {
     /// Every pack's rules and every claim's rule, compiled as one set.
     pub(crate) rules: RuleSet,
@@ -37,11 +38,11 @@ pub(crate) struct Loaded {
     pub(crate) warnings: Vec<Diagnostic>,
 }
 
-/// Loads the packs of `dir` and the claims of `dir/claims`, compiles them into one rule
-/// set and runs every example.
-pub(crate) fn load(dir: &Path) -> Loaded {
-    let (packs, mut problems) = RuleSet::load_dir(dir);
-    let (library, claim_problems) = ClaimLibrary::load_dir(dir);
+/// Loads the packs and the claims of `sources`, compiles them into one rule set and runs
+/// every example: how every command and `serve` read the rules.
+pub(crate) fn load(sources: &RuleSources) -> Loaded {
+    let (packs, mut problems) = RuleSet::load(sources);
+    let (library, claim_problems) = ClaimLibrary::load(sources);
     problems.extend(claim_problems);
     problems.extend(library.check_ids(packs.rules()));
     let library = library.without_rule_ids(packs.rules());
@@ -55,13 +56,23 @@ pub(crate) fn load(dir: &Path) -> Loaded {
 
 /// As [`load`], refusing the set when it has any problem: what serve, demo and
 /// `rules match` run with.
-pub(crate) fn load_clean(dir: &Path) -> anyhow::Result<Loaded> {
-    let loaded = load(dir);
+pub(crate) fn load_clean(sources: &RuleSources) -> anyhow::Result<Loaded> {
+    let loaded = load(sources);
     if !loaded.problems.is_empty() {
         let list: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
-        bail!("the rule packs in {} have problems:\n  {}", dir.display(), list.join("\n  "));
+        bail!("the rule packs in {} have problems:\n  {}", describe(sources), list.join("\n  "));
     }
     Ok(loaded)
+}
+
+/// Where `sources` reads from, for messages: the built-in packs, the directory, or both.
+pub(crate) fn describe(sources: &RuleSources) -> String {
+    match (&sources.dir, sources.builtin) {
+        (Some(dir), true) if dir.exists() => format!("the built-in packs and {}", dir.display()),
+        (_, true) => "the built-in packs".to_owned(),
+        (Some(dir), false) => dir.display().to_string(),
+        (None, false) => "no rules directory".to_owned(),
+    }
 }
 
 /// `langnghe claims …`.
@@ -75,7 +86,7 @@ pub(crate) enum ClaimsCommand {
         /// One JSON object per claim, with its phrasings, refutation and sources.
         #[arg(long)]
         json: bool,
-        /// Rule directory (defaults to the configured rules_dir).
+        /// Rules directory over the built-in packs (defaults to the configured rules_dir).
         #[arg(long)]
         rules: Option<PathBuf>,
     },
@@ -90,14 +101,14 @@ pub(crate) enum ClaimsCommand {
         /// Write to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Rule directory (defaults to the configured rules_dir).
+        /// Rules directory over the built-in packs (defaults to the configured rules_dir).
         #[arg(long)]
         rules: Option<PathBuf>,
     },
     /// Validate the claim files: fields, ids, queries and phrasings; exit status 1 on a
     /// problem. Phrasings typed without diacritics that a query misses are warnings.
     Check {
-        /// Rule directory (defaults to the configured rules_dir).
+        /// Rules directory over the built-in packs (defaults to the configured rules_dir).
         #[arg(long)]
         rules: Option<PathBuf>,
     },
@@ -162,42 +173,42 @@ pub(crate) struct ClaimAddArgs {
     /// The claim file, relative to the rules directory.
     #[arg(long, default_value = "claims/office.toml")]
     file: PathBuf,
-    /// Rule directory (defaults to the configured rules_dir).
+    /// The rules directory to write to, created if need be (defaults to the configured
+    /// rules_dir, else `rules` under the data directory).
     #[arg(long)]
     rules: Option<PathBuf>,
 }
 
 pub(crate) fn run(config: &Config, command: ClaimsCommand) -> anyhow::Result<ExitCode> {
-    let dir = |rules: Option<PathBuf>| rules.unwrap_or_else(|| config.rules_dir.clone());
+    let sources = |rules: Option<PathBuf>| config.rule_sources(rules.as_deref());
     match command {
-        ClaimsCommand::List { tag, json, rules } => list(&dir(rules), tag.as_deref(), json),
+        ClaimsCommand::List { tag, json, rules } => list(&sources(rules)?, tag.as_deref(), json),
         ClaimsCommand::Add(args) => {
-            let d = dir(args.rules.clone());
-            add(&d, &args)
+            // The directory written to is created when missing, named on the command line
+            // or not.
+            let dir = args.rules.clone().unwrap_or_else(|| config.local_rules_dir());
+            add(&RuleSources { builtin: config.builtin_rules, dir: Some(dir) }, &args)
         }
         ClaimsCommand::Export { format, out, rules } => {
-            export(&dir(rules), &format, out.as_deref())
+            export(&sources(rules)?, &format, out.as_deref())
         }
-        ClaimsCommand::Check { rules } => check(&dir(rules)),
+        ClaimsCommand::Check { rules } => check(&sources(rules)?),
     }
 }
 
-/// The library of `dir`, refused when a claim file has a problem.
-fn library(dir: &Path) -> anyhow::Result<ClaimLibrary> {
-    let (library, problems) = ClaimLibrary::load_dir(dir);
+/// The library of `sources`, refused when a claim file has a problem.
+fn library(sources: &RuleSources) -> anyhow::Result<ClaimLibrary> {
+    let (library, problems) = ClaimLibrary::load(sources);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        bail!(
-            "the claim files in {} have problems:\n  {}",
-            dir.join(CLAIMS_DIR).display(),
-            list.join("\n  ")
-        );
+        bail!("the claim files in {} have problems:\n  {}", describe(sources), list.join("\n  "));
     }
     Ok(library)
 }
 
-fn list(dir: &Path, tag: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
-    let library = library(dir)?;
+fn list(sources: &RuleSources, tag: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+    let library = library(sources)?;
+    let dir = sources.dir.as_deref().unwrap_or(Path::new(""));
     let mut out = std::io::stdout().lock();
     let chosen =
         library.claims().iter().filter(|c| tag.is_none_or(|t| c.tags.iter().any(|x| x == t)));
@@ -248,7 +259,8 @@ fn host(url: &str) -> Option<String> {
     parsed.host_str().map(|h| h.trim_start_matches("www.").to_owned())
 }
 
-fn add(dir: &Path, args: &ClaimAddArgs) -> anyhow::Result<ExitCode> {
+fn add(sources: &RuleSources, args: &ClaimAddArgs) -> anyhow::Result<ExitCode> {
+    let dir = sources.dir.as_deref().unwrap_or(Path::new(""));
     if !valid_claim_id(&args.id) {
         bail!(
             "--id {:?}: expected claim.<group>.<slug> in lowercase ASCII letters, digits and '-'",
@@ -273,7 +285,7 @@ fn add(dir: &Path, args: &ClaimAddArgs) -> anyhow::Result<ExitCode> {
     let claims_dir = dir.join(CLAIMS_DIR);
     let file = if args.file.is_absolute() { args.file.clone() } else { dir.join(&args.file) };
     // Only files directly in the claims directory are loaded.
-    let parent_ok = file.parent().is_some_and(|p| same_dir(p, &claims_dir));
+    let parent_ok = file.parent().is_some_and(|p| same_path(p, &claims_dir));
     if !parent_ok || file.extension().is_none_or(|x| x != "toml") {
         bail!(
             "--file {}: claims are loaded from {}/*.toml only",
@@ -306,12 +318,25 @@ fn add(dir: &Path, args: &ClaimAddArgs) -> anyhow::Result<ExitCode> {
         }],
         ..Claim::default()
     };
-    let (packs, _) = RuleSet::load_dir(dir);
-    let rule_ids: HashSet<String> = packs.rules().iter().map(|r| r.id.to_string()).collect();
+    // Every id in use: `append_claim` looks through the directory's claim files itself, the
+    // built-in claims are told to it like the packs' rules.
+    let (packs, _) = RuleSet::load(sources);
+    let (claims, _) = ClaimLibrary::load(sources);
+    let builtin_claims =
+        claims.claims().iter().filter(|c| rules::builtin::is_builtin(&c.file)).map(|c| &c.id);
+    let rule_ids: HashSet<String> =
+        packs.rules().iter().map(|r| r.id.to_string()).chain(builtin_claims.cloned()).collect();
     std::fs::create_dir_all(&claims_dir)
         .with_context(|| format!("creating {}", claims_dir.display()))?;
+    // A file of the directory replaces the built-in one of its name: a new one starts as a
+    // copy of it, so that adding a claim there does not drop the shipped ones.
+    let seeded = seed_from_builtin(sources, dir, &file)?;
     let mut out = std::io::stdout().lock();
-    match append_claim(dir, &file, &claim, &rule_ids) {
+    let appended = append_claim(dir, &file, &claim, &rule_ids);
+    if appended.is_err() && seeded {
+        std::fs::remove_file(&file).with_context(|| format!("removing {}", file.display()))?;
+    }
+    match appended {
         Ok(done) => {
             for w in &done.warnings {
                 writeln!(out, "warning: {w}")?;
@@ -329,15 +354,29 @@ fn add(dir: &Path, args: &ClaimAddArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn same_dir(a: &Path, b: &Path) -> bool {
+/// Writes the built-in claim file that `file` (in the rules directory `dir`) would replace
+/// to `file` when it does not exist yet; whether it did.
+fn seed_from_builtin(sources: &RuleSources, dir: &Path, file: &Path) -> anyhow::Result<bool> {
+    if !sources.builtin || file.exists() {
+        return Ok(false);
+    }
+    let Some(name) = file.strip_prefix(dir).ok().and_then(|rel| rel.to_str()) else {
+        return Ok(false);
+    };
+    let Some(text) = rules::builtin::text(&name.replace('\\', "/")) else { return Ok(false) };
+    std::fs::write(file, text).with_context(|| format!("writing {}", file.display()))?;
+    Ok(true)
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
-fn export(dir: &Path, format: &str, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+fn export(sources: &RuleSources, format: &str, out: Option<&Path>) -> anyhow::Result<ExitCode> {
     if format != "claimreview" {
         bail!("--format {format:?}: the only format is claimreview");
     }
-    let reviews = library(dir)?.claim_reviews();
+    let reviews = library(sources)?.claim_reviews();
     let mut text = serde_json::to_string_pretty(&reviews)?;
     text.push('\n');
     match out {
@@ -351,9 +390,9 @@ fn export(dir: &Path, format: &str, out: Option<&Path>) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(dir: &Path) -> anyhow::Result<ExitCode> {
-    let (library, mut problems) = ClaimLibrary::load_dir(dir);
-    let (packs, _) = RuleSet::load_dir(dir);
+fn check(sources: &RuleSources) -> anyhow::Result<ExitCode> {
+    let (library, mut problems) = ClaimLibrary::load(sources);
+    let (packs, _) = RuleSet::load(sources);
     problems.extend(library.check_ids(packs.rules()));
     let set = RuleSet::from_rules(library.rules());
     problems.extend(set.check());
@@ -376,7 +415,7 @@ fn check(dir: &Path) -> anyhow::Result<ExitCode> {
         "{} claims, {phrasings} phrasings ({unaccented} without diacritics, {} of them missed by their query) in {}",
         library.len(),
         warnings.len(),
-        dir.join(CLAIMS_DIR).display()
+        describe(sources)
     );
     if problems.is_empty() {
         writeln!(out, "ok: {summary}")?;
@@ -384,5 +423,30 @@ fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(out, "{} problem(s); {summary}", problems.len())?;
         Ok(ExitCode::from(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_claim_file_named_like_a_built_in_one_starts_as_its_copy() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let claims = dir.path().join(CLAIMS_DIR);
+        std::fs::create_dir_all(&claims).expect("claims directory");
+        let sources = RuleSources::layered(dir.path());
+        let food = claims.join("food-hoaxes.toml");
+        assert!(seed_from_builtin(&sources, dir.path(), &food).expect("seeds"));
+        let shipped = rules::builtin::text("claims/food-hoaxes.toml");
+        assert_eq!(std::fs::read_to_string(&food).ok().as_deref(), shipped);
+        assert!(!seed_from_builtin(&sources, dir.path(), &food).expect("runs"), "it exists now");
+        let office = claims.join("office.toml");
+        assert!(!seed_from_builtin(&sources, dir.path(), &office).expect("runs"));
+        // Without the built-in claims there is nothing to keep.
+        let alone = RuleSources::dir_only(dir.path());
+        let covid = claims.join("covid-vaccines.toml");
+        assert!(!seed_from_builtin(&alone, dir.path(), &covid).expect("runs"));
+        assert!(!covid.exists() && !office.exists());
     }
 }

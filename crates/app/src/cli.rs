@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Lắng Nghe: social listening and rumour monitoring for Vietnamese health communication.
 #[derive(Debug, Parser)]
@@ -15,6 +15,29 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// What a `serve` process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ServeRole {
+    /// Everything in one process.
+    All,
+    /// Pages and the API only; the index follows what workers store.
+    Web,
+    /// Polling, processing and periodic jobs; no HTTP listener.
+    Worker,
+}
+
+impl ServeRole {
+    /// Whether the process serves the dashboard.
+    pub(crate) fn serves_web(self) -> bool {
+        matches!(self, ServeRole::All | ServeRole::Web)
+    }
+
+    /// Whether the process polls sources and runs the periodic jobs.
+    pub(crate) fn works(self) -> bool {
+        matches!(self, ServeRole::All | ServeRole::Worker)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the whole system on bundled demo feeds served from loopback.
@@ -25,12 +48,18 @@ pub(crate) enum Command {
         /// Where the demo keeps its database and index.
         #[arg(long, default_value = "langnghe-demo")]
         data_dir: PathBuf,
-        /// Rule packs (defaults to the configured rules_dir).
+        /// Rules directory over the built-in packs (defaults to the configured rules_dir).
         #[arg(long)]
         rules: Option<PathBuf>,
     },
-    /// Run the whole system on the configured sources.
-    Serve,
+    /// Run the whole system on the configured sources, or one role of it.
+    Serve {
+        /// all: dashboard, polling and periodic jobs in one process. web: the dashboard and
+        /// the API, its index following the database. worker: polling and periodic jobs,
+        /// no HTTP listener. Several web and worker processes share a PostgreSQL database.
+        #[arg(long, value_enum, default_value_t = ServeRole::All, env = "LANGNGHE_ROLE")]
+        role: ServeRole,
+    },
     /// Normalise text: one input line on stdin gives one output line.
     Normalize {
         /// display, match, fold, or all (every form with its span map; implies --json).
@@ -145,13 +174,13 @@ pub(crate) enum Command {
 pub(crate) enum RulesCommand {
     /// Load every pack and run every rule's examples.
     Check {
-        /// Rule directory (defaults to the configured rules_dir).
+        /// Rules directory over the built-in packs (defaults to the configured rules_dir).
         #[arg(long)]
         rules: Option<PathBuf>,
     },
     /// Match JSON Lines {"id","title","body"} from stdin; one JSON line out per line in.
     Match {
-        /// Rule directory (defaults to the configured rules_dir).
+        /// Rules directory over the built-in packs (defaults to the configured rules_dir).
         #[arg(long)]
         rules: Option<PathBuf>,
     },
@@ -168,7 +197,7 @@ pub(crate) enum RulesCommand {
 pub(crate) struct EvalArgs {
     /// The labelled file, one JSON object per line.
     pub(crate) file: PathBuf,
-    /// Rule directory (defaults to the configured rules_dir).
+    /// Rules directory over the built-in packs (defaults to the configured rules_dir).
     #[arg(long)]
     pub(crate) rules: Option<PathBuf>,
     /// One JSON object with every figure and list.

@@ -18,13 +18,13 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Demo { port, data_dir, rules } => demo(config, port, data_dir, rules).await,
-        Command::Serve => serve(config).await,
+        Command::Serve { role } => serve(config, role).await,
         Command::Normalize { form, json } => normalize(&form, json),
         Command::Rules { command: RulesCommand::Check { rules } } => {
-            rules_check(&rules.unwrap_or(config.rules_dir))
+            rules_check(&config.rule_sources(rules.as_deref())?)
         }
         Command::Rules { command: RulesCommand::Match { rules } } => {
-            rules_match(&rules.unwrap_or(config.rules_dir))
+            rules_match(&config.rule_sources(rules.as_deref())?)
         }
         Command::Rules { command: RulesCommand::Backtest(args) } => {
             crate::backtest::run(&config, &args).await
@@ -62,8 +62,8 @@ fn tier(s: &str) -> SourceTier {
     s.parse().unwrap_or(SourceTier::Press)
 }
 
-async fn serve(config: Config) -> anyhow::Result<ExitCode> {
-    let system = System::open(&config, &config.rules_dir).await?;
+async fn serve(config: Config, role: crate::cli::ServeRole) -> anyhow::Result<ExitCode> {
+    let system = System::open_as(&config, &config.rule_sources(None)?, role).await?;
     let now = Utc::now();
     let mut urls = Vec::new();
     for s in &config.sources {
@@ -96,8 +96,11 @@ async fn demo(
     // Every demo outlet is on 127.0.0.1: the politeness delay between requests to one host
     // would only make a newcomer wait for the first fetch round.
     config.fetch.host_delay_ms = 0;
-    let rules_dir = rules.unwrap_or_else(|| config.rules_dir.clone());
-    let system = System::open(&config, &rules_dir).await?;
+    // The built-in packs and claims, with the office's directory over them when there is
+    // one (an added claim lands under the demo's data directory otherwise): the demo runs
+    // from any directory.
+    let sources = config.rule_sources(rules.as_deref())?;
+    let system = System::open(&config, &sources).await?;
     let server = demo::FeedServer::start(&demo::corpus(), 0, Utc::now())
         .await
         .context("starting the demo feed server")?;
@@ -131,7 +134,7 @@ async fn demo(
     demo::handling::replay(&system.store, now)
         .await
         .context("replaying the demo's handling history")?;
-    crate::digesting::plan_demo_day(&system.store, &rules_dir, now)
+    crate::digesting::plan_demo_day(&system.store, &sources, now)
         .await
         .context("noting the demo's plan for the next health day")?;
     let data_dir = config.data_dir.clone();
@@ -220,9 +223,10 @@ fn normalize_json(line: &str, form: Option<vi_text::Form>) -> serde_json::Value 
     }
 }
 
-fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {
+fn rules_check(sources: &rules::RuleSources) -> anyhow::Result<ExitCode> {
     let crate::claims::Loaded { rules: set, library, problems: diags, warnings, .. } =
-        crate::claims::load(dir);
+        crate::claims::load(sources);
+    let place = crate::claims::describe(sources);
     let mut out = std::io::stdout().lock();
     for d in &diags {
         writeln!(out, "{d}")?;
@@ -232,13 +236,12 @@ fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {
     if diags.is_empty() {
         writeln!(
             out,
-            "ok: {} rules ({} claims), {examples} examples checked in {}",
+            "ok: {} rules ({} claims), {examples} examples checked in {place}",
             set.len(),
             library.len(),
-            dir.display()
         )?;
     } else {
-        writeln!(out, "{} problem(s) in {}", diags.len(), dir.display())?;
+        writeln!(out, "{} problem(s) in {place}", diags.len())?;
     }
     if !warnings.is_empty() {
         writeln!(
@@ -250,8 +253,9 @@ fn rules_check(dir: &Path) -> anyhow::Result<ExitCode> {
     Ok(if diags.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn rules_match(dir: &Path) -> anyhow::Result<ExitCode> {
-    let crate::claims::Loaded { rules: set, index: claims, .. } = crate::claims::load_clean(dir)?;
+fn rules_match(sources: &rules::RuleSources) -> anyhow::Result<ExitCode> {
+    let crate::claims::Loaded { rules: set, index: claims, .. } =
+        crate::claims::load_clean(sources)?;
     let stdin = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut bad = 0;
@@ -342,7 +346,7 @@ async fn ingest(
             "--kind: import is what files are; a URL is a feed, html-listing, sitemap, search-feed or page"
         );
     }
-    let system = System::open(config, &config.rules_dir).await?;
+    let system = System::open(config, &config.rule_sources(None)?).await?;
     system.pipeline.catch_up_index().await?;
     let mut out = std::io::stdout().lock();
     let mut failed = false;
@@ -433,7 +437,7 @@ async fn known_kind(store: &store::Store, url: &str) -> anyhow::Result<Option<So
 }
 
 async fn fetch_once(config: &Config) -> anyhow::Result<ExitCode> {
-    let system = System::open(config, &config.rules_dir).await?;
+    let system = System::open(config, &config.rule_sources(None)?).await?;
     system.pipeline.catch_up_index().await?;
     let reports = system.pipeline.fetch_once().await?;
     let mut out = std::io::stdout().lock();

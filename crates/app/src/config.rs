@@ -21,7 +21,12 @@ pub(crate) struct Config {
     pub(crate) data_dir: PathBuf,
     #[serde(default)]
     pub(crate) database_url: String,
-    pub(crate) rules_dir: PathBuf,
+    /// The office's directory of rule packs and claim files, over the built-in ones; unset
+    /// (or empty), `rules` under the data directory. See [`Config::rule_sources`].
+    #[serde(default)]
+    pub(crate) rules_dir: Option<PathBuf>,
+    /// Whether the packs and claims built into the program are loaded under rules_dir's.
+    pub(crate) builtin_rules: bool,
     /// Directory of board files (`*.toml`); unset, the boards built in (the repository's
     /// `dashboards/`) are shown.
     #[serde(default)]
@@ -685,6 +690,40 @@ impl Config {
         }
     }
 
+    /// The office's rules directory: `rules_dir`, else `rules` under the data directory.
+    /// Claims and watch rules added from the dashboard or the command line are written
+    /// there; it need not exist until then.
+    pub(crate) fn local_rules_dir(&self) -> PathBuf {
+        match &self.rules_dir {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.clone(),
+            _ => self.data_dir.join("rules"),
+        }
+    }
+
+    /// Where the rule packs and claims are read from: the built-in ones (unless
+    /// `builtin_rules` is false) with a directory over them, `flag` (a command's `--rules`,
+    /// which must exist) else [`Config::local_rules_dir`]. A configured `rules_dir` that
+    /// does not exist is warned about and the built-in packs are used alone: a
+    /// configuration written when the packs were read from the working directory keeps
+    /// working wherever it is run.
+    pub(crate) fn rule_sources(&self, flag: Option<&Path>) -> anyhow::Result<rules::RuleSources> {
+        let dir = match flag {
+            Some(dir) if !dir.is_dir() => {
+                bail!("--rules {}: no such directory", dir.display());
+            }
+            Some(dir) => dir.to_owned(),
+            None => self.local_rules_dir(),
+        };
+        let configured = self.rules_dir.as_ref().is_some_and(|d| !d.as_os_str().is_empty());
+        if flag.is_none() && configured && self.builtin_rules && !dir.exists() {
+            tracing::warn!(
+                rules_dir = %dir.display(),
+                "The configured rules_dir does not exist: the built-in rule packs and claims are used alone (claims added from the dashboard will create it)."
+            );
+        }
+        Ok(rules::RuleSources { builtin: self.builtin_rules, dir: Some(dir) })
+    }
+
     pub(crate) fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
@@ -754,6 +793,53 @@ mod tests {
         assert!(c.sources.len() >= 5);
         assert!(c.sources.iter().all(|s| s.url.starts_with("https://")));
         assert!(c.database_url().starts_with("sqlite://data/langnghe.db"));
+    }
+
+    #[test]
+    fn rules_are_built_in_with_the_office_s_directory_over_them() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert_eq!(c.rules_dir, None);
+        assert_eq!(c.local_rules_dir(), PathBuf::from("data/rules"));
+        let sources = c.rule_sources(None).unwrap();
+        assert_eq!(sources, rules::RuleSources::layered("data/rules"));
+
+        // An empty variable unsets a configured directory; builtin_rules switches the
+        // built-in packs off.
+        let c = Config::load_with(
+            None,
+            env(&[("LANGNGHE_RULES_DIR", ""), ("LANGNGHE_BUILTIN_RULES", "false")]),
+        )
+        .unwrap();
+        assert_eq!(c.local_rules_dir(), PathBuf::from("data/rules"));
+        assert_eq!(c.rule_sources(None).unwrap(), rules::RuleSources::dir_only("data/rules"));
+
+        // A command's --rules must name a directory.
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load_with(None, env(&[])).unwrap();
+        let e = c.rule_sources(Some(&dir.path().join("nope"))).unwrap_err();
+        assert!(e.to_string().contains("no such directory"), "{e}");
+        let given = c.rule_sources(Some(dir.path())).unwrap();
+        assert_eq!(given, rules::RuleSources::layered(dir.path()));
+    }
+
+    #[test]
+    fn a_configured_rules_dir_that_is_missing_leaves_the_built_in_rules() {
+        // The configuration of a release that read the packs from the working directory.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "rules_dir = \"rules\"\n").unwrap();
+        let c = Config::load_with(Some(&path), env(&[])).unwrap();
+        let sources = c.rule_sources(None).unwrap();
+        assert_eq!(sources, rules::RuleSources::layered("rules"));
+        let missing = rules::RuleSources::layered(dir.path().join("rules"));
+        let loaded = crate::claims::load(&missing);
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        assert_eq!(
+            loaded.rules.len(),
+            crate::claims::load(&rules::RuleSources::builtin()).rules.len()
+        );
+        assert!(loaded.library.len() >= 150);
+        assert_eq!(crate::claims::describe(&missing), "the built-in packs");
     }
 
     #[test]

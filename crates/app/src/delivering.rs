@@ -251,10 +251,11 @@ pub(crate) async fn send_digest(config: &Config, args: &DigestArgs) -> anyhow::R
     let clock = Clock::from_env()?;
     let store = crate::system::open_store(config).await?;
     let notifier = notifier(config, &store)?;
-    let (rules, diags) = rules::RuleSet::load_dir(&config.rules_dir);
+    let sources = config.rule_sources(None)?;
+    let (rules, diags) = rules::RuleSet::load(&sources);
     if !diags.is_empty() {
         // Packs with problems still give the days that loaded; the digest goes out regardless.
-        tracing::warn!(n_problems = diags.len(), rules_dir = %config.rules_dir.display(), "Rule packs have problems; run `langnghe rules check`.");
+        tracing::warn!(n_problems = diags.len(), rules = %crate::claims::describe(&sources), "Rule packs have problems; run `langnghe rules check`.");
     }
     let now = clock.now();
     let plan = digest_plan(config);

@@ -5,7 +5,6 @@
 //! digest show one.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -29,10 +28,11 @@ pub(crate) async fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<Ex
         );
     }
     let store = open_store(config).await?;
-    let (rules, diags) = rules::RuleSet::load_dir(&config.rules_dir);
+    let sources = config.rule_sources(None)?;
+    let (rules, diags) = rules::RuleSet::load(&sources);
     if !diags.is_empty() {
         // Packs with problems still give the days that loaded; the digest goes out regardless.
-        tracing::warn!(n_problems = diags.len(), rules_dir = %config.rules_dir.display(), "Rule packs have problems; run `langnghe rules check`.");
+        tracing::warn!(n_problems = diags.len(), rules = %crate::claims::describe(&sources), "Rule packs have problems; run `langnghe rules check`.");
     }
     let user = match &args.user {
         Some(name) => Some(
@@ -82,10 +82,10 @@ pub(crate) async fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<Ex
 /// what a plan looks like.
 pub(crate) async fn plan_demo_day(
     store: &store::Store,
-    rules_dir: &Path,
+    sources: &rules::RuleSources,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let (rules, _) = rules::RuleSet::load_dir(rules_dir);
+    let (rules, _) = rules::RuleSet::load(sources);
     let today = model::to_vn_time(now).date_naive();
     let days = jobs::digests::upcoming_days_within(&rules, today, jobs::digests::CALENDAR_DAYS);
     let with_rules = || days.iter().filter(|d| !d.related.is_empty());

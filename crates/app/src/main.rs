@@ -21,7 +21,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let quiet = !matches!(cli.command, cli::Command::Demo { .. } | cli::Command::Serve);
+    let quiet = !matches!(cli.command, cli::Command::Demo { .. } | cli::Command::Serve { .. });
     init_tracing(quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -1,11 +1,13 @@
-//! Reloading the rule packs while the system runs: on SIGHUP, or when a pack file in the
-//! rules directory is added, changed or removed.
+//! Reloading the rule packs while the system runs: on SIGHUP, or when a pack or claim file
+//! in the rules directory is added, changed or removed (the built-in ones cannot change).
 //!
 //! A new set replaces the old one only when every pack loads and every example passes;
 //! otherwise the problems are logged and the running set stays. The pipeline swaps the set
 //! between batches, so no document is ever matched by a half-loaded set.
 
 use std::path::{Path, PathBuf};
+
+use rules::RuleSources;
 use std::time::{Duration, SystemTime};
 
 use model::Metrics;
@@ -56,17 +58,18 @@ pub(crate) enum Reload {
     },
 }
 
-/// Loads the packs in `dir` and swaps them in if they are clean.
-pub(crate) fn reload(dir: &Path, pipeline: &Pipeline, metrics: &Metrics) -> Reload {
-    let (set, problems) = load_checked(dir);
+/// Loads the packs and claims of `sources` and swaps them in if they are clean.
+pub(crate) fn reload(sources: &RuleSources, pipeline: &Pipeline, metrics: &Metrics) -> Reload {
+    let place = crate::claims::describe(sources);
+    let (set, problems) = load_checked(sources);
     if !problems.is_empty() {
         metrics.rule_reload_failed();
         let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
         for p in &problems {
-            tracing::warn!(rules_dir = %dir.display(), problem = %p, "Rule pack problem.");
+            tracing::warn!(rules = %place, problem = %p, "Rule pack problem.");
         }
         tracing::warn!(
-            rules_dir = %dir.display(),
+            rules = %place,
             n_problems = problems.len(),
             n_rules = pipeline.rules().len(),
             "Rule reload refused: the previous rules stay in use."
@@ -76,18 +79,20 @@ pub(crate) fn reload(dir: &Path, pipeline: &Pipeline, metrics: &Metrics) -> Relo
     let rules = set.len();
     pipeline.set_rules(set);
     metrics.rules_loaded(rules as u64, true);
-    tracing::info!(rules_dir = %dir.display(), n_rules = rules, "Rules reloaded.");
+    tracing::info!(rules = %place, n_rules = rules, "Rules reloaded.");
     Reload::Applied { rules }
 }
 
-/// Watches `dir` until `shutdown` completes, reloading on SIGHUP and on changes.
+/// Watches the directory of `sources` until `shutdown` completes, reloading on SIGHUP and
+/// on changes (a directory that does not exist yet is watched for its creation).
 pub(crate) async fn watch(
-    dir: PathBuf,
+    sources: RuleSources,
     pipeline: Pipeline,
     metrics: std::sync::Arc<Metrics>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    let dir = sources.dir.clone().unwrap_or_default();
     let mut hangup = hangup_signals();
     let mut seen = Fingerprint::of(&dir);
     loop {
@@ -109,9 +114,10 @@ pub(crate) async fn watch(
         };
         seen = Fingerprint::of(&dir);
         tracing::info!(rules_dir = %dir.display(), reason, "Reloading rules.");
-        let (dir, pipeline, metrics) = (dir.clone(), pipeline.clone(), metrics.clone());
+        let (sources, pipeline, metrics) = (sources.clone(), pipeline.clone(), metrics.clone());
         // Loading compiles every rule: keep it off the async workers.
-        let outcome = tokio::task::spawn_blocking(move || reload(&dir, &pipeline, &metrics)).await;
+        let outcome =
+            tokio::task::spawn_blocking(move || reload(&sources, &pipeline, &metrics)).await;
         if let Err(e) = outcome {
             tracing::error!(error = %e, "The rule reload panicked.");
         }

@@ -113,9 +113,10 @@ pub(crate) async fn run(config: &Config, args: &ReportArgs) -> anyhow::Result<Ex
     let chosen =
         period::resolve(args.period.as_deref(), args.from, args.to, today, &settings.cutoffs)?;
     // Packs with problems still give their health days: the report goes out regardless.
-    let (rules, problems) = rules::RuleSet::load_dir(&config.rules_dir);
+    let sources = config.rule_sources(None)?;
+    let (rules, problems) = rules::RuleSet::load(&sources);
     if !problems.is_empty() {
-        tracing::warn!(n_problems = problems.len(), rules_dir = %config.rules_dir.display(), "Rule packs have problems; run `langnghe rules check`.");
+        tracing::warn!(n_problems = problems.len(), rules = %crate::claims::describe(&sources), "Rule packs have problems; run `langnghe rules check`.");
     }
     let store = open_store(config).await?;
     let req = dashboard::report_request(chosen, &settings, Some(&rules), Utc::now());

@@ -15,19 +15,20 @@ use crate::cli::EvalArgs;
 use crate::config::Config;
 
 pub(crate) fn run(config: &Config, args: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let dir = args.rules.as_deref().unwrap_or(&config.rules_dir);
+    let sources = config.rule_sources(args.rules.as_deref())?;
+    let place = crate::claims::describe(&sources);
     // A failing example must not hide the figures that show how it fails: problems are
     // reported and the rules that loaded are scored.
-    let (set, problems) = crate::system::load_checked(dir);
+    let (set, problems) = crate::system::load_checked(&sources);
     if !problems.is_empty() {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "{} problem(s) in {}, scored anyway:", problems.len(), dir.display())?;
+        writeln!(err, "{} problem(s) in {place}, scored anyway:", problems.len())?;
         for p in &problems {
             writeln!(err, "  {p}")?;
         }
     }
     if set.is_empty() {
-        bail!("no rule loaded from {}", dir.display());
+        bail!("no rule loaded from {place}");
     }
     let items = read_items(&args.file)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -305,7 +306,7 @@ mod tests {
             r#"{"id":7,"title":"Giá vàng tăng mạnh","body":"Thị trường sôi động.","label":"other","register":"news","note":"ignored"}"#,
         ];
         std::fs::write(&file, lines.join("\n")).expect("write");
-        let (set, _) = crate::system::load_checked(&rules_dir());
+        let (set, _) = crate::system::load_checked(&rules::RuleSources::builtin());
         let items = read_items(&file).expect("reads");
         assert_eq!(items.len(), 4);
         assert_eq!(items[3].id, "7");
@@ -365,7 +366,7 @@ mod tests {
     /// The packs and claims on `rules/eval/social.jsonl`, held above their floors.
     #[test]
     fn the_labelled_social_set_stays_above_its_floors() {
-        let (set, _) = crate::system::load_checked(&rules_dir());
+        let (set, _) = crate::system::load_checked(&rules::RuleSources::builtin());
         let items = read_items(&rules_dir().join("eval/social.jsonl")).expect("reads");
         let e = Evaluated::new(&set, items);
         let r = &e.report;

@@ -9,20 +9,21 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use model::Metrics;
 use pipeline::{Pipeline, PipelineConfig};
-use rules::RuleSet;
+use rules::{RuleSet, RuleSources};
 use search::SearchIndex;
 use store::Store;
 use tokio::sync::watch;
 
+use crate::cli::ServeRole;
 use crate::config::Config;
 
 /// Loads the rule packs and the claims, and runs their examples: the set and every problem
 /// found (`crate::claims::load` also gives the claims' similarity index).
-pub(crate) fn load_checked(dir: &Path) -> (RuleSet, Vec<rules::Diagnostic>) {
-    let loaded = crate::claims::load(dir);
+pub(crate) fn load_checked(sources: &RuleSources) -> (RuleSet, Vec<rules::Diagnostic>) {
+    let loaded = crate::claims::load(sources);
     if !loaded.warnings.is_empty() {
         tracing::info!(
-            rules_dir = %dir.display(),
+            rules = %crate::claims::describe(sources),
             n_phrasings = loaded.warnings.len(),
             "Claim phrasings typed without diacritics are missed by their query; `langnghe claims check` lists them."
         );
@@ -31,11 +32,15 @@ pub(crate) fn load_checked(dir: &Path) -> (RuleSet, Vec<rules::Diagnostic>) {
 }
 
 /// Loads the rule packs, refusing them if any pack has a problem or a failing example.
-pub(crate) fn load_rules(dir: &Path) -> anyhow::Result<RuleSet> {
-    let (set, diags) = load_checked(dir);
+pub(crate) fn load_rules(sources: &RuleSources) -> anyhow::Result<RuleSet> {
+    let (set, diags) = load_checked(sources);
     if !diags.is_empty() {
         let list: Vec<String> = diags.iter().map(ToString::to_string).collect();
-        bail!("the rule packs in {} have problems:\n  {}", dir.display(), list.join("\n  "));
+        bail!(
+            "the rule packs in {} have problems:\n  {}",
+            crate::claims::describe(sources),
+            list.join("\n  ")
+        );
     }
     Ok(set)
 }
@@ -103,20 +108,34 @@ pub(crate) fn load_adapters(files: &[PathBuf]) -> anyhow::Result<extract::Extrac
 /// Everything a running instance needs.
 pub(crate) struct System {
     pub(crate) store: Store,
-    pub(crate) index: Arc<SearchIndex>,
+    /// None in a worker, which stores documents for the web processes' indexes to follow.
+    pub(crate) index: Option<Arc<SearchIndex>>,
+    /// What `run` runs.
+    pub(crate) role: ServeRole,
     pub(crate) pipeline: Pipeline,
     pub(crate) metrics: Arc<Metrics>,
-    /// Where the rule packs came from; `run` reloads them from here.
-    pub(crate) rules_dir: PathBuf,
+    /// Where the rule packs and claims came from; `run` reloads them from there and
+    /// watches the directory.
+    pub(crate) rules: RuleSources,
     /// Re-reads the pages that carried an alert's claim, with the pipeline's client.
     pub(crate) refetcher: jobs::Refetcher,
 }
 
 impl System {
-    pub(crate) async fn open(config: &Config, rules_dir: &Path) -> anyhow::Result<System> {
-        let rules = load_rules(rules_dir)?;
+    pub(crate) async fn open(config: &Config, sources: &RuleSources) -> anyhow::Result<System> {
+        System::open_as(config, sources, ServeRole::All).await
+    }
+
+    /// Opens what `role` runs: a worker opens no index, so it may share a data directory
+    /// with a web process, which holds the index.
+    pub(crate) async fn open_as(
+        config: &Config,
+        sources: &RuleSources,
+        role: ServeRole,
+    ) -> anyhow::Result<System> {
+        let rules = load_rules(sources)?;
         let store = open_store(config).await?;
-        let index = open_index(config)?;
+        let index = if role.serves_web() { Some(open_index(config)?) } else { None };
         let metrics = Arc::new(Metrics::default());
         metrics.rules_loaded(rules.len() as u64, false);
         let client =
@@ -126,40 +145,58 @@ impl System {
             fetch_workers: config.fetch.workers,
             max_backoff: Duration::from_secs(config.fetch.max_backoff_secs),
             max_interval: Duration::from_secs(config.fetch.max_interval_secs),
+            // A poll under way is renewed; this is how long the sources of a process that
+            // died wait for another.
+            claim_ttl: Duration::from_secs(2 * config.fetch.timeout_secs.max(5)),
         };
         tracing::info!(n_rules = rules.len(), data_dir = %config.data_dir.display(), "System opened.");
-        let pipeline = Pipeline::new(
-            store.clone(),
-            index.clone(),
-            rules,
-            client.clone(),
-            metrics.clone(),
-            pipeline_config,
-        )
+        let pipeline = match &index {
+            Some(index) => Pipeline::new(
+                store.clone(),
+                index.clone(),
+                rules,
+                client.clone(),
+                metrics.clone(),
+                pipeline_config,
+            ),
+            None => Pipeline::without_index(
+                store.clone(),
+                rules,
+                client.clone(),
+                metrics.clone(),
+                pipeline_config,
+            ),
+        }
         .with_extractor(load_adapters(&config.adapters)?)
         .with_official_pages(config.impersonation.official_pages.clone());
         // One client for both, so a site sees one polite crawler.
         let refetcher = jobs::Refetcher::new(client, Arc::new(load_adapters(&config.adapters)?));
-        let rules_dir = rules_dir.to_owned();
-        Ok(System { store, index, pipeline, metrics, rules_dir, refetcher })
+        let rules = sources.clone();
+        Ok(System { store, index, role, pipeline, metrics, rules, refetcher })
     }
 
-    /// Runs the pipeline and the dashboard until a shutdown signal. `ready` is called with
-    /// the dashboard's address once it accepts connections.
+    /// Runs what the role runs until a shutdown signal: the dashboard (`all`, `web`), the
+    /// pipeline and the periodic jobs (`all`, `worker`), or the index following the store
+    /// (`web`). `ready` is called with the dashboard's address once it accepts connections.
     pub(crate) async fn run(
         self,
         config: &Config,
         listen: &str,
         ready: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<()> {
-        let boards = load_boards(config)?;
+        let role = self.role;
+        let boards = if role.serves_web() { Some(load_boards(config)?) } else { None };
         // Checked before the dashboard listens: a [notify] that cannot work stops start-up.
         let notifier = crate::delivering::notifier(config, &self.store)?;
         let clock = crate::clock::Clock::from_env()?;
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("listening on {listen}"))?;
-        let addr = listener.local_addr()?;
+        let listener = match (&boards, &self.index) {
+            (Some(_), Some(_)) => Some(
+                tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("listening on {listen}"))?,
+            ),
+            _ => None,
+        };
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;
@@ -168,6 +205,76 @@ impl System {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
+        let mut web = None;
+        if let (Some(listener), Some(boards), Some(index)) = (listener, boards, &self.index) {
+            let addr = listener.local_addr()?;
+            let state = self.dashboard_state(config, index.clone(), boards, &notifier)?;
+            web = Some((
+                addr,
+                tokio::spawn(dashboard::serve(listener, state, stopped(stop_rx.clone()))),
+            ));
+        }
+        let watcher = tokio::spawn(crate::reload::watch(
+            self.rules.clone(),
+            self.pipeline.clone(),
+            self.metrics.clone(),
+            stopped(stop_rx.clone()),
+        ));
+        // Spike scans, deadlines, correction tracking, notifications, digests and delivery,
+        // each while this process holds its lease.
+        let jobs = if role.works() {
+            crate::delivering::spawn_jobs(
+                crate::delivering::Jobs {
+                    store: self.store.clone(),
+                    pipeline: self.pipeline.clone(),
+                    refetcher: self.refetcher.clone(),
+                    config,
+                    clock,
+                    notifier,
+                },
+                &stop_rx,
+            )
+        } else {
+            Vec::new()
+        };
+        match &web {
+            Some((addr, _)) => ready(*addr),
+            None => tracing::info!("Worker running: polling sources and running periodic jobs."),
+        }
+        let result = if role.works() {
+            self.pipeline.run(stopped(stop_rx)).await
+        } else {
+            self.pipeline.follow_store(stopped(stop_rx)).await
+        };
+        for (job, task) in jobs {
+            if let Err(e) = task.await {
+                tracing::error!(job, error = %e, "A periodic job panicked.");
+            }
+        }
+        if let Err(e) = watcher.await {
+            tracing::error!(error = %e, "The rule watcher panicked.");
+        }
+        if let Some((_, web)) = web {
+            match web.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "The dashboard server failed."),
+                Err(e) => tracing::error!(error = %e, "The dashboard task panicked."),
+                Ok(Ok(())) => {}
+            }
+        }
+        self.store.close().await;
+        result.context("running the pipeline")?;
+        tracing::info!("Stopped cleanly.");
+        Ok(())
+    }
+
+    /// The dashboard over this system's store and `index`.
+    fn dashboard_state(
+        &self,
+        config: &Config,
+        index: Arc<SearchIndex>,
+        boards: dashboard::Boards,
+        notifier: &notify::Notifier,
+    ) -> anyhow::Result<dashboard::AppState> {
         let dashboard_config = dashboard::DashboardConfig {
             secure_cookies: config.http.secure_cookies,
             search: config.search_limits(),
@@ -177,66 +284,28 @@ impl System {
         };
         // The admin pages show the rules the pipeline matches with, reloads included.
         let in_use = self.pipeline.clone();
-        let state = dashboard::AppState::new(
+        Ok(dashboard::AppState::new(
             self.store.clone(),
-            self.index.clone(),
+            index,
             self.metrics.clone(),
             dashboard_config,
         )
-        .with_rules(self.rules_dir.clone(), move || in_use.rules())
+        .with_rules(self.rules.dir.clone().unwrap_or_default(), move || in_use.rules())
+        .with_rule_sources(self.rules.clone())
         .with_rule_reload({
-            let (dir, pipeline, metrics) =
-                (self.rules_dir.clone(), self.pipeline.clone(), self.metrics.clone());
-            move || match crate::reload::reload(&dir, &pipeline, &metrics) {
+            let (sources, pipeline, metrics) =
+                (self.rules.clone(), self.pipeline.clone(), self.metrics.clone());
+            move || match crate::reload::reload(&sources, &pipeline, &metrics) {
                 crate::reload::Reload::Applied { rules } => Ok(rules),
                 crate::reload::Reload::Refused { problems } => Err(problems),
             }
         })
         .with_boards(boards)
         .with_delivery(crate::delivering::delivery_options(
-            &notifier,
+            notifier,
             crate::delivering::letterhead(config),
         ))
-        .with_reports(config.report.settings()?);
-        let web = tokio::spawn(dashboard::serve(listener, state, stopped(stop_rx.clone())));
-        let watcher = tokio::spawn(crate::reload::watch(
-            self.rules_dir.clone(),
-            self.pipeline.clone(),
-            self.metrics.clone(),
-            stopped(stop_rx.clone()),
-        ));
-        // Spike scans, deadlines, correction tracking, notifications, digests and delivery,
-        // each while this process holds its lease.
-        let jobs = crate::delivering::spawn_jobs(
-            crate::delivering::Jobs {
-                store: self.store.clone(),
-                pipeline: self.pipeline.clone(),
-                refetcher: self.refetcher.clone(),
-                config,
-                clock,
-                notifier,
-            },
-            &stop_rx,
-        );
-        ready(addr);
-        let result = self.pipeline.run(stopped(stop_rx)).await;
-        for (job, task) in jobs {
-            if let Err(e) = task.await {
-                tracing::error!(job, error = %e, "A periodic job panicked.");
-            }
-        }
-        if let Err(e) = watcher.await {
-            tracing::error!(error = %e, "The rule watcher panicked.");
-        }
-        match web.await {
-            Ok(Err(e)) => tracing::error!(error = %e, "The dashboard server failed."),
-            Err(e) => tracing::error!(error = %e, "The dashboard task panicked."),
-            Ok(Ok(())) => {}
-        }
-        self.store.close().await;
-        result.context("running the pipeline")?;
-        tracing::info!("Stopped cleanly.");
-        Ok(())
+        .with_reports(config.report.settings()?))
     }
 }
 

@@ -19,7 +19,7 @@ struct Doc {
 
 fn corpus() -> Result<Vec<Doc>> {
     let mut docs = Vec::new();
-    let vne = testkit::shared_data("vnexpress-rss-2017/data.xml")
+    let vne = test_support::shared_data("vnexpress-rss-2017/data.xml")
         .context("the feeds suite needs the 2017 VnExpress feed")?;
     docs.push(Doc {
         name: "vnexpress-2017.xml".into(),

@@ -14,7 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Sentences of the UD Vietnamese treebank (news text), read in place.
 fn corpus() -> Result<Vec<String>> {
-    let dir = testkit::shared_data("ud-vietnamese-vtb")
+    let dir = test_support::shared_data("ud-vietnamese-vtb")
         .context("the normalize suite needs the UD Vietnamese treebank")?;
     let mut lines = Vec::new();
     for file in ["vi_vtb-ud-train.conllu", "vi_vtb-ud-dev.conllu", "vi_vtb-ud-test.conllu"] {

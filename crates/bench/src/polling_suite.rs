@@ -25,7 +25,7 @@ use pipeline::{Pipeline, PipelineConfig, PollReport};
 use rules::RuleSet;
 use search::SearchIndex;
 use store::{NewSource, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::{Page, Request, Site};
 
 /// How long polling is replayed.
 const DAYS: i64 = 7;
@@ -106,39 +106,28 @@ struct Outlet {
 }
 
 impl Outlet {
-    /// The response to a feed request with these validators.
-    fn answer(&mut self, if_none_match: Option<&str>, if_modified_since: Option<&str>) -> Vec<u8> {
+    /// The answer to a feed request: 304 when its validators match the feed as it is at
+    /// the simulated time, else the newest items.
+    fn answer(&mut self, request: &Request) -> Page {
         let n = self.items.partition_point(|p| p.at <= self.clock);
         let newest = n.checked_sub(1).map_or(self.clock, |i| self.items[i].at);
         let etag = format!("\"{n}-{}\"", newest.timestamp());
         let last_modified = newest.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-        // If-None-Match decides when it is sent (RFC 9110 §13.2.2).
-        let unchanged = match (if_none_match, if_modified_since) {
-            (Some(tags), _) => tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
-            (None, Some(since)) => chrono::DateTime::parse_from_rfc2822(since)
-                .is_ok_and(|since| newest.timestamp() <= since.timestamp()),
-            (None, None) => false,
+        let validators = |page: Page| {
+            page.with_header("ETag", &etag)
+                .with_header("Last-Modified", &last_modified)
+                .with_header("Cache-Control", "max-age=60")
         };
-        if unchanged {
+        if request.is_unchanged(Some(&etag), Some(&last_modified)) {
             self.not_modified += 1;
-            return format!(
-                "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nLast-Modified: {last_modified}\r\nCache-Control: max-age=60\r\nConnection: close\r\n\r\n"
-            )
-            .into_bytes();
+            return validators(Page::status(304));
         }
         self.full += 1;
         let from = n.saturating_sub(WINDOW);
         for seen in &mut self.first_served[from..n] {
             seen.get_or_insert(self.clock);
         }
-        let body = rss(&self.items[from..n]);
-        let mut reply = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml; charset=utf-8\r\nETag: {etag}\r\nLast-Modified: {last_modified}\r\nCache-Control: max-age=60\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        reply.extend_from_slice(body.as_bytes());
-        reply
+        validators(Page::ok("application/rss+xml; charset=utf-8", rss(&self.items[from..n])))
     }
 }
 
@@ -168,46 +157,16 @@ fn rss(items: &[Published]) -> String {
     x
 }
 
-/// Serves the outlet on 127.0.0.1; returns its base URL.
-async fn serve(outlet: Arc<Mutex<Outlet>>) -> Result<String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let outlet = outlet.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&head).into_owned();
-                let path = head.split(' ').nth(1).unwrap_or("/");
-                let header = |name: &str| {
-                    head.lines().skip(1).find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-                    })
-                };
-                let reply = if path == FEED_PATH {
-                    let mut outlet = outlet.lock().unwrap_or_else(PoisonError::into_inner);
-                    outlet.answer(
-                        header("if-none-match").as_deref(),
-                        header("if-modified-since").as_deref(),
-                    )
-                } else {
-                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                        .to_vec()
-                };
-                let _ = stream.write_all(&reply).await;
-                let _ = stream.shutdown().await;
-            });
+/// Serves the outlet on 127.0.0.1 until the site is dropped.
+fn serve(outlet: Arc<Mutex<Outlet>>) -> Result<Site> {
+    let handler = move |request: &Request| {
+        if request.path == FEED_PATH {
+            outlet.lock().unwrap_or_else(PoisonError::into_inner).answer(request).into()
+        } else {
+            Page::not_found().into()
         }
-    });
-    Ok(base)
+    };
+    Site::try_start(Some(Box::new(handler))).context("starting the outlet on 127.0.0.1")
 }
 
 /// When the next poll happens.
@@ -245,7 +204,7 @@ async fn replay(dir: &std::path::Path, policy: Policy, start: Timestamp) -> Resu
         full: 0,
         not_modified: 0,
     }));
-    let base = serve(outlet.clone()).await?;
+    let site = serve(outlet.clone())?;
     std::fs::create_dir_all(dir)?;
     let store = Store::open_sqlite(&dir.join("langnghe.db")).await?;
     let index = Arc::new(SearchIndex::open(&dir.join("index"))?);
@@ -263,7 +222,7 @@ async fn replay(dir: &std::path::Path, policy: Policy, start: Timestamp) -> Resu
     );
     let new = NewSource {
         name: "Báo Mô Phỏng - Sức khỏe".to_owned(),
-        url: format!("{base}{FEED_PATH}"),
+        url: site.url(FEED_PATH),
         kind: SourceKind::Feed,
         tier: SourceTier::Press,
         allow_private: true,

@@ -48,7 +48,7 @@ impl Rng {
 }
 
 fn sentences() -> Result<Vec<String>> {
-    let dir = testkit::shared_data("ud-vietnamese-vtb")
+    let dir = test_support::shared_data("ud-vietnamese-vtb")
         .context("the rules suite needs the UD Vietnamese treebank")?;
     let mut lines = Vec::new();
     for file in ["vi_vtb-ud-train.conllu", "vi_vtb-ud-dev.conllu", "vi_vtb-ud-test.conllu"] {
@@ -66,7 +66,7 @@ fn sentences() -> Result<Vec<String>> {
 /// News articles (title, body) of about 3 KB: an article with the ones after it appended
 /// until the body is long enough, `n` of them, starting at each article in turn.
 fn articles(n: usize) -> Result<Vec<(String, String)>> {
-    let path = testkit::shared_data("vfnd/CSV/vn_news_226_tlfr.csv")
+    let path = test_support::shared_data("vfnd/CSV/vn_news_226_tlfr.csv")
         .context("the rules suite needs the VFND articles")?;
     let mut reader =
         csv::Reader::from_path(&path).with_context(|| format!("reading {}", path.display()))?;

@@ -37,8 +37,12 @@ const FORM_BODY_LIMIT: usize = 64 * 1024;
 /// The rule packs the running pipeline matches with, as the rule pages see them.
 #[derive(Clone)]
 pub(crate) struct RulesHandle {
-    /// Where the packs are read from; a check reads them again from here.
+    /// The office's rules directory: rules from there are shown relative to it, and local
+    /// packs and claims are written to it.
     pub(crate) dir: PathBuf,
+    /// Where a check reads the packs again from: `dir` alone unless
+    /// [`AppState::with_rule_sources`] says otherwise.
+    pub(crate) sources: rules::RuleSources,
     /// The set in use now (it changes when the packs are reloaded).
     pub(crate) current: Arc<dyn Fn() -> Arc<rules::RuleSet> + Send + Sync>,
     /// A check compiles every pack and runs every example: one at a time. Adding a claim
@@ -82,6 +86,7 @@ impl AppState {
         current: impl Fn() -> Arc<rules::RuleSet> + Send + Sync + 'static,
     ) -> AppState {
         self.rules = Some(RulesHandle {
+            sources: rules::RuleSources::dir_only(&dir),
             dir,
             current: Arc::new(current),
             checking: Arc::new(Semaphore::new(1)),
@@ -94,6 +99,16 @@ impl AppState {
     /// packs' health days show none).
     pub(crate) fn rule_set(&self) -> Arc<rules::RuleSet> {
         self.rules.as_ref().map_or_else(|| Arc::new(rules::RuleSet::default()), |h| (h.current)())
+    }
+
+    /// Where a check of the packs reads them from (the built-in packs with the rules
+    /// directory over them, as the running set was loaded). Only after
+    /// [`AppState::with_rules`].
+    pub fn with_rule_sources(mut self, sources: rules::RuleSources) -> AppState {
+        if let Some(handle) = &mut self.rules {
+            handle.sources = sources;
+        }
+        self
     }
 
     /// Lets a claim added from the dashboard take effect at once: `reload` loads the packs

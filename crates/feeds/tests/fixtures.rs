@@ -73,7 +73,7 @@ fn youtube_channel_uses_media_description() {
 
 #[test]
 fn the_real_vnexpress_feed() {
-    let Some(path) = testkit::shared_data("vnexpress-rss-2017/data.xml") else { return };
+    let Some(path) = test_support::shared_data("vnexpress-rss-2017/data.xml") else { return };
     let bytes = std::fs::read(&path).unwrap();
     let feed =
         feeds::parse_feed(&bytes, None, "https://vnexpress.net/rss/tin-moi-nhat.rss").unwrap();

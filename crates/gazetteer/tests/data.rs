@@ -1,7 +1,7 @@
 //! The bundled tables are consistent with each other and, when the shared data folder is
 //! present, with the vn-admin-2025 data set they were taken from.
 //!
-//! The shared data is found through `testkit` (`../shared/data/vn-admin-2025`, or under
+//! The shared data is found through `test-support` (`../shared/data/vn-admin-2025`, or under
 //! `$LANGNGHE_TEST_DATA`); a fresh clone has neither, and those tests pass after saying they
 //! skipped. `GAZETTEER_REGENERATE=1` rewrites
 //! `data/communes.tsv` from `mapping/merges.json` and `mapping/splits.json` instead of
@@ -32,7 +32,7 @@ fn key(name: &str) -> String {
 }
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    testkit::shared_data(&format!("vn-admin-2025/{rel}"))
+    test_support::shared_data(&format!("vn-admin-2025/{rel}"))
 }
 
 #[test]

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alerts::corrections::Share;
@@ -19,7 +19,7 @@ use model::{
     ResponseChannel, Role, RuleKind, Severity, SourceTier, Story, Timestamp,
 };
 use store::{NewResponse, NewSource, Placement, Processed, Store, StoryUpdate};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::{Page, Request, Site};
 
 const RULE: &str = "rumor.vac-xin-vo-sinh";
 const CLAIM: &str = "Tiêm vắc xin phòng cúm gây vô sinh ở phụ nữ trẻ.";
@@ -35,103 +35,9 @@ fn at(hours: i64) -> Timestamp {
     t0() + TimeDelta::hours(hours)
 }
 
-/// A page as the site serves it.
-#[derive(Clone)]
-enum Page {
-    Html { etag: String, body: String },
-    Status(u16),
-    Redirect(String),
-}
-
-/// What the site saw of one request.
-#[derive(Clone, Debug)]
-struct Request {
-    path: String,
-    if_none_match: Option<String>,
-    user_agent: Option<String>,
-}
-
-/// A site answering from a table of paths, recording every request.
-#[derive(Clone, Default)]
-struct Site {
-    base: String,
-    pages: Arc<Mutex<HashMap<String, Page>>>,
-    log: Arc<Mutex<Vec<Request>>>,
-}
-
-impl Site {
-    async fn start() -> Site {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let site =
-            Site { base: format!("http://{}", listener.local_addr().unwrap()), ..Site::default() };
-        let s = site.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(s.clone().answer(stream));
-            }
-        });
-        site
-    }
-
-    async fn answer(self, mut stream: tokio::net::TcpStream) {
-        let mut head = Vec::new();
-        let mut chunk = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let head = String::from_utf8_lossy(&head).to_string();
-        let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
-        let header = |name: &str| {
-            head.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-            })
-        };
-        let if_none_match = header("if-none-match");
-        self.log.lock().unwrap().push(Request {
-            path: path.clone(),
-            if_none_match: if_none_match.clone(),
-            user_agent: header("user-agent"),
-        });
-        let page = self.pages.lock().unwrap().get(&path).cloned();
-        let reply = match page {
-            None | Some(Page::Status(404)) => {
-                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .to_owned()
-            }
-            Some(Page::Redirect(to)) => format!(
-                "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            ),
-            Some(Page::Status(status)) => format!(
-                "HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            ),
-            Some(Page::Html { etag, .. }) if if_none_match.as_deref() == Some(etag.as_str()) => {
-                "HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n".to_owned()
-            }
-            Some(Page::Html { etag, body }) => format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nETag: {etag}\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            ),
-        };
-        let _ = stream.write_all(reply.as_bytes()).await;
-        let _ = stream.shutdown().await;
-    }
-
-    fn put(&self, path: &str, page: Page) {
-        self.pages.lock().unwrap().insert(path.to_owned(), page);
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn requests(&self, path: &str) -> Vec<Request> {
-        self.log.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect()
-    }
+/// Every request the site got for `path`, oldest first.
+fn requests(site: &Site, path: &str) -> Vec<Request> {
+    site.received().into_iter().filter(|r| r.path == path).collect()
 }
 
 fn article(title: &str, paragraphs: &[&str]) -> String {
@@ -153,7 +59,8 @@ fn rumour_text() -> String {
 }
 
 fn html(etag: &str, title: &str, paragraphs: &[&str]) -> Page {
-    Page::Html { etag: format!("\"{etag}\""), body: article(title, paragraphs) }
+    Page::ok("text/html; charset=utf-8", article(title, paragraphs))
+        .with_header("ETag", &format!("\"{etag}\""))
 }
 
 fn doc(source_id: i64, url: String, title: &str, body: &str, when: Timestamp) -> NewDocument {
@@ -225,7 +132,7 @@ fn page_path(key: &str) -> String {
 }
 
 async fn fixture(store: Store) -> Fixture {
-    let site = Site::start().await;
+    let site = Site::start();
     let mut sources = HashMap::new();
     let mut batch = Vec::new();
     for (i, &(key, name, tier)) in OUTLETS.iter().enumerate() {
@@ -361,9 +268,9 @@ async fn six_outlets_are_followed_for_fourteen_days() {
         let again = f.scan(at(1) + TimeDelta::minutes(1)).await;
         assert_eq!(again.fetches, 0, "one fetch per page per slot");
         let e_path = page_path("e");
-        let first = &f.site.requests(&e_path)[0];
-        assert_eq!(first.user_agent.as_deref(), Some(AGENT), "the crawler's own user agent");
-        assert_eq!(first.if_none_match, None);
+        let first = &requests(&f.site, &e_path)[0];
+        assert_eq!(first.header("user-agent"), Some(AGENT), "the crawler's own user agent");
+        assert_eq!(first.header("if-none-match"), None);
 
         // B republishes the statement at +3 h (its text matches the rule too, and it is no
         // carrier); C's page is gone by +6 h.
@@ -378,14 +285,14 @@ async fn six_outlets_are_followed_for_fourteen_days() {
             hit(&b_body),
         )
         .await;
-        f.site.put(&page_path("c"), Page::Status(404));
+        f.site.put(&page_path("c"), Page::not_found());
         let s = f.scan(at(6)).await;
         assert_eq!((s.fetches, s.changes), (6, 2), "{backend}: {s:?}");
         assert_eq!(f.outcomes().await, [Up, Carried, Down, Up, Up, Up], "{backend}");
         // E answered 304 to its validators.
-        let e_requests = f.site.requests(&e_path);
+        let e_requests = requests(&f.site, &e_path);
         assert_eq!(e_requests.len(), 2);
-        assert_eq!(e_requests[1].if_none_match.as_deref(), Some("\"e1\""));
+        assert_eq!(e_requests[1].header("if-none-match"), Some("\"e1\""));
 
         // A's formal correction at +20 h; D edits the sentence out before the +24 h check.
         let a_body = "Bài viết ngày 2/12 đưa thông tin vắc xin phòng cúm gây vô sinh là không chính xác. \
@@ -461,7 +368,7 @@ async fn six_outlets_are_followed_for_fourteen_days() {
 
         let s = f.scan(at(7 * 24)).await;
         assert_eq!((s.fetches, s.changes), (6, 0), "{backend}: {s:?}");
-        assert_eq!(f.site.requests(&page_path("a")).len(), 5, "one request per slot");
+        assert_eq!(f.site.requests(&page_path("a")), 5, "one request per slot");
         assert!(f.scan(at(10 * 24)).await.fetches == 0, "no slot after a week");
 
         // Every outcome change is one event, saying who, where and why.
@@ -553,7 +460,7 @@ async fn the_run_loop_scans_on_its_clock_until_shutdown() {
     ));
     // The first scan starts tracking and reads every page once for the slot of +1 h.
     for _ in 0..200 {
-        if f.site.requests(&page_path("f")).len() == 1 {
+        if f.site.requests(&page_path("f")) == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -563,7 +470,7 @@ async fn the_run_loop_scans_on_its_clock_until_shutdown() {
     run.await.unwrap();
     assert_eq!(f.store.alert(f.alert).await.unwrap().state, AlertState::Tracking);
     for (key, _, _) in OUTLETS {
-        assert_eq!(f.site.requests(&page_path(key)).len(), 1, "{key}: several scans, one slot");
+        assert_eq!(f.site.requests(&page_path(key)), 1, "{key}: several scans, one slot");
     }
 }
 
@@ -603,8 +510,8 @@ async fn redirects_revisions_and_social_posts() {
     // A sends its page to the home page, B's server fails, C's document is revised by the
     // pipeline without the claim.
     f.site.put("/", html("home", "Báo A - Trang chủ", &["Tin mới nhất trong ngày về y tế."]));
-    f.site.put(&page_path("a"), Page::Redirect("/".into()));
-    f.site.put(&page_path("b"), Page::Status(503));
+    f.site.put(&page_path("a"), Page::redirect(302, "/"));
+    f.site.put(&page_path("b"), Page::status(503));
     let s = f.scan(at(1)).await;
     assert_eq!((s.fetches, s.changes), (6, 1), "{s:?}");
     let c_doc = f.store.alert_documents(f.alert, 20).await.unwrap();

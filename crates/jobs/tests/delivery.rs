@@ -18,7 +18,7 @@ use model::{
 };
 use notify::{MemoryTokenStore, Notifier, NotifyConfig, WebhookEndpoint};
 use store::{NewSource, Processed, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::{Page, Request, Site};
 
 const SECRET: &str = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
@@ -219,70 +219,21 @@ async fn the_days_digest_is_written_once() {
     .await;
 }
 
-/// Requests a receiver got: headers (lowercase names) and body.
-type Received = Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>>;
-
 /// A webhook receiver answering each request with the next status of `statuses` (then
-/// 204), recording what it got.
-async fn receiver(statuses: Vec<u16>) -> (String, Received) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let got: Received = Arc::default();
-    let keep = got.clone();
-    let statuses = Arc::new(Mutex::new(statuses.into_iter()));
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let (got, statuses) = (keep.clone(), statuses.clone());
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                let end = loop {
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                let headers: Vec<(String, String)> = head
-                    .lines()
-                    .skip(1)
-                    .filter_map(|l| l.split_once(':'))
-                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                    .collect();
-                let length: usize = headers
-                    .iter()
-                    .find(|(k, _)| k == "content-length")
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(0);
-                while buf.len() < end + length {
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let status = statuses.lock().unwrap().next().unwrap_or(204);
-                got.lock().unwrap().push((headers, buf[end..end + length].to_vec()));
-                let answer = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
-                let _ = socket.write_all(answer.as_bytes()).await;
-            });
-        }
-    });
-    (url, got)
+/// 204); the site keeps what it got.
+fn receiver(statuses: Vec<u16>) -> Site {
+    let statuses = Mutex::new(statuses.into_iter());
+    Site::with_handler(move |_| Page::status(statuses.lock().unwrap().next().unwrap_or(204)).into())
 }
 
 #[tokio::test]
 async fn delivery_retries_after_the_back_off_and_gives_up_on_what_cannot_pass() {
     each_store(async |backend, store| {
-        let (url, got) = receiver(vec![503]).await;
+        let site = receiver(vec![503]);
         let config = NotifyConfig {
             webhooks: vec![WebhookEndpoint {
                 name: "phong-truyen-thong".into(),
-                url,
+                url: site.url("/hook"),
                 secrets: vec![SECRET.into()],
                 secrets_env: None,
                 timeout_secs: 10,
@@ -325,16 +276,16 @@ async fn delivery_retries_after_the_back_off_and_gives_up_on_what_cannot_pass() 
         assert_eq!(counts, [(OutboxState::Sent, 1), (OutboxState::Failed, 2)], "{backend}");
 
         // Both attempts carried the same webhook-id and a valid signature.
-        let requests = got.lock().unwrap().clone();
+        let requests = site.received();
         assert_eq!(requests.len(), 2, "{backend}");
-        let id =
-            |h: &[(String, String)]| h.iter().find(|(k, _)| k == "webhook-id").unwrap().1.clone();
-        assert_eq!(id(&requests[0].0), id(&requests[1].0));
-        let (headers, body) = &requests[1];
+        assert!(requests.iter().all(|r| r.method == "POST" && r.path == "/hook"), "{backend}");
+        let id = |r: &Request| r.header("webhook-id").unwrap().to_owned();
+        assert_eq!(id(&requests[0]), id(&requests[1]));
+        let last = &requests[1];
         notify::webhook::verify(
             &[SECRET],
-            headers.as_slice(),
-            body,
+            last.headers.as_slice(),
+            &last.body,
             vn(9, 1),
             Duration::from_secs(300),
         )

@@ -1,4 +1,4 @@
-//! E-mail through a real SMTP server (aiosmtpd on 127.0.0.1, see `testkit::smtp`): in the
+//! E-mail through a real SMTP server (aiosmtpd on 127.0.0.1, see `test_support::smtp`): in the
 //! clear to this machine, with STARTTLS under a certificate signed by a CA of the test's
 //! own, with implicit TLS, with a login that works and one that does not, against a server
 //! that does not offer STARTTLS, and against one that is not there.
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use notify::{Channel, Delivery, MemoryTokenStore, Notifier, NotifyConfig, Security, SmtpConfig};
-use testkit::smtp::{SmtpOptions, SmtpServer, SmtpTls};
+use test_support::smtp::{SmtpOptions, SmtpServer, SmtpTls};
 
 const FROM: &str = "canhbao@soyte.example.vn";
 const TO: &str = "can.bo@soyte.example.vn";

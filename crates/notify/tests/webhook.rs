@@ -4,60 +4,76 @@
 //! the receiver's answer decides whether the outbox tries again.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use chrono::Utc;
 use notify::webhook::{TOLERANCE, VerifyError, sign, signature_header, verify};
 use notify::{Channel, Delivery, MemoryTokenStore, Notifier, NotifyConfig, WebhookEndpoint};
+use test_support::{Page, Request, Site};
 
 const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NEW: &str = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const BODY: &str = r#"{"type":"alert.created","id":"alert-17","data":{"title":"Tin đồn: uống nước muối chữa cúm A","priority":"p1","dashboard_url":"https://langnghe.soyte.example.vn/alerts/17"}}"#;
 
-/// What the receiver saw of one request.
+/// One request to `/hook` and whether it verified when it came.
 #[derive(Debug, Clone)]
 struct Seen {
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
     verified: Result<(), VerifyError>,
 }
 
-#[derive(Clone)]
+impl Seen {
+    fn header(&self, name: &str) -> &str {
+        self.request.header(name).unwrap_or_else(|| panic!("no {name} header"))
+    }
+}
+
+/// A receiver on a site of its own: requests to `/hook` that verify get its answer, the
+/// rest 401.
 struct Receiver {
-    secrets: Vec<String>,
-    answer: Arc<AtomicU16>,
+    site: Site,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
-async fn hook(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let secrets: Vec<&str> = receiver.secrets.iter().map(String::as_str).collect();
-    let verified = verify(&secrets, &headers, &body, Utc::now(), TOLERANCE);
-    let ok = verified.is_ok();
-    receiver.seen.lock().unwrap().push(Seen { headers, body, verified });
-    if !ok {
-        return StatusCode::UNAUTHORIZED;
+impl Receiver {
+    fn url(&self) -> String {
+        self.site.url("/hook")
     }
-    StatusCode::from_u16(receiver.answer.load(Ordering::SeqCst)).unwrap()
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
 }
 
 /// A receiver that knows `secrets` and answers `answer` to requests that verify.
-async fn receiver(secrets: &[&str], answer: u16) -> (String, Receiver) {
-    let state = Receiver {
-        secrets: secrets.iter().map(|s| (*s).to_owned()).collect(),
-        answer: Arc::new(AtomicU16::new(answer)),
-        seen: Arc::new(Mutex::new(Vec::new())),
-    };
-    let app = axum::Router::new().route("/hook", post(hook)).with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, state)
+fn receiver(secrets: &[&str], answer: u16) -> Receiver {
+    let secrets: Vec<String> = secrets.iter().map(|s| (*s).to_owned()).collect();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let site = Site::with_handler(move |request| {
+        if (request.method.as_str(), request.path.as_str()) != ("POST", "/hook") {
+            return Page::not_found().into();
+        }
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let verified =
+            verify(&secrets, request.headers.as_slice(), &request.body, Utc::now(), TOLERANCE);
+        let status = if verified.is_ok() { answer } else { 401 };
+        log.lock().unwrap().push(Seen { request: request.clone(), verified });
+        Page::status(status).into()
+    });
+    Receiver { site, seen }
+}
+
+/// `headers` with the value of `name` replaced by `value`.
+fn replaced(headers: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let v = if k.eq_ignore_ascii_case(name) { value } else { v.as_str() };
+            (k.clone(), v.to_owned())
+        })
+        .collect()
 }
 
 fn endpoint(name: &str, url: &str, secrets: &[&str]) -> WebhookEndpoint {
@@ -104,65 +120,62 @@ fn sign_matches_fixed_vectors() {
 
 #[tokio::test]
 async fn a_delivery_is_signed_and_the_receiver_verifies_it() {
-    let (url, rx) = receiver(&[NEW], 204).await;
-    let notifier = notifier(vec![endpoint("truyen-thong", &url, &[NEW])]);
+    let rx = receiver(&[NEW], 204);
+    let notifier = notifier(vec![endpoint("truyen-thong", &rx.url(), &[NEW])]);
     let now = Utc::now();
     notifier.deliver(&delivery("outbox-17", "truyen-thong", BODY.as_bytes()), now).await.unwrap();
 
-    let seen = rx.seen.lock().unwrap().clone();
+    let seen = rx.seen();
     assert_eq!(seen.len(), 1);
     let seen = &seen[0];
     assert_eq!(seen.verified, Ok(()));
-    assert_eq!(seen.body.as_ref(), BODY.as_bytes());
-    assert_eq!(seen.headers["webhook-id"], "outbox-17");
-    assert_eq!(seen.headers["webhook-timestamp"], now.timestamp().to_string().as_str());
-    assert_eq!(seen.headers["content-type"], "application/json");
+    assert_eq!(seen.request.body, BODY.as_bytes());
+    assert_eq!(seen.header("webhook-id"), "outbox-17");
+    assert_eq!(seen.header("webhook-timestamp"), now.timestamp().to_string());
+    assert_eq!(seen.header("content-type"), "application/json");
     assert_eq!(
-        seen.headers["webhook-signature"],
-        sign(NEW, "outbox-17", now.timestamp(), BODY.as_bytes()).as_str()
+        seen.header("webhook-signature"),
+        sign(NEW, "outbox-17", now.timestamp(), BODY.as_bytes())
     );
 
     // The same headers with a changed body, id or timestamp do not verify.
+    let headers = seen.request.headers.as_slice();
     let tampered = BODY.replace("p1", "p3");
     assert_eq!(
-        verify(&[NEW], &seen.headers, tampered.as_bytes(), now, TOLERANCE),
+        verify(&[NEW], headers, tampered.as_bytes(), now, TOLERANCE),
         Err(VerifyError::NoMatch)
     );
-    let mut other_id = seen.headers.clone();
-    other_id.insert("webhook-id", "outbox-18".parse().unwrap());
+    let other_id = replaced(headers, "webhook-id", "outbox-18");
     assert_eq!(
-        verify(&[NEW], &other_id, BODY.as_bytes(), now, TOLERANCE),
+        verify(&[NEW], other_id.as_slice(), BODY.as_bytes(), now, TOLERANCE),
         Err(VerifyError::NoMatch)
     );
-    let mut other_time = seen.headers.clone();
-    other_time.insert("webhook-timestamp", (now.timestamp() + 1).to_string().parse().unwrap());
+    let other_time = replaced(headers, "webhook-timestamp", &(now.timestamp() + 1).to_string());
     assert_eq!(
-        verify(&[NEW], &other_time, BODY.as_bytes(), now, TOLERANCE),
+        verify(&[NEW], other_time.as_slice(), BODY.as_bytes(), now, TOLERANCE),
         Err(VerifyError::NoMatch)
     );
     // A receiver with another secret refuses it.
-    assert_eq!(
-        verify(&[OLD], &seen.headers, BODY.as_bytes(), now, TOLERANCE),
-        Err(VerifyError::NoMatch)
-    );
+    assert_eq!(verify(&[OLD], headers, BODY.as_bytes(), now, TOLERANCE), Err(VerifyError::NoMatch));
 }
 
 #[tokio::test]
 async fn a_timestamp_outside_five_minutes_fails() {
-    let (url, rx) = receiver(&[NEW], 200).await;
-    let notifier = notifier(vec![endpoint("truyen-thong", &url, &[NEW])]);
+    let rx = receiver(&[NEW], 200);
+    let notifier = notifier(vec![endpoint("truyen-thong", &rx.url(), &[NEW])]);
     let now = Utc::now();
     notifier.deliver(&delivery("outbox-1", "truyen-thong", BODY.as_bytes()), now).await.unwrap();
-    let headers = rx.seen.lock().unwrap()[0].headers.clone();
+    let seen = rx.seen();
+    let headers = seen[0].request.headers.as_slice();
     let body = BODY.as_bytes();
     let minutes = |m: i64| chrono::Duration::seconds(m * 60);
-    assert_eq!(verify(&[NEW], &headers, body, now + minutes(5), TOLERANCE), Ok(()));
+    assert_eq!(verify(&[NEW], headers, body, now + minutes(5), TOLERANCE), Ok(()));
     assert_eq!(
-        verify(&[NEW], &headers, body, now + minutes(5) + chrono::Duration::seconds(1), TOLERANCE),
+        verify(&[NEW], headers, body, now + minutes(5) + chrono::Duration::seconds(1), TOLERANCE),
         Err(VerifyError::TooOld)
     );
     assert_eq!(
-        verify(&[NEW], &headers, body, now - minutes(6), TOLERANCE),
+        verify(&[NEW], headers, body, now - minutes(6), TOLERANCE),
         Err(VerifyError::TooNew)
     );
 
@@ -175,18 +188,18 @@ async fn a_timestamp_outside_five_minutes_fails() {
         .unwrap_err();
     assert!(!error.retryable, "{error}");
     assert!(error.message.contains("401"), "{error}");
-    assert_eq!(rx.seen.lock().unwrap()[1].verified, Err(VerifyError::TooOld));
+    assert_eq!(rx.seen()[1].verified, Err(VerifyError::TooOld));
 }
 
 #[tokio::test]
 async fn during_a_rotation_both_secrets_verify() {
-    let (url_old, rx_old) = receiver(&[OLD], 200).await;
-    let (url_new, rx_new) = receiver(&[NEW], 200).await;
-    let (url_both, rx_both) = receiver(&[OLD, NEW], 200).await;
+    let rx_old = receiver(&[OLD], 200);
+    let rx_new = receiver(&[NEW], 200);
+    let rx_both = receiver(&[OLD, NEW], 200);
     let notifier = notifier(vec![
-        endpoint("cu", &url_old, &[OLD, NEW]),
-        endpoint("moi", &url_new, &[OLD, NEW]),
-        endpoint("ca-hai", &url_both, &[NEW]),
+        endpoint("cu", &rx_old.url(), &[OLD, NEW]),
+        endpoint("moi", &rx_new.url(), &[OLD, NEW]),
+        endpoint("ca-hai", &rx_both.url(), &[NEW]),
     ]);
     assert_eq!(notifier.webhook_names(), vec!["ca-hai", "cu", "moi"]);
     let now = Utc::now();
@@ -194,12 +207,13 @@ async fn during_a_rotation_both_secrets_verify() {
         notifier.deliver(&delivery("outbox-5", name, BODY.as_bytes()), now).await.unwrap();
     }
     for rx in [&rx_old, &rx_new, &rx_both] {
-        let seen = rx.seen.lock().unwrap();
+        let seen = rx.seen();
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].verified, Ok(()));
     }
-    let header = rx_old.seen.lock().unwrap()[0].headers["webhook-signature"].clone();
-    assert_eq!(header.to_str().unwrap().split(' ').count(), 2, "one signature per secret");
+    let seen = rx_old.seen();
+    let header = seen[0].header("webhook-signature");
+    assert_eq!(header.split(' ').count(), 2, "one signature per secret");
 }
 
 #[tokio::test]
@@ -218,11 +232,11 @@ async fn the_receivers_answer_decides_whether_to_retry() {
         (410, Some(false)),
         (422, Some(false)),
     ] {
-        let (url, rx) = receiver(&[NEW], status).await;
-        let notifier = notifier(vec![endpoint("r", &url, &[NEW])]);
+        let rx = receiver(&[NEW], status);
+        let notifier = notifier(vec![endpoint("r", &rx.url(), &[NEW])]);
         let result =
             notifier.deliver(&delivery("outbox-9", "r", BODY.as_bytes()), Utc::now()).await;
-        assert_eq!(rx.seen.lock().unwrap().len(), 1, "{status}");
+        assert_eq!(rx.seen().len(), 1, "{status}");
         match outcome {
             None => assert!(result.is_ok(), "{status}: {result:?}"),
             Some(retryable) => {
@@ -236,19 +250,13 @@ async fn the_receivers_answer_decides_whether_to_retry() {
 
 #[tokio::test]
 async fn a_redirect_is_not_followed() {
-    let app = axum::Router::new().route(
-        "/hook",
-        post(|| async {
-            (StatusCode::MOVED_PERMANENTLY, [("location", "http://10.0.0.1/elsewhere")])
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let notifier = notifier(vec![endpoint("r", &url, &[NEW])]);
+    let site = Site::start();
+    site.put("/hook", Page::redirect(301, "http://10.0.0.1/elsewhere"));
+    let notifier = notifier(vec![endpoint("r", &site.url("/hook"), &[NEW])]);
     let error =
         notifier.deliver(&delivery("o", "r", BODY.as_bytes()), Utc::now()).await.unwrap_err();
     assert!(!error.retryable && error.message.contains("301"), "{error}");
+    assert_eq!(site.total_requests(), 1, "nothing but the endpoint was asked");
 }
 
 #[tokio::test]
@@ -271,17 +279,9 @@ async fn an_endpoint_that_is_down_is_retried_and_its_url_stays_private() {
 
 #[tokio::test]
 async fn a_receiver_that_does_not_answer_in_time_is_retried() {
-    let app = axum::Router::new().route(
-        "/hook",
-        post(|| async {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            StatusCode::OK
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let mut slow = endpoint("r", &url, &[NEW]);
+    let site = Site::start();
+    site.put("/hook", Page::status(200).with_delay(Duration::from_secs(30)));
+    let mut slow = endpoint("r", &site.url("/hook"), &[NEW]);
     slow.timeout_secs = 1;
     let notifier = notifier(vec![slow]);
     let error =

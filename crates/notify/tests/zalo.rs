@@ -9,11 +9,6 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::post;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use notify::zalo::TEXT_LIMIT;
 use notify::{
@@ -21,6 +16,7 @@ use notify::{
     ZaloConfig, ZaloTokenStore, ZaloTokens,
 };
 use serde_json::{Value, json};
+use test_support::{Page, Request, Site};
 
 const APP_ID: &str = "4312598765432109876";
 const SECRET_KEY: &str = "khoa-bi-mat-cua-ung-dung";
@@ -72,36 +68,37 @@ fn fake(refresh_token: &str) -> Shared {
     }))
 }
 
-fn header(headers: &HeaderMap, name: &str) -> String {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+fn header(request: &Request, name: &str) -> String {
+    request.header(name).unwrap_or_default().to_owned()
 }
 
-async fn token_endpoint(
-    State(fake): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Json<Value> {
-    let form: Vec<(String, String)> =
-        url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+fn token_endpoint(fake: &Shared, request: &Request) -> Value {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let mut fake = fake.lock().unwrap();
     fake.refreshes.push(RefreshSeen {
-        content_type: header(&headers, "content-type"),
-        secret_key: header(&headers, "secret_key"),
+        content_type: header(request, "content-type"),
+        secret_key: header(request, "secret_key"),
         form: form.clone(),
     });
-    if header(&headers, "secret_key") != SECRET_KEY || field("app_id").as_deref() != Some(APP_ID) {
-        return Json(
-            json!({"error": -14002, "error_name": "Invalid app", "error_description": "app_id or secret_key is invalid"}),
-        );
+    if header(request, "secret_key") != SECRET_KEY || field("app_id").as_deref() != Some(APP_ID) {
+        return json!({
+            "error": -14002,
+            "error_name": "Invalid app",
+            "error_description": "app_id or secret_key is invalid",
+        });
     }
     if field("grant_type").as_deref() != Some("refresh_token") {
-        return Json(json!({"error": -14001, "error_description": "grant_type is invalid"}));
+        return json!({"error": -14001, "error_description": "grant_type is invalid"});
     }
     if field("refresh_token").is_none() || field("refresh_token") != fake.refresh_token {
-        return Json(
-            json!({"error": -14014, "error_name": "Invalid refresh token", "error_description": "Invalid refresh token"}),
-        );
+        return json!({
+            "error": -14014,
+            "error_name": "Invalid refresh token",
+            "error_description": "Invalid refresh token",
+        });
     }
     fake.issued += 1;
     let access = format!("at-{}", fake.issued);
@@ -109,52 +106,49 @@ async fn token_endpoint(
     // The refresh token just used is spent; the old access token stops working too.
     fake.access_token = Some(access.clone());
     fake.refresh_token = Some(refresh.clone());
-    Json(json!({"access_token": access, "refresh_token": refresh, "expires_in": fake.expires_in}))
+    json!({"access_token": access, "refresh_token": refresh, "expires_in": fake.expires_in})
 }
 
-async fn message_endpoint(
-    State(fake): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Json<Value> {
+fn message_endpoint(fake: &Shared, request: &Request) -> Value {
     let mut fake = fake.lock().unwrap();
-    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let access_token = header(&headers, "access_token");
+    let parsed: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let access_token = header(request, "access_token");
     fake.sends.push(SendSeen {
-        content_type: header(&headers, "content-type"),
+        content_type: header(request, "content-type"),
         access_token: access_token.clone(),
         body: parsed.clone(),
     });
     if fake.access_token.as_deref() != Some(access_token.as_str()) {
-        return Json(json!({"error": -216, "message": "Access token is invalid"}));
+        return json!({"error": -216, "message": "Access token is invalid"});
     }
     if let Some((code, message)) = fake.next_errors.pop_front() {
-        return Json(json!({"error": code, "message": message}));
+        return json!({"error": code, "message": message});
     }
     let user = parsed["recipient"]["user_id"].as_str();
     let Some(text) = parsed["message"]["text"].as_str() else {
-        return Json(json!({"error": -201, "message": "text is invalid"}));
+        return json!({"error": -201, "message": "text is invalid"});
     };
     if user.is_none() {
-        return Json(json!({"error": -201, "message": "user_id is invalid"}));
+        return json!({"error": -201, "message": "user_id is invalid"});
     }
     if text.chars().count() > TEXT_LIMIT {
-        return Json(json!({"error": -210, "message": "Parameter exceeds allowable limit"}));
+        return json!({"error": -210, "message": "Parameter exceeds allowable limit"});
     }
     let id = format!("mid-{}", fake.sends.len());
-    Json(json!({"error": 0, "message": "Success", "data": {"message_id": id, "user_id": user}}))
+    json!({"error": 0, "message": "Success", "data": {"message_id": id, "user_id": user}})
 }
 
-/// Starts the stand-in; returns its base URL.
-async fn serve(fake: Shared) -> String {
-    let app = axum::Router::new()
-        .route("/v4/oa/access_token", post(token_endpoint))
-        .route("/v3.0/oa/message/cs", post(message_endpoint))
-        .with_state(fake);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
+/// Starts the stand-in on a site of its own: Zalo answers HTTP 200 with a JSON body, the
+/// outcome inside it.
+fn serve(fake: Shared) -> Site {
+    Site::with_handler(move |request| {
+        let answer = match (request.method.as_str(), request.path.as_str()) {
+            ("POST", "/v4/oa/access_token") => token_endpoint(&fake, request),
+            ("POST", "/v3.0/oa/message/cs") => message_endpoint(&fake, request),
+            _ => return Page::not_found().into(),
+        };
+        Page::ok("application/json", answer.to_string()).into()
+    })
 }
 
 fn config(base: &str, refresh_token: Option<&str>) -> ZaloConfig {
@@ -237,9 +231,10 @@ impl ZaloTokenStore for FlakyStore {
 #[tokio::test]
 async fn the_first_message_refreshes_with_the_granted_token_and_saves_the_new_pair() {
     let fake = fake("rt-0");
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let store = Arc::new(MemoryTokenStore::default());
-    let notifier = notifier(config(&base, Some("rt-0")), store.clone());
+    let notifier = notifier(config(base, Some("rt-0")), store.clone());
     let text = format!("Cảnh báo P1: tin đồn về vắc-xin sởi lan nhanh.\n{LINK}");
     send(&notifier, &text, t0()).await.unwrap();
 
@@ -291,9 +286,10 @@ async fn the_first_message_refreshes_with_the_granted_token_and_saves_the_new_pa
 async fn the_token_is_used_until_four_fifths_of_its_life_then_refreshed() {
     let fake = fake_at(1);
     fake.lock().unwrap().expires_in = json!(3600);
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let store = Arc::new(MemoryTokenStore::new(Some(tokens(1, t0()))));
-    let notifier = notifier(config(&base, None), store.clone());
+    let notifier = notifier(config(base, None), store.clone());
 
     send(&notifier, "Tin 1", t0() + Duration::hours(1)).await.unwrap();
     send(&notifier, "Tin 2", t0() + Duration::seconds(71_999)).await.unwrap();
@@ -315,11 +311,12 @@ async fn the_token_is_used_until_four_fifths_of_its_life_then_refreshed() {
 #[tokio::test]
 async fn an_invalid_token_is_refreshed_and_the_message_sent_once_more() {
     let fake = fake_at(1);
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     // Zalo stopped accepting at-1 (revoked, or expired early); rt-1 still works.
     fake.lock().unwrap().access_token = Some("revoked".into());
     let store = Arc::new(MemoryTokenStore::new(Some(tokens(1, t0()))));
-    let notifier = notifier(config(&base, None), store.clone());
+    let notifier = notifier(config(base, None), store.clone());
     send(&notifier, "Tin khẩn", t0() + Duration::minutes(5)).await.unwrap();
 
     let f = fake.lock().unwrap();
@@ -334,10 +331,11 @@ async fn a_spent_refresh_token_needs_a_new_grant_and_the_error_shows_no_secret()
     // Zalo has issued up to pair 7 (by another installation, or a test of the grant); the
     // store still holds pair 1, whose refresh token is long spent.
     let fake = fake_at(7);
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let expired = tokens(1, t0() - Duration::days(2));
     let store = Arc::new(MemoryTokenStore::new(Some(expired)));
-    let error = send(&notifier(config(&base, None), store.clone()), "Tin", t0()).await.unwrap_err();
+    let error = send(&notifier(config(base, None), store.clone()), "Tin", t0()).await.unwrap_err();
     assert!(!error.retryable, "{error}");
     assert!(error.message.contains("-14014") && error.message.contains("grant"), "{error}");
     for secret in ["rt-1", "at-1", SECRET_KEY] {
@@ -347,7 +345,7 @@ async fn a_spent_refresh_token_needs_a_new_grant_and_the_error_shows_no_secret()
 
     // The administrator grants access again and configures the new refresh token: the
     // spent one in the store is tried, refused, and the configured one starts a new chain.
-    let notifier = notifier(config(&base, Some("rt-7")), store.clone());
+    let notifier = notifier(config(base, Some("rt-7")), store.clone());
     send(&notifier, "Tin", t0()).await.unwrap();
     assert_eq!(store.current().unwrap().refresh_token, "rt-8");
     assert_eq!(fake.lock().unwrap().sends.last().unwrap().access_token, "at-8");
@@ -356,10 +354,11 @@ async fn a_spent_refresh_token_needs_a_new_grant_and_the_error_shows_no_secret()
 #[tokio::test]
 async fn a_pair_that_cannot_be_saved_is_not_used_and_not_lost() {
     let fake = fake("rt-0");
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let store = Arc::new(FlakyStore::default());
     store.failing.store(true, Ordering::SeqCst);
-    let notifier = notifier(config(&base, Some("rt-0")), store.clone());
+    let notifier = notifier(config(base, Some("rt-0")), store.clone());
 
     let error = send(&notifier, "Tin", t0()).await.unwrap_err();
     assert!(error.retryable && error.message.contains("cannot save"), "{error}");
@@ -381,10 +380,11 @@ async fn a_pair_that_cannot_be_saved_is_not_used_and_not_lost() {
 #[tokio::test]
 async fn two_processes_sharing_a_store_refresh_once() {
     let fake = fake_at(1);
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let store: Arc<MemoryTokenStore> = Arc::new(MemoryTokenStore::new(Some(tokens(1, t0()))));
-    let first = notifier(config(&base, None), store.clone());
-    let second = notifier(config(&base, None), store.clone());
+    let first = notifier(config(base, None), store.clone());
+    let second = notifier(config(base, None), store.clone());
     // Both have read the pair.
     send(&first, "a", t0()).await.unwrap();
     send(&second, "b", t0()).await.unwrap();
@@ -402,9 +402,10 @@ async fn two_processes_sharing_a_store_refresh_once() {
 #[tokio::test]
 async fn zalo_error_codes_decide_whether_to_retry() {
     let fake = fake_at(1);
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let store = Arc::new(MemoryTokenStore::new(Some(tokens(1, t0()))));
-    let notifier = notifier(config(&base, None), store);
+    let notifier = notifier(config(base, None), store);
     for (code, said, retryable, words) in [
         (-211, "Out of quota", true, "quota is used up"),
         (-32, "Your application reached limit call api", true, "rate limit"),
@@ -427,9 +428,10 @@ async fn zalo_error_codes_decide_whether_to_retry() {
 #[tokio::test]
 async fn long_text_is_cut_to_the_limit_keeping_the_link() {
     let fake = fake_at(1);
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let store = Arc::new(MemoryTokenStore::new(Some(tokens(1, t0()))));
-    let notifier = notifier(config(&base, None), store);
+    let notifier = notifier(config(base, None), store);
     let sentence =
         "Tin đồn về việc tiêm vắc-xin sởi gây vô sinh đang lan trên nhiều hội nhóm Zalo. ";
     let text = format!("{}\nXem và xử lý:\n{LINK}", sentence.repeat(40));
@@ -463,9 +465,10 @@ async fn zalo_unreachable_is_retried_and_missing_configuration_is_refused() {
 
     // No token in the store and none configured: nothing to start from.
     let fake = fake("rt-0");
-    let base = serve(fake.clone()).await;
+    let zalo = serve(fake.clone());
+    let base = zalo.base();
     let empty = Arc::new(MemoryTokenStore::default());
-    let error = send(&notifier(config(&base, None), empty), "Tin", t0()).await.unwrap_err();
+    let error = send(&notifier(config(base, None), empty), "Tin", t0()).await.unwrap_err();
     assert!(!error.retryable && error.message.contains("refresh_token_env"), "{error}");
     assert!(fake.lock().unwrap().refreshes.is_empty());
 }

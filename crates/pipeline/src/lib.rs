@@ -12,8 +12,10 @@
 
 mod articles;
 mod error;
+mod follow;
 mod posts;
 mod process;
+mod repair;
 mod run;
 mod schedule;
 mod stories;
@@ -53,6 +55,10 @@ pub struct PipelineConfig {
     pub max_backoff: Duration,
     /// Longest interval between two polls of a quiet source.
     pub max_interval: Duration,
+    /// How long a claim on a source (see `Store::claim_due_sources`) holds unless renewed:
+    /// how soon another process may poll the sources of one that died. The pipeline
+    /// renews its claims at a third of this while their polls are under way.
+    pub claim_ttl: Duration,
 }
 
 impl Default for PipelineConfig {
@@ -62,6 +68,7 @@ impl Default for PipelineConfig {
             fetch_workers: 4,
             max_backoff: Duration::from_secs(6 * 3600),
             max_interval: Duration::from_secs(6 * 3600),
+            claim_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -70,7 +77,11 @@ impl Default for PipelineConfig {
 #[derive(Clone)]
 pub struct Pipeline {
     store: Store,
-    index: Arc<SearchIndex>,
+    /// Where stored documents are indexed; none in a process that only stores them (a
+    /// worker), whose documents another process's index follows.
+    index: Option<Arc<SearchIndex>>,
+    /// Who this pipeline's claims on sources are taken by: unique to the instance.
+    holder: Arc<str>,
     rules: Arc<RwLock<Arc<RuleSet>>>,
     client: fetch::Client,
     extractor: Arc<extract::Extractor>,
@@ -101,9 +112,37 @@ impl Pipeline {
         metrics: Arc<Metrics>,
         config: PipelineConfig,
     ) -> Pipeline {
+        Pipeline::assemble(store, Some(index), rules, client, metrics, config)
+    }
+
+    /// Assembles a pipeline that stores documents without indexing them: for a process
+    /// that polls sources beside others while one process keeps the index
+    /// ([`Pipeline::follow_store`]).
+    pub fn without_index(
+        store: Store,
+        rules: RuleSet,
+        client: fetch::Client,
+        metrics: Arc<Metrics>,
+        config: PipelineConfig,
+    ) -> Pipeline {
+        Pipeline::assemble(store, None, rules, client, metrics, config)
+    }
+
+    fn assemble(
+        store: Store,
+        index: Option<Arc<SearchIndex>>,
+        rules: RuleSet,
+        client: fetch::Client,
+        metrics: Arc<Metrics>,
+        config: PipelineConfig,
+    ) -> Pipeline {
+        // The process id tells an operator which process holds a claim; the random part
+        // keeps a restarted process that got the same id from renewing its predecessor's.
+        let holder = format!("pid{}-{:08x}", std::process::id(), rand::random::<u32>());
         Pipeline {
             store,
             index,
+            holder: holder.into(),
             rules: Arc::new(RwLock::new(Arc::new(rules))),
             client,
             extractor: Arc::new(extract::Extractor::new()),

@@ -398,6 +398,8 @@ impl Pipeline {
             })
             .collect();
         self.catch_up_stories().await?;
+        let placing = groups.iter().map(|(_, batch)| batch.len()).sum();
+        crate::stories::reserve_keys(&self.store, &self.stories, placing).await?;
         let mut stories_time = std::time::Duration::ZERO;
         let syllables: Vec<_> = groups
             .iter()
@@ -439,9 +441,11 @@ impl Pipeline {
             }
             report.added += inserted.len();
         }
-        if let Some(last) = stored.iter().flat_map(|(_, s)| s.inserted.iter().map(|i| i.id)).max() {
-            self.index.add(&index_docs)?;
-            self.index.commit(last.max(self.index.last_indexed_id()?))?;
+        if let Some(last) = stored.iter().flat_map(|(_, s)| s.inserted.iter().map(|i| i.id)).max()
+            && let Some(index) = &self.index
+        {
+            index.add(&index_docs)?;
+            index.commit(last.max(index.last_indexed_id()?))?;
         }
         self.metrics.items(
             report.posts as u64,

@@ -216,6 +216,7 @@ fn index_document(
         province,
         rules,
         reach,
+        revised: None,
     }
 }
 
@@ -234,7 +235,7 @@ pub(crate) fn index_doc(id: i64, source_name: &str, p: &Processed) -> IndexDoc {
 }
 
 /// A stored document, as the index takes it.
-fn stored_index_doc(d: &Document, facts: Option<&store::DocumentFacts>) -> IndexDoc {
+pub(crate) fn stored_index_doc(d: &Document, facts: Option<&store::DocumentFacts>) -> IndexDoc {
     let rules = facts
         .map(|f| {
             f.hits
@@ -244,7 +245,10 @@ fn stored_index_doc(d: &Document, facts: Option<&store::DocumentFacts>) -> Index
         })
         .unwrap_or_default();
     let province = facts.and_then(|f| f.province.clone());
-    index_document(d.id, &d.source_name, &d.doc, province, rules)
+    IndexDoc {
+        revised: d.revised_at,
+        ..index_document(d.id, &d.source_name, &d.doc, province, rules)
+    }
 }
 
 impl Pipeline {
@@ -303,6 +307,7 @@ impl Pipeline {
         self.metrics.observe(Stage::Places, places_time);
 
         self.catch_up_stories().await?;
+        crate::stories::reserve_keys(&self.store, &self.stories, batch.len()).await?;
         let started = Instant::now();
         let groups = [crate::stories::batch_times(&batch, syllables)];
         let mut stories_time = started.elapsed();
@@ -338,7 +343,9 @@ impl Pipeline {
             ..IngestReport::default()
         };
         report.duplicates = report.seen - report.added - report.revised - report.copies;
-        if !inserted.is_empty() || !revised.is_empty() {
+        if let Some(index) = &self.index
+            && (!inserted.is_empty() || !revised.is_empty())
+        {
             let started = Instant::now();
             let mut docs: Vec<IndexDoc> = inserted
                 .iter()
@@ -348,11 +355,15 @@ impl Pipeline {
                 updates
                     .iter()
                     .filter(|u| revised.contains(&u.id))
-                    .map(|u| index_doc(u.id, &source.name, &u.new)),
+                    // The revision time the store gave it, which start-up compares.
+                    .map(|u| IndexDoc {
+                        revised: Some(now),
+                        ..index_doc(u.id, &source.name, &u.new)
+                    }),
             );
             let last = inserted.iter().map(|i| i.id).max().unwrap_or(0);
-            self.index.add(&docs)?;
-            self.index.commit(last.max(self.index.last_indexed_id()?))?;
+            index.add(&docs)?;
+            index.commit(last.max(index.last_indexed_id()?))?;
             self.metrics.observe(Stage::Index, started.elapsed());
         }
         if report.added + report.copies > 0 {
@@ -582,38 +593,56 @@ impl Pipeline {
         self.complete_at(source, download, now).await
     }
 
-    /// Polls every due source once (used by `langnghe fetch --once`).
+    /// Polls every due source once (used by `langnghe fetch --once`), under a claim on
+    /// each, so a source another process is polling is left to it.
     pub async fn fetch_once(&self) -> Result<Vec<PollReport>> {
+        let ttl = self.config.claim_ttl;
+        let due = self.store.claim_due_sources(&self.holder, Utc::now(), ttl, usize::MAX).await?;
         let mut reports = Vec::new();
-        for source in self.store.due_sources(Utc::now(), i64::MAX).await? {
-            reports.push(self.poll(&source).await?);
+        for source in due {
+            // One poll after another: the claims on the sources still waiting must last.
+            let polled = match self.store.renew_source_claims(&self.holder, Utc::now(), ttl).await {
+                Ok(_) => self.poll(&source).await,
+                Err(e) => Err(e.into()),
+            };
+            match polled {
+                Ok(report) => reports.push(report),
+                Err(e) => {
+                    // The sources not polled yet are free for another process at once.
+                    if let Err(release) = self.store.release_source_claims(&self.holder).await {
+                        tracing::warn!(error = %release, "Releasing claims on sources failed.");
+                    }
+                    return Err(e);
+                }
+            }
         }
         Ok(reports)
     }
 
     /// Indexes every stored document the index has not committed yet (after a crash between
-    /// the store commit and the index commit). Returns how many were indexed.
+    /// the store commit and the index commit), then repairs what else the index lacks or
+    /// holds against the store (see `repair.rs`). Returns how many documents were indexed
+    /// or removed; none without an index.
     pub async fn catch_up_index(&self) -> Result<usize> {
-        let after = self.index.last_indexed_id()?;
-        self.index_from(after).await
+        let Some(index) = &self.index else { return Ok(0) };
+        let after = index.last_indexed_id()?;
+        let caught_up = index_documents(&self.store, index, after).await?;
+        Ok(caught_up + crate::repair::repair_index(&self.store, index).await?)
     }
 
     /// Rebuilds the index from the store in place (the pipeline holds the index open).
-    /// Returns the number of documents indexed.
+    /// Returns the number of documents indexed; none without an index.
     pub async fn reindex(&self) -> Result<usize> {
-        self.index.clear()?;
-        self.index.commit(0)?;
-        index_documents(&self.store, &self.index, 0).await
-    }
-
-    async fn index_from(&self, after: i64) -> Result<usize> {
-        index_documents(&self.store, &self.index, after).await
+        let Some(index) = &self.index else { return Ok(0) };
+        index.clear()?;
+        index.commit(0)?;
+        index_documents(&self.store, index, 0).await
     }
 }
 
 /// Indexes every stored document with an id above `after`, committing batch by batch.
 /// Returns how many were indexed.
-async fn index_documents(
+pub(crate) async fn index_documents(
     store: &store::Store,
     index: &search::SearchIndex,
     mut after: i64,

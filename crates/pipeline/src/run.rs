@@ -1,4 +1,11 @@
 //! The long-running loop: scheduler → fetch workers → processing, until shutdown.
+//!
+//! The scheduler claims due sources in the store (`Store::claim_due_sources`) rather than
+//! just reading them, so processes sharing a database never poll one source at the same
+//! time. It claims no more than the fetch queue has room for, so a claim is not spent
+//! waiting in a queue; the claims of polls under way are renewed at a third of their life,
+//! and recording a poll ends its claim. A poll whose processing failed gives its claim up
+//! without ending it: the source is tried again when the claim runs out.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -43,6 +50,10 @@ impl Pipeline {
         }
         drop(done_tx);
 
+        // The claims of polls under way are kept alive until everything is processed.
+        let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+        let renewer = tokio::spawn(self.clone().renew_claims(drained_rx));
+
         let processor = {
             let (pipeline, in_flight) = (self.clone(), in_flight.clone());
             tokio::spawn(async move {
@@ -60,6 +71,13 @@ impl Pipeline {
                             // The validators were not advanced, so the next poll fetches the
                             // same items again.
                             tracing::error!(feed_id = source.id, error = %error, "Processing a poll failed.");
+                            if let Err(e) = pipeline
+                                .store
+                                .abandon_source_claim(source.id, &pipeline.holder)
+                                .await
+                            {
+                                tracing::warn!(feed_id = source.id, error = %e, "Giving up a claim on a source failed.");
+                            }
                         }
                     }
                     in_flight
@@ -79,27 +97,50 @@ impl Pipeline {
                     tracing::error!(error = %error, "Merging stories failed.");
                 }
             }
-            match self.store.due_sources(Utc::now(), 256).await {
-                Ok(due) => {
-                    for source in due {
-                        let fresh = in_flight
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .insert(source.id);
-                        if !fresh {
-                            continue;
-                        }
-                        tokio::select! {
-                            _ = &mut shutdown => break 'schedule,
-                            sent = job_tx.send(source) => if sent.is_err() { break 'schedule },
+            // Only as many as the queue takes now: the scheduler is its only sender, so
+            // none of these sends waits.
+            let room = job_tx.capacity();
+            let mut full = false;
+            if room > 0 {
+                match self
+                    .store
+                    .claim_due_sources(&self.holder, Utc::now(), self.config.claim_ttl, room)
+                    .await
+                {
+                    Ok(due) => {
+                        full = due.len() == room;
+                        for source in due {
+                            let fresh = in_flight
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .insert(source.id);
+                            // Claimed again while its poll is under way here (the claim ran
+                            // out before a renewal): the poll under way records it.
+                            if !fresh {
+                                continue;
+                            }
+                            if job_tx.send(source).await.is_err() {
+                                break 'schedule;
+                            }
                         }
                     }
+                    Err(error) => {
+                        tracing::error!(error = %error, "Claiming due sources failed.");
+                    }
                 }
-                Err(error) => tracing::error!(error = %error, "Looking for due sources failed."),
             }
-            tokio::select! {
-                _ = &mut shutdown => break,
-                _ = tokio::time::sleep(self.config.tick) => {}
+            if full || room == 0 {
+                // More may be due: claim again as soon as the queue has room.
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = job_tx.reserve() => {}
+                    _ = tokio::time::sleep(self.config.tick) => {}
+                }
+            } else {
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = tokio::time::sleep(self.config.tick) => {}
+                }
             }
         }
         tracing::info!("Shutting down: finishing fetches under way.");
@@ -108,7 +149,37 @@ impl Pipeline {
         if let Err(e) = processor.await {
             tracing::error!(error = %e, "The processing stage panicked.");
         }
+        let _ = drained_tx.send(());
+        if let Err(e) = renewer.await {
+            tracing::error!(error = %e, "The claim renewal panicked.");
+        }
+        // Whatever is still claimed was not polled: another process may take it at once.
+        match self.store.release_source_claims(&self.holder).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n_sources = n, "Claims on sources released."),
+            Err(error) => tracing::warn!(error = %error, "Releasing claims on sources failed."),
+        }
         tracing::info!("Pipeline stopped.");
         Ok(())
+    }
+
+    /// Renews this pipeline's claims on sources at a third of their life until `drained`
+    /// completes (or its sender goes).
+    async fn renew_claims(self, drained: tokio::sync::oneshot::Receiver<()>) {
+        let every = (self.config.claim_ttl / 3).max(std::time::Duration::from_millis(100));
+        tokio::pin!(drained);
+        loop {
+            tokio::select! {
+                _ = &mut drained => break,
+                _ = tokio::time::sleep(every) => {}
+            }
+            if let Err(error) = self
+                .store
+                .renew_source_claims(&self.holder, Utc::now(), self.config.claim_ttl)
+                .await
+            {
+                tracing::warn!(error = %error, "Renewing claims on sources failed.");
+            }
+        }
     }
 }

@@ -24,7 +24,13 @@ pub(crate) struct Stories {
     copies: CopyIndex,
     clusterer: Clusterer,
     last_evict: Option<DateTime<Utc>>,
+    /// The end (exclusive) of the block of story keys reserved in the store that new
+    /// stories take their keys from (see [`reserve_keys`]); no key is given beyond it.
+    keys_end: i64,
 }
+
+/// Story keys reserved at a time: most batches take them from the block already held.
+const KEY_BLOCK: usize = 256;
 
 /// A new document to place.
 pub(crate) struct NewMember<'a> {
@@ -45,7 +51,19 @@ impl Stories {
             copies: CopyIndex::new(signals::copies::Params::default()),
             clusterer: Clusterer::starting_at(signals::stories::Params::default(), next),
             last_evict: None,
+            keys_end: 0,
         }
+    }
+
+    /// How many new stories the reserved keys still allow.
+    fn keys_left(&self) -> usize {
+        usize::try_from(self.keys_end - self.clusterer.next_key().0).unwrap_or(0)
+    }
+
+    /// Takes new stories' keys from the reserved block `first .. first + n`.
+    fn use_keys(&mut self, first: i64, n: usize) {
+        self.clusterer.allocate_from(StoryKey(first));
+        self.keys_end = first.saturating_add(i64::try_from(n).unwrap_or(i64::MAX / 4));
     }
 
     /// Places documents in time order: each is checked against the recent documents for
@@ -54,6 +72,17 @@ impl Stories {
         members.sort_by_key(|m| (m.at, m.id));
         let mut out = Vec::with_capacity(members.len());
         for m in members.iter() {
+            // Without a reserved key left, a new story could take a key another process
+            // holds: the document is stored without a story and placed by the next
+            // catch-up instead. The callers reserve enough first, so this does not happen.
+            if self.keys_left() == 0 {
+                tracing::warn!(
+                    document_id = m.id,
+                    "No story key reserved: document left unplaced."
+                );
+                out.push(Placement { document_id: m.id, story: None, copy_of: None });
+                continue;
+            }
             self.evict(m.at);
             let copy_of = CopyDoc::new(m.syllables, self.copies.params()).and_then(|doc| {
                 let found = self.copies.find_copy(&doc).map(|c| c.of);
@@ -209,6 +238,23 @@ fn place_stored(
     (stories.place(&mut members), last)
 }
 
+/// Makes sure `stories` can give `n` new stories keys no other process gives, reserving a
+/// block of keys in the store when the one held is short. Call it before placing `n`
+/// documents; the lock is not held while the store answers.
+pub(crate) async fn reserve_keys(
+    store: &Store,
+    stories: &std::sync::Mutex<Stories>,
+    n: usize,
+) -> Result<()> {
+    if lock(stories).keys_left() >= n {
+        return Ok(());
+    }
+    let size = n.max(KEY_BLOCK);
+    let first = store.reserve_story_keys(size).await?;
+    lock(stories).use_keys(first, size);
+    Ok(())
+}
+
 /// Places every document that has no story yet, oldest first, and writes their stories.
 /// Returns how many it placed.
 pub(crate) async fn catch_up(
@@ -222,6 +268,7 @@ pub(crate) async fn catch_up(
         let page: Vec<Document> = store.unplaced_documents(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
+        reserve_keys(store, stories, page.len()).await?;
         let placements = place_stored(&mut lock(stories), &page).0;
         store.place_documents(&placements).await?;
         let touched: BTreeSet<i64> = placements.iter().filter_map(|p| p.story).collect();
@@ -387,6 +434,8 @@ pub(crate) async fn rebuild(store: &Store, now: Timestamp) -> Result<StoriesRebu
     let mut times = store.document_times().await?;
     times.sort_by_key(|&(id, published, fetched)| (story_time(published, fetched), id));
     let mut stories = Stories::starting_at(StoryKey(store.next_story_id().await?));
+    let size = times.len().max(1);
+    stories.use_keys(store.reserve_story_keys(size).await?, size);
     let mut placements = Vec::with_capacity(times.len());
     let mut merges = Vec::new();
     for chunk in times.chunks(PAGE as usize) {

@@ -3,114 +3,46 @@
 //! on 127.0.0.1 that counts requests per path.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use model::{SourceKind, SourceOrigin, SourceTier};
 use pipeline::{Pipeline, PollReport};
 use store::{NewSource, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::{Page, Site};
 
 #[path = "support/build.rs"]
 // Shared by the pipeline's tests; each uses part of it.
 #[allow(dead_code)]
 mod build;
 
-/// A site answering from a table of paths (with an ETag, so a repeat poll can get a 304),
-/// counting the requests for each path.
-#[derive(Clone, Default)]
-struct Site {
-    base: String,
-    files: Arc<Mutex<HashMap<String, (&'static str, String)>>>,
-    hits: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-impl Site {
-    async fn start() -> Site {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let site =
-            Site { base: format!("http://{}", listener.local_addr().unwrap()), ..Site::default() };
-        let s = site.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(s.clone().answer(stream));
-            }
-        });
-        site
-    }
-
-    async fn answer(self, mut stream: tokio::net::TcpStream) {
-        let mut head = Vec::new();
-        let mut chunk = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-        let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
-        *self.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
-        let file = self.files.lock().unwrap().get(&path).cloned();
-        let reply = match file {
-            None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                .to_owned(),
-            Some((_, body)) if head.contains(&format!("if-none-match: \"{}\"", body.len())) => {
-                "HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n".to_owned()
-            }
-            Some((content_type, body)) => format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nETag: \"{}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len(),
-                body.len()
-            ),
-        };
-        let _ = stream.write_all(reply.as_bytes()).await;
-        let _ = stream.shutdown().await;
-    }
-
-    fn put(&self, path: &str, content_type: &'static str, body: String) {
-        self.files.lock().unwrap().insert(path.to_owned(), (content_type, body));
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn requests(&self, path: &str) -> usize {
-        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
-    }
-}
-
 const TEXT: &str = "Sở Y tế Hà Nội cho biết trong tuần ghi nhận 412 ca sốt xuất huyết, tăng 18% so với tuần trước, tập trung ở các quận Hoàng Mai, Đống Đa và Thanh Xuân. Ngành y tế đã phun hóa chất diệt muỗi tại 56 ổ dịch và đề nghị người dân loại bỏ dụng cụ chứa nước đọng quanh nhà, ngủ màn kể cả ban ngày. Bác sĩ khuyến cáo khi có sốt cao liên tục, đau đầu, chảy máu chân răng cần đến cơ sở y tế ngay, không tự ý truyền dịch tại nhà.";
+
+/// A page with an ETag, so that a repeat poll of it can get a 304.
+fn tagged(content_type: &str, body: String) -> Page {
+    Page::ok(content_type, body).with_etag_from_body()
+}
 
 fn site_files(site: &Site) {
     // Full-text items: nothing else on the site needs reading.
     let item = |n: u32, title: &str| {
         format!(
             "<item><title>{title}</title><link>{}/tin/{n}.html</link><pubDate>Mon, 30 Nov 2026 0{n}:00:00 +0700</pubDate><description><![CDATA[<p>{TEXT}</p><p>{TEXT}</p>]]></description></item>",
-            site.base
+            site.base()
         )
     };
-    site.put(
-        "/rss.xml",
-        "application/rss+xml; charset=utf-8",
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Báo Thử</title><link>{}/</link>{}{}</channel></rss>"#,
-            site.base,
-            item(1, "Hà Nội ghi nhận 412 ca sốt xuất huyết trong tuần"),
-            item(2, "Phun hóa chất diệt muỗi tại 56 ổ dịch"),
-        ),
+    let rss = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Báo Thử</title><link>{}/</link>{}{}</channel></rss>"#,
+        site.base(),
+        item(1, "Hà Nội ghi nhận 412 ca sốt xuất huyết trong tuần"),
+        item(2, "Phun hóa chất diệt muỗi tại 56 ổ dịch"),
     );
-    site.put(
-        "/bai/tiem-vac-xin-cum-mua-4790001.html",
-        "text/html; charset=utf-8",
-        format!(
-            r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Tiêm vắc xin cúm mùa trước mùa đông - Báo Thử</title></head>
+    site.put("/rss.xml", tagged("application/rss+xml; charset=utf-8", rss));
+    let article = format!(
+        r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Tiêm vắc xin cúm mùa trước mùa đông - Báo Thử</title></head>
 <body><header><nav><a href="/">Trang chủ</a></nav></header><main><article><h1>Tiêm vắc xin cúm mùa trước mùa đông</h1><p>{TEXT}</p><p>{TEXT}</p></article></main><footer>© Báo Thử</footer></body></html>"#
-        ),
     );
+    site.put("/bai/tiem-vac-xin-cum-mua-4790001.html", tagged("text/html; charset=utf-8", article));
 }
 
 async fn pipeline(store: Store, dir: &Path) -> Pipeline {
@@ -138,7 +70,7 @@ async fn ingest_new(p: &Pipeline, store: &Store, url: &str) -> (SourceKind, Poll
 #[tokio::test]
 async fn a_new_feed_or_page_url_is_fetched_once() {
     let dir = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
+    let site = Site::start();
     site_files(&site);
     let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
     let p = pipeline(store.clone(), dir.path()).await;

@@ -4,98 +4,23 @@
 //! robots.txt, and imported social posts.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use model::{SourceKind, SourceTier};
 use pipeline::{Pipeline, PollReport};
 use search::{SearchIndex, Sort};
 use store::{NewSource, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::{Page, Site};
 
 #[path = "support/build.rs"]
 // Shared by the pipeline's tests; each uses part of it.
 #[allow(dead_code)]
 mod build;
 
-/// Path to (content type, body).
-type Files = HashMap<String, (String, Vec<u8>)>;
-
-/// A site: paths to (content type, body), with ETags, and a log of the paths requested.
-#[derive(Clone, Default)]
-struct Site {
-    files: Arc<Mutex<Files>>,
-    log: Arc<Mutex<Vec<String>>>,
-    base: String,
-}
-
-impl Site {
-    async fn start() -> Site {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let site =
-            Site { base: format!("http://{}", listener.local_addr().unwrap()), ..Site::default() };
-        let s = site.clone();
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let s = s.clone();
-                tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&buf).to_string();
-                    let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
-                    let etag_sent = head
-                        .lines()
-                        .find_map(|l| {
-                            l.strip_prefix("If-None-Match: ")
-                                .or_else(|| l.strip_prefix("if-none-match: "))
-                        })
-                        .map(str::to_owned);
-                    s.log.lock().unwrap().push(path.clone());
-                    let file = s.files.lock().unwrap().get(&path).cloned();
-                    let reply = match file {
-                        None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
-                        Some((ctype, body)) => {
-                            let etag = format!("\"{}-{}\"", body.len(), body.iter().map(|&b| u64::from(b)).sum::<u64>());
-                            if etag_sent.as_deref() == Some(etag.as_str()) {
-                                format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n").into_bytes()
-                            } else {
-                                let mut r = format!(
-                                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                                    body.len()
-                                )
-                                .into_bytes();
-                                r.extend_from_slice(&body);
-                                r
-                            }
-                        }
-                    };
-                    let _ = stream.write_all(&reply).await;
-                    let _ = stream.shutdown().await;
-                });
-            }
-        });
-        site
-    }
-
-    fn put(&self, path: &str, ctype: &str, body: impl Into<Vec<u8>>) {
-        self.files.lock().unwrap().insert(path.to_owned(), (ctype.to_owned(), body.into()));
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn requests(&self, path: &str) -> usize {
-        self.log.lock().unwrap().iter().filter(|p| *p == path).count()
-    }
+/// A page with an ETag, so that a repeat poll of an unchanged page gets a 304.
+fn tagged(content_type: &str, body: impl Into<Vec<u8>>) -> Page {
+    Page::ok(content_type, body).with_etag_from_body()
 }
 
 fn article_page(site: &Site, slug: &str, title: &str, text: &str) -> String {
@@ -111,7 +36,7 @@ fn article_page(site: &Site, slug: &str, title: &str, text: &str) -> String {
 <p class="author_mail"><strong>Lan Anh</strong></p></article>
 <aside><h3>Tin liên quan</h3><ul><li><a href="/suc-khoe/khac-1.html">Bài khác về giá vàng</a></li></ul></aside></main>
 <footer>© Báo Thử. Giấy phép số 1/GP-BTTTT.</footer></body></html>"#,
-        base = site.base
+        base = site.base()
     )
 }
 
@@ -142,8 +67,8 @@ async fn source(
 #[tokio::test]
 async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
     let dir = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    site.put("/robots.txt", "text/plain", "User-agent: *\nDisallow: /rieng/\n");
+    let site = Site::start();
+    site.put("/robots.txt", tagged("text/plain", "User-agent: *\nDisallow: /rieng/\n"));
     for (slug, title) in [
         ("ha-noi-412-ca-sot-xuat-huyet-4790001", "Hà Nội: 412 ca sốt xuất huyết trong tuần"),
         ("sot-xuat-huyet-tang-o-phia-bac-4790002", "Sốt xuất huyết tăng ở phía Bắc"),
@@ -151,29 +76,28 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
     ] {
         site.put(
             &format!("/bai/{slug}.html"),
-            "text/html; charset=utf-8",
-            article_page(&site, slug, title, TEXT),
+            tagged("text/html; charset=utf-8", article_page(&site, slug, title, TEXT)),
         );
     }
     // A feed of teasers: one line each, linking to the article with a tracking parameter.
-    site.put("/rss.xml", "application/rss+xml", format!(
+    site.put("/rss.xml", tagged("application/rss+xml", format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Báo Thử</title>
 <item><title>Hà Nội: 412 ca sốt xuất huyết trong tuần</title><link>{}/bai/ha-noi-412-ca-sot-xuat-huyet-4790001.html?utm_source=rss</link>
 <description>Số ca tăng 18%.</description><pubDate>Mon, 30 Nov 2026 08:00:00 +0700</pubDate></item></channel></rss>"#,
-        site.base
-    ));
-    site.put("/suc-khoe", "text/html", format!(
+        site.base()
+    )));
+    site.put("/suc-khoe", tagged("text/html", format!(
         r#"<html><body><nav><a href="/">Trang chủ</a><a href="/the-thao">Thể thao</a></nav>
 <section class="list-news"><article class="item-news"><h3 class="title-news"><a href="{0}/bai/sot-xuat-huyet-tang-o-phia-bac-4790002.html">Sốt xuất huyết tăng ở phía Bắc</a></h3></article>
 <article class="item-news"><h3 class="title-news"><a href="/bai/phun-hoa-chat-diet-muoi-4790003.html">Phun hóa chất diệt muỗi tại 56 ổ dịch</a></h3></article></section></body></html>"#,
-        site.base
-    ));
-    site.put("/sitemap-news.xml", "application/xml", format!(
+        site.base()
+    )));
+    site.put("/sitemap-news.xml", tagged("application/xml", format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
 <url><loc>{}/bai/phun-hoa-chat-diet-muoi-4790003.html</loc><news:news><news:publication><news:name>Báo Thử</news:name><news:language>vi</news:language></news:publication>
 <news:publication_date>2026-11-30T09:00:00+07:00</news:publication_date><news:title>Phun hóa chất diệt muỗi tại 56 ổ dịch</news:title></news:news></url></urlset>"#,
-        site.base
-    ));
+        site.base()
+    )));
     for (backend, store) in store::testing::stores(dir.path()).await {
         let p = pipeline(store.clone(), &dir.path().join(backend)).await;
         let feed = source(&store, &site, "/rss.xml", SourceKind::Feed, true).await;
@@ -198,11 +122,11 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
         assert_eq!(site.requests("/bai/ha-noi-412-ca-sot-xuat-huyet-4790001.html"), before + 1);
         // The feed changes (another ETag) but the item is known under its feed link: the
         // page is not fetched again.
-        let rss = site.files.lock().unwrap()["/rss.xml"].1.clone();
+        let rss = site.page("/rss.xml").unwrap().body;
         let rss = String::from_utf8(rss)
             .unwrap()
             .replace("</channel>", &format!("<!-- {backend} --></channel>"));
-        site.put("/rss.xml", "application/rss+xml", rss);
+        site.put("/rss.xml", tagged("application/rss+xml", rss));
         let feed = store.source(feed.id).await.unwrap();
         assert_eq!(build::added(&p.poll(&feed).await.unwrap()), 0);
         assert_eq!(
@@ -236,7 +160,10 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
         assert_eq!(found.total, 3, "{backend}: every article's text is searchable");
 
         // A page the site's robots.txt forbids is an error recorded on its source.
-        site.put("/rieng/bai.html", "text/html", article_page(&site, "rieng", "Riêng", TEXT));
+        site.put(
+            "/rieng/bai.html",
+            tagged("text/html", article_page(&site, "rieng", "Riêng", TEXT)),
+        );
         let private = source(&store, &site, "/rieng/bai.html", SourceKind::Page, true).await;
         let PollReport::Failed { error, .. } = p.poll(&private).await.unwrap() else { panic!() };
         assert!(error.contains("robots.txt"), "{error}");
@@ -247,8 +174,11 @@ async fn teaser_feeds_listings_sitemaps_and_pages_are_read_in_full() {
 #[tokio::test]
 async fn private_addresses_need_permission_and_failures_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    site.put("/rss.xml", "application/rss+xml", "<rss version=\"2.0\"><channel></channel></rss>");
+    let site = Site::start();
+    site.put(
+        "/rss.xml",
+        tagged("application/rss+xml", "<rss version=\"2.0\"><channel></channel></rss>"),
+    );
     let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
     let p = pipeline(store.clone(), dir.path()).await;
     let s = source(&store, &site, "/rss.xml", SourceKind::Feed, false).await;
@@ -263,22 +193,22 @@ async fn private_addresses_need_permission_and_failures_are_recorded() {
 #[tokio::test]
 async fn windows_1258_feeds_and_updated_entries() {
     let dir = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
+    let site = Site::start();
     // windows-1258 declared only in the HTTP header: "Sốt xuất huyết" with combining tones.
     let mut rss = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><item><title>S\xf4\xect xu\xe2\xect huy\xea\xect</title><link>".to_vec();
     rss.extend_from_slice(site.url("/a/1").as_bytes());
     rss.extend_from_slice(b"</link><description>H\xe0 N\xf4\xf2i ghi nh\xe2\xf2n th\xeam ca b\xea\xf2nh.</description></item></channel></rss>");
-    site.put("/rss.xml", "application/rss+xml; charset=windows-1258", rss);
+    site.put("/rss.xml", tagged("application/rss+xml; charset=windows-1258", rss));
     let atom = |updated: &str, text: &str| {
         format!(
             r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><entry><id>urn:a:1</id><title>Cập nhật ổ dịch</title>
 <link href="{}/tin/1"/><published>2026-11-30T08:00:00+07:00</published><updated>{updated}</updated>
 <content type="html">{text}</content></entry></feed>"#,
-            site.base
+            site.base()
         )
     };
     let long = "Ổ dịch sởi tại xã A có 12 ca. ".repeat(30);
-    site.put("/atom.xml", "application/atom+xml", atom("2026-11-30T08:00:00+07:00", &long));
+    site.put("/atom.xml", tagged("application/atom+xml", atom("2026-11-30T08:00:00+07:00", &long)));
     let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
     let p = pipeline(store.clone(), dir.path()).await;
     let feed = source(&store, &site, "/rss.xml", SourceKind::Feed, true).await;
@@ -292,7 +222,10 @@ async fn windows_1258_feeds_and_updated_entries() {
     let id = store.documents_after(doc.id, 1).await.unwrap()[0].id;
     // The outlet updates the article: a new revision, the old text kept.
     let newer = "Ổ dịch sởi tại xã A đã có 19 ca, ngành y tế tiêm vét cho trẻ. ".repeat(30);
-    site.put("/atom.xml", "application/atom+xml", atom("2026-11-30T15:00:00+07:00", &newer));
+    site.put(
+        "/atom.xml",
+        tagged("application/atom+xml", atom("2026-11-30T15:00:00+07:00", &newer)),
+    );
     let atom_source = store.source(atom_source.id).await.unwrap();
     let PollReport::Ingested { report, .. } = p.poll(&atom_source).await.unwrap() else { panic!() };
     assert_eq!((report.added, report.revised), (0, 1));

@@ -84,12 +84,20 @@ const INNER_NODES: usize = usize::MAX / 2;
 
 /// The overlays of a display-form text from its view alternatives.
 pub fn overlays(display: &str, tokens: &[Token]) -> Vec<Overlay> {
+    overlays_of(tokens, vi_text::expansions(display, tokens), display)
+}
+
+/// As [`overlays`], from expansions the caller already has
+/// ([`vi_text::expansions`] of the same `display` and `tokens`), for a caller that reads
+/// them for something else as well.
+pub fn overlays_of(
+    tokens: &[Token],
+    expansions: Vec<vi_text::Alternative>,
+    display: &str,
+) -> Vec<Overlay> {
     let mut out = Vec::new();
     let mut inner = INNER_NODES;
-    for alt in vi_text::expansions(display, tokens)
-        .into_iter()
-        .chain(vi_text::deobfuscations(display, tokens))
-    {
+    for alt in expansions.into_iter().chain(vi_text::deobfuscations(display, tokens)) {
         let (Some(first), Some(last)) =
             (tokens.get(alt.token), tokens.get(alt.token + alt.len.max(1) - 1))
         else {

@@ -40,7 +40,9 @@ mod hash;
 mod parse;
 mod program;
 
-pub use eval::{DocIndex, Field, Overlay, Span, Spot, TokenKeys, overlays, source_key};
+pub use eval::{
+    DocIndex, Field, Overlay, Span, Spot, TokenKeys, overlays, overlays_of, source_key,
+};
 pub use expr::{Expr, Scope, Term};
 pub use fuel::{DEFAULT_FUEL, Fuel, OutOfFuel};
 pub use hash::{FastHasher, FastMap, KeyFilter, KeyHasher, KeyMap, key};

@@ -1,8 +1,9 @@
-//! The claim library: known false or misleading health statements, read from
-//! `claims/*.toml` under the rules directory, matched both as rules (their required terms)
-//! and by near-duplicate similarity of their phrasings, and exported as ClaimReview.
+//! The claim library: known false or misleading health statements, read from the built-in
+//! claim files and `claims/*.toml` under the rules directory, matched both as rules (their
+//! required terms) and by near-duplicate similarity of their phrasings, and exported as
+//! ClaimReview.
 //!
-//! * [`ClaimLibrary::load_dir`] reads and validates every claim file; each problem is a
+//! * [`ClaimLibrary::load`] reads and validates every claim file; each problem is a
 //!   [`Diagnostic`] naming the file, the line, the claim and the field.
 //! * [`ClaimLibrary::rules`] turns every claim into a `rumor` rule whose `match` examples
 //!   are its phrasings written with diacritics; [`ClaimLibrary::check_unaccented`] tries
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use vi_text::{AltKind, Token};
 
+use crate::builtin::RuleSources;
 use crate::pack::{Diagnostic, Rule};
 use crate::set::{Analyzed, RuleSet};
 
@@ -259,40 +261,40 @@ impl ClaimLibrary {
     /// No `claims` directory is an empty library, not a problem. Claims with a problem are
     /// left out; ids must be unique across the files.
     pub fn load_dir(rules_dir: &Path) -> (ClaimLibrary, Vec<Diagnostic>) {
-        let dir = rules_dir.join(CLAIMS_DIR);
+        ClaimLibrary::load(&RuleSources::dir_only(rules_dir))
+    }
+
+    /// Reads the claim files built into the program ([`crate::builtin::CLAIMS`]).
+    pub fn load_builtin() -> (ClaimLibrary, Vec<Diagnostic>) {
+        ClaimLibrary::load(&RuleSources::builtin())
+    }
+
+    /// Reads the built-in claim files with `rules_dir/claims/*.toml` over them: a file
+    /// there replaces the built-in file of the same name, the others add to them.
+    pub fn load_layered(rules_dir: &Path) -> (ClaimLibrary, Vec<Diagnostic>) {
+        ClaimLibrary::load(&RuleSources::layered(rules_dir))
+    }
+
+    /// Reads the claim files of `sources`, in file-name order whichever layer a file is
+    /// from. A directory without a `claims` directory adds no claim, and is no problem.
+    pub fn load(sources: &RuleSources) -> (ClaimLibrary, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return (ClaimLibrary::default(), diags);
-            }
-            Err(e) => {
-                diags.push(located(
-                    &dir,
-                    0,
-                    0,
-                    None,
-                    format!("cannot read the claims directory: {e}"),
-                ));
-                return (ClaimLibrary::default(), diags);
-            }
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
+        let (inputs, unlisted) = sources.inputs(crate::builtin::CLAIMS, CLAIMS_DIR);
+        if let Some((dir, e)) = unlisted
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            diags.push(located(&dir, 0, 0, None, format!("cannot read the claims directory: {e}")));
+        }
         let mut library = ClaimLibrary::default();
-        for path in paths {
-            match std::fs::read_to_string(&path) {
+        for input in inputs {
+            match input.read() {
                 Ok(text) => {
-                    let (claims, d) = parse_claims(&path, &text);
+                    let (claims, d) = parse_claims(input.path(), &text);
                     diags.extend(d);
                     library.extend(claims, &mut diags);
                 }
                 Err(e) => diags.push(located(
-                    &path,
+                    input.path(),
                     0,
                     0,
                     None,
@@ -1259,12 +1261,24 @@ pub struct ClaimIndex {
     phrasings: Vec<Phrasing>,
     /// Shingle hash to (phrasing, slot) pairs.
     postings: HashMap<u64, Vec<(u32, u16)>, BuildHasherDefault<Premixed>>,
+    /// One bit per [`FILTER_BITS`] slice of the shingle hashes in `postings`: most of a
+    /// text's shingles are in no claim, and a bit read rejects them before the map does.
+    filter: Vec<u64>,
+}
+
+/// The size of [`ClaimIndex::filter`] in bits (8 KiB, cache-resident): a library of a few
+/// thousand phrasings fills a small part of it.
+const FILTER_BITS: usize = 1 << 16;
+
+fn filter_bit(hash: u64) -> (usize, u64) {
+    let bit = (hash >> 48) as usize & (FILTER_BITS - 1);
+    (bit / 64, 1 << (bit % 64))
 }
 
 /// A syllable of a text as the index reads it: the hash of its fold form, whether it is
 /// one of the [`COMMON`] syllables, and its span.
 #[derive(Debug, Clone, Copy)]
-struct Syl {
+pub(crate) struct Syl {
     hash: u64,
     common: bool,
     start: usize,
@@ -1285,40 +1299,105 @@ const COMMON: &[&str] = &[
     "thoi", "tren", "trong", "truoc", "va", "vao", "vay", "ve", "viec", "voi", "vua", "xong",
 ];
 
-/// The hashes of the [`COMMON`] syllables, sorted: a syllable is looked up by the hash
-/// it needs anyway.
-fn common_hashes() -> &'static [u64] {
-    static HASHES: OnceLock<Vec<u64>> = OnceLock::new();
-    HASHES.get_or_init(|| {
-        let mut h: Vec<u64> = COMMON.iter().map(|w| word_hash(w)).collect();
-        h.sort_unstable();
-        h
+/// The hashes of the [`COMMON`] syllables in an open-addressed table a quarter full: a
+/// syllable is looked up by the hash it needs anyway, every syllable of every text.
+fn common_hashes() -> &'static CommonTable {
+    static TABLE: OnceLock<CommonTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut slots = vec![0u64; (COMMON.len() * 4).next_power_of_two()];
+        let mask = slots.len() - 1;
+        for w in COMMON {
+            let h = word_hash(w);
+            let mut i = h as usize & mask;
+            while slots[i] != 0 && slots[i] != h {
+                i = (i + 1) & mask;
+            }
+            slots[i] = h;
+        }
+        CommonTable { slots, mask }
     })
 }
 
-fn syl(word: &str, token: &Token, common: &[u64]) -> Syl {
+/// See [`common_hashes`]; 0 marks an empty slot (no syllable hashes to 0 in practice, and
+/// one that did would only weigh as a common syllable).
+struct CommonTable {
+    slots: Vec<u64>,
+    mask: usize,
+}
+
+impl CommonTable {
+    fn contains(&self, hash: u64) -> bool {
+        let mut i = hash as usize & self.mask;
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                h if h == hash => return true,
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+    }
+}
+
+fn syl(word: &str, start: u32, end: u32, common: &CommonTable) -> Syl {
     let hash = word_hash(word);
-    Syl { hash, common: common.binary_search(&hash).is_ok(), start: token.start, end: token.end }
+    Syl { hash, common: common.contains(hash), start: start as usize, end: end as usize }
 }
 
 /// The syllables of a display-form text, in fold form, with teencode and misspellings
 /// read as the words they stand for (`k` → `khong`, `ae` → `anh em`).
 fn syllables(display: &str, tokens: &[Token]) -> Vec<Syl> {
-    let mut readings: Vec<Option<String>> = vec![None; tokens.len()];
-    for alt in vi_text::expansions(display, tokens) {
+    syllables_read(tokens, &readings(tokens, &vi_text::expansions(display, tokens)))
+}
+
+/// The fold-form reading of each token that teencode or a misspelling stands for, by
+/// token index in ascending order: the first such expansion of a token wins.
+pub(crate) fn readings(tokens: &[Token], expansions: &[vi_text::Alternative]) -> Vec<Reading> {
+    let mut out: Vec<Reading> = Vec::new();
+    for alt in expansions {
         if alt.len == 1
             && matches!(alt.kind, AltKind::Teencode | AltKind::Spelling)
-            && readings[alt.token].is_none()
+            && alt.token < tokens.len()
+            && out.last().is_none_or(|r| (r.token as usize) < alt.token)
         {
-            readings[alt.token] = Some(vi_text::fold_str(&alt.text));
+            out.push(Reading {
+                token: alt.token as u32,
+                folded: vi_text::fold_str(&alt.text).into(),
+            });
         }
     }
+    out
+}
+
+/// What one token reads as when it is teencode or a misspelling ([`readings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reading {
+    token: u32,
+    folded: Box<str>,
+}
+
+/// [`syllables`], with the tokens' readings already made.
+fn syllables_read(tokens: &[Token], readings: &[Reading]) -> Vec<Syl> {
+    read_syllables(
+        tokens.iter().map(|t| (t.folded.as_str(), t.start as u32, t.end as u32)),
+        tokens.len(),
+        readings,
+    )
+}
+
+/// The syllables of tokens given as (fold form, display start, display end), in order,
+/// with their readings.
+pub(crate) fn read_syllables<'a>(
+    tokens: impl Iterator<Item = (&'a str, u32, u32)>,
+    n: usize,
+    readings: &[Reading],
+) -> Vec<Syl> {
     let common = common_hashes();
-    let mut out = Vec::with_capacity(tokens.len() + tokens.len() / 8);
-    for (t, reading) in tokens.iter().zip(readings) {
-        match reading {
-            Some(r) => out.extend(r.split_whitespace().map(|w| syl(w, t, common))),
-            None => out.push(syl(&t.folded, t, common)),
+    let mut out = Vec::with_capacity(n + n / 8);
+    let mut next = readings.iter().peekable();
+    for (i, (folded, start, end)) in tokens.enumerate() {
+        match next.next_if(|r| r.token as usize == i) {
+            Some(r) => out.extend(r.folded.split_whitespace().map(|w| syl(w, start, end, common))),
+            None => out.push(syl(folded, start, end, common)),
         }
     }
     out
@@ -1351,12 +1430,16 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A syllable's hash: its bytes read eight at a time (a fold form is rarely longer), so
+/// that hashing every syllable of a text is a load and a mix, not a multiply per byte.
 fn word_hash(word: &str) -> u64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for b in word.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325 ^ word.len() as u64;
+    for chunk in word.as_bytes().chunks(8) {
+        let mut bytes = [0u8; 8];
+        bytes[..chunk.len()].copy_from_slice(chunk);
+        h = mix64(h ^ u64::from_le_bytes(bytes));
     }
-    mix64(h)
+    h
 }
 
 /// The shingles of `syls`: one per run of `k` syllables; a text shorter than `k`
@@ -1428,6 +1511,11 @@ impl ClaimIndex {
                 phrasing.total = phrasing.total.max(floor);
             }
         }
+        index.filter = vec![0; FILTER_BITS / 64];
+        for &hash in index.postings.keys() {
+            let (word, bit) = filter_bit(hash);
+            index.filter[word] |= bit;
+        }
         index
     }
 
@@ -1465,7 +1553,13 @@ impl ClaimIndex {
     /// the tokens [`Analyzed::document_with_tokens`] returned: nothing is tokenised again
     /// and spans point into [`Analyzed::title`] and [`Analyzed::body`].
     pub fn similar_analyzed(&self, doc: &Analyzed, tokens: &[Vec<Token>; 2]) -> Vec<ClaimMatch> {
-        self.similar_tokens(&doc.title, &tokens[0], &doc.body, &tokens[1])
+        // The analysis read teencode and misspellings already, and laid the fold forms
+        // out in one buffer: both are reused.
+        let _ = tokens;
+        let [title, body] = doc.syllables_for_claims();
+        let mut out = self.scores_syls([("title", title), ("body", body)]);
+        out.retain(|m| m.similarity >= self.params.threshold);
+        out
     }
 
     /// As [`ClaimIndex::similar`], from display forms and their tokens.
@@ -1490,17 +1584,33 @@ impl ClaimIndex {
         body: &str,
         body_tokens: &[Token],
     ) -> Vec<ClaimMatch> {
+        let title_readings = readings(title_tokens, &vi_text::expansions(title, title_tokens));
+        let body_readings = readings(body_tokens, &vi_text::expansions(body, body_tokens));
+        self.scores_read([
+            ("title", title_tokens, &title_readings),
+            ("body", body_tokens, &body_readings),
+        ])
+    }
+
+    /// [`ClaimIndex::scores`] of fields whose tokens' readings are made.
+    fn scores_read(&self, fields: [(&'static str, &[Token], &[Reading]); 2]) -> Vec<ClaimMatch> {
+        if self.phrasings.is_empty() {
+            return Vec::new();
+        }
+        let [(a, ta, ra), (b, tb, rb)] = fields;
+        self.scores_syls([(a, syllables_read(ta, ra)), (b, syllables_read(tb, rb))])
+    }
+
+    /// [`ClaimIndex::scores`] of fields read as syllables.
+    fn scores_syls(&self, fields: [(&'static str, Vec<Syl>); 2]) -> Vec<ClaimMatch> {
         let mut best: HashMap<u32, ClaimMatch> = HashMap::new();
         if self.phrasings.is_empty() {
             return Vec::new();
         }
-        for (field, display, tokens) in
-            [("title", title, title_tokens), ("body", body, body_tokens)]
-        {
-            if tokens.is_empty() {
+        for (field, syls) in fields {
+            if syls.is_empty() {
                 continue;
             }
-            let syls = syllables(display, tokens);
             for m in self.field_scores(&syls) {
                 let claim = self.phrasings[m.phrasing].claim;
                 let better = best.get(&claim).is_none_or(|b| m.similarity > b.similarity);
@@ -1532,6 +1642,10 @@ impl ClaimIndex {
         // counting sort over the phrasings, which are few).
         let mut found: Vec<(u32, Hit)> = Vec::new();
         for sh in shingles(syls, self.params.shingle) {
+            let (word, bit) = filter_bit(sh.hash);
+            if self.filter.get(word).is_some_and(|w| w & bit == 0) {
+                continue;
+            }
             if let Some(list) = self.postings.get(&sh.hash) {
                 found.extend(
                     list.iter().map(|&(p, slot)| (p, Hit { first: sh.first, last: sh.last, slot })),

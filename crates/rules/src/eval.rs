@@ -15,8 +15,10 @@
 //! rumour detection only, as negatives.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use model::{Hit, HitClaim, HitStance, MatchedTerm, RuleKind, Stance};
+use query::Fuel;
 use serde::{Deserialize, Serialize};
 
 use crate::claims::CLAIM_TAG;
@@ -53,11 +55,25 @@ pub fn hit_stances(doc: &Analyzed, hits: &[Hit]) -> Vec<HitStance> {
 /// suspicious-post signal's low-severity hit when no rumour rule or claim carries a claim in
 /// it and its generic cues score (new rumours are in no library yet), and the stance of
 /// each rumour hit ([`hit_stances`]).
-pub fn verdict(doc: &Analyzed, mut hits: Vec<Hit>) -> (Vec<Hit>, Vec<HitStance>) {
+pub fn verdict(doc: &Analyzed, hits: Vec<Hit>) -> (Vec<Hit>, Vec<HitStance>) {
+    verdict_cued(doc, hits, None)
+}
+
+/// [`verdict`], with the hits of the suspicious-post cue lists when the rules' pass found
+/// them already ([`RuleSet::match_cued`]).
+fn verdict_cued(
+    doc: &Analyzed,
+    mut hits: Vec<Hit>,
+    cues: Option<Vec<Hit>>,
+) -> (Vec<Hit>, Vec<HitStance>) {
     let stances = hit_stances(doc, &hits);
     if !stances.iter().any(|s| s.stance == Stance::Carries) {
         let suspicion = Suspicion::builtin();
-        hits.extend(suspicion.hit(&suspicion.score(doc)));
+        let score = match cues {
+            Some(cues) => suspicion.score_cued(doc, cues),
+            None => suspicion.score(doc),
+        };
+        hits.extend(suspicion.hit(&score));
     }
     (hits, stances)
 }
@@ -86,7 +102,8 @@ pub struct Judged {
 /// decides what it raises ([`verdict`]). `tokens` are the tokens of the analysed title and
 /// body ([`Analyzed::new_with_tokens`], [`Analyzed::document_with_tokens`]).
 pub fn judge(set: &RuleSet, doc: &Analyzed, tokens: &[Vec<vi_text::Token>; 2]) -> Judged {
-    let mut hits = set.match_analyzed(doc);
+    // The cue lists are compiled beside the rules: one pass over the syllables for both.
+    let (mut hits, cues) = set.match_cued(doc, &mut Fuel::unlimited(), true).unwrap_or_default();
     let mut claims = Vec::new();
     if let Some(index) = set.claims() {
         for m in index.similar_analyzed(doc, tokens) {
@@ -94,17 +111,23 @@ pub fn judge(set: &RuleSet, doc: &Analyzed, tokens: &[Vec<vi_text::Token>; 2]) -
             if !has_hit && m.similarity < CLAIM_HIT_SIMILARITY {
                 continue;
             }
-            let Some(title) = set.hit_of(&m.claim_id, Vec::new()).map(|h| h.rule_title) else {
+            let Some(mut hit) = set.hit_of(&m.claim_id, Vec::new()) else {
                 continue;
             };
-            let passage = MatchedTerm { field: m.field, start: m.start, end: m.end, term: title };
+            let passage = MatchedTerm {
+                field: m.field,
+                start: m.start,
+                end: m.end,
+                term: Arc::clone(&hit.rule_title),
+            };
             if !has_hit {
-                hits.extend(set.hit_of(&m.claim_id, vec![passage.clone()]));
+                hit.terms.push(passage.clone());
+                hits.push(hit);
             }
             claims.push(HitClaim { rule_id: m.claim_id, similarity: m.similarity, passage });
         }
     }
-    let (hits, stances) = verdict(doc, hits);
+    let (hits, stances) = verdict_cued(doc, hits, Some(cues));
     Judged { hits, stances, claims }
 }
 

@@ -683,6 +683,11 @@ impl Streams {
         self.at[range].iter().map(|a| &self.matched[a[0] as usize..a[1] as usize])
     }
 
+    /// The fold forms of tokens `range` (counted over every field, in order).
+    pub(crate) fn folded_forms(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &str> {
+        self.at[range].iter().map(|a| &self.folded[a[2] as usize..a[3] as usize])
+    }
+
     /// Lays out the tokens of each field; fields are separated like sentences.
     pub(crate) fn new(fields: &[&[Token]]) -> Streams {
         let len: usize = fields.iter().flat_map(|f| f.iter()).map(|t| t.matched.len() + 1).sum();

@@ -1,6 +1,6 @@
 //! A loaded set of rules and matching documents against it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,8 +11,9 @@ use query::{
     CodeSet, DocIndex, Expr, Field, Fuel, OutOfFuel, Program, Query, Sids, Spot, TokenKeys,
 };
 
+use crate::builtin::{self, RuleSources};
 use crate::calendar::{self, HealthDay, Occurrence};
-use crate::claims::ClaimIndex;
+use crate::claims::{self, ClaimIndex};
 use crate::pack::{Diagnostic, Pack, Rule, parse_pack};
 use crate::presearch::{Presearcher, Streams};
 
@@ -58,6 +59,9 @@ pub struct Analyzed {
     body_keys: Vec<TokenKeys>,
     title_overlays: Vec<query::Overlay>,
     body_overlays: Vec<query::Overlay>,
+    /// What teencode and misspelled tokens of the title and the body read as, for claim
+    /// similarity.
+    readings: [Vec<claims::Reading>; 2],
     /// Whether any token of the title, of the body, is in a sentence typed without
     /// diacritics (so that accent-tolerant terms look at its bare spellings).
     title_bare: bool,
@@ -109,8 +113,16 @@ impl Analyzed {
         let title_tokens = vi_text::tokenize(title_part);
         let body_tokens = vi_text::tokenize(body_part);
         // Social posts write `ko`, `sxh`, `v.a.c.x.i.n`: rules see the alternatives too.
-        let title_overlays = query::overlays(title_part, &title_tokens);
-        let body_overlays = query::overlays(body_part, &body_tokens);
+        // One reading of teencode and misspellings serves the overlays and claim
+        // similarity.
+        let title_alts = vi_text::expansions(title_part, &title_tokens);
+        let body_alts = vi_text::expansions(body_part, &body_tokens);
+        let readings = [
+            claims::readings(&title_tokens, &title_alts),
+            claims::readings(&body_tokens, &body_alts),
+        ];
+        let title_overlays = query::overlays_of(&title_tokens, title_alts, title_part);
+        let body_overlays = query::overlays_of(&body_tokens, body_alts, body_part);
         let streams = Streams::new(&[&title_tokens, &body_tokens]);
         let analyzed = Analyzed {
             title,
@@ -121,6 +133,7 @@ impl Analyzed {
             body_spots: Spot::of(&body_tokens),
             title_overlays,
             body_overlays,
+            readings,
             title_bare: title_tokens.iter().any(|t| t.unaccented),
             body_bare: body_tokens.iter().any(|t| t.unaccented),
             streams,
@@ -141,6 +154,23 @@ impl Analyzed {
         self.source = query::source_key(source);
         lang.clone_into(&mut self.lang);
         self
+    }
+
+    /// The title's and the body's syllables as claim similarity reads them: fold forms
+    /// from the streams, spans from the spots, teencode and misspellings read.
+    pub(crate) fn syllables_for_claims(&self) -> [Vec<claims::Syl>; 2] {
+        let field = |first: usize, spots: &[Spot], readings: &[claims::Reading]| {
+            let forms = self.streams.folded_forms(first..first + spots.len());
+            claims::read_syllables(
+                forms.zip(spots).map(|(f, s)| (f, s.start, s.end)),
+                spots.len(),
+                readings,
+            )
+        };
+        [
+            field(0, &self.title_spots, &self.readings[0]),
+            field(self.title_spots.len(), &self.body_spots, &self.readings[1]),
+        ]
     }
 
     /// The document's syllables in match form and fold form, as the presearcher scans them
@@ -230,6 +260,8 @@ pub struct RuleSet {
     /// The claim library's similarity index, when claims joined the set
     /// ([`RuleSet::with_claims`]): it is swapped with the rules on every reload.
     claims: Option<Arc<ClaimIndex>>,
+    /// Rule id to its place in `rules`, for hits made by id ([`RuleSet::hit_of`]).
+    by_id: HashMap<Arc<str>, u32>,
 }
 
 /// The part of a rule its hits carry.
@@ -243,7 +275,7 @@ struct Brief {
 
 impl Default for RuleSet {
     fn default() -> RuleSet {
-        RuleSet::from_rules(Vec::new())
+        RuleSet::compile(Vec::new(), &[])
     }
 }
 
@@ -251,36 +283,47 @@ impl RuleSet {
     /// Loads every `*.toml` pack in `dir` (sorted by name). Problems are returned as
     /// diagnostics; the rules that loaded cleanly are kept.
     pub fn load_dir(dir: &Path) -> (RuleSet, Vec<Diagnostic>) {
+        RuleSet::load(&RuleSources::dir_only(dir))
+    }
+
+    /// Loads the packs built into the program ([`crate::builtin::PACKS`]).
+    pub fn load_builtin() -> (RuleSet, Vec<Diagnostic>) {
+        RuleSet::load(&RuleSources::builtin())
+    }
+
+    /// Loads the built-in packs with `dir`'s over them: a pack of `dir` replaces the
+    /// built-in pack of the same file name, the others add to them. A missing `dir` adds
+    /// nothing.
+    pub fn load_layered(dir: &Path) -> (RuleSet, Vec<Diagnostic>) {
+        RuleSet::load(&RuleSources::layered(dir))
+    }
+
+    /// Loads the packs of `sources`, in file-name order whichever layer a file is from.
+    /// Problems are returned as diagnostics; the rules that loaded cleanly are kept.
+    pub fn load(sources: &RuleSources) -> (RuleSet, Vec<Diagnostic>) {
         let mut all = Pack::default();
         let mut diags = Vec::new();
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                diags.push(Diagnostic {
-                    file: dir.to_owned(),
-                    line: 0,
-                    column: 0,
-                    rule: None,
-                    message: format!("cannot read the rules directory: {e}"),
-                });
-                return (RuleSet::default(), diags);
-            }
-        };
-        let mut paths: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            match std::fs::read_to_string(&path) {
+        let (inputs, unlisted) = sources.inputs(builtin::PACKS, "");
+        if let Some((dir, e)) = unlisted
+            && !(sources.builtin && e.kind() == std::io::ErrorKind::NotFound)
+        {
+            diags.push(Diagnostic {
+                file: dir,
+                line: 0,
+                column: 0,
+                rule: None,
+                message: format!("cannot read the rules directory: {e}"),
+            });
+        }
+        for input in inputs {
+            match input.read() {
                 Ok(text) => {
-                    let (more, d) = parse_pack(&path, &text);
+                    let (more, d) = parse_pack(input.path(), &text);
                     diags.extend(d);
                     extend(&mut all, more, &mut diags);
                 }
                 Err(e) => diags.push(Diagnostic {
-                    file: path.clone(),
+                    file: input.path().to_owned(),
                     line: 0,
                     column: 0,
                     rule: None,
@@ -330,12 +373,19 @@ impl RuleSet {
     }
 
     /// Compiles rules that are already parsed (ids are assumed unique), without days.
-    pub fn from_rules(mut rules: Vec<Rule>) -> RuleSet {
+    pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
+        RuleSet::compile(rules, crate::suspicion::cue_rules())
+    }
+
+    /// Compiles `rules`, and beside them `cues`: queries that [`crate::judge`] evaluates
+    /// in the same pass (the suspicious-post cue lists), so a document's syllables are
+    /// looked up and scanned once for both. Cues are never hits of the set.
+    pub(crate) fn compile(mut rules: Vec<Rule>, cues: &[Rule]) -> RuleSet {
         rules.shrink_to_fit();
         let mut program = Program::new();
         let mut presearcher = Presearcher::new();
-        let mut queries = Vec::with_capacity(rules.len());
-        for r in &rules {
+        let mut queries = Vec::with_capacity(rules.len() + cues.len());
+        for r in rules.iter().chain(cues) {
             // Rules are parsed when they are read and the parse is not kept (a hundred
             // thousand expression trees would outweigh everything else); one that no longer
             // parses would match nothing.
@@ -361,6 +411,7 @@ impl RuleSet {
         term_codes.shrink_to_fit();
         let briefs = rules
             .iter()
+            .chain(cues)
             .map(|r| Brief {
                 id: Arc::clone(&r.id),
                 title: Arc::clone(&r.title),
@@ -368,8 +419,10 @@ impl RuleSet {
                 severity: r.severity,
             })
             .collect();
+        let by_id = rules.iter().enumerate().map(|(i, r)| (Arc::clone(&r.id), i as u32)).collect();
         RuleSet {
             briefs,
+            by_id,
             rules,
             days: Vec::new(),
             program,
@@ -408,7 +461,7 @@ impl RuleSet {
     /// repetition of a claim gets when its query's terms are not all there. `None` for an
     /// unknown id.
     pub fn hit_of(&self, id: &str, terms: Vec<MatchedTerm>) -> Option<Hit> {
-        let rule = self.briefs.iter().find(|b| &*b.id == id)?;
+        let rule = &self.briefs[*self.by_id.get(id)? as usize];
         Some(Hit {
             rule_id: Arc::clone(&rule.id),
             rule_title: Arc::clone(&rule.title),
@@ -521,11 +574,27 @@ impl RuleSet {
     /// (the analysis and the presearcher's scan are linear and not counted): [`OutOfFuel`]
     /// when it runs out, and the document's hits are then unknown.
     pub fn match_budgeted(&self, doc: &Analyzed, fuel: &mut Fuel) -> Result<Vec<Hit>, OutOfFuel> {
+        Ok(self.match_cued(doc, fuel, false)?.0)
+    }
+
+    /// The document's hits and, with `cues`, the hits of the cue lists compiled beside the
+    /// rules ([`RuleSet::compile`]); without, cues are neither evaluated nor paid for.
+    pub(crate) fn match_cued(
+        &self,
+        doc: &Analyzed,
+        fuel: &mut Fuel,
+        cues: bool,
+    ) -> Result<(Vec<Hit>, Vec<Hit>), OutOfFuel> {
         let sids = doc.sids(&self.program);
         let fields = doc.fields(&sids);
-        let candidates = doc.candidates(&self.presearcher, &fields);
+        let mut candidates = doc.candidates(&self.presearcher, &fields);
+        if !cues {
+            // Candidates are sorted, and cues come after the rules.
+            let rules = candidates.partition_point(|&i| (i as usize) < self.rules.len());
+            candidates.truncate(rules);
+        }
         if candidates.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let mut wanted = CodeSet::for_program(&self.program);
         for &i in &candidates {
@@ -538,11 +607,13 @@ impl RuleSet {
         }
         let index = doc.index(&fields, Some(&wanted));
         let mut spans = Vec::new();
-        let mut hits = Vec::new();
+        let (mut hits, mut cue_hits) = (Vec::new(), Vec::new());
         for &i in &candidates {
-            hits.extend(self.hit(i as usize, &index, &mut spans, fuel)?);
+            let i = i as usize;
+            let hit = self.hit(i, &index, &mut spans, fuel)?;
+            if i < self.rules.len() { hits.extend(hit) } else { cue_hits.extend(hit) }
         }
-        Ok(hits)
+        Ok((hits, cue_hits))
     }
 
     /// The reference: evaluates every rule on the document, without the presearcher. It
@@ -560,7 +631,8 @@ impl RuleSet {
     /// How many rules the presearcher proposes for the document (for measurements).
     pub fn candidate_count(&self, doc: &Analyzed) -> usize {
         let sids = doc.sids(&self.program);
-        doc.candidates(&self.presearcher, &doc.fields(&sids)).len()
+        let candidates = doc.candidates(&self.presearcher, &doc.fields(&sids));
+        candidates.partition_point(|&i| (i as usize) < self.rules.len())
     }
 
     /// Bytes the compiled rules hold beyond the rules themselves: the program, the
@@ -582,12 +654,12 @@ impl RuleSet {
         fuel: &mut Fuel,
     ) -> Result<Option<Hit>, OutOfFuel> {
         spans.clear();
+        let rule = &self.briefs[i];
         if !index.evaluate_into_budgeted(&self.program, self.queries[i], spans, fuel)? {
             return Ok(None);
         }
         spans.sort_unstable();
         spans.dedup();
-        let rule = &self.briefs[i];
         Ok(Some(Hit {
             rule_id: Arc::clone(&rule.id),
             rule_title: Arc::clone(&rule.title),

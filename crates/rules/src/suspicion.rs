@@ -678,6 +678,40 @@ pub struct Suspicion {
     threshold: u32,
 }
 
+/// The cue lists as rules (`suspicion.N`, N the list's place in [`LEXICONS`]), and the
+/// health-word lists apart.
+fn lexicon_rules() -> (Vec<Rule>, Vec<Rule>) {
+    let mut rules = Vec::new();
+    let mut health = Vec::new();
+    for (i, lexicon) in LEXICONS.iter().enumerate() {
+        // A phrase is quoted; a strict term (`=sốt`) is written as it is.
+        let mut parts: Vec<String> = lexicon
+            .phrases
+            .iter()
+            .map(|p| if p.starts_with('=') { (*p).to_owned() } else { format!("\"{p}\"") })
+            .collect();
+        parts.extend(lexicon.queries.iter().map(|q| format!("({q})")));
+        let query = parts.join(" OR ");
+        // The lists are constants and a test checks that every one compiles.
+        let Ok(rule) =
+            Rule::from_query(&format!("suspicion.{i}"), RuleKind::Topic, Severity::Low, &query)
+        else {
+            continue;
+        };
+        // Words of health are everywhere in health news: they are looked for only in
+        // the few documents whose cues reach the threshold.
+        if lexicon.list == List::Health { health.push(rule) } else { rules.push(rule) }
+    }
+    (rules, health)
+}
+
+/// The cue lists every [`RuleSet`] compiles beside its rules, so that [`crate::judge`]
+/// scores suspicion in the same pass as the rules.
+pub(crate) fn cue_rules() -> &'static [Rule] {
+    static CUES: OnceLock<Vec<Rule>> = OnceLock::new();
+    CUES.get_or_init(|| lexicon_rules().0)
+}
+
 impl Suspicion {
     /// The built-in Vietnamese cue lists, compiled once.
     pub fn builtin() -> &'static Suspicion {
@@ -686,30 +720,10 @@ impl Suspicion {
     }
 
     fn compile() -> Suspicion {
-        let mut rules = Vec::new();
-        let mut health = Vec::new();
-        for (i, lexicon) in LEXICONS.iter().enumerate() {
-            // A phrase is quoted; a strict term (`=sốt`) is written as it is.
-            let mut parts: Vec<String> = lexicon
-                .phrases
-                .iter()
-                .map(|p| if p.starts_with('=') { (*p).to_owned() } else { format!("\"{p}\"") })
-                .collect();
-            parts.extend(lexicon.queries.iter().map(|q| format!("({q})")));
-            let query = parts.join(" OR ");
-            // The lists are constants and a test checks that every one compiles.
-            let Ok(rule) =
-                Rule::from_query(&format!("suspicion.{i}"), RuleKind::Topic, Severity::Low, &query)
-            else {
-                continue;
-            };
-            // Words of health are everywhere in health news: they are looked for only in
-            // the few documents whose cues reach the threshold.
-            if lexicon.list == List::Health { health.push(rule) } else { rules.push(rule) }
-        }
+        let (rules, health) = lexicon_rules();
         Suspicion {
-            set: RuleSet::from_rules(rules),
-            health: RuleSet::from_rules(health),
+            set: RuleSet::compile(rules, &[]),
+            health: RuleSet::compile(health, &[]),
             labels: Family::ALL.map(|f| Arc::from(f.label())),
             threshold: THRESHOLD,
         }
@@ -745,10 +759,16 @@ impl Suspicion {
     /// Scores a document: every family of cues found, their spans, whether it speaks of
     /// health and, when it is a health document that reaches [`THRESHOLD`], its stance.
     pub fn score(&self, doc: &Analyzed) -> SuspicionScore {
+        self.score_cued(doc, self.set.match_analyzed(doc))
+    }
+
+    /// [`Suspicion::score`], from the hits of the cue lists on the document (matched by
+    /// this scorer's own set, or beside a rule set's rules: the ids are the same).
+    pub(crate) fn score_cued(&self, doc: &Analyzed, cues: Vec<Hit>) -> SuspicionScore {
         let mut found: Vec<(Family, MatchedTerm)> = Vec::new();
         let mut documents = Vec::new();
         let mut urgent = Vec::new();
-        for hit in self.set.match_analyzed(doc) {
+        for hit in cues {
             // Rule ids are `suspicion.N`, N the list's place in LEXICONS.
             let list = hit.rule_id.strip_prefix("suspicion.").and_then(|i| i.parse::<usize>().ok());
             let Some(list) = list.and_then(|i| LEXICONS.get(i)).map(|l| l.list) else {

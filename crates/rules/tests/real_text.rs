@@ -35,7 +35,7 @@ struct Doc {
 
 /// VFND articles: `Real 48`, `Fake 11` …
 fn vfnd() -> Option<Vec<Doc>> {
-    let root = testkit::shared_data("vfnd/Dataset")?;
+    let root = test_support::shared_data("vfnd/Dataset")?;
     let mut out = Vec::new();
     for label in ["Real", "Fake"] {
         let dir = root.join(label).join("Article_Contents");
@@ -60,7 +60,7 @@ fn vfnd() -> Option<Vec<Doc>> {
 
 /// The 2017 VnExpress feed: title and description of each item, labelled by its link.
 fn rss() -> Option<Vec<Doc>> {
-    let path = testkit::shared_data("vnexpress-rss-2017/data.xml")?;
+    let path = test_support::shared_data("vnexpress-rss-2017/data.xml")?;
     let xml = std::fs::read_to_string(&path).unwrap();
     let tag = |item: &str, name: &str| -> String {
         let open = format!("<{name}>");
@@ -195,7 +195,8 @@ const UD_HEALTH: &[&str] = &[
 fn ud() -> Option<Vec<Doc>> {
     let mut out = Vec::new();
     for part in ["train", "dev", "test"] {
-        let path = testkit::shared_data(&format!("ud-vietnamese-vtb/vi_vtb-ud-{part}.conllu"))?;
+        let path =
+            test_support::shared_data(&format!("ud-vietnamese-vtb/vi_vtb-ud-{part}.conllu"))?;
         let text = std::fs::read_to_string(&path).unwrap();
         let mut id = String::new();
         for line in text.lines() {

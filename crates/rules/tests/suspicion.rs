@@ -337,3 +337,33 @@ fn measured_on_the_labelled_set() {
     let debunks = scored.iter().filter(|(it, s)| it.label == "debunk" && s.is_suspicious()).count();
     assert_eq!(debunks, 0, "debunks scored as suspicious");
 }
+
+/// `judge` scores suspicion from the cue lists compiled beside the rules, in the rules'
+/// own pass: on every labelled item it decides exactly what the scorer alone decides.
+#[test]
+fn judging_in_one_pass_scores_as_the_scorer_alone() {
+    let (set, problems) = rules::RuleSet::load_builtin();
+    assert!(problems.is_empty(), "{problems:?}");
+    let suspicion = Suspicion::builtin();
+    let mut suspicious = 0;
+    for it in items() {
+        let (doc, tokens) = Analyzed::new_with_tokens(&it.title, &it.body);
+        let judged = rules::judge(&set, &doc, &tokens);
+        let carried = judged.stances.iter().any(|s| s.stance == Stance::Carries);
+        let found = judged.hits.iter().find(|h| &*h.rule_id == RULE_ID);
+        // The cue lists are never hits of the set itself.
+        assert!(
+            set.match_analyzed(&doc).iter().all(|h| !h.rule_id.starts_with("suspicion.")),
+            "{}",
+            it.id
+        );
+        if carried {
+            assert!(found.is_none(), "{}: a carried rumour is not scored again", it.id);
+            continue;
+        }
+        let alone = suspicion.hit(&suspicion.score(&doc));
+        assert_eq!(found, alone.as_ref(), "{}", it.id);
+        suspicious += usize::from(alone.is_some());
+    }
+    assert!(suspicious >= 10, "only {suspicious} suspicious items: the comparison says little");
+}

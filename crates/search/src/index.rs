@@ -1,5 +1,6 @@
 //! The on-disk index: schema, writing, committing and searching.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -51,6 +52,19 @@ pub struct IndexDoc {
     pub rules: Vec<RuleTag>,
     /// The reactions, shares and comments of a social post, summed, when it has any.
     pub reach: Option<i64>,
+    /// When the store took the version indexed, if it is a revision (none for the first
+    /// version): how [`SearchIndex::census`] tells an entry indexed at an older version.
+    pub revised: Option<Timestamp>,
+}
+
+/// What the index holds, for comparing with the store ([`SearchIndex::census`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Per range of store ids (`id / width`): the number of documents and the sum of their
+    /// ids.
+    pub buckets: BTreeMap<i64, (i64, i64)>,
+    /// The revision time (UTC milliseconds) of every document indexed at a revision, by id.
+    pub revised: HashMap<i64, i64>,
 }
 
 /// One rule hit of a document, as filters see it.
@@ -225,6 +239,7 @@ struct Fields {
     time: Field,
     meta: crate::compile::MetaFields,
     facts: FactFields,
+    revised: Field,
 }
 
 /// At most this many candidates are re-checked exactly for a query the index answers only
@@ -334,7 +349,8 @@ fn schema() -> (Schema, Fields) {
         rule_stance: b.add_text_field("rule_stance", STRING),
         reach: b.add_i64_field("reach", STORED | FAST),
     };
-    (b.build(), Fields { id, title, body, source, url, time, meta, facts })
+    let revised = b.add_i64_field("revised", FAST);
+    (b.build(), Fields { id, title, body, source, url, time, meta, facts, revised })
 }
 
 impl SearchIndex {
@@ -472,6 +488,7 @@ impl SearchIndex {
             doc.add_text(f.meta.lang, &d.language);
             doc.add_text(f.url, &d.url);
             doc.add_i64(f.time, d.time.timestamp_millis());
+            doc.add_i64(f.revised, d.revised.map_or(0, |t| t.timestamp_millis()));
             add_facts(&mut doc, &f.facts, d);
             writer.add_document(doc)?;
         }
@@ -520,6 +537,32 @@ impl SearchIndex {
     /// Number of searchable documents.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// Counts the committed documents per range of `width` store ids and collects the
+    /// revision time of those indexed at a revision, from the fast fields alone.
+    pub fn census(&self, width: i64) -> Result<Census> {
+        let width = width.max(1);
+        let mut census = Census::default();
+        for segment in self.reader.searcher().segment_readers() {
+            let fast = segment.fast_fields();
+            let ids = fast.i64("id")?;
+            let revised = fast.i64("revised")?;
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    continue;
+                }
+                let Some(id) = ids.first(doc) else { continue };
+                let bucket = census.buckets.entry(id.div_euclid(width)).or_default();
+                bucket.0 += 1;
+                bucket.1 += id;
+                if let Some(at) = revised.first(doc).filter(|&at| at != 0) {
+                    census.revised.insert(id, at);
+                }
+            }
+        }
+        Ok(census)
     }
 
     /// Runs a query in the Lắng Nghe query language, without a time budget (the command

@@ -17,7 +17,9 @@
 //!
 //! Each commit carries the highest store id indexed so far as its payload; after a crash the
 //! application re-indexes everything above it, and adding a document first deletes any
-//! earlier copy, so indexing is idempotent.
+//! earlier copy, so indexing is idempotent. [`SearchIndex::census`] sums what the index
+//! holds per range of ids, with each document's revision time, so the application can find
+//! and redo the ranges and revisions a crash left behind the store.
 #![warn(missing_docs)]
 
 mod analyzer;
@@ -35,6 +37,6 @@ pub use facets::Facets;
 pub use filter::Filter;
 pub use highlight::{Fragment, snippet};
 pub use index::{
-    Cursor, IndexDoc, MAX_CHECKED_BYTES, MAX_LIMIT, MAX_OFFSET, Rebuild, RuleTag, SearchHit,
-    SearchIndex, SearchRequest, SearchResults, Sort,
+    Census, Cursor, IndexDoc, MAX_CHECKED_BYTES, MAX_LIMIT, MAX_OFFSET, Rebuild, RuleTag,
+    SearchHit, SearchIndex, SearchRequest, SearchResults, Sort,
 };

@@ -422,3 +422,29 @@ fn a_damaged_index_is_refused_by_name_and_rebuilt_beside_it() {
     // A writer in use refuses a rebuild.
     assert!(matches!(SearchIndex::begin_rebuild(&path), Err(search::Error::Busy { .. })));
 }
+
+#[test]
+fn a_census_counts_the_live_documents_per_id_range_with_their_revision_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let revised = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap();
+    let ms = revised.timestamp_millis();
+    index
+        .add(&[
+            doc(1, "Tin một", "Nội dung một.", 1),
+            doc(2, "Tin hai", "Nội dung hai.", 2),
+            IndexDoc { revised: Some(revised), ..doc(1030, "Tin ba", "Nội dung ba.", 3) },
+        ])
+        .unwrap();
+    index.commit(1030).unwrap();
+    // A later commit, in a segment of its own: one document replaced by its revision, one
+    // deleted, and what is not committed yet is not counted.
+    index.add(&[IndexDoc { revised: Some(revised), ..doc(2, "Tin hai", "Bản mới.", 2) }]).unwrap();
+    index.delete(&[1]).unwrap();
+    index.commit(1030).unwrap();
+    index.add(&[doc(7, "Tin bảy", "Chưa lưu.", 4)]).unwrap();
+    let census = index.census(1024).unwrap();
+    assert_eq!(census.buckets, std::collections::BTreeMap::from([(0, (1, 2)), (1, (1, 1030))]));
+    assert_eq!(census.revised, std::collections::HashMap::from([(2, ms), (1030, ms)]));
+    assert_eq!(ids(&index, "\"bản mới\""), [2]);
+}

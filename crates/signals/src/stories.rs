@@ -427,6 +427,13 @@ impl Clusterer {
         StoryKey(self.next_key)
     }
 
+    /// Gives new stories keys from `next` up from now on: the start of a range of keys the
+    /// caller reserved, so that clusterers in several processes never give two stories one
+    /// key. Stories already held keep theirs.
+    pub fn allocate_from(&mut self, next: StoryKey) {
+        self.next_key = next.0;
+    }
+
     /// Stories held (active or kept for merging).
     pub fn len(&self) -> usize {
         self.by_key.len()

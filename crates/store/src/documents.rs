@@ -425,6 +425,17 @@ impl Store {
         rows.iter().map(document_from_row).collect()
     }
 
+    /// The ids of the documents above `after`, in id order: what a process following the
+    /// store reads to find the documents it has not seen.
+    pub async fn document_ids_after(&self, after: i64, limit: i64) -> Result<Vec<i64>> {
+        let ids = sqlx::query_scalar("SELECT id FROM documents WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids)
+    }
+
     /// Documents with an id above `after` whose time (publication, else fetch) is at or
     /// after `since`, in id order: pages of the archive for backtesting a rule.
     pub async fn documents_since(

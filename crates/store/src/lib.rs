@@ -25,6 +25,7 @@ mod queue;
 mod report;
 mod saved_searches;
 mod search_facts;
+mod source_claims;
 mod sources;
 mod spikes;
 mod stories;

@@ -1,8 +1,9 @@
 //! What the search index keeps beside each document's text, read back from the store when
-//! the index is rebuilt or caught up, and the lists a search filter resolves to ids (a
+//! the index is rebuilt or caught up, what the index is checked against at start-up (the
+//! ids per range, the revision times), and the lists a search filter resolves to ids (a
 //! story's documents).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use model::{RuleKind, Stance};
 use sqlx::Row;
@@ -69,6 +70,35 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Per range of `width` document ids (`id / width`): how many documents there are and
+    /// the sum of their ids, what the index's census is compared with.
+    pub async fn id_census(&self, width: i64) -> Result<BTreeMap<i64, (i64, i64)>> {
+        let width = width.max(1);
+        // Only ids are read, so SQLite answers from any index of the table, never the rows.
+        let rows = sqlx::query(&format!(
+            "SELECT id / {width} AS bucket, COUNT(*) AS n, CAST(SUM(id) AS BIGINT) AS ids \
+             FROM documents GROUP BY id / {width}"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("bucket")?, (row.try_get("n")?, row.try_get("ids")?))))
+            .collect()
+    }
+
+    /// The revision time (UTC milliseconds) of every document that was revised, by id.
+    pub async fn revision_times(&self) -> Result<HashMap<i64, i64>> {
+        // The revisions table is small and its key lists the revised documents; only those
+        // rows of the documents table are read.
+        let rows = sqlx::query(
+            "SELECT id, revised_at FROM documents WHERE revised_at IS NOT NULL \
+             AND id IN (SELECT document_id FROM document_revisions)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("revised_at")?))).collect()
     }
 
     /// The ids of a story's documents, at most [`MAX_STORY_DOCUMENTS`].

@@ -48,11 +48,11 @@ impl Default for NewSource {
     }
 }
 
-const SOURCE_COLUMNS: &str = "id, name, url, kind, tier, interval_secs, allow_private, enabled, \
+pub(crate) const SOURCE_COLUMNS: &str = "id, name, url, kind, tier, interval_secs, allow_private, enabled, \
      origin, fetch_articles, category, etag, last_modified, error_count, last_error, \
      last_fetched_at, next_poll_at, poll_interval_secs, polls, not_modified, home_province";
 
-fn source_from_row(row: &AnyRow) -> Result<Source> {
+pub(crate) fn source_from_row(row: &AnyRow) -> Result<Source> {
     Ok(Source {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
@@ -214,12 +214,14 @@ impl Store {
     }
 
     /// Records a successful poll: new validators, errors reset, the interval chosen and
-    /// the next poll scheduled, and whether it was answered 304.
+    /// the next poll scheduled, and whether it was answered 304. The poll's claim on the
+    /// source ends with it (see [`Store::claim_due_sources`]).
     pub async fn record_fetch_success(&self, source_id: i64, poll: &PollSuccess<'_>) -> Result<()> {
         sqlx::query(
             "UPDATE sources SET etag = COALESCE($1, etag), last_modified = COALESCE($2, last_modified), \
              error_count = 0, last_error = NULL, last_fetched_at = $3, next_poll_at = $4, \
-             poll_interval_secs = $5, polls = polls + 1, not_modified = not_modified + $6 WHERE id = $7",
+             poll_interval_secs = $5, polls = polls + 1, not_modified = not_modified + $6, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $7",
         )
         .bind(poll.etag)
         .bind(poll.last_modified)
@@ -371,7 +373,8 @@ impl Store {
         Ok(docs)
     }
 
-    /// Records a failed poll: the error is kept, the count grows, the next poll is pushed back.
+    /// Records a failed poll: the error is kept, the count grows, the next poll is pushed
+    /// back, and the poll's claim on the source ends.
     pub async fn record_fetch_failure(
         &self,
         source_id: i64,
@@ -381,7 +384,7 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE sources SET error_count = error_count + 1, last_error = $1, last_fetched_at = $2, \
-             next_poll_at = $3 WHERE id = $4",
+             next_poll_at = $3, claimed_by = NULL, claimed_until = NULL WHERE id = $4",
         )
         .bind(error)
         .bind(millis(now))

@@ -168,6 +168,28 @@ impl Store {
         Ok(max.unwrap_or(0) + 1)
     }
 
+    /// Reserves `n` story keys for this process alone; returns the first (the block is
+    /// `first .. first + n`). A block starts above every story key in use, those given
+    /// out another way (a rebuild) included, so processes placing documents side by side
+    /// never give two stories one key.
+    pub async fn reserve_story_keys(&self, n: usize) -> Result<i64> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX / 4);
+        let greatest = match self.backend {
+            crate::Backend::Postgres => "GREATEST",
+            crate::Backend::Sqlite => "MAX",
+        };
+        let first: i64 = sqlx::query_scalar(&format!(
+            "UPDATE id_blocks SET next_id = {greatest}(next_id, \
+             (SELECT COALESCE(MAX(story_id), 0) + 1 FROM documents), \
+             (SELECT COALESCE(MAX(id), 0) + 1 FROM stories)) + $1 \
+             WHERE name = 'stories' RETURNING next_id - $1"
+        ))
+        .bind(n)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(first)
+    }
+
     /// Documents with no story yet (stored before stories, or by an import), oldest id
     /// first, after `after`.
     pub async fn unplaced_documents(&self, after: i64, limit: i64) -> Result<Vec<Document>> {

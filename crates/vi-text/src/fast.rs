@@ -545,7 +545,8 @@ mod tests {
 
     #[test]
     fn the_fast_path_agrees_on_real_text() {
-        let Some(path) = testkit::shared_data("ud-vietnamese-vtb/vi_vtb-ud-train.conllu") else {
+        let Some(path) = test_support::shared_data("ud-vietnamese-vtb/vi_vtb-ud-train.conllu")
+        else {
             return;
         };
         let text = std::fs::read_to_string(&path).unwrap();

@@ -51,10 +51,14 @@ struct Entry {
     contextual: bool,
 }
 
-fn dictionary() -> &'static HashMap<&'static str, Entry> {
-    static DICT: OnceLock<HashMap<&'static str, Entry>> = OnceLock::new();
+/// The teencode table, looked up once for every token of every text: a fast hasher, since
+/// its keys are fixed and a text can only look them up.
+type Dictionary = HashMap<&'static str, Entry, foldhash::fast::RandomState>;
+
+fn dictionary() -> &'static Dictionary {
+    static DICT: OnceLock<Dictionary> = OnceLock::new();
     DICT.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = Dictionary::default();
         for line in include_str!("../data/teencode.tsv").lines() {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;

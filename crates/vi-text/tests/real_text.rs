@@ -6,7 +6,7 @@
 // measurements are reported on stderr.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use testkit::shared_data;
+use test_support::shared_data;
 use unicode_normalization::UnicodeNormalization;
 
 /// Folding by the textbook recipe (NFD, drop combining marks, `đ` → `d`, lowercase),

@@ -190,7 +190,7 @@ pub(crate) struct CheckForm {
     csrf: String,
 }
 
-/// Loads every pack from the rules directory and runs every example, as
+/// Loads every pack again from where the running set came from and runs every example, as
 /// `langnghe rules check` does; the running rules are not touched.
 pub(crate) async fn check(
     State(state): State<AppState>,
@@ -208,9 +208,9 @@ pub(crate) async fn check(
             Some("Đang có một lần kiểm tra khác; vui lòng thử lại sau giây lát.".to_owned());
         return Ok((StatusCode::SERVICE_UNAVAILABLE, Html(page.render()?)).into_response());
     };
-    let dir = handle.dir.clone();
+    let sources = handle.sources.clone();
     let (rules, examples, diags) = tokio::task::spawn_blocking(move || {
-        let (set, mut diags) = rules::RuleSet::load_dir(&dir);
+        let (set, mut diags) = rules::RuleSet::load(&sources);
         diags.extend(set.check());
         let examples: usize =
             set.rules().iter().map(|r| r.examples_match.len() + r.examples_no_match.len()).sum();

@@ -182,8 +182,8 @@ fn documents() -> Option<Vec<(std::path::PathBuf, Vec<u8>)>> {
             }
         }
     }
-    let suite = testkit::shared_data("feedparser-tests/tests")?;
-    let vnexpress = testkit::shared_data("vnexpress-rss-2017")?;
+    let suite = test_support::shared_data("feedparser-tests/tests")?;
+    let vnexpress = test_support::shared_data("vnexpress-rss-2017")?;
     let mut docs = Vec::new();
     walk(&suite, &mut docs);
     walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut docs);

@@ -453,7 +453,7 @@ const FLOORS: &[(&str, f64)] = &[
 
 #[test]
 fn feedparser_suite() {
-    let Some(root) = testkit::shared_data("feedparser-tests/tests") else { return };
+    let Some(root) = test_support::shared_data("feedparser-tests/tests") else { return };
     let mut paths = Vec::new();
     files(&root, &mut paths);
     paths.sort();

@@ -132,6 +132,21 @@ fn stored_keys_are_restored_and_allocation_continues_after_them() {
     );
 }
 
+#[test]
+fn new_stories_take_keys_from_the_range_given() {
+    let s = syl("Ngộ độc methanol ở TP.HCM", "Năm công nhân nhập viện sau khi uống rượu");
+    let mut c = Clusterer::new(Params::default());
+    let a = c.assign(&StoryInput { id: 1, syllables: &s, copy_of: None }, at(0));
+    assert_eq!(a.story, StoryKey(1));
+    c.allocate_from(StoryKey(500));
+    let other = syl("Bé trai mắc cúm A/H5N1 ở Tây Ninh", "");
+    let b = c.assign(&StoryInput { id: 2, syllables: &other, copy_of: None }, at(1));
+    assert_eq!((b.story, c.next_key()), (StoryKey(500), StoryKey(501)));
+    // A story held before keeps its key and its members.
+    let again = c.assign(&StoryInput { id: 3, syllables: &s, copy_of: None }, at(2));
+    assert_eq!(again.story, StoryKey(1));
+}
+
 mod origin {
     use super::super::origin::*;
     use super::at;

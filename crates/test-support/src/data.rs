@@ -6,13 +6,8 @@
 //! test that needs shared data asks [`shared_data`] and returns early on `None`. Setting
 //! `LANGNGHE_TEST_DATA` points every such test at another copy of the data (or, set to a
 //! directory that does not exist, shows what a fresh clone sees).
-//!
-//! [`smtp`] starts a real SMTP server (Python's aiosmtpd) for the e-mail tests, with the
-//! same policy when aiosmtpd is not installed.
 
 use std::path::{Path, PathBuf};
-
-pub mod smtp;
 
 /// The variable that overrides where the shared data lives.
 pub const DATA_VAR: &str = "LANGNGHE_TEST_DATA";
@@ -26,8 +21,8 @@ pub fn data_dir() -> PathBuf {
     }
 }
 
-/// The workspace root: this crate lives in `<root>/crates/testkit`, wherever the checkout
-/// is, so every crate's tests resolve the same directory.
+/// The workspace root: this crate lives in `<root>/crates/test-support`, wherever the
+/// checkout is, so every crate's tests resolve the same directory.
 fn workspace_root() -> &'static Path {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     here.ancestors().nth(2).unwrap_or(here)

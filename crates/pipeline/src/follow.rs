@@ -1,0 +1,220 @@
+//! Following the store into the index, for the process that keeps the index while other
+//! processes store the documents (`serve --role web` beside workers).
+//!
+//! Document ids come from a sequence, and on PostgreSQL concurrent writers commit out of id
+//! order (a rolled-back or conflicting insert also uses up an id that never appears), so
+//! the follower cannot just read after the highest id it has indexed. It indexes every
+//! document it has not seen as soon as it appears, and moves its *floor* (the id the index
+//! commit records, where a restart reads from) past a missing id only once that id has been
+//! missing for [`GAP_WAIT`]. [`Follower`] makes that decision, the clock passed in. What
+//! ids cannot tell (a revision, a document whose transaction committed later than that, a
+//! purge by another process) the index's repair against the store finds
+//! ([`Pipeline::catch_up_index`]), which the follower runs at start and every
+//! [`REPAIR_EVERY`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use model::Stage;
+use search::{IndexDoc, SearchIndex};
+
+use crate::{Pipeline, Result};
+
+/// How long a missing id is waited for: longer than any batch's transaction takes.
+pub(crate) const GAP_WAIT: Duration = Duration::from_secs(30);
+/// The widest span of ids above the floor kept track of; the floor is moved up to keep
+/// within it, giving up on the oldest missing ids.
+const MAX_SPAN: i64 = 100_000;
+/// New ids read per round, beyond those between the floor and the highest seen.
+const READ: i64 = 5_000;
+/// How often the index is repaired against the store while following it.
+pub(crate) const REPAIR_EVERY: Duration = Duration::from_secs(600);
+
+/// Which document ids have been seen above a floor below which every id has been seen or
+/// given up on.
+#[derive(Debug)]
+pub(crate) struct Follower {
+    floor: i64,
+    /// Ids above the floor already seen.
+    seen: BTreeSet<i64>,
+    /// Ids above the floor, below the highest seen, not seen yet: since when.
+    gaps: BTreeMap<i64, Instant>,
+    /// The highest id whose absence is tracked in `gaps`.
+    scanned: i64,
+    wait: Duration,
+}
+
+impl Follower {
+    pub(crate) fn new(floor: i64, wait: Duration) -> Follower {
+        Follower { floor, seen: BTreeSet::new(), gaps: BTreeMap::new(), scanned: floor, wait }
+    }
+
+    /// Every id at or below it has been seen or given up on.
+    pub(crate) fn floor(&self) -> i64 {
+        self.floor
+    }
+
+    /// The highest id seen, or the floor.
+    pub(crate) fn high(&self) -> i64 {
+        self.seen.last().copied().unwrap_or(self.floor).max(self.floor)
+    }
+
+    /// Takes the ids read above the floor at `now`; returns those not seen before, in
+    /// ascending order.
+    pub(crate) fn take(&mut self, ids: &[i64], now: Instant) -> Vec<i64> {
+        let mut fresh: Vec<i64> =
+            ids.iter().copied().filter(|&id| id > self.floor && self.seen.insert(id)).collect();
+        fresh.sort_unstable();
+        for id in &fresh {
+            self.gaps.remove(id);
+        }
+        let high = self.high();
+        if high - self.floor > MAX_SPAN {
+            self.floor = high - MAX_SPAN;
+            let floor = self.floor;
+            self.seen.retain(|&id| id > floor);
+            self.gaps.retain(|&id, _| id > floor);
+        }
+        for id in self.scanned.max(self.floor) + 1..high {
+            if !self.seen.contains(&id) {
+                self.gaps.insert(id, now);
+            }
+        }
+        self.scanned = self.scanned.max(high);
+        loop {
+            let next = self.floor + 1;
+            if self.seen.remove(&next) {
+                self.floor = next;
+                continue;
+            }
+            match self.gaps.get(&next) {
+                Some(&since) if now.saturating_duration_since(since) >= self.wait => {
+                    self.gaps.remove(&next);
+                    self.floor = next;
+                }
+                _ => break,
+            }
+        }
+        fresh
+    }
+}
+
+impl Pipeline {
+    /// Keeps the index equal to the store while other processes store the documents:
+    /// every `tick` it indexes the documents that appeared since, until `shutdown`
+    /// completes. Does nothing without an index.
+    pub async fn follow_store(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let Some(index) = self.index.clone() else { return Ok(()) };
+        self.catch_up_index().await?;
+        let mut follower = Follower::new(index.last_indexed_id()?, GAP_WAIT);
+        let mut repaired = Instant::now();
+        tokio::pin!(shutdown);
+        loop {
+            if repaired.elapsed() >= REPAIR_EVERY {
+                repaired = Instant::now();
+                if let Err(error) = self.catch_up_index().await {
+                    tracing::error!(error = %error, "Repairing the index against the store failed.");
+                }
+            }
+            match self.follow_round(&index, &mut follower).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(n_items = n, "Index followed the store."),
+                Err(error) => {
+                    tracing::error!(error = %error, "Following the store into the index failed.");
+                    // What was taken but not committed is read again from the last commit.
+                    follower = Follower::new(index.last_indexed_id()?, GAP_WAIT);
+                }
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(self.config.tick) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// One round of [`Pipeline::follow_store`]; returns how many documents it indexed.
+    async fn follow_round(&self, index: &SearchIndex, follower: &mut Follower) -> Result<usize> {
+        let floor = follower.floor();
+        let ids = self.store.document_ids_after(floor, follower.high() - floor + READ).await?;
+        let fresh = follower.take(&ids, Instant::now());
+        if fresh.is_empty() && follower.floor() == floor {
+            return Ok(0);
+        }
+        let started = Instant::now();
+        if let (Some(&first), Some(&last)) = (fresh.first(), fresh.last()) {
+            let docs = self.store.documents_by_ids(&fresh).await?;
+            let facts = self.store.document_facts(first - 1, last).await?;
+            let batch: Vec<IndexDoc> = docs
+                .iter()
+                .map(|d| crate::process::stored_index_doc(d, facts.get(&d.id)))
+                .collect();
+            index.add(&batch)?;
+        }
+        index.commit(follower.floor())?;
+        self.metrics.observe(Stage::Index, started.elapsed());
+        Ok(fresh.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WAIT: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn ids_in_order_move_the_floor_at_once() {
+        let t = Instant::now();
+        let mut f = Follower::new(0, WAIT);
+        assert_eq!(f.take(&[1, 2, 3], t), vec![1, 2, 3]);
+        assert_eq!(f.floor(), 3);
+        assert_eq!(f.take(&[4], t), vec![4]);
+        assert_eq!((f.floor(), f.high()), (4, 4));
+        assert!(f.take(&[], t).is_empty());
+    }
+
+    #[test]
+    fn a_late_commit_is_taken_and_the_floor_waits_for_it() {
+        let t = Instant::now();
+        let mut f = Follower::new(10, WAIT);
+        // 12 is committed before 11: it is indexed at once, the floor stays below 11.
+        assert_eq!(f.take(&[12, 13], t), vec![12, 13]);
+        assert_eq!((f.floor(), f.high()), (10, 13));
+        // Read again (the floor has not moved): nothing new.
+        assert!(f.take(&[12, 13], t + Duration::from_secs(5)).is_empty());
+        // 11 commits late, within the wait: taken, and the floor passes every seen id.
+        assert_eq!(f.take(&[11, 12, 13], t + Duration::from_secs(10)), vec![11]);
+        assert_eq!(f.floor(), 13);
+    }
+
+    #[test]
+    fn an_id_that_never_appears_is_given_up_after_the_wait() {
+        let t = Instant::now();
+        let mut f = Follower::new(0, WAIT);
+        assert_eq!(f.take(&[1, 3, 4], t), vec![1, 3, 4]);
+        assert_eq!(f.floor(), 1);
+        assert!(f.take(&[3, 4], t + WAIT - Duration::from_millis(1)).is_empty());
+        assert_eq!(f.floor(), 1);
+        // Later gaps (5, 6) are timed from when they were first seen, not from the first one.
+        assert_eq!(f.take(&[3, 4, 7], t + WAIT), vec![7]);
+        assert_eq!(f.floor(), 4);
+        assert!(f.take(&[7], t + WAIT + Duration::from_secs(1)).is_empty());
+        assert_eq!(f.floor(), 4);
+        assert!(f.take(&[7], t + 2 * WAIT).is_empty());
+        assert_eq!(f.floor(), 7);
+    }
+
+    #[test]
+    fn the_span_kept_track_of_is_bounded() {
+        let t = Instant::now();
+        let mut f = Follower::new(0, WAIT);
+        let far = MAX_SPAN + 50;
+        assert_eq!(f.take(&[far], t), vec![far]);
+        assert_eq!(f.floor(), 50);
+        assert!(f.gaps.len() < usize::try_from(MAX_SPAN).unwrap_or(usize::MAX));
+        // An id below the new floor is not taken again.
+        assert!(f.take(&[10], t).is_empty());
+    }
+}

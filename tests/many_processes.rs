@@ -1,0 +1,244 @@
+//! Many processes on one PostgreSQL database: two `serve --role worker` processes poll 200
+//! loopback feeds between them and one `serve --role web` process serves what they store.
+//! Every item is stored once, no feed is polled twice within its interval, a rumour
+//! carried word for word by ten outlets polled by both workers is one alert, and the web
+//! process's API, search and live event stream show what the workers stored.
+//!
+//! Runs only when `LANGNGHE_TEST_POSTGRES_URL` is set (it then fails if the server cannot
+//! be reached); otherwise it prints `skipped:` and passes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use test_support::{Page, Site};
+
+use crate::support::{Running, eventually, free_port, langnghe, login, metric, rules_dir, run_ok};
+
+const FEEDS: usize = 200;
+/// Every `RUMOUR_EVERY`-th feed also carries the same rumour, word for word.
+const RUMOUR_EVERY: usize = 20;
+const RUMOUR_RULE: &str = "rumor.than-duoc";
+
+fn rss(base: &str, n: usize) -> String {
+    let mut items = format!(
+        "<item><title>Hội nghị tổng kết công tác năm tại đơn vị huyện số {n}</title>\
+         <link>{base}/bai/{n}.html</link>\
+         <description>Đơn vị huyện số {n} tổ chức hội nghị tổng kết công tác năm, bầu ban \
+         chấp hành mới và trao giấy khen cho {n} tập thể.</description>\
+         <pubDate>Mon, 30 Nov 2026 08:00:00 +0700</pubDate></item>"
+    );
+    if n.is_multiple_of(RUMOUR_EVERY) {
+        items.push_str(&format!(
+            "<item><title>Thần dược từ rễ cây rừng chữa khỏi ung thư giai đoạn cuối</title>\
+             <link>{base}/chia-se/{n}.html</link>\
+             <description>Một loại rễ cây quý được quảng cáo là thần dược giúp hàng trăm \
+             người khỏi bệnh ung thư. Trang bán hàng cam kết khỏi bệnh 100% sau hai liệu \
+             trình, khuyên người bệnh ngừng hóa trị để uống sản phẩm.</description>\
+             <pubDate>Mon, 30 Nov 2026 07:00:00 +0700</pubDate></item>"
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>\
+         <title>Báo {n}</title><link>{base}/</link>{items}</channel></rss>"
+    )
+}
+
+fn feed_path(n: usize) -> String {
+    format!("/feed/{n}.xml")
+}
+
+/// The configuration every process shares; each gets its own data directory and user
+/// agent through the environment.
+fn config(dir: &Path, database_url: &str, port: u16, site: &Site) -> std::path::PathBuf {
+    let mut text = format!(
+        "rules_dir = {:?}\ndatabase_url = {database_url:?}\n[http]\nlisten = \"127.0.0.1:{port}\"\n\
+         [fetch]\nhost_delay_ms = 0\nper_host = 4\nrespect_robots = false\nmax_interval_secs = 3600\n",
+        rules_dir().display().to_string()
+    );
+    for n in 0..FEEDS {
+        text.push_str(&format!(
+            "[[sources]]\nname = \"Báo {n}\"\nurl = {:?}\ninterval_secs = 3600\n\
+             allow_private = true\nfetch_articles = \"never\"\n",
+            site.url(&feed_path(n))
+        ));
+    }
+    let path = dir.join("langnghe.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// What a process called `name` tells sites it is.
+fn agent(name: &str) -> String {
+    format!("langnghe-{name} (+mailto:e2e@example.invalid)")
+}
+
+fn process(config: &Path, data: &Path, name: &str, args: &[&str]) -> Command {
+    let mut cmd = langnghe(config);
+    cmd.env("LANGNGHE_DATA_DIR", data).env("LANGNGHE_FETCH__USER_AGENT", agent(name)).args(args);
+    cmd
+}
+
+async fn api(client: &reqwest::Client, url: String, token: &str) -> Value {
+    let res = client.get(url).bearer_auth(token).send().await.unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    res.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_and_a_web_process_share_one_postgresql_database() {
+    let Some(base_url) = store::testing::postgres_base_url() else {
+        eprintln!(
+            "skipped: LANGNGHE_TEST_POSTGRES_URL is not set, so the many-process test did not run"
+        );
+        return;
+    };
+    let database_url = store::testing::fresh_postgres_url(&base_url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start();
+    for n in 0..FEEDS {
+        // A little slow, like a real site, so the workers' polls overlap in time.
+        let page = Page::ok("application/rss+xml", rss(site.base(), n))
+            .with_delay(Duration::from_millis(100));
+        site.put(&feed_path(n), page);
+    }
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = config(dir.path(), &database_url, port, &site);
+
+    let cli = dir.path().join("cli");
+    let add = process(
+        &config,
+        &cli,
+        "cli",
+        &["users", "add", "lan", "--role", "officer", "--password-stdin"],
+    );
+    run_ok(add, "mat-khau-an-toan\n");
+    let token =
+        run_ok(process(&config, &cli, "cli", &["users", "token", "lan", "--label", "e2e"]), "");
+    let token = token.trim().to_owned();
+
+    let mut web = Running::spawn(process(
+        &config,
+        &dir.path().join("web"),
+        "web",
+        &["serve", "--role", "web"],
+    ));
+    let http = reqwest::Client::new();
+    eventually(Duration::from_secs(60), "the web process to answer /healthz", || async {
+        http.get(format!("{base}/healthz")).send().await.ok().filter(|r| r.status().is_success())
+    })
+    .await;
+    assert_eq!(site.total_requests(), 0, "the web process polled a source");
+
+    // The live stream is open before any worker runs: what they store reaches it.
+    let (browser, status) = login(&base, "lan", "mat-khau-an-toan").await;
+    assert!(status.is_success(), "{status}");
+    let mut stream = browser.get(format!("{base}/events?after=0")).send().await.unwrap();
+    assert!(stream.status().is_success(), "{}", stream.status());
+    let live = tokio::spawn(async move {
+        let mut text = String::new();
+        while let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(180), stream.chunk()).await
+        {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains("\"action\":\"opened\"") {
+                break;
+            }
+        }
+        text
+    });
+
+    let mut workers: Vec<Running> = ["worker-a", "worker-b"]
+        .iter()
+        .map(|agent| {
+            let data = dir.path().join(agent);
+            Running::spawn(process(&config, &data, agent, &["serve", "--role", "worker"]))
+        })
+        .collect();
+
+    // Every feed's own item, and the rumour once: its nine other carriers are sightings.
+    let documents = (FEEDS + 1) as f64;
+    eventually(
+        Duration::from_secs(240),
+        "every document stored and searchable on the web",
+        || async {
+            let stored = metric(&base, "langnghe_documents").await?;
+            let indexed = metric(&base, "langnghe_index_documents").await?;
+            (stored == documents && indexed == documents).then_some(())
+        },
+    )
+    .await;
+    // Give a second poll time to happen, if anything were to make one.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // Each feed was asked for once, and the two workers shared them.
+    let mut agents = BTreeSet::new();
+    let received = site.received();
+    let mut per_path: HashMap<&str, usize> = HashMap::new();
+    for request in &received {
+        *per_path.entry(request.path.as_str()).or_default() += 1;
+        agents.insert(request.header("User-Agent").unwrap_or_default().to_owned());
+    }
+    for n in 0..FEEDS {
+        let path = feed_path(n);
+        assert_eq!(per_path.get(path.as_str()), Some(&1), "{path} polled other than once");
+    }
+    assert_eq!(received.len(), FEEDS, "requests beyond the feeds");
+    let expected: BTreeSet<String> = ["worker-a", "worker-b"].map(agent).into();
+    assert_eq!(agents, expected, "both workers poll, nobody else does");
+
+    // The web process searches what the workers stored.
+    let hits = api(
+        &http,
+        format!("{base}/api/v1/search?q=%22huy%E1%BB%87n+s%E1%BB%91+137%22&limit=10"),
+        &token,
+    )
+    .await;
+    assert_eq!(hits["total"], 1, "{hits}");
+    assert!(hits["hits"][0]["title"].as_str().unwrap_or_default().contains("số 137"), "{hits}");
+
+    // One alert for the rumour, whichever worker stored it and whichever saw its copies.
+    let alerts = api(&http, format!("{base}/api/v1/alerts?limit=1000"), &token).await;
+    let rumour: Vec<&Value> =
+        alerts["alerts"].as_array().unwrap().iter().filter(|a| a["rule"] == RUMOUR_RULE).collect();
+    assert_eq!(rumour.len(), 1, "{alerts}");
+    let mut subjects = BTreeSet::new();
+    for a in alerts["alerts"].as_array().unwrap() {
+        assert!(
+            subjects.insert((a["rule"].to_string(), a["subject"].to_string())),
+            "duplicate alert {a}"
+        );
+    }
+    let story = rumour[0]["story"].as_i64().expect("the rumour alert is about a story");
+    let story = api(&http, format!("{base}/api/v1/stories/{story}"), &token).await;
+    let carriers = (FEEDS / RUMOUR_EVERY) as i64;
+    assert_eq!(
+        (story["story"]["sightings"].as_i64(), story["story"]["outlets"].as_i64()),
+        (Some(carriers), Some(carriers)),
+        "{story}"
+    );
+
+    // The stream the web process had open when a worker opened the alert carried it.
+    let text = live.await.unwrap();
+    let opened = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .find(|e| e["action"] == "opened")
+        .unwrap_or_else(|| panic!("no opened event on the live stream: {text}"));
+    assert_eq!(opened["alert_id"], rumour[0]["id"], "{text}");
+
+    // Stopped, nothing is left claimed.
+    for worker in &mut workers {
+        assert!(worker.terminate(), "a worker did not stop cleanly");
+    }
+    assert!(web.terminate(), "the web process did not stop cleanly");
+    let store = store::Store::open(&database_url).await.unwrap();
+    for source in store.list_sources().await.unwrap() {
+        assert_eq!(store.source_claim(source.id).await.unwrap(), None, "{}", source.url);
+    }
+    store.close().await;
+}
