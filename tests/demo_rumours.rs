@@ -3,13 +3,12 @@
 //! stored as refuting the first and shown on its alert without an alert of its own, and the
 //! new rumour no rule knows is on the board as a low-severity suspicion.
 
-use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use demo::social::{DEBUNK, NO_DIACRITICS, Planted, SUSPICIOUS, TEENCODE};
 use serde_json::Value;
 
-use crate::support::{Running, demo_config, eventually, free_port, langnghe, login, run_ok};
+use crate::support::{Demo, eventually, login, start_demo};
 
 /// A planted item's title, as the demo writes it.
 fn title(p: &Planted) -> String {
@@ -56,25 +55,7 @@ async fn alert_on(
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_raises_rumours_typed_bare_and_in_teencode_shows_the_debunk_and_the_suspicion() {
     let dir = tempfile::tempdir().unwrap();
-    let (config, data) = demo_config(dir.path());
-    let port = free_port();
-    let mut cmd = langnghe(&config);
-    cmd.args(["demo", "--port", &port.to_string(), "--data-dir"]).arg(&data);
-    let mut running = Running::spawn(cmd);
-    let stdout = running.child.stdout.take().unwrap();
-    tokio::task::spawn_blocking(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("Alerts appear") {
-                break;
-            }
-        }
-    })
-    .await
-    .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut tok = langnghe(&config);
-    tok.args(["users", "token", "demo", "--label", "e2e"]);
-    let token = run_ok(tok, "").trim().to_owned();
+    let Demo { mut running, base, token } = start_demo(dir.path()).await;
     let http = reqwest::Client::new();
     let (browser, status) = login(&base, "demo", "demo").await;
     assert!(status.is_success());

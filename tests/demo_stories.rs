@@ -3,14 +3,11 @@
 //! time order, and today's dengue incidents in Đồng Nai raise a spike alert that explains
 //! itself, with the province's trend chart on the trends page.
 
-use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{
-    Running, demo_config, eventually, free_port, langnghe, login, run_ok, within,
-};
+use crate::support::{Demo, eventually, login, start_demo, within};
 
 /// The outlet that publishes the rumour first, as the demo names it.
 fn rumour_publisher() -> String {
@@ -42,29 +39,10 @@ async fn get(client: &reqwest::Client, url: &str, token: &str) -> Option<Value> 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_shows_the_rumour_story_and_the_dengue_spike() {
     let dir = tempfile::tempdir().unwrap();
-    // The same data directory for the demo and for the token command. Spike scans keep
+    // Spike scans keep
     // their default interval: new documents bring the next scan forward, which is what a
     // newcomer's first minute relies on.
-    let (config, data) = demo_config(dir.path());
-    let port = free_port();
-    let mut cmd = langnghe(&config);
-    cmd.args(["demo", "--port", &port.to_string(), "--data-dir"]).arg(&data);
-    let mut running = Running::spawn(cmd);
-    let stdout = running.child.stdout.take().unwrap();
-    tokio::task::spawn_blocking(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("Alerts appear") {
-                break;
-            }
-        }
-    })
-    .await
-    .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    // The demo made its user before it printed the banner.
-    let mut tok = langnghe(&config);
-    tok.args(["users", "token", "demo", "--label", "e2e"]);
-    let token = run_ok(tok, "").trim().to_owned();
+    let Demo { mut running, base, token } = start_demo(dir.path()).await;
     let http = reqwest::Client::new();
 
     // The rumour: one story, four sightings on four outlets, first published by the outlet

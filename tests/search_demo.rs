@@ -2,12 +2,11 @@
 //! facet counts, narrowed by province and topic to exactly the facet's count, a filter on
 //! its own, the search page with its facets, an export, a saved search and a briefing pack.
 
-use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{Running, demo_config, eventually, free_port, langnghe, login, run_ok};
+use crate::support::{Demo, eventually, login, start_demo};
 
 async fn get(client: &reqwest::Client, url: &str, token: &str) -> Option<Value> {
     let res = client.get(url).bearer_auth(token).send().await.ok()?;
@@ -30,25 +29,7 @@ fn count(v: &Value, facet: &str, key: &str, value: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_is_searched_with_filters_facets_exports_and_a_briefing() {
     let dir = tempfile::tempdir().unwrap();
-    let (config, data) = demo_config(dir.path());
-    let port = free_port();
-    let mut cmd = langnghe(&config);
-    cmd.args(["demo", "--port", &port.to_string(), "--data-dir"]).arg(&data);
-    let mut running = Running::spawn(cmd);
-    let stdout = running.child.stdout.take().unwrap();
-    tokio::task::spawn_blocking(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("Alerts appear") {
-                break;
-            }
-        }
-    })
-    .await
-    .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut tok = langnghe(&config);
-    tok.args(["users", "token", "demo", "--label", "e2e"]);
-    let token = run_ok(tok, "").trim().to_owned();
+    let Demo { mut running, base, token } = start_demo(dir.path()).await;
     let http = reqwest::Client::new();
     let province = demo::history::SPIKE_PROVINCE;
     let topic = demo::history::SPIKE_TOPIC;

@@ -60,6 +60,39 @@ pub(crate) fn demo_config(dir: &Path) -> (PathBuf, PathBuf) {
     (path, data)
 }
 
+/// `langnghe demo` running on a free port with [`demo_config`] in `dir`, started (its banner
+/// printed, its user made), with an API token of that user.
+pub(crate) struct Demo {
+    pub(crate) running: Running,
+    pub(crate) base: String,
+    pub(crate) token: String,
+}
+
+/// Starts `langnghe demo` in `dir` and waits for its banner ("Alerts appear …"), which it
+/// prints once its user exists; then makes a token for that user.
+pub(crate) async fn start_demo(dir: &Path) -> Demo {
+    use std::io::{BufRead, BufReader};
+    let (config, data) = demo_config(dir);
+    let port = free_port();
+    let mut cmd = langnghe(&config);
+    cmd.args(["demo", "--port", &port.to_string(), "--data-dir"]).arg(&data);
+    let mut running = Running::spawn(cmd);
+    let stdout = running.child.stdout.take().expect("the demo's stdout is piped");
+    tokio::task::spawn_blocking(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("Alerts appear") {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("read the demo's banner");
+    let mut tok = langnghe(&config);
+    tok.args(["users", "token", "demo", "--label", "e2e"]);
+    let token = run_ok(tok, "").trim().to_owned();
+    Demo { running, base: format!("http://127.0.0.1:{port}"), token }
+}
+
 /// A configuration serving the dashboard on `port` with the outlets of `server` as sources
 /// (polled every 30 s), its data in `dir/data`, the rule packs of `rules`, and `more`
 /// TOML after those keys (`[http]` and `[fetch]` are open at that point, `[fetch]` last).
