@@ -39,9 +39,8 @@ async fn get(client: &reqwest::Client, url: &str, token: &str) -> Option<Value> 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_shows_the_rumour_story_and_the_dengue_spike() {
     let dir = tempfile::tempdir().unwrap();
-    // Spike scans keep
-    // their default interval: new documents bring the next scan forward, which is what a
-    // newcomer's first minute relies on.
+    // Spike scans keep their default interval: new documents bring the next scan forward,
+    // which is what a newcomer's first minute relies on.
     let Demo { mut running, base, token } = start_demo(dir.path()).await;
     let http = reqwest::Client::new();
 
