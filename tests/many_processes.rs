@@ -242,3 +242,194 @@ async fn two_workers_and_a_web_process_share_one_postgresql_database() {
     }
     store.close().await;
 }
+
+/// `n` social posts from `first` on, over five pages, each its own text.
+fn posts(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|k| {
+            serde_json::json!({
+                "platform": "facebook",
+                "page": format!("Cộng đồng khu phố {}", k % 5),
+                "url": format!("https://www.facebook.com/groups/khupho/posts/{k}"),
+                "time": "2026-11-30T09:00:00+07:00",
+                "text": format!(
+                    "Thông báo số {k}: lịch tiêm chủng mở rộng của trạm y tế phường tuần này \
+                     đổi sang sáng thứ bảy, bà con mang theo sổ tiêm của cháu."
+                ),
+            })
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How many documents a search of `phrase` finds through the server's API.
+async fn found(http: &reqwest::Client, base: &str, token: &str, phrase: &str) -> Option<i64> {
+    let res = http
+        .get(format!("{base}/api/v1/search"))
+        .query(&[("q", format!("\"{phrase}\"")), ("limit", "5".to_owned())])
+        .bearer_auth(token)
+        .send()
+        .await
+        .ok()?;
+    res.json::<Value>().await.ok()?["total"].as_i64()
+}
+
+/// `langnghe ingest` while `serve` runs on the same data directory (and, on PostgreSQL, the
+/// same database): the index is the server's, so the command stores the documents without
+/// it, says so, and the server indexes them. The server polls feeds of its own meanwhile,
+/// so the two write at the same time.
+async fn ingest_beside_serve(database_url: Option<String>) {
+    const SERVED: usize = 40;
+    const POSTED: usize = 150;
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start();
+    let mut more = String::new();
+    if let Some(url) = &database_url {
+        more.push_str(&format!("database_url = {url:?}\n"));
+    }
+    let port = free_port();
+    more.push_str(&format!(
+        "[http]\nlisten = \"127.0.0.1:{port}\"\n[fetch]\nhost_delay_ms = 0\nper_host = 4\n\
+         respect_robots = false\n"
+    ));
+    for n in 0..SERVED {
+        site.put(&feed_path(n), Page::ok("application/rss+xml", rss(site.base(), n)));
+        more.push_str(&format!(
+            "[[sources]]\nname = \"Báo {n}\"\nurl = {:?}\ninterval_secs = 3600\n\
+             allow_private = true\nfetch_articles = \"never\"\n",
+            site.url(&feed_path(n))
+        ));
+    }
+    let config = crate::support::config_file(dir.path(), &rules_dir(), &more);
+    let base = format!("http://127.0.0.1:{port}");
+    let mut add = langnghe(&config);
+    add.args(["users", "add", "lan", "--role", "officer", "--password-stdin"]);
+    run_ok(add, "mat-khau-an-toan\n");
+    let mut tok = langnghe(&config);
+    tok.args(["users", "token", "lan", "--label", "e2e"]);
+    let token = run_ok(tok, "").trim().to_owned();
+
+    let mut cmd = langnghe(&config);
+    cmd.arg("serve");
+    let mut serve = Running::spawn(cmd);
+    let http = reqwest::Client::new();
+    eventually(Duration::from_secs(60), "the server to answer /healthz", || async {
+        http.get(format!("{base}/healthz")).send().await.ok().filter(|r| r.status().is_success())
+    })
+    .await;
+
+    // Two files in one run while the server polls its feeds: posts and a feed file.
+    let posts_file = dir.path().join("posts.jsonl");
+    std::fs::write(&posts_file, posts(0, POSTED)).unwrap();
+    let feed_file = dir.path().join("feed.xml");
+    std::fs::write(&feed_file, rss("https://bao-tinh.example.vn", 4242)).unwrap();
+    let mut ingest = langnghe(&config);
+    ingest.arg("ingest").arg(&posts_file).arg(&feed_file);
+    let said = run_ok(ingest, "");
+    let stored = std::time::Instant::now();
+    assert!(said.contains("in use by another process"), "{said}");
+    assert!(said.contains(&format!("{POSTED} posts from 5 page(s), {POSTED} new")), "{said}");
+    assert!(said.contains("1 items, 1 new"), "{said}");
+
+    // Searchable through the server within seconds, not at its next start.
+    eventually(Duration::from_secs(20), "the ingested post to be searchable", || async {
+        (found(&http, &base, &token, "Thông báo số 137").await? == 1).then_some(())
+    })
+    .await;
+    eprintln!("an ingested post was searchable {:?} after the ingest", stored.elapsed());
+    eventually(Duration::from_secs(20), "the ingested feed item to be searchable", || async {
+        (found(&http, &base, &token, "đơn vị huyện số 4242").await? == 1).then_some(())
+    })
+    .await;
+    // Everything both wrote is stored once and indexed once: each feed's item, the rumour
+    // two feeds carry once, the posts and the feed file's item.
+    let documents = (SERVED + 1 + POSTED + 1) as f64;
+    eventually(Duration::from_secs(120), "every document stored and indexed", || async {
+        let stored = metric(&base, "langnghe_documents").await?;
+        let indexed = metric(&base, "langnghe_index_documents").await?;
+        (stored == documents && indexed == documents).then_some(())
+    })
+    .await;
+    if database_url.is_some() {
+        alerts_reach_the_stream_at_once(&config, &base, dir.path()).await;
+    }
+    assert!(serve.terminate(), "the server did not stop cleanly");
+}
+
+/// Rumours the command stores open alerts, whose `opened` events reach the server's live
+/// stream at once: woken by the database's notification, not found by its next poll, which
+/// comes only every few seconds while notifications arrive. Each of three rounds must
+/// arrive within 2 s of the command's exit (by polling alone, about two in five would).
+async fn alerts_reach_the_stream_at_once(config: &Path, base: &str, dir: &Path) {
+    let (browser, status) = login(base, "lan", "mat-khau-an-toan").await;
+    assert!(status.is_success(), "{status}");
+    // From the latest event on: what the server opened itself came before.
+    let mut stream = browser.get(format!("{base}/events")).send().await.unwrap();
+    assert!(stream.status().is_success(), "{}", stream.status());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(std::time::Instant, Value)>();
+    let reader = tokio::spawn(async move {
+        let mut pending = String::new();
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            pending.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = pending.find('\n') {
+                let line: String = pending.drain(..=end).collect();
+                if let Some(data) = line.trim_end().strip_prefix("data:")
+                    && let Ok(event) = serde_json::from_str::<Value>(data.trim())
+                    && tx.send((std::time::Instant::now(), event)).is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
+    let rumours = [
+        "Đây chính là thần dược mùa đông giúp chữa bách bệnh, các cụ nhà mình dùng rồi",
+        "Lá đu đủ chữa khỏi sốt xuất huyết chỉ sau 3 ngày, không cần vào viện",
+        "Uống bài thuốc này khỏi hẳn tiểu đường, bỏ thuốc tây đi các bác",
+    ];
+    for (round, text) in rumours.iter().enumerate() {
+        let post = serde_json::json!({
+            "platform": "facebook",
+            "page": format!("Mẹo sống khỏe {round}"),
+            "url": format!("https://www.facebook.com/meo/posts/{round}"),
+            "time": "2026-11-30T10:00:00+07:00",
+            "text": text,
+        });
+        let file = dir.join(format!("rumour-{round}.jsonl"));
+        std::fs::write(&file, post.to_string()).unwrap();
+        let mut ingest = langnghe(config);
+        ingest.arg("ingest").arg(&file);
+        let said = run_ok(ingest, "");
+        let exited = std::time::Instant::now();
+        assert!(said.contains("1 new"), "{said}");
+        let arrived = loop {
+            match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
+                Ok(Some((at, event))) if event["action"] == "opened" => break at,
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the live stream ended"),
+                Err(_) => panic!("round {round}: no opened event within 15 s"),
+            }
+        };
+        let late = arrived.saturating_duration_since(exited);
+        eprintln!("round {round}: the opened event arrived {late:?} after the ingest exited");
+        assert!(late <= Duration::from_secs(2), "round {round}: the event came {late:?} late");
+    }
+    reader.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ingest_while_serve_runs_on_sqlite_is_indexed_by_the_server() {
+    ingest_beside_serve(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ingest_while_serve_runs_on_postgresql_is_indexed_by_the_server() {
+    let Some(base_url) = store::testing::postgres_base_url() else {
+        eprintln!(
+            "skipped: LANGNGHE_TEST_POSTGRES_URL is not set, so the PostgreSQL variant did not run"
+        );
+        return;
+    };
+    ingest_beside_serve(Some(store::testing::fresh_postgres_url(&base_url).await)).await;
+}

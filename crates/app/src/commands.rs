@@ -38,7 +38,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Fetch { .. } => fetch_once(&config).await,
         Command::Search { query, json, newest, limit } => {
-            search(&config, &query, json, newest, limit)
+            search(&config, &query, json, newest, limit).await
         }
         Command::Reindex => reindex(&config).await,
         Command::Spikes { series, method, json } => spikes(&series, &method, json),
@@ -346,9 +346,10 @@ async fn ingest(
             "--kind: import is what files are; a URL is a feed, html-listing, sitemap, search-feed or page"
         );
     }
-    let system = System::open(config, &config.rule_sources(None)?).await?;
+    let system = System::open_storing(config, &config.rule_sources(None)?).await?;
     system.pipeline.catch_up_index().await?;
     let mut out = std::io::stdout().lock();
+    say_index_in_use(config, &system, &mut out)?;
     let mut failed = false;
     for input in inputs {
         let is_url = input.starts_with("http://") || input.starts_with("https://");
@@ -423,6 +424,7 @@ async fn ingest(
         failed |= matches!(report, PollReport::Failed { .. });
         print_report(&mut out, &report)?;
     }
+    system.pipeline.flush_index().context("committing the index")?;
     system.store.close().await;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -436,26 +438,81 @@ async fn known_kind(store: &store::Store, url: &str) -> anyhow::Result<Option<So
     }
 }
 
+/// Says so when a command stores documents without the index because another process
+/// (a running `serve`) holds it.
+fn say_index_in_use(config: &Config, system: &System, out: &mut impl Write) -> anyhow::Result<()> {
+    // With the PostgreSQL search backend there is no index: the database is searched.
+    let local_index = config.search.backend == crate::config::SearchBackend::Tantivy;
+    if system.index.is_none() && local_index {
+        writeln!(
+            out,
+            "The search index is in use by another process: documents are stored in the database, and a running `langnghe serve` indexes them (else the next one to start)."
+        )?;
+    }
+    Ok(())
+}
+
 async fn fetch_once(config: &Config) -> anyhow::Result<ExitCode> {
-    let system = System::open(config, &config.rule_sources(None)?).await?;
+    // Beside a running `serve` too: the sources it is polling are claimed, and it indexes
+    // what this stores.
+    let system = System::open_storing(config, &config.rule_sources(None)?).await?;
     system.pipeline.catch_up_index().await?;
-    let reports = system.pipeline.fetch_once().await?;
     let mut out = std::io::stdout().lock();
+    say_index_in_use(config, &system, &mut out)?;
+    let reports = system.pipeline.fetch_once().await?;
     for r in &reports {
         print_report(&mut out, r)?;
     }
     writeln!(out, "{} source(s) polled", reports.len())?;
+    system.pipeline.flush_index().context("committing the index")?;
     system.store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-fn search(
+async fn search(
     config: &Config,
     query: &str,
     json: bool,
     newest: bool,
     limit: usize,
 ) -> anyhow::Result<ExitCode> {
+    let sort = if newest { search::Sort::Newest } else { search::Sort::Relevance };
+    let results = match config.search.backend {
+        crate::config::SearchBackend::Tantivy => search_index(config, query, sort, limit)?,
+        crate::config::SearchBackend::Postgres => search_store(config, query, sort, limit).await?,
+    };
+    print_results(query, &results, json)
+}
+
+/// Runs `query` over the PostgreSQL store's lexemes (`search.backend = "postgres"`).
+async fn search_store(
+    config: &Config,
+    query: &str,
+    sort: search::Sort,
+    limit: usize,
+) -> anyhow::Result<search::SearchResults> {
+    let expr = query::parse(query).map_err(|e| {
+        let col = query::line_col(query, e.offset).1;
+        anyhow::anyhow!("invalid query at column {col}: {}", e.message)
+    })?;
+    let store = crate::system::open_store(config).await?;
+    let request = search::SearchRequest {
+        sort,
+        limit: limit.clamp(1, search::MAX_LIMIT),
+        ..search::SearchRequest::default()
+    };
+    let results = store.search_text(Some(&expr), &request, &search::Budget::unlimited()).await;
+    store.close().await;
+    Ok(results?)
+}
+
+/// Runs `query` over the index in the data directory.
+fn search_index(
+    config: &Config,
+    query: &str,
+    sort: search::Sort,
+    limit: usize,
+) -> anyhow::Result<search::SearchResults> {
     let dir = config.index_dir();
     if !dir.join("meta.json").exists() {
         bail!(
@@ -465,7 +522,6 @@ fn search(
     }
     let index = search::SearchIndex::open_read_only(&dir)
         .with_context(|| format!("opening the index {}", dir.display()))?;
-    let sort = if newest { search::Sort::Newest } else { search::Sort::Relevance };
     // A damaged segment can make tantivy panic mid-search: report it, do not abort.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         index.search(query, sort, limit.clamp(1, search::MAX_LIMIT), 0)
@@ -482,6 +538,14 @@ fn search(
             dir.display()
         ),
     };
+    Ok(results)
+}
+
+fn print_results(
+    query: &str,
+    results: &search::SearchResults,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let plain = |f: &[search::Fragment]| f.iter().map(|f| f.text.as_str()).collect::<String>();
     let marked = |f: &[search::Fragment]| {
@@ -656,6 +720,22 @@ async fn rebuild_stories(config: &Config) -> anyhow::Result<ExitCode> {
 
 async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     let store = open_store(config).await?;
+    if config.search.backend == crate::config::SearchBackend::Postgres {
+        // The database is the index: every document's lexemes are made again, here and by
+        // every running `serve`.
+        store.use_lexemes(true).await.context("switching the search lexemes on")?;
+        store.requeue_all_lexemes().await.context("queueing the documents")?;
+        let mut n = 0;
+        loop {
+            match store.fill_lexemes(store::LEXEME_BATCH).await.context("filling the lexemes")? {
+                0 => break,
+                filled => n += filled,
+            }
+        }
+        writeln!(std::io::stdout().lock(), "remade the search lexemes of {n} documents")?;
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
     let dir = config.index_dir();
     let n = pipeline::rebuild_index(&store, &dir)
         .await

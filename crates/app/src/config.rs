@@ -120,6 +120,21 @@ pub(crate) struct SearchConfig {
     pub(crate) max_concurrent: usize,
     /// Searches waiting for a thread; more are refused with 503.
     pub(crate) max_queued: usize,
+    /// What answers searches: the local tantivy index (the default) or PostgreSQL.
+    #[serde(default)]
+    pub(crate) backend: SearchBackend,
+}
+
+/// What answers the dashboard's and the API's searches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SearchBackend {
+    /// The tantivy index in the data directory, one per web process.
+    #[default]
+    Tantivy,
+    /// The lexemes the PostgreSQL store holds (`database_url` must be PostgreSQL): web
+    /// processes need no index of their own.
+    Postgres,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -588,6 +603,15 @@ impl Config {
         if self.search.timeout_ms < 100 {
             problems.push("search.timeout_ms must be at least 100".to_owned());
         }
+        if self.search.backend == SearchBackend::Postgres
+            && !["postgres://", "postgresql://"].iter().any(|p| self.database_url.starts_with(p))
+        {
+            problems.push(
+                "search.backend = \"postgres\" needs a PostgreSQL database_url (postgres://…); \
+                 with SQLite, leave search.backend unset (\"tantivy\")"
+                    .to_owned(),
+            );
+        }
         if self.search.max_concurrent == 0 {
             problems.push("search.max_concurrent must be at least 1".to_owned());
         }
@@ -785,6 +809,26 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect::<Vec<_>>()
             .into_iter()
+    }
+
+    #[test]
+    fn the_postgres_search_backend_needs_a_postgres_database() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert_eq!(c.search.backend, SearchBackend::Tantivy);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[search]\nbackend = \"postgres\"\n").unwrap();
+        let e = Config::load_with(Some(&path), env(&[])).unwrap_err();
+        assert!(format!("{e:#}").contains("needs a PostgreSQL database_url"), "{e:#}");
+        std::fs::write(
+            &path,
+            "database_url = \"postgres://u@127.0.0.1/db\"\n[search]\nbackend = \"postgres\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.search.backend, SearchBackend::Postgres);
+        std::fs::write(&path, "[search]\nbackend = \"elastic\"\n").unwrap();
+        assert!(Config::load_with(Some(&path), env(&[])).is_err());
     }
 
     #[test]

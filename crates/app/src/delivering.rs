@@ -117,6 +117,23 @@ async fn relay(from: Arc<Notify>, to: Vec<Arc<Notify>>, shutdown: impl Future<Ou
     }
 }
 
+/// Wakes every `to` at each wake-up of `from` (what other processes commit, on
+/// PostgreSQL), until `shutdown`: alert events another process writes reach the
+/// notifications at once, and documents it stores the spike scan.
+async fn relay_store(
+    mut from: store::Wakeups,
+    to: Vec<Arc<Notify>>,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = from.next() => to.iter().for_each(|n| n.notify_one()),
+        }
+    }
+}
+
 /// Starts every periodic job of `serve` (spike scans, deadline marks, correction
 /// tracking, notifications, the digest schedule, saved-search matches, outbox delivery),
 /// each running only while this process holds its lease, until `stop` says so. Returns the
@@ -136,6 +153,22 @@ pub(crate) fn spawn_jobs(
         tokio::spawn(relay(
             j.pipeline.stored(),
             vec![spikes_wake.clone(), notify_wake.clone()],
+            stopped(stop.clone()),
+        )),
+    ));
+    tasks.push((
+        "relay documents",
+        tokio::spawn(relay_store(
+            j.store.wakeups(store::Topic::Documents),
+            vec![spikes_wake.clone(), notify_wake.clone()],
+            stopped(stop.clone()),
+        )),
+    ));
+    tasks.push((
+        "relay alert events",
+        tokio::spawn(relay_store(
+            j.store.wakeups(store::Topic::AlertEvents),
+            vec![notify_wake.clone()],
             stopped(stop.clone()),
         )),
     ));

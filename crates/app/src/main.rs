@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod delivering;
 mod digesting;
+mod fulltext;
 mod reload;
 mod reporting;
 mod rules_eval;

@@ -133,9 +133,44 @@ impl System {
         sources: &RuleSources,
         role: ServeRole,
     ) -> anyhow::Result<System> {
+        // With the PostgreSQL search backend the store answers searches: no index at all.
+        let local = config.search.backend == crate::config::SearchBackend::Tantivy;
+        let index = if role.serves_web() && local { Some(open_index(config)?) } else { None };
+        System::assemble(config, sources, role, index).await
+    }
+
+    /// Opens what a command that stores documents once needs (`ingest`): the index, or,
+    /// when another process holds it (a running `serve`, whose index follows the store),
+    /// none, like a worker. Whether it indexes is whether `index` is set.
+    pub(crate) async fn open_storing(
+        config: &Config,
+        sources: &RuleSources,
+    ) -> anyhow::Result<System> {
+        if config.search.backend == crate::config::SearchBackend::Postgres {
+            // The serving processes fill the stored documents' lexemes.
+            return System::assemble(config, sources, ServeRole::All, None).await;
+        }
+        let dir = config.index_dir();
+        match SearchIndex::open(&dir) {
+            Ok(index) => {
+                System::assemble(config, sources, ServeRole::All, Some(Arc::new(index))).await
+            }
+            Err(search::Error::Busy { .. }) => {
+                tracing::info!(index = %dir.display(), "The index is held by another process; storing without indexing.");
+                System::assemble(config, sources, ServeRole::Worker, None).await
+            }
+            Err(e) => Err(e).with_context(|| format!("opening the index {}", dir.display())),
+        }
+    }
+
+    async fn assemble(
+        config: &Config,
+        sources: &RuleSources,
+        role: ServeRole,
+        index: Option<Arc<SearchIndex>>,
+    ) -> anyhow::Result<System> {
         let rules = load_rules(sources)?;
         let store = open_store(config).await?;
-        let index = if role.serves_web() { Some(open_index(config)?) } else { None };
         let metrics = Arc::new(Metrics::default());
         metrics.rules_loaded(rules.len() as u64, false);
         let client =
@@ -148,6 +183,9 @@ impl System {
             // A poll under way is renewed; this is how long the sources of a process that
             // died wait for another.
             claim_ttl: Duration::from_secs(2 * config.fetch.timeout_secs.max(5)),
+            // A burst of batches commits the index once a second instead of once a batch;
+            // commands that ingest once flush it before they return.
+            index_commit_every: Duration::from_secs(1),
         };
         tracing::info!(n_rules = rules.len(), data_dir = %config.data_dir.display(), "System opened.");
         let pipeline = match &index {
@@ -189,13 +227,22 @@ impl System {
         // Checked before the dashboard listens: a [notify] that cannot work stops start-up.
         let notifier = crate::delivering::notifier(config, &self.store)?;
         let clock = crate::clock::Clock::from_env()?;
-        let listener = match (&boards, &self.index) {
-            (Some(_), Some(_)) => Some(
+        let store_search = config.search.backend == crate::config::SearchBackend::Postgres;
+        // The database keeps lexemes only while it is what is searched.
+        self.store.use_lexemes(store_search).await.context("switching the search lexemes")?;
+        let listener = match (&boards, self.index.is_some() || store_search) {
+            (Some(_), true) => Some(
                 tokio::net::TcpListener::bind(listen)
                     .await
                     .with_context(|| format!("listening on {listen}"))?,
             ),
             _ => None,
+        };
+        // Read before the pipeline's own catch-up, which covers every document up to it.
+        let others_from = if role.works() && self.index.is_some() {
+            Some(self.store.last_document_id().await.context("reading the highest document id")?)
+        } else {
+            None
         };
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
@@ -206,14 +253,21 @@ impl System {
             let _ = rx.wait_for(|stop| *stop).await;
         };
         let mut web = None;
-        if let (Some(listener), Some(boards), Some(index)) = (listener, boards, &self.index) {
+        if let (Some(listener), Some(boards)) = (listener, boards) {
             let addr = listener.local_addr()?;
-            let state = self.dashboard_state(config, index.clone(), boards, &notifier)?;
+            let state = self.dashboard_state(config, self.index.clone(), boards, &notifier)?;
             web = Some((
                 addr,
                 tokio::spawn(dashboard::serve(listener, state, stopped(stop_rx.clone()))),
             ));
         }
+        // Every process keeps the PostgreSQL search backend's lexemes filled.
+        let lexemes = store_search.then(|| {
+            tokio::spawn(crate::fulltext::fill_lexemes(
+                self.store.clone(),
+                stopped(stop_rx.clone()),
+            ))
+        });
         let watcher = tokio::spawn(crate::reload::watch(
             self.rules.clone(),
             self.pipeline.clone(),
@@ -241,15 +295,37 @@ impl System {
             Some((addr, _)) => ready(*addr),
             None => tracing::info!("Worker running: polling sources and running periodic jobs."),
         }
+        // What other processes store (`langnghe ingest` while this runs) is indexed too.
+        let others = others_from.map(|from| {
+            let (pipeline, stop) = (self.pipeline.clone(), stopped(stop_rx.clone()));
+            tokio::spawn(async move { pipeline.follow_others(from, stop).await })
+        });
         let result = if role.works() {
             self.pipeline.run(stopped(stop_rx)).await
         } else {
             self.pipeline.follow_store(stopped(stop_rx)).await
         };
+        if let Some(others) = others {
+            match others.await {
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "Following other processes' documents failed.")
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "Following other processes' documents panicked.")
+                }
+                Ok(Ok(())) => {}
+            }
+        }
         for (job, task) in jobs {
             if let Err(e) = task.await {
                 tracing::error!(job, error = %e, "A periodic job panicked.");
             }
+        }
+        if let Some(Err(e)) = match lexemes {
+            Some(task) => Some(task.await),
+            None => None,
+        } {
+            tracing::error!(error = %e, "Filling the search lexemes panicked.");
         }
         if let Err(e) = watcher.await {
             tracing::error!(error = %e, "The rule watcher panicked.");
@@ -271,7 +347,7 @@ impl System {
     fn dashboard_state(
         &self,
         config: &Config,
-        index: Arc<SearchIndex>,
+        index: Option<Arc<SearchIndex>>,
         boards: dashboard::Boards,
         notifier: &notify::Notifier,
     ) -> anyhow::Result<dashboard::AppState> {
@@ -284,28 +360,37 @@ impl System {
         };
         // The admin pages show the rules the pipeline matches with, reloads included.
         let in_use = self.pipeline.clone();
-        Ok(dashboard::AppState::new(
-            self.store.clone(),
-            index,
-            self.metrics.clone(),
-            dashboard_config,
-        )
-        .with_rules(self.rules.dir.clone().unwrap_or_default(), move || in_use.rules())
-        .with_rule_sources(self.rules.clone())
-        .with_rule_reload({
-            let (sources, pipeline, metrics) =
-                (self.rules.clone(), self.pipeline.clone(), self.metrics.clone());
-            move || match crate::reload::reload(&sources, &pipeline, &metrics) {
-                crate::reload::Reload::Applied { rules } => Ok(rules),
-                crate::reload::Reload::Refused { problems } => Err(problems),
-            }
-        })
-        .with_boards(boards)
-        .with_delivery(crate::delivering::delivery_options(
-            notifier,
-            crate::delivering::letterhead(config),
-        ))
-        .with_reports(config.report.settings()?))
+        let state = match index {
+            Some(index) => dashboard::AppState::new(
+                self.store.clone(),
+                index,
+                self.metrics.clone(),
+                dashboard_config,
+            ),
+            // Searches go to the PostgreSQL store (`search.backend = "postgres"`).
+            None => dashboard::AppState::with_store_search(
+                self.store.clone(),
+                self.metrics.clone(),
+                dashboard_config,
+            ),
+        };
+        Ok(state
+            .with_rules(self.rules.dir.clone().unwrap_or_default(), move || in_use.rules())
+            .with_rule_sources(self.rules.clone())
+            .with_rule_reload({
+                let (sources, pipeline, metrics) =
+                    (self.rules.clone(), self.pipeline.clone(), self.metrics.clone());
+                move || match crate::reload::reload(&sources, &pipeline, &metrics) {
+                    crate::reload::Reload::Applied { rules } => Ok(rules),
+                    crate::reload::Reload::Refused { problems } => Err(problems),
+                }
+            })
+            .with_boards(boards)
+            .with_delivery(crate::delivering::delivery_options(
+                notifier,
+                crate::delivering::letterhead(config),
+            ))
+            .with_reports(config.report.settings()?))
     }
 }
 

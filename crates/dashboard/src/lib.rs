@@ -87,7 +87,8 @@ impl Default for DashboardConfig {
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
-    index: Arc<SearchIndex>,
+    /// None when searches go to the PostgreSQL store (`AppState::with_store_search`).
+    index: Option<Arc<SearchIndex>>,
     metrics: Arc<Metrics>,
     config: Arc<DashboardConfig>,
     limiter: Arc<auth::LoginLimiter>,
@@ -112,8 +113,29 @@ impl AppState {
         metrics: Arc<Metrics>,
         config: DashboardConfig,
     ) -> AppState {
-        let limiter = Arc::new(auth::LoginLimiter::new(&config));
         let searches = Arc::new(searching::SearchPool::new(index.clone(), config.search));
+        AppState::assemble(store, Some(index), searches, metrics, config)
+    }
+
+    /// Assembles the state of a process whose searches the PostgreSQL store answers
+    /// (`search.backend = "postgres"`): it holds no index of its own.
+    pub fn with_store_search(
+        store: Store,
+        metrics: Arc<Metrics>,
+        config: DashboardConfig,
+    ) -> AppState {
+        let searches = Arc::new(searching::SearchPool::postgres(store.clone(), config.search));
+        AppState::assemble(store, None, searches, metrics, config)
+    }
+
+    fn assemble(
+        store: Store,
+        index: Option<Arc<SearchIndex>>,
+        searches: Arc<searching::SearchPool>,
+        metrics: Arc<Metrics>,
+        config: DashboardConfig,
+    ) -> AppState {
+        let limiter = Arc::new(auth::LoginLimiter::new(&config));
         AppState {
             store,
             index,

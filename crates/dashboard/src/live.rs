@@ -3,8 +3,10 @@
 //! pages that ask (a `data-live` attribute) and refreshes the rows of the alerts that changed.
 //! Pages work the same without it, by reloading.
 //!
-//! One poller per running dashboard reads the event table about once a second and
-//! broadcasts what is new to every open stream; it runs only while somebody listens. A
+//! One poller per running dashboard reads the event table as soon as the store announces
+//! new events (a PostgreSQL notification, sent by whichever process wrote them) and about
+//! once a second otherwise (every few seconds while notifications arrive), and broadcasts
+//! what is new to every open stream; it runs only while somebody listens. A
 //! stream starts where its page was rendered (`?after=`) or where the browser's previous
 //! stream stopped (`Last-Event-ID`): it first catches up from the table, then follows the
 //! broadcast. A stream that falls behind the broadcast ends, and the browser reconnects
@@ -36,6 +38,8 @@ use crate::error::AppError;
 
 /// How often the poller reads the event table.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often it reads it while the store's notifications arrive: only a safety net then.
+const LISTENING_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// Events read per query.
 const BATCH: i64 = 200;
 /// Events a stream may lag behind the broadcast before it is ended.
@@ -208,6 +212,7 @@ async fn poll(
     head: i64,
 ) {
     let mut follower = Follower::new(head);
+    let mut wakeups = store.wakeups(store::Topic::AlertEvents);
     loop {
         {
             // Checked under the lock a new stream subscribes under, so none is left
@@ -231,8 +236,10 @@ async fn poll(
             Err(e) => tracing::warn!(error = %e, "Cannot read alert events for live updates."),
         }
         if !again {
+            let pause = if wakeups.listening() { LISTENING_POLL_INTERVAL } else { POLL_INTERVAL };
             tokio::select! {
-                () = tokio::time::sleep(POLL_INTERVAL) => {}
+                () = tokio::time::sleep(pause) => {}
+                () = wakeups.next() => {}
                 _ = closing.changed() => {}
             }
         }

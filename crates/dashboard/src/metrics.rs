@@ -11,6 +11,14 @@ use crate::error::AppError;
 
 pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     let counts = state.store.counts().await?;
+    // Without an index of its own, what is searchable is what has its lexemes.
+    let searchable = match &state.index {
+        Some(index) => index.num_docs(),
+        None => {
+            let pending = u64::try_from(state.store.lexemes_pending().await?).unwrap_or_default();
+            u64::try_from(counts.documents).unwrap_or_default().saturating_sub(pending)
+        }
+    };
     let m = state.metrics.snapshot();
     let mut out = String::new();
     let mut gauge = |name: &str, help: &str, kind: &str, value: String| {
@@ -27,12 +35,7 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
         "gauge",
         counts.failing_sources.to_string(),
     );
-    gauge(
-        "langnghe_index_documents",
-        "Searchable documents.",
-        "gauge",
-        state.index.num_docs().to_string(),
-    );
+    gauge("langnghe_index_documents", "Searchable documents.", "gauge", searchable.to_string());
     gauge("langnghe_polls_total", "Polls since start.", "counter", m.polls.to_string());
     gauge(
         "langnghe_fetch_errors_total",

@@ -1,12 +1,15 @@
 //! Searches run off the async workers, on a bounded set of blocking threads with a short
 //! queue, each within a time budget: whatever is searched, pages, the API, ingestion and
-//! shutdown stay responsive.
+//! shutdown stay responsive. The searching itself is the tantivy index's, or, with
+//! `search.backend = "postgres"`, the store's (`Store::search_text`), which gives the same
+//! results from the lexemes PostgreSQL holds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use search::{Budget, SearchIndex, SearchRequest, SearchResults};
+use store::Store;
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
@@ -28,9 +31,17 @@ impl Default for SearchLimits {
     }
 }
 
+/// What answers searches.
+enum Engine {
+    /// The local tantivy index, searched on blocking threads.
+    Index(Arc<SearchIndex>),
+    /// The PostgreSQL store's lexemes.
+    Store(Store),
+}
+
 /// The index and the threads searches run on.
 pub(crate) struct SearchPool {
-    index: Arc<SearchIndex>,
+    engine: Engine,
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
     limits: SearchLimits,
@@ -47,8 +58,17 @@ pub(crate) enum SearchFailure {
 
 impl SearchPool {
     pub(crate) fn new(index: Arc<SearchIndex>, limits: SearchLimits) -> SearchPool {
+        SearchPool::with_engine(Engine::Index(index), limits)
+    }
+
+    /// Searches answered by the PostgreSQL store, under the same limits.
+    pub(crate) fn postgres(store: Store, limits: SearchLimits) -> SearchPool {
+        SearchPool::with_engine(Engine::Store(store), limits)
+    }
+
+    fn with_engine(engine: Engine, limits: SearchLimits) -> SearchPool {
         SearchPool {
-            index,
+            engine,
             permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             waiting: AtomicUsize::new(0),
             limits,
@@ -87,13 +107,24 @@ impl SearchPool {
             }
         };
         let cancel = budget.cancel_on_drop();
-        let index = self.index.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            // The permit travels with the search: a cancelled search keeps its thread until
-            // it notices, so at most `max_concurrent` ever run.
-            let _permit = permit;
-            index.search_filtered(expr.as_ref(), &request, &budget)
-        });
+        let task = match &self.engine {
+            Engine::Index(index) => {
+                let index = index.clone();
+                tokio::task::spawn_blocking(move || {
+                    // The permit travels with the search: a cancelled search keeps its
+                    // thread until it notices, so at most `max_concurrent` ever run.
+                    let _permit = permit;
+                    index.search_filtered(expr.as_ref(), &request, &budget)
+                })
+            }
+            Engine::Store(store) => {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    store.search_text(expr.as_ref(), &request, &budget).await
+                })
+            }
+        };
         let joined = task.await;
         cancel.disarm();
         match joined {

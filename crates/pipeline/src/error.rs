@@ -13,6 +13,10 @@ pub enum Error {
     /// A local file or feed could not be read or parsed.
     #[error(transparent)]
     Fetch(#[from] fetch::Error),
+    /// Processing a batch stopped unexpectedly (a panic on the processing thread); nothing
+    /// of the batch was stored.
+    #[error("processing a batch failed: {0}")]
+    Processing(String),
     /// A posts file has problems; nothing of it was imported.
     #[error("nothing imported: the file has {} problem(s):\n  {}", problems.len(), problems.join("\n  "))]
     Posts {

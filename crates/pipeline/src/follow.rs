@@ -11,13 +11,24 @@
 //! purge by another process) the index's repair against the store finds
 //! ([`Pipeline::catch_up_index`]), which the follower runs at start and every
 //! [`REPAIR_EVERY`].
+//!
+//! A round runs as soon as the store announces new documents (a PostgreSQL notification,
+//! `store::Topic::Documents`) and otherwise every tick, longer while notifications arrive:
+//! polling is what remains on SQLite and what catches a notification lost with its
+//! connection.
+//!
+//! A process that stores documents itself (`serve --role all`) indexes those as it stores
+//! them, and follows the store only for what other processes store (`langnghe ingest`
+//! while it runs): [`Pipeline::follow_others`] gives its own pipeline [`SETTLE`] to index
+//! a new id before looking whether the index holds it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use model::Stage;
 use search::{IndexDoc, SearchIndex};
+use store::{Topic, Wakeups};
 
 use crate::{Pipeline, Result};
 
@@ -30,6 +41,15 @@ const MAX_SPAN: i64 = 100_000;
 const READ: i64 = 5_000;
 /// How often the index is repaired against the store while following it.
 pub(crate) const REPAIR_EVERY: Duration = Duration::from_secs(600);
+/// The pause between rounds while notifications arrive: only a safety net then.
+const LISTENING_TICK: Duration = Duration::from_secs(10);
+/// How long a wake-up waits for more commits before the round, so a burst of small
+/// batches is one index commit rather than one each.
+const GATHER: Duration = Duration::from_millis(200);
+/// How long a process that stores documents itself gives its own pipeline to index a new
+/// id before [`Pipeline::follow_others`] indexes it: longer than a batch takes from its
+/// store commit to its index commit, so that nothing is indexed twice.
+const SETTLE: Duration = Duration::from_secs(2);
 
 /// Which document ids have been seen above a floor below which every id has been seen or
 /// given up on.
@@ -102,13 +122,14 @@ impl Follower {
 
 impl Pipeline {
     /// Keeps the index equal to the store while other processes store the documents:
-    /// every `tick` it indexes the documents that appeared since, until `shutdown`
-    /// completes. Does nothing without an index.
+    /// at each wake-up from the store, and every tick otherwise, it indexes the documents
+    /// that appeared since, until `shutdown` completes. Does nothing without an index.
     pub async fn follow_store(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
         let Some(index) = self.index.clone() else { return Ok(()) };
         self.catch_up_index().await?;
         let mut follower = Follower::new(index.last_indexed_id()?, GAP_WAIT);
         let mut repaired = Instant::now();
+        let mut wakeups = self.store.wakeups(Topic::Documents);
         tokio::pin!(shutdown);
         loop {
             if repaired.elapsed() >= REPAIR_EVERY {
@@ -126,11 +147,122 @@ impl Pipeline {
                     follower = Follower::new(index.last_indexed_id()?, GAP_WAIT);
                 }
             }
-            tokio::select! {
-                () = &mut shutdown => break,
-                () = tokio::time::sleep(self.config.tick) => {}
+            let wait = self.tick(&wakeups);
+            if !self.pause(&mut wakeups, wait, &mut shutdown).await {
+                break;
             }
         }
+        Ok(())
+    }
+
+    /// Keeps the index holding what other processes store, in a process whose pipeline
+    /// indexes what it stores itself: every document id above `from` that appears and that
+    /// the index does not hold [`SETTLE`] later is indexed, until `shutdown` completes.
+    /// `from` is the highest stored id when the pipeline's own catch-up started, which
+    /// covers everything up to it. Does nothing without an index.
+    pub async fn follow_others(&self, from: i64, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let Some(index) = self.index.clone() else { return Ok(()) };
+        let mut follower = Follower::new(from, GAP_WAIT);
+        // New ids with when they were first seen, oldest first.
+        let mut settling: VecDeque<(Instant, Vec<i64>)> = VecDeque::new();
+        let mut wakeups = self.store.wakeups(Topic::Documents);
+        tokio::pin!(shutdown);
+        loop {
+            let floor = follower.floor();
+            match self.store.document_ids_after(floor, follower.high() - floor + READ).await {
+                Ok(ids) => {
+                    let fresh = follower.take(&ids, Instant::now());
+                    if !fresh.is_empty() {
+                        settling.push_back((Instant::now(), fresh));
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(error = %error, "Reading new document ids failed.");
+                }
+            }
+            let mut due = Vec::new();
+            while settling.front().is_some_and(|(seen, _)| seen.elapsed() >= SETTLE) {
+                if let Some((_, ids)) = settling.pop_front() {
+                    due.extend(ids);
+                }
+            }
+            if !due.is_empty() {
+                match self.index_missing(&index, &due).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(n_items = n, "Indexed documents another process stored.")
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, "Indexing documents another process stored failed.");
+                        // Tried again at the next round.
+                        settling.push_front((
+                            Instant::now().checked_sub(SETTLE).unwrap_or_else(Instant::now),
+                            due,
+                        ));
+                    }
+                }
+            }
+            let mut wait = self.tick(&wakeups);
+            if let Some((seen, _)) = settling.front() {
+                wait = wait.min(SETTLE.saturating_sub(seen.elapsed()));
+            }
+            if !self.pause(&mut wakeups, wait, &mut shutdown).await {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Indexes those of `ids` the index does not hold; returns how many.
+    async fn index_missing(&self, index: &SearchIndex, ids: &[i64]) -> Result<usize> {
+        let held = index.holds(ids)?;
+        let mut missing: Vec<i64> = ids.iter().copied().filter(|id| !held.contains(id)).collect();
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        missing.sort_unstable();
+        let started = Instant::now();
+        self.index_ids(index, &missing).await?;
+        // The recorded id is the pipeline's to move: ids below these may still be on
+        // their way through it.
+        index.commit(index.last_indexed_id()?)?;
+        self.metrics.observe(Stage::Index, started.elapsed());
+        Ok(missing.len())
+    }
+
+    /// The pause between two rounds: the pipeline's tick, or [`LISTENING_TICK`] while the
+    /// store's notifications arrive.
+    fn tick(&self, wakeups: &Wakeups) -> Duration {
+        if wakeups.listening() { self.config.tick.max(LISTENING_TICK) } else { self.config.tick }
+    }
+
+    /// Waits `wait`, or less when new documents are announced; false when `shutdown`
+    /// completed.
+    async fn pause(
+        &self,
+        wakeups: &mut Wakeups,
+        wait: Duration,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> bool {
+        tokio::select! {
+            () = shutdown.as_mut() => return false,
+            () = wakeups.next() => {}
+            () = tokio::time::sleep(wait) => return true,
+        }
+        tokio::select! {
+            () = shutdown.as_mut() => false,
+            () = tokio::time::sleep(GATHER) => true,
+        }
+    }
+
+    /// Adds the stored documents `ids` (ascending) to the index, uncommitted.
+    async fn index_ids(&self, index: &SearchIndex, ids: &[i64]) -> Result<()> {
+        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else { return Ok(()) };
+        let docs = self.store.documents_by_ids(ids).await?;
+        let facts = self.store.document_facts(first - 1, last).await?;
+        let batch: Vec<IndexDoc> =
+            docs.iter().map(|d| crate::process::stored_index_doc(d, facts.get(&d.id))).collect();
+        index.add(&batch)?;
         Ok(())
     }
 
@@ -143,15 +275,7 @@ impl Pipeline {
             return Ok(0);
         }
         let started = Instant::now();
-        if let (Some(&first), Some(&last)) = (fresh.first(), fresh.last()) {
-            let docs = self.store.documents_by_ids(&fresh).await?;
-            let facts = self.store.document_facts(first - 1, last).await?;
-            let batch: Vec<IndexDoc> = docs
-                .iter()
-                .map(|d| crate::process::stored_index_doc(d, facts.get(&d.id)))
-                .collect();
-            index.add(&batch)?;
-        }
+        self.index_ids(index, &fresh).await?;
         index.commit(follower.floor())?;
         self.metrics.observe(Stage::Index, started.elapsed());
         Ok(fresh.len())

@@ -1,7 +1,9 @@
 //! Wiring the stages: the scheduler polls due sources, fetch workers download and parse
-//! them, and one processing stage normalises, deduplicates, matches rules, stores (one
-//! transaction per batch) and indexes (one commit per batch). Stages are tokio tasks joined
-//! by bounded channels, so a slow stage slows its producers instead of growing a queue.
+//! them, a preparing stage normalises, deduplicates, matches rules and finds places on every
+//! core, and a committing stage stores (one transaction per batch) and indexes (a commit at
+//! most every `index_commit_every`), overlapping the next batch's preparing. Stages are
+//! tokio tasks joined by bounded channels, so a slow stage slows its producers instead of
+//! growing a queue.
 //!
 //! A source that fails is data: its error count, last error and back-off are recorded on
 //! its row and the pipeline goes on. Processing is idempotent: items already stored (same
@@ -59,6 +61,12 @@ pub struct PipelineConfig {
     /// how soon another process may poll the sources of one that died. The pipeline
     /// renews its claims at a third of this while their polls are under way.
     pub claim_ttl: Duration,
+    /// The least time between two index commits while documents keep coming: a batch's
+    /// documents become searchable within it. Zero commits every batch. The rest of a
+    /// burst is committed by [`Pipeline::run`] within this time, or by
+    /// [`Pipeline::flush_index`]; what a crash leaves uncommitted, start-up indexes again
+    /// from the store.
+    pub index_commit_every: Duration,
 }
 
 impl Default for PipelineConfig {
@@ -69,6 +77,7 @@ impl Default for PipelineConfig {
             max_backoff: Duration::from_secs(6 * 3600),
             max_interval: Duration::from_secs(6 * 3600),
             claim_ttl: Duration::from_secs(60),
+            index_commit_every: Duration::ZERO,
         }
     }
 }
@@ -94,6 +103,16 @@ pub struct Pipeline {
     stored: Arc<tokio::sync::Notify>,
     /// Social pages posing as health bodies, and the office's official pages.
     impersonation: Arc<rules::Impersonation>,
+    /// What the index holds uncommitted, and when it last committed.
+    commits: Arc<std::sync::Mutex<IndexCommits>>,
+}
+
+/// The index commits a pipeline owes (see [`PipelineConfig::index_commit_every`]).
+#[derive(Debug, Default)]
+struct IndexCommits {
+    /// The highest document id added since the last commit, if any was.
+    owed: Option<i64>,
+    last: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -152,7 +171,41 @@ impl Pipeline {
             stories_ready: Arc::default(),
             stored: Arc::default(),
             impersonation: Arc::new(rules::Impersonation::builtin()),
+            commits: Arc::default(),
         }
+    }
+
+    /// Commits the documents added to the index up to `last` (the highest id among them)
+    /// now, or, when the last commit is more recent than
+    /// [`PipelineConfig::index_commit_every`], leaves them owed to the next.
+    pub(crate) fn commit_index(&self, index: &SearchIndex, last: i64) -> Result<()> {
+        let mut commits = self.commits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let owed = commits.owed.map_or(last, |o| o.max(last));
+        let every = self.config.index_commit_every;
+        if every.is_zero() || commits.last.is_none_or(|t| t.elapsed() >= every) {
+            index.commit(owed.max(index.last_indexed_id()?))?;
+            *commits = IndexCommits { owed: None, last: Some(std::time::Instant::now()) };
+        } else {
+            commits.owed = Some(owed);
+        }
+        Ok(())
+    }
+
+    /// Commits what the index holds uncommitted, if anything; returns whether it did.
+    pub fn flush_index(&self) -> Result<bool> {
+        let Some(index) = &self.index else { return Ok(false) };
+        let mut commits = self.commits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(owed) = commits.owed else { return Ok(false) };
+        index.commit(owed.max(index.last_indexed_id()?))?;
+        *commits = IndexCommits { owed: None, last: Some(std::time::Instant::now()) };
+        Ok(true)
+    }
+
+    /// The same pipeline committing its index at most every `every` while documents keep
+    /// coming (see [`PipelineConfig::index_commit_every`]).
+    pub fn with_index_commit_every(mut self, every: Duration) -> Pipeline {
+        self.config.index_commit_every = every;
+        self
     }
 
     /// Adds the office's own official pages (the configuration's) to the built-in list, so

@@ -354,19 +354,32 @@ impl Pipeline {
         let seen: std::collections::HashSet<String> = known.iter().map(|s| s.url.clone()).collect();
         let homes: BTreeMap<String, String> =
             known.into_iter().filter_map(|s| Some((s.url, s.home_province?))).collect();
-        let mut places_time = std::time::Duration::ZERO;
+        // Every post is normalised and matched on every core, then grouped in file order.
+        let done: Vec<(Processed, Syllables, std::time::Duration)> = {
+            use rayon::prelude::*;
+            posts
+                .par_iter()
+                .with_min_len(4)
+                .map(|post| {
+                    let source = post.page_source();
+                    let home = homes.get(&source.url).map(String::as_str);
+                    let mut places = std::time::Duration::ZERO;
+                    let (p, s) = to_processed_timed(
+                        &rules,
+                        (0, &source.name, home),
+                        &post.item(),
+                        now,
+                        &mut places,
+                    );
+                    (p, s, places)
+                })
+                .collect()
+        };
+        let places_time = done.iter().map(|d| d.2).sum();
         let mut groups: BTreeMap<String, (NewSource, Vec<Processed>, Vec<Syllables>)> =
             BTreeMap::new();
-        for post in &posts {
+        for (post, (mut processed, syl, _)) in posts.iter().zip(done) {
             let source = post.page_source();
-            let home = homes.get(&source.url).map(String::as_str);
-            let (mut processed, syl) = to_processed_timed(
-                &rules,
-                (0, &source.name, home),
-                &post.item(),
-                now,
-                &mut places_time,
-            );
             processed.doc.post = Some(Post {
                 platform: post.platform.clone(),
                 reactions: post.reactions,

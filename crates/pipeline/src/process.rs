@@ -87,6 +87,24 @@ fn content_hash(title: &str, text: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How much of a text's start (after the title) decides its language: a few hundred
+/// syllables tell, an article does not change language halfway, and reading all of it
+/// cost a twentieth of its processing.
+const LANGUAGE_SAMPLE: usize = 1024;
+
+/// The language of a document by its title and the start of its text.
+fn language_of(title: &str, text: &str) -> String {
+    let mut end = text.len().min(LANGUAGE_SAMPLE);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut sample = String::with_capacity(title.len() + 1 + end);
+    sample.push_str(title);
+    sample.push(' ');
+    sample.push_str(&text[..end]);
+    vi_text::language(&sample).to_owned()
+}
+
 /// Normalises an item into a document of the source `(id, name, home province)`, matches
 /// the rules and finds its places.
 #[cfg(test)]
@@ -129,7 +147,7 @@ pub(crate) fn to_processed_timed(
         post: None,
     };
     let text = doc.full_text();
-    doc.language = vi_text::language(&format!("{} {text}", doc.title)).to_owned();
+    doc.language = language_of(&doc.title, &text);
     doc.content_hash = content_hash(&doc.title, &text);
     // One tokenising feeds the rules, the places and the stories.
     let (analyzed, tokens) = rules::Analyzed::document_with_tokens(&doc, source_name);
@@ -148,6 +166,108 @@ pub(crate) fn to_processed_timed(
     let places = document_places(&found, home_province);
     *places_time += started.elapsed();
     (Processed { aliases, places, stances, claims, ..Processed::new(doc, hits) }, syllables)
+}
+
+/// A batch normalised and matched, waiting for its commit ([`Pipeline::prepare`]).
+pub(crate) struct Prepared {
+    /// Items offered.
+    seen: usize,
+    /// New documents.
+    batch: Vec<Processed>,
+    /// New versions of stored documents.
+    updates: Vec<Revision>,
+    /// The new documents' syllables, for copies and stories, by batch index.
+    syllables: Vec<signals::copies::Syllables>,
+    /// When the batch was read.
+    now: Timestamp,
+    match_time: std::time::Duration,
+    places_time: std::time::Duration,
+}
+
+/// Which items of a batch are new or updated, those processed (see [`process_all`]).
+fn prepare_items(
+    rules: &RuleSet,
+    impersonation: &rules::Impersonation,
+    source: &Source,
+    items: &[Item],
+    known: &std::collections::HashMap<String, store::KnownDocument>,
+    now: Timestamp,
+) -> Prepared {
+    let started = Instant::now();
+    let mut seen = HashSet::new();
+    let source_ref = (source.id, source.name.as_str(), source.home_province.as_deref());
+    // What to process: new items, and updates of stored documents (an update where a
+    // copy was seen is the other outlet's, not a revision).
+    let work: Vec<(&Item, Option<&store::KnownDocument>)> = items
+        .iter()
+        .filter(|item| seen.insert(item.feed.url.as_str()))
+        .filter_map(|item| match known.get(&item.feed.url) {
+            None => Some((item, None)),
+            Some(k) if !k.copy && item.feed.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) => {
+                Some((item, Some(k)))
+            }
+            Some(_) => None,
+        })
+        .collect();
+    let (processed, places_time) = process_all(rules, source_ref, &work, now);
+    let (mut batch, mut updates, mut syllables) = (Vec::new(), Vec::new(), Vec::new());
+    for ((_, known), (p, s)) in work.iter().zip(processed) {
+        match known {
+            None => {
+                batch.push(p);
+                syllables.push(s);
+            }
+            Some(k) => {
+                if p.doc.content_hash != k.content_hash {
+                    updates.push(Revision { id: k.id, new: p });
+                }
+            }
+        }
+    }
+    // A social source posing as a health body is raised once, on its first document.
+    if source.tier == model::SourceTier::Social
+        && source.state.polls == 0
+        && let Some(first) = batch.first_mut()
+        && let Some(posing) = impersonation.check(&source.name, Some(&source.url))
+    {
+        first.hits.push(posing.hit());
+    }
+    let match_time = started.elapsed().saturating_sub(places_time);
+    Prepared { seen: items.len(), batch, updates, syllables, now, match_time, places_time }
+}
+
+/// Processes items on every core (rayon's pool, whose threads keep their token caches
+/// warm from batch to batch), in order; returns them with the time spent finding places,
+/// summed over the threads.
+fn process_all(
+    rules: &RuleSet,
+    source: (i64, &str, Option<&str>),
+    work: &[(&Item, Option<&store::KnownDocument>)],
+    now: Timestamp,
+) -> (Vec<(Processed, signals::copies::Syllables)>, std::time::Duration) {
+    use rayon::prelude::*;
+    let started = Instant::now();
+    let out: Vec<(
+        Processed,
+        signals::copies::Syllables,
+        std::time::Duration,
+        std::time::Duration,
+    )> = work
+        .par_iter()
+        .with_min_len(4)
+        .map(|(item, _)| {
+            let started = Instant::now();
+            let mut places = std::time::Duration::ZERO;
+            let (p, s) = to_processed_timed(rules, source, item, now, &mut places);
+            (p, s, places, started.elapsed())
+        })
+        .collect();
+    // The wall time, split between places and the rest as the threads spent it.
+    let (places, all): (std::time::Duration, std::time::Duration) =
+        out.iter().fold(Default::default(), |(p, a), o| (p + o.2, a + o.3));
+    let share = if all.is_zero() { 0.0 } else { places.as_secs_f64() / all.as_secs_f64() };
+    let places = started.elapsed().mul_f64(share.min(1.0));
+    (out.into_iter().map(|(p, s, _, _)| (p, s)).collect(), places)
 }
 
 /// The places a document names, spans in the same display forms as its rule hits (the
@@ -256,56 +376,70 @@ impl Pipeline {
     /// documents, items the feed marks as updated since they were stored become new
     /// revisions of their documents, and the rest are duplicates.
     pub async fn ingest_items(&self, source: &Source, items: &[FeedItem]) -> Result<IngestReport> {
-        let items: Vec<Item> = items.iter().cloned().map(Item::from).collect();
-        self.ingest(source, &items).await
+        self.ingest(source, items.iter().cloned().map(Item::from).collect()).await
     }
 
-    pub(crate) async fn ingest(&self, source: &Source, items: &[Item]) -> Result<IngestReport> {
+    pub(crate) async fn ingest(&self, source: &Source, items: Vec<Item>) -> Result<IngestReport> {
+        let prepared = self.prepare(source, items).await?;
+        self.commit_prepared(source, prepared).await
+    }
+
+    /// Ingests consecutive batches of one source's items as [`Pipeline::run`] processes
+    /// polls: each batch is normalised and matched while the one before it is stored and
+    /// indexed. Returns what each batch did.
+    pub async fn ingest_batches(
+        &self,
+        source: &Source,
+        batches: Vec<Vec<FeedItem>>,
+    ) -> Result<Vec<IngestReport>> {
+        let mut reports = Vec::with_capacity(batches.len());
+        let mut batches = batches.into_iter();
+        let Some(first) = batches.next() else { return Ok(reports) };
+        let mut ready = self.prepare(source, first.into_iter().map(Item::from).collect()).await?;
+        for next in batches {
+            let (report, prepared) = tokio::join!(
+                self.commit_prepared(source, ready),
+                self.prepare(source, next.into_iter().map(Item::from).collect())
+            );
+            reports.push(report?);
+            ready = prepared?;
+        }
+        reports.push(self.commit_prepared(source, ready).await?);
+        Ok(reports)
+    }
+
+    /// The first half of ingesting a batch, which a commit of the batch before may
+    /// overlap: which items are new or updated, and those normalised, matched and placed
+    /// on the map, on a blocking thread (every core, see [`process_all`]).
+    ///
+    /// A batch prepared while the one before it commits does not see that one's documents
+    /// as stored: the store's unique keys still make a repeated item a duplicate or a copy,
+    /// but an update of a document stored only by the batch before is not taken as a
+    /// revision.
+    pub(crate) async fn prepare(&self, source: &Source, items: Vec<Item>) -> Result<Prepared> {
         let now = Utc::now();
         let urls: Vec<String> = items.iter().map(|it| it.feed.url.clone()).collect();
         let known = self.store.known_documents(&urls).await?;
-        let started = Instant::now();
         let rules = self.rules();
-        let mut batch: Vec<Processed> = Vec::new();
-        let mut updates: Vec<Revision> = Vec::new();
-        let mut seen = HashSet::new();
-        let source_ref = (source.id, source.name.as_str(), source.home_province.as_deref());
-        let mut places_time = std::time::Duration::ZERO;
-        let mut syllables = Vec::new();
-        for item in items {
-            if !seen.insert(item.feed.url.as_str()) {
-                continue;
-            }
-            match known.get(&item.feed.url) {
-                None => {
-                    let (p, s) =
-                        to_processed_timed(&rules, source_ref, item, now, &mut places_time);
-                    batch.push(p);
-                    syllables.push(s);
-                }
-                // An update where a copy was seen is the other outlet's, not a revision.
-                Some(k)
-                    if !k.copy && item.feed.updated.is_some_and(|u| u > k.time + UPDATE_SLACK) =>
-                {
-                    let new = to_processed_timed(&rules, source_ref, item, now, &mut places_time).0;
-                    if new.doc.content_hash != k.content_hash {
-                        updates.push(Revision { id: k.id, new });
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-        // A social source posing as a health body is raised once, on its first document.
-        if source.tier == model::SourceTier::Social
-            && source.state.polls == 0
-            && let Some(first) = batch.first_mut()
-            && let Some(posing) = self.impersonation.check(&source.name, Some(&source.url))
-        {
-            first.hits.push(posing.hit());
-        }
-        self.metrics.observe(Stage::Match, started.elapsed().saturating_sub(places_time));
-        self.metrics.observe(Stage::Places, places_time);
+        let impersonation = self.impersonation.clone();
+        let source = source.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            prepare_items(&rules, &impersonation, &source, &items, &known, now)
+        })
+        .await
+        .map_err(|e| crate::Error::Processing(e.to_string()))?;
+        self.metrics.observe(Stage::Match, prepared.match_time);
+        self.metrics.observe(Stage::Places, prepared.places_time);
+        Ok(prepared)
+    }
 
+    /// The second half of ingesting a batch: stories, the store's transaction, the index.
+    pub(crate) async fn commit_prepared(
+        &self,
+        source: &Source,
+        prepared: Prepared,
+    ) -> Result<IngestReport> {
+        let Prepared { seen, batch, updates, syllables, now, .. } = prepared;
         self.catch_up_stories().await?;
         crate::stories::reserve_keys(&self.store, &self.stories, batch.len()).await?;
         let started = Instant::now();
@@ -336,7 +470,7 @@ impl Pipeline {
         self.metrics.observe(Stage::Stories, stories_time);
 
         let mut report = IngestReport {
-            seen: items.len(),
+            seen,
             added: inserted.len(),
             revised: revised.len(),
             copies: stored.copies.len(),
@@ -363,7 +497,7 @@ impl Pipeline {
             );
             let last = inserted.iter().map(|i| i.id).max().unwrap_or(0);
             index.add(&docs)?;
-            index.commit(last.max(index.last_indexed_id()?))?;
+            self.commit_index(index, last)?;
             self.metrics.observe(Stage::Index, started.elapsed());
         }
         if report.added + report.copies > 0 {
@@ -541,11 +675,8 @@ impl Pipeline {
                 Ok(PollReport::NotModified { source: name })
             }
             Download::Items { items, validators, fresh_for } => {
-                self.metrics.poll(false, false);
-                let report = self.ingest(source, &items).await?;
-                // Only now that the items are committed may the validators move forward.
-                self.record_success(source, Some(&validators), fresh_for, now).await?;
-                Ok(PollReport::Ingested { source: name, report })
+                let prepared = self.prepare(source, items).await?;
+                self.complete_prepared(source, prepared, &validators, fresh_for, now).await
             }
             Download::Failed { error, retry_after } => {
                 self.metrics.poll(true, false);
@@ -562,6 +693,23 @@ impl Pipeline {
                 Ok(PollReport::Failed { source: name, error })
             }
         }
+    }
+
+    /// Finishes a poll whose items are prepared ([`Pipeline::prepare`]): commits them, then
+    /// records the poll on the source.
+    pub(crate) async fn complete_prepared(
+        &self,
+        source: &Source,
+        prepared: Prepared,
+        validators: &Validators,
+        fresh_for: Option<Duration>,
+        now: Timestamp,
+    ) -> Result<PollReport> {
+        self.metrics.poll(false, false);
+        let report = self.commit_prepared(source, prepared).await?;
+        // Only now that the items are committed may the validators move forward.
+        self.record_success(source, Some(validators), fresh_for, now).await?;
+        Ok(PollReport::Ingested { source: source.name.clone(), report })
     }
 
     /// Polls one source now, whatever its schedule.

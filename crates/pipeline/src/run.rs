@@ -10,17 +10,28 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::Utc;
 use model::Source;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::process::Download;
+use crate::process::{Download, Prepared};
 use crate::{Pipeline, PollReport, Result};
 
 /// How often stories that turned out to be one event are merged.
 const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// A poll between the two processing stages.
+enum Staged {
+    /// Items normalised and matched, to be committed.
+    Prepared { prepared: Prepared, validators: fetch::Validators, fresh_for: Option<Duration> },
+    /// Nothing to prepare (not modified, failed): completed as it is.
+    Done(Download),
+    /// Preparing the items failed: the poll is given up as a failed processing.
+    Failed(crate::Error),
+}
 
 impl Pipeline {
     /// Runs until `shutdown` completes, then stops scheduling, lets the fetches under way
@@ -53,12 +64,53 @@ impl Pipeline {
         // The claims of polls under way are kept alive until everything is processed.
         let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
         let renewer = tokio::spawn(self.clone().renew_claims(drained_rx));
+        let (stop_commits, stopped) = tokio::sync::oneshot::channel::<()>();
+        let committer = tokio::spawn(self.clone().commit_owed(stopped));
 
+        // Processing in two stages, so a poll's items are normalised and matched while the
+        // poll before it is stored and indexed.
+        let (staged_tx, mut staged_rx) = mpsc::channel::<(Source, Staged)>(1);
+        let preparer = {
+            let pipeline = self.clone();
+            tokio::spawn(async move {
+                while let Some((source, download)) = done_rx.recv().await {
+                    let staged = match download {
+                        Download::Items { items, validators, fresh_for } => {
+                            match pipeline.prepare(&source, items).await {
+                                Ok(prepared) => {
+                                    Staged::Prepared { prepared, validators, fresh_for }
+                                }
+                                Err(error) => Staged::Failed(error),
+                            }
+                        }
+                        other => Staged::Done(other),
+                    };
+                    if staged_tx.send((source, staged)).await.is_err() {
+                        break;
+                    }
+                }
+            })
+        };
         let processor = {
             let (pipeline, in_flight) = (self.clone(), in_flight.clone());
             tokio::spawn(async move {
-                while let Some((source, download)) = done_rx.recv().await {
-                    match pipeline.complete(&source, download).await {
+                while let Some((source, staged)) = staged_rx.recv().await {
+                    let completed = match staged {
+                        Staged::Prepared { prepared, validators, fresh_for } => {
+                            pipeline
+                                .complete_prepared(
+                                    &source,
+                                    prepared,
+                                    &validators,
+                                    fresh_for,
+                                    Utc::now(),
+                                )
+                                .await
+                        }
+                        Staged::Done(download) => pipeline.complete(&source, download).await,
+                        Staged::Failed(error) => Err(error),
+                    };
+                    match completed {
                         Ok(PollReport::Ingested { report, .. }) if report.added > 0 => {
                             tracing::debug!(
                                 feed_id = source.id,
@@ -146,10 +198,20 @@ impl Pipeline {
         tracing::info!("Shutting down: finishing fetches under way.");
         drop(job_tx);
         while workers.join_next().await.is_some() {}
+        if let Err(e) = preparer.await {
+            tracing::error!(error = %e, "The preparing stage panicked.");
+        }
         if let Err(e) = processor.await {
             tracing::error!(error = %e, "The processing stage panicked.");
         }
         let _ = drained_tx.send(());
+        let _ = stop_commits.send(());
+        if let Err(e) = committer.await {
+            tracing::error!(error = %e, "The index committer panicked.");
+        }
+        if let Err(error) = self.flush_index() {
+            tracing::error!(error = %error, "Committing the index failed.");
+        }
         if let Err(e) = renewer.await {
             tracing::error!(error = %e, "The claim renewal panicked.");
         }
@@ -161,6 +223,25 @@ impl Pipeline {
         }
         tracing::info!("Pipeline stopped.");
         Ok(())
+    }
+
+    /// Commits what the index owes (the end of a burst of batches) every
+    /// `index_commit_every`, until `stopped` completes.
+    async fn commit_owed(self, stopped: tokio::sync::oneshot::Receiver<()>) {
+        let every = self.config.index_commit_every;
+        if every.is_zero() || self.index.is_none() {
+            return;
+        }
+        tokio::pin!(stopped);
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                _ = tokio::time::sleep(every) => {}
+            }
+            if let Err(error) = self.flush_index() {
+                tracing::error!(error = %error, "Committing the index failed.");
+            }
+        }
     }
 
     /// Renews this pipeline's claims on sources at a third of their life until `drained`

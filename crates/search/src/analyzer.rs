@@ -41,14 +41,14 @@ impl ViTokenizer {
 }
 
 /// One syllable or alternative to emit.
-struct Item {
-    position: usize,
-    start: usize,
-    end: usize,
-    matched: String,
-    folded: String,
+pub(crate) struct Item {
+    pub(crate) position: usize,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) matched: String,
+    pub(crate) folded: String,
     /// In a sentence typed without diacritics.
-    unaccented: bool,
+    pub(crate) unaccented: bool,
 }
 
 thread_local! {
@@ -64,7 +64,10 @@ pub(crate) struct ViTokenStream<'a> {
     token: &'a mut Token,
 }
 
-fn analyse(text: &str) -> Rc<Vec<Item>> {
+/// Every syllable and alternative of `text` at its index position, tokens before the
+/// alternatives laid over them: what every stream emits, and what the PostgreSQL
+/// backend's lexemes are made of (`fulltext`).
+pub(crate) fn analyse(text: &str) -> Rc<Vec<Item>> {
     if let Some(hit) = LAST.with(|l| {
         let l = l.borrow();
         (l.0 == text).then(|| l.1.clone())

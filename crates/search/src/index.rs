@@ -164,9 +164,9 @@ pub struct SearchRequest {
 /// ordered by score or time, then by id, so a position is never ambiguous.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cursor {
-    sort: Sort,
-    primary: f64,
-    id: i64,
+    pub(crate) sort: Sort,
+    pub(crate) primary: f64,
+    pub(crate) id: i64,
 }
 
 impl Cursor {
@@ -227,7 +227,7 @@ pub const MAX_CHECKED_BYTES: usize = 256 * 1024;
 
 /// Once a page of a re-checked query is full, counting the rest of its candidates may take
 /// this long before the total is given as a lower bound.
-const COUNT_SLICE: Duration = Duration::from_millis(250);
+pub(crate) const COUNT_SLICE: Duration = Duration::from_millis(250);
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -244,7 +244,7 @@ struct Fields {
 
 /// At most this many candidates are re-checked exactly for a query the index answers only
 /// approximately (`NEAR`, for one: both sides present in the field).
-const PROXIMITY_CANDIDATES: usize = 10_000;
+pub(crate) const PROXIMITY_CANDIDATES: usize = 10_000;
 
 /// The index. At most one writer (one process) at a time; any number of read-only handles,
 /// in the same process or others, search concurrently with writing.
@@ -565,6 +565,22 @@ impl SearchIndex {
         Ok(census)
     }
 
+    /// Which of `ids` (store ids) the index holds as of its last commit.
+    pub fn holds(&self, ids: &[i64]) -> Result<std::collections::HashSet<i64>> {
+        let searcher = self.reader.searcher();
+        let mut held = std::collections::HashSet::new();
+        for &id in ids {
+            let query = tantivy::query::TermQuery::new(
+                Term::from_field_i64(self.fields.id, id),
+                IndexRecordOption::Basic,
+            );
+            if searcher.search(&query, &Count)? > 0 {
+                held.insert(id);
+            }
+        }
+        Ok(held)
+    }
+
     /// Runs a query in the Lắng Nghe query language, without a time budget (the command
     /// line and tests).
     pub fn search(
@@ -805,7 +821,7 @@ impl SearchIndex {
 
 /// What the reach column holds for a document without engagement counts: below any count,
 /// so such documents sort last by reach.
-const NO_REACH: i64 = -1;
+pub(crate) const NO_REACH: i64 = -1;
 
 /// Adds the facts filters and facets go by.
 fn add_facts(doc: &mut TantivyDocument, f: &FactFields, d: &IndexDoc) {

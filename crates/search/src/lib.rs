@@ -20,6 +20,9 @@
 //! earlier copy, so indexing is idempotent. [`SearchIndex::census`] sums what the index
 //! holds per range of ids, with each document's revision time, so the application can find
 //! and redo the ranges and revisions a crash left behind the store.
+//!
+//! [`fulltext`] is the same search for PostgreSQL: the same tokens as `tsvector` lexemes,
+//! queries as `tsquery`, and the same exact check and highlights of each candidate.
 #![warn(missing_docs)]
 
 mod analyzer;
@@ -28,6 +31,7 @@ mod compile;
 mod error;
 mod facets;
 mod filter;
+pub mod fulltext;
 mod highlight;
 mod index;
 

@@ -5,7 +5,7 @@ use model::{Alert, Document, Hit, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::documents::{DOCUMENT_COLUMNS, document_from_row, placeholders, terms_from_json};
+use crate::documents::{DOCUMENT_COLUMNS, document_from_row, terms_from_json};
 use crate::{Result, Store, from_millis, millis, parse_enum};
 
 /// Severity as a number, so SQL can keep the higher of two.
@@ -45,7 +45,7 @@ pub(crate) async fn apply_upserts(
         };
         let sql = format!(
             "INSERT INTO alert_documents (alert_id, document_id, added_at) VALUES {} ON CONFLICT DO NOTHING",
-            placeholders(u.documents.len(), 3)
+            crate::documents::values_list(tx, u.documents.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for &(doc_id, at) in &u.documents {

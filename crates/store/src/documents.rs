@@ -209,9 +209,12 @@ impl Store {
         batch: &[Processed],
         place: &mut Placer<'_>,
     ) -> Result<Stored> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let stored =
             insert_documents(&mut tx, self.schedule(), batch, &mut |ins| place(0, ins)).await?;
+        if !stored.inserted.is_empty() {
+            crate::wakeups::publish(&mut tx, crate::Topic::Documents).await?;
+        }
         tx.commit().await?;
         Ok(stored)
     }
@@ -227,7 +230,7 @@ impl Store {
         now: Timestamp,
         place: &mut Placer<'_>,
     ) -> Result<Vec<(model::Source, Stored)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(groups.len());
         for (group, (source, batch)) in groups.iter_mut().enumerate() {
             let source = crate::sources::upsert_source_in(&mut *tx, source, now, false).await?;
@@ -238,6 +241,9 @@ impl Store {
                 insert_documents(&mut tx, self.schedule(), batch, &mut |ins| place(group, ins))
                     .await?;
             out.push((source, inserted));
+        }
+        if out.iter().any(|(_, stored)| !stored.inserted.is_empty()) {
+            crate::wakeups::publish(&mut tx, crate::Topic::Documents).await?;
         }
         tx.commit().await?;
         Ok(out)
@@ -282,7 +288,7 @@ impl Store {
     /// their alerts. A version whose text is unchanged, or identical to another document's,
     /// is skipped. Returns the ids revised.
     pub async fn revise(&self, revisions: &[Revision], at: Timestamp) -> Result<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut revised = Vec::new();
         // Rules a revision hits for the first time: the hits that may open or grow alerts.
         let mut fresh: Vec<(i64, Vec<Hit>, &[model::HitStance])> = Vec::new();
@@ -344,7 +350,7 @@ impl Store {
                 .bind(r.id)
                 .execute(&mut *tx)
                 .await?;
-            insert_hits(&mut tx, r.id, &r.new.hits, &r.new.stances, &r.new.claims, at).await?;
+            insert_hits(&mut tx, &[(r.id, &r.new)], Some(at)).await?;
             crate::places::write_places(&mut tx, r.id, &r.new.places, true).await?;
             let new_rules = r.new.hits.iter().filter(|h| !before.iter().any(|b| **b == *h.rule_id));
             fresh.push((r.id, new_rules.cloned().collect(), &r.new.stances));
@@ -544,6 +550,18 @@ impl Store {
 }
 
 /// Numbered placeholders for `rows` rows of `cols` values: `($1, $2), ($3, $4)`.
+/// The VALUES list of a statement whose every parameter is in it, in the form `tx`'s
+/// back end binds fastest: SQLite finds a numbered parameter (`$7`) by a scan of all of
+/// them, which made a many-row insert quadratic, and binds anonymous ones (`?`) by
+/// position.
+pub(crate) fn values_list(tx: &Transaction<'_, Any>, rows: usize, cols: usize) -> String {
+    if tx.backend_name() != "SQLite" {
+        return placeholders(rows, cols);
+    }
+    let row = format!("({})", vec!["?"; cols].join(", "));
+    vec![row.as_str(); rows].join(", ")
+}
+
 pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
     let mut out = String::new();
     for r in 0..rows {
@@ -570,33 +588,12 @@ async fn insert_documents(
     batch: &[Processed],
     place: &mut (dyn FnMut(&[Inserted]) -> Vec<Placement> + Send),
 ) -> Result<Stored> {
+    let ids = insert_document_rows(tx, batch).await?;
     let mut inserted = Vec::new();
     let mut copies = Vec::new();
-    for (batch_index, p) in batch.iter().enumerate() {
+    for (batch_index, (p, id)) in batch.iter().zip(&ids).enumerate() {
         let d = &p.doc;
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO documents (source_id, url, title, summary, body, author, published_at, \
-                 fetched_at, language, content_hash, platform, reactions, shares, comments) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(d.source_id)
-        .bind(&d.url)
-        .bind(&d.title)
-        .bind(&d.summary)
-        .bind(&d.body)
-        .bind(d.author.as_deref())
-        .bind(d.published_at.map(millis))
-        .bind(millis(d.fetched_at))
-        .bind(&d.language)
-        .bind(&d.content_hash)
-        .bind(d.post.as_ref().map(|p| p.platform.as_str()))
-        .bind(d.post.as_ref().and_then(|p| p.reactions))
-        .bind(d.post.as_ref().and_then(|p| p.shares))
-        .bind(d.post.as_ref().and_then(|p| p.comments))
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some(id) = id else {
+        let Some(id) = *id else {
             // Already stored under its canonical URL (reached by another link): the other
             // links still lead to it, so a later poll does not fetch the page again.
             if !p.aliases.is_empty() {
@@ -615,12 +612,16 @@ async fn insert_documents(
             }
             continue;
         };
-        record_sighting(tx, id, d).await?;
         insert_aliases(tx, id, &p.aliases, &d.url).await?;
-        insert_hits(tx, id, &p.hits, &p.stances, &p.claims, d.fetched_at).await?;
-        crate::places::write_places(tx, id, &p.places, false).await?;
         inserted.push(Inserted { batch_index, id });
     }
+    let rows: Vec<(i64, &Processed)> =
+        inserted.iter().map(|i| (i.id, &batch[i.batch_index])).collect();
+    record_sightings(tx, &rows).await?;
+    insert_hits(tx, &rows, None).await?;
+    let places: Vec<(i64, &model::DocumentPlace)> =
+        rows.iter().flat_map(|(id, p)| p.places.places.iter().map(move |pl| (*id, pl))).collect();
+    crate::places::insert_place_rows(tx, &places).await?;
     let placements = if inserted.is_empty() { Vec::new() } else { place(&inserted) };
     crate::stories::write_placements(tx, &placements).await?;
     let story_of = |id: i64| placements.iter().find(|p| p.document_id == id).and_then(|p| p.story);
@@ -640,19 +641,77 @@ async fn insert_documents(
     Ok(Stored { inserted, copies })
 }
 
-/// Records where a new document was seen first: its own URL.
-async fn record_sighting(tx: &mut Transaction<'_, Any>, id: i64, d: &NewDocument) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sightings (document_id, source_id, url, published_at, fetched_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(d.source_id)
-    .bind(&d.url)
-    .bind(d.published_at.map(millis))
-    .bind(millis(d.fetched_at))
-    .execute(&mut **tx)
-    .await?;
+/// Documents inserted per statement: 15 values each, well under both back ends' limits.
+const DOCUMENTS_PER_STATEMENT: usize = 200;
+
+/// Inserts the batch's documents, many rows per statement, with their province; returns
+/// each one's new id, or `None` where a unique key (its URL, or its text, stored before or
+/// earlier in the batch) refused it. Rows go in batch order, so of two with one text the
+/// first is the document.
+async fn insert_document_rows(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[Processed],
+) -> Result<Vec<Option<i64>>> {
+    let mut ids = vec![None; batch.len()];
+    for (c, chunk) in batch.chunks(DOCUMENTS_PER_STATEMENT).enumerate() {
+        let sql = format!(
+            "INSERT INTO documents (source_id, url, title, summary, body, author, published_at, \
+             fetched_at, language, content_hash, platform, reactions, shares, comments, province) \
+             VALUES {} ON CONFLICT DO NOTHING RETURNING id, url",
+            values_list(tx, chunk.len(), 15)
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            let d = &p.doc;
+            q = q
+                .bind(d.source_id)
+                .bind(&d.url)
+                .bind(&d.title)
+                .bind(&d.summary)
+                .bind(&d.body)
+                .bind(d.author.as_deref())
+                .bind(d.published_at.map(millis))
+                .bind(millis(d.fetched_at))
+                .bind(&d.language)
+                .bind(&d.content_hash)
+                .bind(d.post.as_ref().map(|p| p.platform.as_str()))
+                .bind(d.post.as_ref().and_then(|p| p.reactions))
+                .bind(d.post.as_ref().and_then(|p| p.shares))
+                .bind(d.post.as_ref().and_then(|p| p.comments))
+                .bind(p.places.province.as_deref());
+        }
+        let mut by_url: HashMap<String, i64> = HashMap::new();
+        for row in q.fetch_all(&mut **tx).await? {
+            by_url.insert(row.try_get("url")?, row.try_get("id")?);
+        }
+        // A URL twice in a batch is inserted once: the id goes to its first row.
+        for (i, p) in chunk.iter().enumerate() {
+            ids[c * DOCUMENTS_PER_STATEMENT + i] = by_url.remove(&p.doc.url);
+        }
+    }
+    Ok(ids)
+}
+
+/// Records where new documents were seen first: their own URLs.
+async fn record_sightings(tx: &mut Transaction<'_, Any>, rows: &[(i64, &Processed)]) -> Result<()> {
+    for chunk in rows.chunks(DOCUMENTS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO sightings (document_id, source_id, url, published_at, fetched_at) \
+             VALUES {} ON CONFLICT DO NOTHING",
+            values_list(tx, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, p) in chunk {
+            let d = &p.doc;
+            q = q
+                .bind(*id)
+                .bind(d.source_id)
+                .bind(&d.url)
+                .bind(d.published_at.map(millis))
+                .bind(millis(d.fetched_at));
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -693,39 +752,42 @@ async fn insert_aliases(
     Ok(())
 }
 
+/// Rule hits inserted per statement: 11 values each.
+const HITS_PER_STATEMENT: usize = 500;
+
+/// Inserts the rule hits of documents (by id), with their stances and claims, many rows
+/// per statement, made at `at` (by default when each document was fetched).
 async fn insert_hits(
     tx: &mut Transaction<'_, Any>,
-    doc_id: i64,
-    hits: &[Hit],
-    stances: &[model::HitStance],
-    claims: &[model::HitClaim],
-    at: Timestamp,
+    docs: &[(i64, &Processed)],
+    at: Option<Timestamp>,
 ) -> Result<()> {
-    if hits.is_empty() {
-        return Ok(());
+    let rows: Vec<(i64, &Processed, &Hit)> =
+        docs.iter().flat_map(|&(id, p)| p.hits.iter().map(move |h| (id, p, h))).collect();
+    for chunk in rows.chunks(HITS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO rule_hits (document_id, rule_id, rule_title, kind, severity, terms, created_at, \
+             stance, stance_cues, claim_similarity, claim_passage) VALUES {} ON CONFLICT DO NOTHING",
+            values_list(tx, chunk.len(), 11)
+        );
+        let mut q = sqlx::query(&sql);
+        for &(doc_id, p, hit) in chunk {
+            let stance = p.stances.iter().find(|s| s.rule_id == hit.rule_id);
+            let claim = p.claims.iter().find(|c| c.rule_id == hit.rule_id);
+            q = q
+                .bind(doc_id)
+                .bind(&*hit.rule_id)
+                .bind(&*hit.rule_title)
+                .bind(hit.kind.as_str())
+                .bind(hit.severity.as_str())
+                .bind(terms_to_json(&hit.terms))
+                .bind(millis(at.unwrap_or(p.doc.fetched_at)))
+                .bind(stance.map(|s| s.stance.as_str()))
+                .bind(stance.map(|s| terms_to_json(&s.cues)))
+                .bind(claim.map(|c| f64::from(c.similarity)))
+                .bind(claim.map(|c| terms_to_json(std::slice::from_ref(&c.passage))));
+        }
+        q.execute(&mut **tx).await?;
     }
-    let sql = format!(
-        "INSERT INTO rule_hits (document_id, rule_id, rule_title, kind, severity, terms, created_at, \
-         stance, stance_cues, claim_similarity, claim_passage) VALUES {} ON CONFLICT DO NOTHING",
-        placeholders(hits.len(), 11)
-    );
-    let mut q = sqlx::query(&sql);
-    for hit in hits {
-        let stance = stances.iter().find(|s| s.rule_id == hit.rule_id);
-        let claim = claims.iter().find(|c| c.rule_id == hit.rule_id);
-        q = q
-            .bind(doc_id)
-            .bind(&*hit.rule_id)
-            .bind(&*hit.rule_title)
-            .bind(hit.kind.as_str())
-            .bind(hit.severity.as_str())
-            .bind(terms_to_json(&hit.terms))
-            .bind(millis(at))
-            .bind(stance.map(|s| s.stance.as_str()))
-            .bind(stance.map(|s| terms_to_json(&s.cues)))
-            .bind(claim.map(|c| f64::from(c.similarity)))
-            .bind(claim.map(|c| terms_to_json(std::slice::from_ref(&c.passage))));
-    }
-    q.execute(&mut **tx).await?;
     Ok(())
 }

@@ -17,6 +17,7 @@ mod digest_reads;
 mod documents;
 mod error;
 mod figures;
+mod fulltext;
 mod health_days;
 mod leases;
 mod outbox;
@@ -33,6 +34,7 @@ mod subscriptions;
 pub mod testing;
 mod trends;
 mod users;
+mod wakeups;
 mod workflow;
 
 use std::path::Path;
@@ -53,6 +55,7 @@ pub use corrections::{
 pub use digest_reads::{IssuedResponse, TrackedAlert};
 pub use documents::{Copied, Counts, Inserted, KnownDocument, Placer, Processed, Revision, Stored};
 pub use error::{Error, Result};
+pub use fulltext::LEXEME_BATCH;
 pub use health_days::{CoveredDocument, HealthDayNote, MAX_NOTE_CHARS, RuleCoverage};
 pub use outbox::{Claimed, NewOutgoing, OutboxEntry};
 pub use queue::{
@@ -73,6 +76,7 @@ pub use trends::{
     spike_window_date,
 };
 pub use users::{ApiToken, AuditEntry, AuditQuery, Session};
+pub use wakeups::{Topic, Wakeups};
 pub use workflow::{Acted, NewResponse, Response};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -93,6 +97,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     schedule: Schedule,
+    /// Wake-ups from other processes' writes (PostgreSQL only).
+    wakeups: wakeups::Hub,
 }
 
 /// The deadlines alerts are handled by, shared by every clone of a store.
@@ -151,7 +157,11 @@ impl Store {
         };
         migrator.run(&pool).await.map_err(|e| Error::Migrate(e.to_string()))?;
         tracing::debug!(backend = ?backend, "Store opened.");
-        Ok(Store { pool, backend, schedule: Schedule::default() })
+        let wakeups = match backend {
+            Backend::Postgres => wakeups::Hub::postgres(url),
+            Backend::Sqlite => wakeups::Hub::default(),
+        };
+        Ok(Store { pool, backend, schedule: Schedule::default(), wakeups })
     }
 
     /// The same store, opening and moving alerts by `schedule`'s deadlines.
@@ -165,6 +175,17 @@ impl Store {
         &self.schedule.0
     }
 
+    /// Begins a transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), waiting its turn behind another process's writer: a
+    /// transaction that read first could not wait for the lock, SQLite refusing it as
+    /// locked when another writer committed since its read.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Which back end this is.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -172,6 +193,7 @@ impl Store {
 
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
+        self.wakeups.close();
         self.pool.close().await;
     }
 }

@@ -33,14 +33,25 @@ pub(crate) async fn write_places(
             .execute(&mut **tx)
             .await?;
     }
-    for chunk in places.places.chunks(ROWS_PER_STATEMENT) {
+    let rows: Vec<(i64, &DocumentPlace)> = places.places.iter().map(|p| (document_id, p)).collect();
+    insert_place_rows(tx, &rows).await?;
+    Ok(())
+}
+
+/// Inserts the places of new documents (whose province the document row already holds),
+/// many rows per statement.
+pub(crate) async fn insert_place_rows(
+    tx: &mut Transaction<'_, Any>,
+    places: &[(i64, &DocumentPlace)],
+) -> Result<()> {
+    for chunk in places.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO document_places (document_id, code, historic, kind, field, start_byte, end_byte) \
              VALUES {} ON CONFLICT DO NOTHING",
-            crate::documents::placeholders(chunk.len(), 7)
+            crate::documents::values_list(tx, chunk.len(), 7)
         );
         let mut q = sqlx::query(&sql);
-        for p in chunk {
+        for &(document_id, p) in chunk {
             q = q
                 .bind(document_id)
                 .bind(&p.code)

@@ -145,13 +145,22 @@ pub(crate) async fn write_placements(
     tx: &mut Transaction<'_, Any>,
     placements: &[Placement],
 ) -> Result<()> {
-    for p in placements.iter().filter(|p| p.story.is_some() || p.copy_of.is_some()) {
-        sqlx::query("UPDATE documents SET story_id = $1, copy_of = $2 WHERE id = $3")
-            .bind(p.story)
-            .bind(p.copy_of)
-            .bind(p.document_id)
-            .execute(&mut **tx)
-            .await?;
+    let placed: Vec<&Placement> =
+        placements.iter().filter(|p| p.story.is_some() || p.copy_of.is_some()).collect();
+    // One statement for many documents; `column1 …` are what both back ends name the
+    // columns of a VALUES list.
+    for chunk in placed.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE documents SET story_id = v.story, copy_of = v.copy \
+             FROM (SELECT column1 AS id, column2 AS story, column3 AS copy FROM (VALUES {}) AS x) AS v \
+             WHERE documents.id = v.id",
+            crate::documents::values_list(tx, chunk.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q.bind(p.document_id).bind(p.story).bind(p.copy_of);
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -341,7 +350,7 @@ impl Store {
                  first_seen = excluded.first_seen, last_seen = excluded.last_seen, \
                  documents = excluded.documents, sightings = excluded.sightings, \
                  outlets = excluded.outlets, updated_at = excluded.updated_at",
-                placeholders(chunk.len(), 12)
+                crate::documents::values_list(&tx, chunk.len(), 12)
             );
             let mut q = sqlx::query(&sql);
             for u in chunk {
@@ -368,7 +377,7 @@ impl Store {
             let sql = format!(
                 "UPDATE sightings SET relation = v.column2, lag_minutes = v.column3, \
                  anomalies = v.column4 FROM (VALUES {}) AS v WHERE sightings.id = v.column1",
-                placeholders(chunk.len(), 4)
+                crate::documents::values_list(&tx, chunk.len(), 4)
             );
             let mut q = sqlx::query(&sql);
             for r in chunk {

@@ -143,6 +143,9 @@ pub(crate) async fn apply_change(tx: &mut Transaction<'_, Any>, c: &Change) -> R
     .bind(data)
     .fetch_one(&mut **tx)
     .await?;
+    // Delivered when the transaction commits: other processes' event streams and
+    // notifications look at once.
+    crate::wakeups::publish(tx, crate::Topic::AlertEvents).await?;
     Ok(id)
 }
 
