@@ -174,6 +174,8 @@ pub(crate) struct Prepared {
     seen: usize,
     /// New documents.
     batch: Vec<Processed>,
+    /// When the feed says each new document was updated, by batch index.
+    updated: Vec<Option<Timestamp>>,
     /// New versions of stored documents.
     updates: Vec<Revision>,
     /// The new documents' syllables, for copies and stories, by batch index.
@@ -211,11 +213,13 @@ fn prepare_items(
         .collect();
     let (processed, places_time) = process_all(rules, source_ref, &work, now);
     let (mut batch, mut updates, mut syllables) = (Vec::new(), Vec::new(), Vec::new());
-    for ((_, known), (p, s)) in work.iter().zip(processed) {
+    let mut updated = Vec::new();
+    for ((item, known), (p, s)) in work.iter().zip(processed) {
         match known {
             None => {
                 batch.push(p);
                 syllables.push(s);
+                updated.push(item.feed.updated);
             }
             Some(k) => {
                 if p.doc.content_hash != k.content_hash {
@@ -233,7 +237,7 @@ fn prepare_items(
         first.hits.push(posing.hit());
     }
     let match_time = started.elapsed().saturating_sub(places_time);
-    Prepared { seen: items.len(), batch, updates, syllables, now, match_time, places_time }
+    Prepared { seen: items.len(), batch, updated, updates, syllables, now, match_time, places_time }
 }
 
 /// Processes items on every core (rayon's pool, whose threads keep their token caches
@@ -413,9 +417,7 @@ impl Pipeline {
     /// on the map, on a blocking thread (every core, see [`process_all`]).
     ///
     /// A batch prepared while the one before it commits does not see that one's documents
-    /// as stored: the store's unique keys still make a repeated item a duplicate or a copy,
-    /// but an update of a document stored only by the batch before is not taken as a
-    /// revision.
+    /// as stored; its commit settles that ([`Pipeline::settle_stored_since`]).
     pub(crate) async fn prepare(&self, source: &Source, items: Vec<Item>) -> Result<Prepared> {
         let now = Utc::now();
         let urls: Vec<String> = items.iter().map(|it| it.feed.url.clone()).collect();
@@ -433,13 +435,55 @@ impl Pipeline {
         Ok(prepared)
     }
 
+    /// What preparing a batch after the commits since its preparing would have made of it
+    /// (it may have been prepared beside the commit of the batch before): a new document
+    /// stored meanwhile is dropped, or becomes a revision when the feed marks it updated
+    /// since, as [`prepare_items`] decides for items stored before.
+    async fn settle_stored_since(
+        &self,
+        batch: Vec<Processed>,
+        syllables: Vec<signals::copies::Syllables>,
+        updated: Vec<Option<Timestamp>>,
+        mut updates: Vec<Revision>,
+    ) -> Result<(Vec<Processed>, Vec<signals::copies::Syllables>, Vec<Revision>)> {
+        let urls: Vec<String> = batch.iter().map(|p| p.doc.url.clone()).collect();
+        let known = if urls.is_empty() {
+            Default::default()
+        } else {
+            self.store.known_documents(&urls).await?
+        };
+        if known.is_empty() {
+            return Ok((batch, syllables, updates));
+        }
+        let (mut new, mut new_syllables) = (Vec::new(), Vec::new());
+        for ((p, s), up) in batch.into_iter().zip(syllables).zip(updated) {
+            match known.get(&p.doc.url) {
+                None => {
+                    new.push(p);
+                    new_syllables.push(s);
+                }
+                Some(k)
+                    if !k.copy
+                        && up.is_some_and(|u| u > k.time + UPDATE_SLACK)
+                        && p.doc.content_hash != k.content_hash =>
+                {
+                    updates.push(Revision { id: k.id, new: p });
+                }
+                Some(_) => {}
+            }
+        }
+        Ok((new, new_syllables, updates))
+    }
+
     /// The second half of ingesting a batch: stories, the store's transaction, the index.
     pub(crate) async fn commit_prepared(
         &self,
         source: &Source,
         prepared: Prepared,
     ) -> Result<IngestReport> {
-        let Prepared { seen, batch, updates, syllables, now, .. } = prepared;
+        let Prepared { seen, batch, updated, updates, syllables, now, .. } = prepared;
+        let (batch, syllables, updates) =
+            self.settle_stored_since(batch, syllables, updated, updates).await?;
         self.catch_up_stories().await?;
         crate::stories::reserve_keys(&self.store, &self.stories, batch.len()).await?;
         let started = Instant::now();

@@ -25,7 +25,8 @@ const TEXTS: [&str; 4] = [
 ];
 
 /// Three batches of a feed: unique articles, an article repeated word for word under other
-/// URLs (in its own batch and the next), and a URL offered again in a later batch.
+/// URLs (in its own batch and the next), a URL offered again in a later batch, and an
+/// article of the first batch updated in the second.
 fn batches() -> Vec<Vec<FeedItem>> {
     let now = Utc::now();
     let item = |url: String, text: String, minutes: i64| FeedItem {
@@ -51,6 +52,16 @@ fn batches() -> Vec<Vec<FeedItem>> {
             let copied = format!("{} Bài gốc.", TEXTS[1]);
             batch.push(item(format!("https://chep.example/{b}"), copied.clone(), 10));
             batch.push(item(format!("https://chep.example/{b}-lai"), copied, 9));
+            if b == 1 {
+                // An article of the batch before, edited since: a revision.
+                let mut edited = item(
+                    "https://tin.example/7".to_owned(),
+                    format!("{} Bài số 7, đã sửa.", TEXTS[3]),
+                    293,
+                );
+                edited.updated = Some(now);
+                batch.push(edited);
+            }
             if b > 0 {
                 batch.push(item(
                     "https://tin.example/3".to_owned(),
@@ -74,9 +85,12 @@ async fn source(store: &Store) -> model::Source {
 
 /// What a store holds, as comparable facts: document URLs, sighting URLs, rule hits, and
 /// how the documents group into stories.
-async fn holdings(store: &Store) -> (BTreeSet<String>, usize, i64, BTreeSet<Vec<String>>) {
+async fn holdings(
+    store: &Store,
+) -> (BTreeSet<(String, String)>, usize, i64, BTreeSet<Vec<String>>) {
     let docs = store.documents_after(0, 10_000).await.unwrap();
-    let urls: BTreeSet<String> = docs.iter().map(|d| d.doc.url.clone()).collect();
+    let urls: BTreeSet<(String, String)> =
+        docs.iter().map(|d| (d.doc.url.clone(), d.doc.content_hash.clone())).collect();
     let mut sightings = 0;
     for d in &docs {
         sightings += store.sightings(d.id).await.unwrap().len();
@@ -109,17 +123,22 @@ async fn overlapped_batches_store_what_batches_one_after_another_store() {
 
     let p = pipeline(&sequential, one.path());
     let s = source(&sequential).await;
-    let mut added = 0;
+    let (mut added, mut revised) = (0, 0);
     for batch in batches() {
         let r = p.ingest_items(&s, &batch).await.unwrap();
         added += r.added;
+        revised += r.revised;
     }
+    assert_eq!(revised, 1);
 
     let q = pipeline(&overlapped, two.path());
     let t = source(&overlapped).await;
     let reports = q.ingest_batches(&t, batches()).await.unwrap();
     assert_eq!(reports.len(), 3);
     assert_eq!(reports.iter().map(|r| r.added).sum::<usize>(), added);
+    // The update is a revision even when its batch was prepared before the batch that
+    // stored the article had committed.
+    assert_eq!(reports.iter().map(|r| r.revised).sum::<usize>(), revised);
     // The copy under a second URL is a sighting in every batch, overlapped or not.
     assert!(reports.iter().all(|r| r.copies >= 1), "{reports:?}");
 
