@@ -255,8 +255,8 @@ pub(crate) async fn reserve_keys(
     Ok(())
 }
 
-/// Places every document that has no story yet, oldest first, and writes their stories.
-/// Returns how many it placed.
+/// Places every document that has no story yet, oldest first, and writes their stories,
+/// then rewrites the rows a stop left behind their documents. Returns how many it placed.
 pub(crate) async fn catch_up(
     store: &Store,
     stories: &std::sync::Mutex<Stories>,
@@ -277,6 +277,14 @@ pub(crate) async fn catch_up(
     }
     let orphans = store.stories_without_rows().await?;
     for chunk in orphans.chunks(PAGE as usize) {
+        refresh(store, chunk, now).await?;
+    }
+    // A process stopped between a batch's commit and the rewrite of its stories' rows
+    // left them counting what they held before.
+    let keep =
+        signals::stories::Params::default().merge_span + signals::stories::Params::default().active;
+    let stale = store.stories_with_stale_rows(now - keep).await?;
+    for chunk in stale.chunks(PAGE as usize) {
         refresh(store, chunk, now).await?;
     }
     Ok(placed)

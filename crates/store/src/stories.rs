@@ -256,6 +256,23 @@ impl Store {
         .await?)
     }
 
+    /// The stories with a document fetched since `since` whose row counts other documents
+    /// or sightings than the story has: rows a process stopped before rewriting (a story's
+    /// row is rewritten after the transaction that placed its documents).
+    pub async fn stories_with_stale_rows(&self, since: Timestamp) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT x.story_id FROM (SELECT d.story_id, COUNT(DISTINCT d.id) AS documents, \
+             COUNT(g.id) AS sightings FROM documents d JOIN sightings g ON g.document_id = d.id \
+             WHERE d.story_id IN (SELECT story_id FROM documents WHERE fetched_at >= $1 \
+             AND story_id IS NOT NULL) GROUP BY d.story_id) x \
+             JOIN stories t ON t.id = x.story_id \
+             WHERE t.documents <> x.documents OR t.sightings <> x.sightings ORDER BY x.story_id",
+        )
+        .bind(millis(since))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The story of each of `documents` that has one.
     pub async fn stories_of(&self, documents: &[i64]) -> Result<Vec<(i64, i64)>> {
         let mut out = Vec::new();
