@@ -16,13 +16,13 @@ pub(crate) struct FieldPair {
 
 /// How a term compares ([`QTerm::folded`], [`QTerm::tolerant`], or neither: strict).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Folded,
     Tolerant,
     Strict,
 }
 
-fn kind(t: &QTerm) -> Kind {
+pub(crate) fn kind(t: &QTerm) -> Kind {
     if t.folded {
         Kind::Folded
     } else if t.tolerant {

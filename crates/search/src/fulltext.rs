@@ -19,7 +19,7 @@ use std::time::Duration;
 use query::{DocIndex, Expr, Fuel, Program, Scope, Term as QTerm};
 
 use crate::analyzer::analyse;
-use crate::compile::approximate;
+use crate::compile::{Kind, approximate, kind};
 use crate::{Budget, Cursor, Error, Fragment, MAX_CHECKED_BYTES, Result, Sort, snippet};
 
 /// The last position PostgreSQL keeps; later ones are all stored as this one.
@@ -194,24 +194,6 @@ enum Tq {
     And(Vec<Tq>),
     Or(Vec<Tq>),
     Not(Box<Tq>),
-}
-
-/// How a term compares, as in `compile.rs`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Folded,
-    Tolerant,
-    Strict,
-}
-
-fn kind(t: &QTerm) -> Kind {
-    if t.folded {
-        Kind::Folded
-    } else if t.tolerant {
-        Kind::Tolerant
-    } else {
-        Kind::Strict
-    }
 }
 
 const FIELDS: [char; 2] = ['t', 'b'];

@@ -62,19 +62,7 @@ impl Store {
         .await?;
         for row in &rows {
             let id: i64 = row.try_get("id")?;
-            let doc = NewDocument {
-                source_id: row.try_get("source_id")?,
-                url: row.try_get("url")?,
-                title: row.try_get("title")?,
-                summary: row.try_get("summary")?,
-                body: row.try_get("body")?,
-                author: None,
-                published_at: None,
-                fetched_at: from_millis(row.try_get("fetched_at")?),
-                language: row.try_get("language")?,
-                content_hash: row.try_get("content_hash")?,
-                post: None,
-            };
+            let doc = searched_document(row)?;
             // The same text the tantivy index is given.
             let source: String = row.try_get("source_name")?;
             let lexemes =
@@ -695,9 +683,10 @@ async fn read_texts(
     Ok(out)
 }
 
-fn text_of(row: &AnyRow, rules: &mut HashMap<i64, Vec<String>>) -> Result<Text> {
-    let id: i64 = row.try_get("id")?;
-    let doc = NewDocument {
+/// The parts of a document row that search reads: its texts, source, language and fetch
+/// time.
+fn searched_document(row: &AnyRow) -> Result<NewDocument> {
+    Ok(NewDocument {
         source_id: row.try_get("source_id")?,
         url: row.try_get("url")?,
         title: row.try_get("title")?,
@@ -709,7 +698,12 @@ fn text_of(row: &AnyRow, rules: &mut HashMap<i64, Vec<String>>) -> Result<Text> 
         language: row.try_get("language")?,
         content_hash: row.try_get("content_hash")?,
         post: None,
-    };
+    })
+}
+
+fn text_of(row: &AnyRow, rules: &mut HashMap<i64, Vec<String>>) -> Result<Text> {
+    let id: i64 = row.try_get("id")?;
+    let doc = searched_document(row)?;
     Ok(Text {
         id,
         body: doc.full_text(),
