@@ -1,4 +1,4 @@
-//! Throughput benchmarks: `cargo run --release -p bench -- SUITE [--docs N]`.
+//! Throughput benchmarks: `cargo run --release -p bench -- SUITE [--docs N] [--secs S]`.
 //!
 //! Every suite runs our code and a peer on the same input in the same process, one after
 //! the other, and prints one JSON line per metric with `suite`, `metric`, `ours`, `peer`
@@ -15,29 +15,46 @@ mod normalize_suite;
 mod pipeline_suite;
 mod polling_suite;
 mod rules_suite;
+mod search_suite;
 mod signals_suite;
 mod stories_suite;
 
 use anyhow::{Result, bail};
 
-const SUITES: &[&str] =
-    &["extract", "feeds", "normalize", "pipeline", "polling", "rules", "signals", "stories"];
+const SUITES: &[&str] = &[
+    "extract",
+    "feeds",
+    "normalize",
+    "pipeline",
+    "polling",
+    "rules",
+    "search",
+    "signals",
+    "stories",
+];
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let Some(suite) = args.next() else {
-        bail!("usage: bench SUITE [--docs N]; suites: {}", SUITES.join(", "));
+        bail!("usage: bench SUITE [--docs N] [--secs S]; suites: {}", SUITES.join(", "));
     };
-    let mut docs = 5_000;
+    let (mut docs, mut secs) = (None, 60);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--docs" => {
                 let n = args.next().ok_or_else(|| anyhow::anyhow!("--docs needs a number"))?;
-                docs = n.parse().map_err(|e| anyhow::anyhow!("--docs {n:?}: {e}"))?;
+                docs = Some(n.parse().map_err(|e| anyhow::anyhow!("--docs {n:?}: {e}"))?);
+            }
+            "--secs" => {
+                let n = args.next().ok_or_else(|| anyhow::anyhow!("--secs needs a number"))?;
+                secs = n.parse().map_err(|e| anyhow::anyhow!("--secs {n:?}: {e}"))?;
             }
             other => bail!("unknown argument {other:?}"),
         }
     }
+    // The search suite's default is the scale its goal is set at.
+    let search_docs = docs.unwrap_or(1_000_000);
+    let docs = docs.unwrap_or(5_000);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let lines = match suite.as_str() {
         "pipeline" => runtime.block_on(pipeline_suite::run(docs))?,
@@ -46,6 +63,8 @@ fn main() -> Result<()> {
         "extract" => extract_suite::run()?,
         "polling" => runtime.block_on(polling_suite::run())?,
         "rules" => rules_suite::run(docs.min(1_000))?,
+        "search" => runtime
+            .block_on(search_suite::run(&search_suite::Options { docs: search_docs, secs }))?,
         "signals" => signals_suite::run()?,
         "stories" => stories_suite::run()?,
         other => bail!("unknown suite {other:?}; suites: {}", SUITES.join(", ")),
@@ -77,6 +96,6 @@ pub(crate) fn line(
     v
 }
 
-fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }

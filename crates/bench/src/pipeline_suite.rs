@@ -151,11 +151,12 @@ async fn ours(
         ..NewSource::default()
     };
     let source = store.upsert_source(&source, Utc::now()).await?;
-    let batches: Vec<Vec<FeedItem>> = items.chunks(BATCH).map(<[FeedItem]>::to_vec).collect();
+    let batches: Vec<(model::Source, Vec<FeedItem>)> =
+        items.chunks(BATCH).map(|b| (source.clone(), b.to_vec())).collect();
     let start = Instant::now();
     // A news stream repeats itself word for word now and then: a sighting, stored too.
     let added: usize =
-        pipeline.ingest_batches(&source, batches).await?.iter().map(|r| r.added + r.copies).sum();
+        pipeline.ingest_batches(batches).await?.iter().map(|r| r.added + r.copies).sum();
     // The clock stops when the last document is searchable.
     let flushed = Instant::now();
     pipeline.flush_index()?;

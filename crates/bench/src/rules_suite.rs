@@ -47,7 +47,7 @@ impl Rng {
     }
 }
 
-fn sentences() -> Result<Vec<String>> {
+pub(crate) fn sentences() -> Result<Vec<String>> {
     let dir = test_support::shared_data("ud-vietnamese-vtb")
         .context("the rules suite needs the UD Vietnamese treebank")?;
     let mut lines = Vec::new();
@@ -103,7 +103,7 @@ fn articles(n: usize) -> Result<Vec<(String, String)>> {
 
 /// Distinct syllable pairs and syllables of the corpus (match form), each list in random
 /// order, skipping the most frequent syllables so that no rule fires on every document.
-fn vocabulary(sentences: &[String]) -> (Vec<String>, Vec<String>) {
+pub(crate) fn vocabulary(sentences: &[String]) -> (Vec<String>, Vec<String>) {
     let mut counts: HashMap<String, usize> = HashMap::new();
     let mut pairs: HashSet<String> = HashSet::new();
     for s in sentences {

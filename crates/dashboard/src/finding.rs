@@ -18,6 +18,7 @@ mod saved;
 mod watch;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,9 +28,9 @@ use model::{RuleKind, SourceTier, Stance, Timestamp};
 use serde::Deserialize;
 use store::SearchFilters;
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::params::{self, ParamError, present};
+use crate::{AppState, directory};
 
 /// Largest form body: a saved search's name, query and filters fit many times over.
 const FORM_BODY_LIMIT: usize = 64 * 1024;
@@ -240,12 +241,12 @@ pub(crate) async fn resolve(
         (Some(id), None) => Some(vec![id]),
         (source, Some(tier)) => Some(
             state
-                .store
-                .list_sources()
+                .sources
+                .get(&state.store)
                 .await?
-                .into_iter()
-                .filter(|s| s.tier == tier && source.is_none_or(|id| id == s.id))
-                .map(|s| s.id)
+                .iter()
+                .filter(|(id, s)| s.1 == tier && source.is_none_or(|want| want == **id))
+                .map(|(id, _)| *id)
                 .collect(),
         ),
     };
@@ -256,10 +257,8 @@ pub(crate) async fn resolve(
 }
 
 /// Every source, by id: its name and tier.
-pub(crate) async fn sources(
-    state: &AppState,
-) -> Result<HashMap<i64, (String, SourceTier)>, AppError> {
-    Ok(state.store.list_sources().await?.into_iter().map(|s| (s.id, (s.name, s.tier))).collect())
+pub(crate) async fn sources(state: &AppState) -> Result<Arc<directory::Sources>, AppError> {
+    Ok(state.sources.get(&state.store).await?)
 }
 
 /// Rule titles for `ids`: from the running rules when the dashboard has them, else from

@@ -15,6 +15,7 @@ mod board;
 mod calendar;
 mod claim_form;
 mod digest_view;
+mod directory;
 mod error;
 mod finding;
 mod kpi;
@@ -103,6 +104,8 @@ pub struct AppState {
     delivery: Arc<notifications::DeliveryOptions>,
     /// How period reports are made (see `AppState::with_reports`).
     reports: Arc<reports::ReportSettings>,
+    /// The sources' names and tiers, as searches label their results.
+    sources: Arc<directory::SourceDirectory>,
 }
 
 impl AppState {
@@ -148,6 +151,7 @@ impl AppState {
             live: live::Hub::default(),
             delivery: Arc::default(),
             reports: Arc::default(),
+            sources: Arc::default(),
         }
     }
 }

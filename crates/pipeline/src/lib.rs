@@ -99,6 +99,8 @@ pub struct Pipeline {
     /// The near-copy index and story clusterer; restored from the store on first use.
     stories: Arc<std::sync::Mutex<stories::Stories>>,
     stories_ready: Arc<tokio::sync::Mutex<bool>>,
+    /// What story refreshes keep from batch to batch (outlets, sightings' credits).
+    credits: Arc<stories::Credits>,
     /// Notified after every batch that stored documents or sightings.
     stored: Arc<tokio::sync::Notify>,
     /// Social pages posing as health bodies, and the office's official pages.
@@ -169,6 +171,7 @@ impl Pipeline {
             config,
             stories: Arc::default(),
             stories_ready: Arc::default(),
+            credits: Arc::default(),
             stored: Arc::default(),
             impersonation: Arc::new(rules::Impersonation::builtin()),
             commits: Arc::default(),
@@ -246,7 +249,9 @@ impl Pipeline {
         }
         let restored = stories::restore(&self.store, chrono::Utc::now()).await?;
         *stories::lock(&self.stories) = restored;
-        let placed = stories::catch_up(&self.store, &self.stories, chrono::Utc::now()).await?;
+        let placed =
+            stories::catch_up(&self.store, &self.stories, &self.credits, chrono::Utc::now())
+                .await?;
         // Alerts opened before stories gathered every document of their rule; each story
         // is its own incident now.
         let opened = self.store.split_rule_alerts(chrono::Utc::now()).await?;
@@ -272,7 +277,7 @@ impl Pipeline {
         // Stories whose row went with a purged source are written again from what is left.
         let orphans = self.store.stories_without_rows().await?;
         for chunk in orphans.chunks(500) {
-            stories::refresh(&self.store, chunk, now).await?;
+            stories::refresh(&self.store, &self.credits, chunk, now).await?;
         }
         let merges = stories::lock(&self.stories).merge_pass(now);
         if merges.is_empty() {
@@ -280,7 +285,8 @@ impl Pipeline {
         }
         self.store.merge_stories(&merges, now).await?;
         let into: std::collections::BTreeSet<i64> = merges.iter().map(|m| m.1).collect();
-        stories::refresh(&self.store, &into.into_iter().collect::<Vec<_>>(), now).await?;
+        stories::refresh(&self.store, &self.credits, &into.into_iter().collect::<Vec<_>>(), now)
+            .await?;
         tracing::info!(n_merges = merges.len(), "Stories merged.");
         Ok(merges.len())
     }
@@ -300,7 +306,8 @@ impl Pipeline {
         }
         let touched: std::collections::BTreeSet<i64> =
             self.store.stories_of(&ids).await?.into_iter().map(|(_, s)| s).collect();
-        stories::refresh(&self.store, &touched.into_iter().collect::<Vec<_>>(), now).await
+        stories::refresh(&self.store, &self.credits, &touched.into_iter().collect::<Vec<_>>(), now)
+            .await
     }
 
     /// Notified (one permit, `notify_one`) after every batch that stored new documents or

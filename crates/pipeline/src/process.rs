@@ -388,27 +388,27 @@ impl Pipeline {
         self.commit_prepared(source, prepared).await
     }
 
-    /// Ingests consecutive batches of one source's items as [`Pipeline::run`] processes
-    /// polls: each batch is normalised and matched while the one before it is stored and
-    /// indexed. Returns what each batch did.
+    /// Ingests consecutive batches, each of its source's items, as [`Pipeline::run`]
+    /// processes polls: each batch is normalised and matched while the one before it is
+    /// stored and indexed. Returns what each batch did.
     pub async fn ingest_batches(
         &self,
-        source: &Source,
-        batches: Vec<Vec<FeedItem>>,
+        batches: Vec<(Source, Vec<FeedItem>)>,
     ) -> Result<Vec<IngestReport>> {
         let mut reports = Vec::with_capacity(batches.len());
         let mut batches = batches.into_iter();
-        let Some(first) = batches.next() else { return Ok(reports) };
-        let mut ready = self.prepare(source, first.into_iter().map(Item::from).collect()).await?;
-        for next in batches {
+        let Some((mut source, first)) = batches.next() else { return Ok(reports) };
+        let mut ready = self.prepare(&source, first.into_iter().map(Item::from).collect()).await?;
+        for (next_source, next) in batches {
             let (report, prepared) = tokio::join!(
-                self.commit_prepared(source, ready),
-                self.prepare(source, next.into_iter().map(Item::from).collect())
+                self.commit_prepared(&source, ready),
+                self.prepare(&next_source, next.into_iter().map(Item::from).collect())
             );
             reports.push(report?);
             ready = prepared?;
+            source = next_source;
         }
-        reports.push(self.commit_prepared(source, ready).await?);
+        reports.push(self.commit_prepared(&source, ready).await?);
         Ok(reports)
     }
 

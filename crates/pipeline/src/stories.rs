@@ -4,6 +4,7 @@
 //! recomputed from sightings whenever a story changes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use model::{Document, NewDocument, SourceTier, Story, Timestamp};
@@ -260,6 +261,7 @@ pub(crate) async fn reserve_keys(
 pub(crate) async fn catch_up(
     store: &Store,
     stories: &std::sync::Mutex<Stories>,
+    credits: &Credits,
     now: Timestamp,
 ) -> Result<usize> {
     let mut placed = 0;
@@ -272,12 +274,12 @@ pub(crate) async fn catch_up(
         let placements = place_stored(&mut lock(stories), &page).0;
         store.place_documents(&placements).await?;
         let touched: BTreeSet<i64> = placements.iter().filter_map(|p| p.story).collect();
-        refresh(store, &touched.into_iter().collect::<Vec<_>>(), now).await?;
+        refresh(store, credits, &touched.into_iter().collect::<Vec<_>>(), now).await?;
         placed += placements.len();
     }
     let orphans = store.stories_without_rows().await?;
     for chunk in orphans.chunks(PAGE as usize) {
-        refresh(store, chunk, now).await?;
+        refresh(store, credits, chunk, now).await?;
     }
     // A process stopped between a batch's commit and the rewrite of its stories' rows
     // left them counting what they held before.
@@ -285,7 +287,7 @@ pub(crate) async fn catch_up(
         signals::stories::Params::default().merge_span + signals::stories::Params::default().active;
     let stale = store.stories_with_stale_rows(now - keep).await?;
     for chunk in stale.chunks(PAGE as usize) {
-        refresh(store, chunk, now).await?;
+        refresh(store, credits, chunk, now).await?;
     }
     Ok(placed)
 }
@@ -293,22 +295,95 @@ pub(crate) async fn catch_up(
 /// Recomputes and saves the rows of `stories` from their sightings: the first publisher
 /// (earliest, corrected by attribution lines and aggregator delays), the title, the main
 /// province and the counts.
-pub(crate) async fn refresh(store: &Store, stories: &[i64], now: Timestamp) -> Result<()> {
+pub(crate) async fn refresh(
+    store: &Store,
+    credits: &Credits,
+    stories: &[i64],
+    now: Timestamp,
+) -> Result<()> {
     if stories.is_empty() {
         return Ok(());
     }
     let members = store.story_members(stories).await?;
-    let sources = store.list_sources().await?;
-    let outlets =
-        Outlets::new(sources.iter().map(|s| Outlet { source: s.id, name: &s.name, aliases: &[] }));
     let mut by_story: BTreeMap<i64, Vec<&StoryMember>> = BTreeMap::new();
     for m in &members {
         by_story.entry(m.story_id).or_default().push(m);
     }
-    let updates: Vec<StoryUpdate> =
-        by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, &outlets)).collect();
+    let mut known = credits.known(store).await?;
+    let outlets = known.outlets.clone();
+    let updates: Vec<StoryUpdate> = by_story
+        .into_iter()
+        .filter_map(|(id, ms)| summarise(id, &ms, &outlets, &mut known))
+        .collect();
+    drop(known);
     store.save_stories(&updates, now).await?;
     Ok(())
+}
+
+/// What story refreshes keep from batch to batch: the outlets attribution lines are read
+/// against (the sources, read again every [`OUTLETS_FOR`]) and the credit each sighting's
+/// text gives, so a growing story's earliest hundred sightings are not read again on
+/// every batch.
+#[derive(Default)]
+pub(crate) struct Credits {
+    state: tokio::sync::Mutex<KnownCredits>,
+}
+
+/// How long a read of the sources serves attribution: a source added or renamed meanwhile
+/// is credited from the next read on.
+const OUTLETS_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Credits known past this many sightings are forgotten, all at once.
+const CREDITS_KEPT: usize = 200_000;
+
+#[derive(Default)]
+pub(crate) struct KnownCredits {
+    read_at: Option<std::time::Instant>,
+    /// Each source's id and name, as last read: a change forgets every credit.
+    sources: Vec<(i64, String)>,
+    outlets: Arc<Outlets>,
+    /// By sighting and a hash of the head and tail read: a revised text is read again.
+    by_sighting: HashMap<(i64, u64), Option<usize>>,
+}
+
+impl Credits {
+    async fn known(&self, store: &Store) -> Result<tokio::sync::MutexGuard<'_, KnownCredits>> {
+        let mut known = self.state.lock().await;
+        if known.read_at.is_none_or(|at| at.elapsed() >= OUTLETS_FOR) {
+            let sources: Vec<(i64, String)> =
+                store.list_sources().await?.into_iter().map(|s| (s.id, s.name)).collect();
+            if sources != known.sources {
+                known.outlets = Arc::new(Outlets::new(sources.iter().map(|(id, name)| Outlet {
+                    source: *id,
+                    name,
+                    aliases: &[],
+                })));
+                known.sources = sources;
+                known.by_sighting.clear();
+            }
+            known.read_at = Some(std::time::Instant::now());
+        }
+        Ok(known)
+    }
+}
+
+impl KnownCredits {
+    /// The credit of a sighting's text, found once.
+    fn credit(&mut self, sighting: i64, head: &str, tail: &str) -> Option<usize> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (head, tail).hash(&mut h);
+        let key = (sighting, h.finish());
+        if let Some(known) = self.by_sighting.get(&key) {
+            return *known;
+        }
+        if self.by_sighting.len() >= CREDITS_KEPT {
+            self.by_sighting.clear();
+        }
+        let found = signals::stories::credit(&self.outlets, head, tail);
+        self.by_sighting.insert(key, found);
+        found
+    }
 }
 
 fn tier(t: SourceTier) -> Tier {
@@ -337,7 +412,12 @@ fn basis_name(b: OriginBasis) -> &'static str {
 }
 
 /// One story's row from its sightings (given earliest first).
-fn summarise(id: i64, all: &[&StoryMember], outlets: &Outlets) -> Option<StoryUpdate> {
+fn summarise(
+    id: i64,
+    all: &[&StoryMember],
+    outlets: &Outlets,
+    known: &mut KnownCredits,
+) -> Option<StoryUpdate> {
     // The first publisher is among the earliest sightings (`store::PROVENANCE_SIGHTINGS`).
     let members: Vec<&StoryMember> = all
         .iter()
@@ -363,7 +443,12 @@ fn summarise(id: i64, all: &[&StoryMember], outlets: &Outlets) -> Option<StoryUp
             tail,
         })
         .collect();
-    let provenance = signals::stories::first_publisher(&sightings, outlets)?;
+    let credits: Vec<Option<usize>> = members
+        .iter()
+        .zip(&heads)
+        .map(|(m, (head, tail))| known.credit(m.sighting_id, head, tail))
+        .collect();
+    let provenance = signals::stories::first_publisher_credited(&sightings, outlets, &credits)?;
     let origin = members[provenance.origin];
     let times: Vec<DateTime<Utc>> = provenance
         .members
@@ -473,8 +558,9 @@ pub(crate) async fn rebuild(store: &Store, now: Timestamp) -> Result<StoriesRebu
     let rekeyed = store.replace_placements(&placements, chrono::Utc::now()).await?;
     let ids: BTreeSet<i64> = placements.iter().filter_map(|p| p.story).collect();
     let ids: Vec<i64> = ids.into_iter().collect();
+    let credits = Credits::default();
     for chunk in ids.chunks(PAGE as usize) {
-        refresh(store, chunk, now).await?;
+        refresh(store, &credits, chunk, now).await?;
     }
     Ok(StoriesRebuilt {
         documents: placements.len(),

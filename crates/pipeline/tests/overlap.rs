@@ -133,7 +133,8 @@ async fn overlapped_batches_store_what_batches_one_after_another_store() {
 
     let q = pipeline(&overlapped, two.path());
     let t = source(&overlapped).await;
-    let reports = q.ingest_batches(&t, batches()).await.unwrap();
+    let reports =
+        q.ingest_batches(batches().into_iter().map(|b| (t.clone(), b)).collect()).await.unwrap();
     assert_eq!(reports.len(), 3);
     assert_eq!(reports.iter().map(|r| r.added).sum::<usize>(), added);
     // The update is a revision even when its batch was prepared before the batch that

@@ -14,7 +14,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use query::{DocIndex, Expr, Fuel, Program, Scope, Term as QTerm};
 
@@ -40,9 +39,6 @@ const MAX_VECTOR_BYTES: usize = 900_000;
 /// At most this many candidates of a query answered only approximately are checked
 /// exactly, as in the tantivy index.
 pub const CHECKED_CANDIDATES: usize = crate::index::PROXIMITY_CANDIDATES;
-
-/// Once a page of a checked query is full, counting the rest may take this long.
-pub const COUNT_SLICE: Duration = crate::index::COUNT_SLICE;
 
 /// What the reach sort gives a document without engagement counts: below any count.
 pub const NO_REACH: i64 = crate::index::NO_REACH;

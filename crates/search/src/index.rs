@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use model::{RuleKind, Stance, Timestamp};
 use query::{DocIndex, Expr, Fuel, Program};
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, DirectoryLock, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, Weight};
@@ -17,14 +17,15 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
-    DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TERMINATED,
+    DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TERMINATED,
     TantivyDocument, TantivyError, Term,
 };
 
 use crate::analyzer::{Stream, VI_BARE, VI_FOLD, VI_MATCH, ViTokenizer};
 use crate::compile::{FieldPair, compile};
-use crate::facets::{FacetCollector, Facets, count_addresses};
+use crate::facets::{Counts, FacetCollector, Facets, count_addresses};
 use crate::filter::{FactFields, Filter, rule_stance};
+use crate::ranking::{Key, SegmentCount, Top};
 use crate::{Budget, Error, Fragment, Result, snippet};
 
 /// A document as the index needs it.
@@ -214,20 +215,42 @@ fn truncate(text: &str, chars: usize) -> String {
     text.chars().take(chars).collect()
 }
 
-/// Sort key of a result: score or time, then id; larger comes first.
-type Key = (f64, i64);
-
-/// The key given to documents at or before the cursor, so they sort last and are dropped.
-const BEFORE_CURSOR: Key = (f64::NEG_INFINITY, i64::MIN);
-
 /// How much of a document's text is read to highlight a result and to check a query the
 /// index answers only approximately (`NEAR`, mixed phrases): matches further in are found
 /// by the index alone.
 pub const MAX_CHECKED_BYTES: usize = 256 * 1024;
 
-/// Once a page of a re-checked query is full, counting the rest of its candidates may take
-/// this long before the total is given as a lower bound.
-pub(crate) const COUNT_SLICE: Duration = Duration::from_millis(250);
+/// Once a page of a re-checked query is full, counting the rest of its candidates goes on
+/// for this long before the total is given as a lower bound: a search answers in tens of
+/// milliseconds, and a count of "at least" this many serves the reader as well.
+pub(crate) const COUNT_SLICE: Duration = Duration::from_millis(15);
+
+/// ... but counts at least this many more candidates first, so that a small result set is
+/// counted exactly however slow the machine.
+const COUNTED_AT_LEAST: usize = 500;
+
+/// Counting the candidates of a re-checked query after its page is full
+/// ([`COUNT_SLICE`], [`COUNTED_AT_LEAST`]).
+pub struct Counting {
+    until: Instant,
+    left: usize,
+}
+
+impl Counting {
+    /// Counting starts now.
+    pub fn start() -> Counting {
+        Counting { until: Instant::now() + COUNT_SLICE, left: COUNTED_AT_LEAST }
+    }
+
+    /// Whether counting is over, before the next candidate.
+    pub fn over(&mut self) -> bool {
+        if self.left > 0 {
+            self.left -= 1;
+            return false;
+        }
+        Instant::now() >= self.until
+    }
+}
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -633,32 +656,20 @@ impl SearchIndex {
         let exact = expr.is_some_and(crate::compile::approximate);
         let want = if exact { PROXIMITY_CANDIDATES } else { request.offset + limit + 1 };
         let (sort, after) = (request.sort, request.after.map(|c| c.key()));
-        let keyed = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
-            let column = |name: &str, missing: i64| {
-                segment.fast_fields().i64(name).ok().map(|c| c.first_or_default_col(missing))
-            };
-            let (ids, times) = (column("id", 0), column("time", 0));
-            let reach = column("reach", NO_REACH);
-            move |doc: DocId, score: Score| -> Key {
-                let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
-                let primary = match sort {
-                    Sort::Relevance => f64::from(score),
-                    Sort::Newest => times.as_ref().map_or(0, |c| c.get_val(doc)) as f64,
-                    Sort::Reach => reach.as_ref().map_or(NO_REACH, |c| c.get_val(doc)) as f64,
-                };
-                match after {
-                    Some(cursor) if (primary, id) >= cursor => BEFORE_CURSOR,
-                    _ => (primary, id),
-                }
-            }
-        });
         // Facets of an approximate query are counted on its exact matches below.
         let facets = FacetCollector { enabled: request.facets && !exact };
-        let collector = Budgeted { inner: (keyed, Count, facets), budget };
-        let (mut candidates, total, counts) = searcher
-            .search(q.as_ref(), &collector)
-            .map_err(|e| budget.check().err().unwrap_or_else(|| Error::from(e)))?;
-        candidates.retain(|(key, _)| *key != BEFORE_CURSOR);
+        let spent = |e: TantivyError| budget.check().err().unwrap_or_else(|| Error::from(e));
+        // Ranked (with pruning by relevance, unscored by time or reach), counted by
+        // segment, and facets (when asked) in a pass of their own that scores nothing:
+        // each cheaper than one pass doing all three.
+        let top = Top { want, sort, after, budget };
+        let candidates = searcher.search(q.as_ref(), &top).map_err(spent)?;
+        let total = searcher.search(q.as_ref(), &SegmentCount { budget }).map_err(spent)?;
+        let counts = if facets.enabled {
+            searcher.search(q.as_ref(), &Budgeted { inner: facets, budget }).map_err(spent)?
+        } else {
+            Counts::default()
+        };
         let program = expr.map(Program::single);
         let program = program.as_ref().map(|(p, c)| (p, *c));
         // Work, as well as time, is bounded: a search with a deadline gets the engine's
@@ -674,11 +685,11 @@ impl SearchIndex {
             // little while; a count cut short is a lower bound.
             let capped = candidates.len() >= want;
             let mut matched = Vec::new();
-            let mut counting_until: Option<Instant> = None;
+            let mut counting: Option<Counting> = None;
             let mut checked_all = true;
             for (key, address) in candidates {
                 let stop = budget.check().err().or_else(|| {
-                    counting_until.filter(|&t| Instant::now() >= t).map(|_| Error::Cancelled)
+                    counting.as_mut().is_some_and(Counting::over).then_some(Error::Cancelled)
                 });
                 if let Some(e) = stop {
                     if page.len() < limit {
@@ -700,7 +711,7 @@ impl SearchIndex {
                     page.push((key, hit));
                 } else if next.is_none() {
                     next = page.last().map(|&(key, _)| key);
-                    counting_until = Some(Instant::now() + COUNT_SLICE);
+                    counting = Some(Counting::start());
                 }
             }
             total = matched.len();

@@ -34,6 +34,7 @@ mod filter;
 pub mod fulltext;
 mod highlight;
 mod index;
+mod ranking;
 
 pub use budget::{Budget, CancelOnDrop};
 pub use error::{Error, Result};
@@ -41,6 +42,6 @@ pub use facets::Facets;
 pub use filter::Filter;
 pub use highlight::{Fragment, snippet};
 pub use index::{
-    Census, Cursor, IndexDoc, MAX_CHECKED_BYTES, MAX_LIMIT, MAX_OFFSET, Rebuild, RuleTag,
+    Census, Counting, Cursor, IndexDoc, MAX_CHECKED_BYTES, MAX_LIMIT, MAX_OFFSET, Rebuild, RuleTag,
     SearchHit, SearchIndex, SearchRequest, SearchResults, Sort,
 };

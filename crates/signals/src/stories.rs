@@ -58,7 +58,7 @@ use crate::copies::{Syllables, is_number};
 
 pub use origin::{
     Anomaly, Attribution, MemberRelation, OriginBasis, Outlet, Outlets, Provenance, Relation,
-    Sighting, Tier, first_publisher, head_and_tail,
+    Sighting, Tier, credit, first_publisher, first_publisher_credited, head_and_tail,
 };
 
 /// A story's key: allocated by the [`Clusterer`] and kept by the store as the story id.

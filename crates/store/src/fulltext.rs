@@ -15,13 +15,10 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::time::Instant;
 
 use model::{NewDocument, RuleKind};
 use query::Expr;
-use search::fulltext::{
-    CHECKED_CANDIDATES, COUNT_SLICE, Checker, NO_REACH, Selects, StoredText, TextQuery,
-};
+use search::fulltext::{CHECKED_CANDIDATES, Checker, NO_REACH, Selects, StoredText, TextQuery};
 use search::{Budget, Cursor, Facets, Filter, SearchHit, SearchRequest, SearchResults, Sort};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -468,7 +465,7 @@ impl<'a> Plan<'a> {
     }
 
     /// Reads candidates in result order and checks those not known to match on their
-    /// text: the page fills, then counting goes on for [`COUNT_SLICE`]; a count cut short
+    /// text: the page fills, then counting goes on ([`search::Counting`]); a count cut short
     /// is a lower bound.
     async fn run_checked(
         &self,
@@ -498,7 +495,7 @@ impl<'a> Plan<'a> {
         let mut last_on_page: Option<(i64, f64)> = None;
         let mut next = None;
         let mut matched: Vec<i64> = Vec::new();
-        let mut counting_until: Option<Instant> = None;
+        let mut counting: Option<search::Counting> = None;
         let mut checked_all = true;
         'chunks: for chunk in candidates.chunks(CHUNK) {
             // Texts for the candidates to check, and for all of them while the page is open.
@@ -520,9 +517,10 @@ impl<'a> Plan<'a> {
             };
             for c in chunk {
                 let stop = budget.check().err().or_else(|| {
-                    counting_until
-                        .filter(|&t| Instant::now() >= t)
-                        .map(|_| search::Error::Cancelled)
+                    counting
+                        .as_mut()
+                        .is_some_and(search::Counting::over)
+                        .then_some(search::Error::Cancelled)
                 });
                 if let Some(e) = stop {
                     if page.len() < limit {
@@ -552,7 +550,7 @@ impl<'a> Plan<'a> {
                     last_on_page = Some((c.id, c.key));
                 } else if next.is_none() {
                     next = last_on_page;
-                    counting_until = Some(Instant::now() + COUNT_SLICE);
+                    counting = Some(search::Counting::start());
                 }
             }
         }

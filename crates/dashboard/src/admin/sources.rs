@@ -119,6 +119,7 @@ async fn set_enabled(
         Err(e) => return Err(e.into()),
     };
     state.store.set_source_enabled(source.id, enabled, Utc::now()).await?;
+    state.sources.invalidate();
     let (action, code) = if enabled {
         ("source_enabled", "source_enabled")
     } else {

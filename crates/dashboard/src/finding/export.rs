@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Timelike, Utc};
 use futures_util::Stream;
-use model::{SourceTier, Timestamp};
+use model::Timestamp;
 
 use super::{Criteria, SearchParams, resolve, rule_titles};
 use crate::AppState;
@@ -73,7 +73,7 @@ pub(crate) struct SearchPages {
     state: AppState,
     q: String,
     request: search::SearchRequest,
-    sources: HashMap<i64, (String, SourceTier)>,
+    sources: std::sync::Arc<crate::directory::Sources>,
     titles: HashMap<String, String>,
     left: usize,
     done: bool,

@@ -141,7 +141,7 @@ impl SearchPage {
     ) -> Result<SearchPage, AppError> {
         let f = c.map(|c| c.filters.clone()).unwrap_or_default();
         let mut sources: Vec<(i64, String)> =
-            state.store.list_sources().await?.into_iter().map(|s| (s.id, s.name)).collect();
+            super::sources(state).await?.iter().map(|(id, s)| (*id, s.0.clone())).collect();
         sources.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         let mut topics: Vec<(String, String)> = Vec::new();
         if let Some(handle) = &state.rules {

@@ -343,9 +343,27 @@ fn tier_rank(t: Tier) -> u8 {
     }
 }
 
+/// The outlet a sighting's text credits ("Theo TTXVN" at its head or tail), as an entry of
+/// `outlets`: what [`first_publisher_credited`] takes, and what a caller may keep for a
+/// sighting whose text does not change instead of reading it again.
+pub fn credit(outlets: &Outlets, head: &str, tail: &str) -> Option<usize> {
+    attribution(outlets, head, tail)
+}
+
 /// The origin of a group of sightings and every member's relation to it; `None` for no
 /// sightings.
 pub fn first_publisher(sightings: &[Sighting<'_>], outlets: &Outlets) -> Option<Provenance> {
+    let credits: Vec<Option<usize>> =
+        sightings.iter().map(|s| attribution(outlets, s.head, s.tail)).collect();
+    first_publisher_credited(sightings, outlets, &credits)
+}
+
+/// [`first_publisher`] with each sighting's [`credit`] already found, in order.
+pub fn first_publisher_credited(
+    sightings: &[Sighting<'_>],
+    outlets: &Outlets,
+    credits: &[Option<usize>],
+) -> Option<Provenance> {
     if sightings.is_empty() {
         return None;
     }
@@ -365,10 +383,8 @@ pub fn first_publisher(sightings: &[Sighting<'_>], outlets: &Outlets) -> Option<
     // Credits to another outlet than the sighting's own.
     let credits: Vec<Option<usize>> = sightings
         .iter()
-        .map(|s| {
-            attribution(outlets, s.head, s.tail)
-                .filter(|&e| !outlets.names[e].2.contains(&s.source))
-        })
+        .zip(credits)
+        .map(|(s, c)| c.filter(|&e| !outlets.names[e].2.contains(&s.source)))
         .collect();
     let order = |a: usize, b: usize| {
         let (sa, sb) = (&sightings[a], &sightings[b]);
