@@ -4,7 +4,6 @@
 //! recomputed from sightings whenever a story changes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use model::{Document, NewDocument, SourceTier, Story, Timestamp};
@@ -310,11 +309,8 @@ pub(crate) async fn refresh(
         by_story.entry(m.story_id).or_default().push(m);
     }
     let mut known = credits.known(store).await?;
-    let outlets = known.outlets.clone();
-    let updates: Vec<StoryUpdate> = by_story
-        .into_iter()
-        .filter_map(|(id, ms)| summarise(id, &ms, &outlets, &mut known))
-        .collect();
+    let updates: Vec<StoryUpdate> =
+        by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, &mut known)).collect();
     drop(known);
     store.save_stories(&updates, now).await?;
     Ok(())
@@ -341,7 +337,7 @@ pub(crate) struct KnownCredits {
     read_at: Option<std::time::Instant>,
     /// Each source's id and name, as last read: a change forgets every credit.
     sources: Vec<(i64, String)>,
-    outlets: Arc<Outlets>,
+    outlets: Outlets,
     /// By sighting and a hash of the head and tail read: a revised text is read again.
     by_sighting: HashMap<(i64, u64), Option<usize>>,
 }
@@ -353,11 +349,11 @@ impl Credits {
             let sources: Vec<(i64, String)> =
                 store.list_sources().await?.into_iter().map(|s| (s.id, s.name)).collect();
             if sources != known.sources {
-                known.outlets = Arc::new(Outlets::new(sources.iter().map(|(id, name)| Outlet {
+                known.outlets = Outlets::new(sources.iter().map(|(id, name)| Outlet {
                     source: *id,
                     name,
                     aliases: &[],
-                })));
+                }));
                 known.sources = sources;
                 known.by_sighting.clear();
             }
@@ -412,12 +408,7 @@ fn basis_name(b: OriginBasis) -> &'static str {
 }
 
 /// One story's row from its sightings (given earliest first).
-fn summarise(
-    id: i64,
-    all: &[&StoryMember],
-    outlets: &Outlets,
-    known: &mut KnownCredits,
-) -> Option<StoryUpdate> {
+fn summarise(id: i64, all: &[&StoryMember], known: &mut KnownCredits) -> Option<StoryUpdate> {
     // The first publisher is among the earliest sightings (`store::PROVENANCE_SIGHTINGS`).
     let members: Vec<&StoryMember> = all
         .iter()
@@ -448,7 +439,8 @@ fn summarise(
         .zip(&heads)
         .map(|(m, (head, tail))| known.credit(m.sighting_id, head, tail))
         .collect();
-    let provenance = signals::stories::first_publisher_credited(&sightings, outlets, &credits)?;
+    let provenance =
+        signals::stories::first_publisher_credited(&sightings, &known.outlets, &credits)?;
     let origin = members[provenance.origin];
     let times: Vec<DateTime<Utc>> = provenance
         .members
