@@ -359,6 +359,7 @@ fn shipped(
     let (ours, _) = rate(&docs, min, |(d, tokens)| rules::judge(&set, d, tokens).hits.len());
     let (peer, _) = rate(&docs, min, |(d, _)| set.match_analyzed(d).len());
     let (similar, _) = rate(&docs, min, |(d, tokens)| index.similar_analyzed(d, tokens).len());
+    let (presearch, _) = rate(&docs, min, |(d, _)| set.candidate_count(d));
     let (suspicion, _) =
         rate(&docs, min, |(d, _)| rules::Suspicion::builtin().score(d).score as usize);
     let (plain_verdict, _) = rate(&docs, min, |(d, _)| rules::verdict(d, Vec::new()).0.len());
@@ -372,6 +373,7 @@ fn shipped(
             "rules": set.len(),
             "claims": index.len(),
             "claim_similarity_docs_per_s": similar.round(),
+            "presearch_docs_per_s": presearch.round(),
             "claim_similarity_us_per_doc": (1e6 / similar * 10.0).round() / 10.0,
             "claim_matches_per_doc": (claim_hits as f64 / docs.len().max(1) as f64 * 1000.0).round() / 1000.0,
             "peer_is": "plain matching of the same set (no similarity, stance or suspicion)",

@@ -1252,6 +1252,23 @@ struct Phrasing {
     total: f32,
 }
 
+/// A phrasing that has a shingle: which, the shingle's slot in it, and the share of the
+/// phrasing's weight the shingle carries.
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    phrasing: u32,
+    slot: u16,
+    share: f32,
+}
+
+/// The phrasings a shingle is in: `first`, then `more[from..to]` of the index.
+#[derive(Debug, Clone, Copy)]
+struct Postings {
+    first: Posting,
+    from: u32,
+    to: u32,
+}
+
 /// Every phrasing of every claim as shingles, with an inverted index from shingle to the
 /// phrasings that have it. Cheap to share: build it once per library.
 #[derive(Debug, Clone, Default)]
@@ -1259,20 +1276,26 @@ pub struct ClaimIndex {
     params: SimilarityParams,
     ids: Vec<Arc<str>>,
     phrasings: Vec<Phrasing>,
-    /// Shingle hash to (phrasing, slot) pairs.
-    postings: HashMap<u64, Vec<(u32, u16)>, BuildHasherDefault<Premixed>>,
-    /// One bit per [`FILTER_BITS`] slice of the shingle hashes in `postings`: most of a
-    /// text's shingles are in no claim, and a bit read rejects them before the map does.
+    /// Shingle hash to the phrasings that have it: the first in the map's own slot (most
+    /// shingles are in one phrasing, read with the probe), the others in `more`.
+    postings: HashMap<u64, Postings, BuildHasherDefault<Premixed>>,
+    more: Vec<Posting>,
+    /// A Bloom filter of the shingle hashes in `postings`, two bits each: most of a text's
+    /// shingles are in no claim, and two bit reads reject them before the map does.
     filter: Vec<u64>,
 }
 
-/// The size of [`ClaimIndex::filter`] in bits (8 KiB, cache-resident): a library of a few
-/// thousand phrasings fills a small part of it.
-const FILTER_BITS: usize = 1 << 16;
+/// Filter bits per shingle of the library: with two bits each, about one shingle in two
+/// hundred that no claim has gets past the filter.
+const FILTER_BITS_PER_KEY: usize = 16;
 
-fn filter_bit(hash: u64) -> (usize, u64) {
-    let bit = (hash >> 48) as usize & (FILTER_BITS - 1);
-    (bit / 64, 1 << (bit % 64))
+/// The two bits of `hash` in a filter of `words` 64-bit words (a power of two): word and
+/// mask of each, from bits of the hash the map does not index by.
+fn filter_bits(hash: u64, words: usize) -> [(usize, u64); 2] {
+    let bits = words * 64 - 1;
+    let a = (hash >> 40) as usize & bits;
+    let b = (hash >> 16) as usize & bits;
+    [(a / 64, 1 << (a % 64)), (b / 64, 1 << (b % 64))]
 }
 
 /// A syllable of a text as the index reads it: the hash of its fold form, whether it is
@@ -1496,6 +1519,7 @@ impl ClaimIndex {
             }
         }
         let claims = library.len().max(1) as f32;
+        let mut lists: HashMap<u64, Vec<Posting>> = HashMap::new();
         for (p, set) in sets.into_iter().enumerate() {
             let phrasing = &mut index.phrasings[p];
             for (slot, s) in set.iter().enumerate() {
@@ -1503,7 +1527,11 @@ impl ClaimIndex {
                     * params.common_weight.powi(s.common as i32);
                 phrasing.weights.push(w);
                 phrasing.total += w;
-                index.postings.entry(s.hash).or_default().push((p as u32, slot as u16));
+                lists.entry(s.hash).or_default().push(Posting {
+                    phrasing: p as u32,
+                    slot: slot as u16,
+                    share: 0.0,
+                });
             }
             // A short phrasing is not fully repeated by a few words it shares with a text.
             if !set.is_empty() {
@@ -1511,10 +1539,22 @@ impl ClaimIndex {
                 phrasing.total = phrasing.total.max(floor);
             }
         }
-        index.filter = vec![0; FILTER_BITS / 64];
+        for (hash, mut list) in lists {
+            for posting in &mut list {
+                let phrasing = &index.phrasings[posting.phrasing as usize];
+                posting.share = phrasing.weights[usize::from(posting.slot)] / phrasing.total;
+            }
+            let from = index.more.len() as u32;
+            index.more.extend_from_slice(&list[1..]);
+            let to = index.more.len() as u32;
+            index.postings.insert(hash, Postings { first: list[0], from, to });
+        }
+        let words = (index.postings.len() * FILTER_BITS_PER_KEY / 64).next_power_of_two().max(8);
+        index.filter = vec![0; words];
         for &hash in index.postings.keys() {
-            let (word, bit) = filter_bit(hash);
-            index.filter[word] |= bit;
+            for (word, bit) in filter_bits(hash, words) {
+                index.filter[word] |= bit;
+            }
         }
         index
     }
@@ -1557,7 +1597,7 @@ impl ClaimIndex {
         // out in one buffer: both are reused.
         let _ = tokens;
         let [title, body] = doc.syllables_for_claims();
-        let mut out = self.scores_syls([("title", title), ("body", body)]);
+        let mut out = self.scores_syls([("title", title), ("body", body)], self.params.threshold);
         out.retain(|m| m.similarity >= self.params.threshold);
         out
     }
@@ -1570,7 +1610,12 @@ impl ClaimIndex {
         body: &str,
         body_tokens: &[Token],
     ) -> Vec<ClaimMatch> {
-        let mut out = self.scores(title, title_tokens, body, body_tokens);
+        let title_readings = readings(title_tokens, &vi_text::expansions(title, title_tokens));
+        let body_readings = readings(body_tokens, &vi_text::expansions(body, body_tokens));
+        let mut out = self.scores_read(
+            [("title", title_tokens, &title_readings), ("body", body_tokens, &body_readings)],
+            self.params.threshold,
+        );
         out.retain(|m| m.similarity >= self.params.threshold);
         out
     }
@@ -1586,23 +1631,29 @@ impl ClaimIndex {
     ) -> Vec<ClaimMatch> {
         let title_readings = readings(title_tokens, &vi_text::expansions(title, title_tokens));
         let body_readings = readings(body_tokens, &vi_text::expansions(body, body_tokens));
-        self.scores_read([
-            ("title", title_tokens, &title_readings),
-            ("body", body_tokens, &body_readings),
-        ])
+        self.scores_read(
+            [("title", title_tokens, &title_readings), ("body", body_tokens, &body_readings)],
+            0.0,
+        )
     }
 
-    /// [`ClaimIndex::scores`] of fields whose tokens' readings are made.
-    fn scores_read(&self, fields: [(&'static str, &[Token], &[Reading]); 2]) -> Vec<ClaimMatch> {
+    /// [`ClaimIndex::scores`] of fields whose tokens' readings are made, of the phrasings
+    /// that may reach `floor`.
+    fn scores_read(
+        &self,
+        fields: [(&'static str, &[Token], &[Reading]); 2],
+        floor: f32,
+    ) -> Vec<ClaimMatch> {
         if self.phrasings.is_empty() {
             return Vec::new();
         }
         let [(a, ta, ra), (b, tb, rb)] = fields;
-        self.scores_syls([(a, syllables_read(ta, ra)), (b, syllables_read(tb, rb))])
+        self.scores_syls([(a, syllables_read(ta, ra)), (b, syllables_read(tb, rb))], floor)
     }
 
-    /// [`ClaimIndex::scores`] of fields read as syllables.
-    fn scores_syls(&self, fields: [(&'static str, Vec<Syl>); 2]) -> Vec<ClaimMatch> {
+    /// [`ClaimIndex::scores`] of fields read as syllables: every phrasing whose score may
+    /// reach `floor` is scored (others may be too).
+    fn scores_syls(&self, fields: [(&'static str, Vec<Syl>); 2], floor: f32) -> Vec<ClaimMatch> {
         let mut best: HashMap<u32, ClaimMatch> = HashMap::new();
         if self.phrasings.is_empty() {
             return Vec::new();
@@ -1611,7 +1662,7 @@ impl ClaimIndex {
             if syls.is_empty() {
                 continue;
             }
-            for m in self.field_scores(&syls) {
+            for m in self.field_scores(&syls, floor) {
                 let claim = self.phrasings[m.phrasing].claim;
                 let better = best.get(&claim).is_none_or(|b| m.similarity > b.similarity);
                 if better {
@@ -1636,73 +1687,79 @@ impl ClaimIndex {
         out
     }
 
-    /// The best window of one field for every phrasing it touches.
-    fn field_scores(&self, syls: &[Syl]) -> Vec<FieldScore> {
-        // Hits grouped by phrasing, in text order within each: counted, then placed (a
-        // counting sort over the phrasings, which are few).
+    /// The best window of one field for every phrasing it touches that may score `floor`
+    /// or more.
+    fn field_scores(&self, syls: &[Syl], floor: f32) -> Vec<FieldScore> {
+        // Every shingle of the text found in a phrasing, and for each phrasing the sum of
+        // the shares its found shingles carry, repeats counted twice: no window of the text
+        // holds more of the phrasing than that, so a phrasing whose sum stays under the
+        // floor is not scored. Shingles many phrasings share ("bộ y tế", "người dân") come
+        // up in most health news; this keeps them from making every such phrasing a
+        // window to slide.
         let mut found: Vec<(u32, Hit)> = Vec::new();
+        let mut reach = vec![0f32; self.phrasings.len()];
+        let words = self.filter.len();
         for sh in shingles(syls, self.params.shingle) {
-            let (word, bit) = filter_bit(sh.hash);
-            if self.filter.get(word).is_some_and(|w| w & bit == 0) {
+            if words == 0
+                || filter_bits(sh.hash, words)
+                    .iter()
+                    .any(|&(word, bit)| self.filter[word] & bit == 0)
+            {
                 continue;
             }
-            if let Some(list) = self.postings.get(&sh.hash) {
-                found.extend(
-                    list.iter().map(|&(p, slot)| (p, Hit { first: sh.first, last: sh.last, slot })),
-                );
+            if let Some(p) = self.postings.get(&sh.hash) {
+                let more = &self.more[p.from as usize..p.to as usize];
+                for posting in std::iter::once(&p.first).chain(more) {
+                    reach[posting.phrasing as usize] += posting.share;
+                    found.push((
+                        posting.phrasing,
+                        Hit { first: sh.first, last: sh.last, slot: posting.slot },
+                    ));
+                }
             }
         }
+        // Sums of a few floats in another order differ in their last bits.
+        let floor = floor - 1e-4;
+        found.retain(|&(p, _)| reach[p as usize] >= floor);
         if found.is_empty() {
             return Vec::new();
         }
-        let mut bounds = vec![0u32; self.phrasings.len() + 1];
-        for &(p, _) in &found {
-            bounds[p as usize + 1] += 1;
-        }
-        for i in 1..bounds.len() {
-            bounds[i] += bounds[i - 1];
-        }
-        let mut next = bounds.clone();
-        let mut grouped = vec![Hit { first: 0, last: 0, slot: 0 }; found.len()];
-        for &(p, hit) in &found {
-            grouped[next[p as usize] as usize] = hit;
-            next[p as usize] += 1;
-        }
+        // Hits grouped by phrasing, in text order within each (found is in text order and
+        // the sort is stable).
+        found.sort_by_key(|&(p, _)| p);
         let mut out = Vec::new();
         let mut counts: Vec<u16> = Vec::new();
-        for p in 0..self.phrasings.len() as u32 {
-            let list = &grouped[bounds[p as usize] as usize..bounds[p as usize + 1] as usize];
-            if list.is_empty() {
-                continue;
-            }
+        for group in found.chunk_by(|a, b| a.0 == b.0) {
+            let p = group[0].0;
             let phrasing = &self.phrasings[p as usize];
             let needed = self.params.min_shingles.min(phrasing.weights.len());
             counts.clear();
             counts.resize(phrasing.weights.len(), 0);
-            if list
+            if group
                 .iter()
-                .filter(|h| std::mem::replace(&mut counts[usize::from(h.slot)], 1) == 0)
+                .filter(|(_, h)| std::mem::replace(&mut counts[usize::from(h.slot)], 1) == 0)
                 .count()
                 < needed
             {
                 continue;
             }
             counts.fill(0);
+            let list = |i: usize| group[i].1;
             let window =
                 (phrasing.len as f32 * self.params.window_factor) as u32 + self.params.slack as u32;
             let (mut weight, mut distinct) = (0.0f32, 0usize);
             let mut best: Option<(f32, usize, usize)> = None;
             let mut left = 0;
-            for right in 0..list.len() {
-                let hit = list[right];
+            for right in 0..group.len() {
+                let hit = list(right);
                 let slot = usize::from(hit.slot);
                 if counts[slot] == 0 {
                     weight += phrasing.weights[slot];
                     distinct += 1;
                 }
                 counts[slot] += 1;
-                while hit.first - list[left].first >= window {
-                    let s = usize::from(list[left].slot);
+                while hit.first - list(left).first >= window {
+                    let s = usize::from(list(left).slot);
                     counts[s] -= 1;
                     if counts[s] == 0 {
                         weight -= phrasing.weights[s];
@@ -1711,8 +1768,9 @@ impl ClaimIndex {
                     left += 1;
                 }
                 if distinct >= needed && best.is_none_or(|b| weight > b.0) {
-                    let end = list[left..=right].iter().map(|h| h.last).max().unwrap_or(hit.last);
-                    best = Some((weight, list[left].first as usize, end as usize));
+                    let end =
+                        group[left..=right].iter().map(|h| h.1.last).max().unwrap_or(hit.last);
+                    best = Some((weight, list(left).first as usize, end as usize));
                 }
             }
             if let Some((weight, first, last)) = best {

@@ -967,7 +967,14 @@ fn word_at(text: &str, at: usize) -> Option<(usize, usize)> {
 /// a host that poses as an authority. Only the words around a dot are looked at.
 fn links(text: &str) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
+    let bytes = text.as_bytes();
+    // A host's labels meet at a dot between two label characters: a dot ending a sentence
+    // or a number's decimal point next to a space is never where a link is recognised.
+    let label = |i: usize| bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-');
     for (dot, _) in text.match_indices('.') {
+        if !(dot > 0 && label(dot - 1) && label(dot + 1)) {
+            continue;
+        }
         if out.last().is_some_and(|&(_, e)| dot < e) {
             continue;
         }
@@ -1028,8 +1035,12 @@ fn phones(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let at_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if !(at_start && (bytes[i].is_ascii_digit() || bytes[i] == b'+')) {
+        // Most bytes start no number: tested first, before the byte ahead of them is read.
+        if !(bytes[i].is_ascii_digit() || bytes[i] == b'+') {
+            i += 1;
+            continue;
+        }
+        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
             i += 1;
             continue;
         }
@@ -1077,7 +1088,8 @@ fn exclamations(text: &str) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     // Most texts have none: a substring search is much faster than a walk over every
     // character.
-    if !["!!!", "！", "‼", "🚨"].iter().any(|p| text.contains(p)) {
+    // Searching for one character is a memchr; a text with a lone "!" just finds no run.
+    if !['!', '！', '‼', '🚨'].iter().any(|&p| text.contains(p)) {
         return out;
     }
     // (start, end, count) of the current run of exclamation marks.
