@@ -6,10 +6,12 @@
 //! the follower cannot just read after the highest id it has indexed. It indexes every
 //! document it has not seen as soon as it appears, and moves its *floor* (the id the index
 //! commit records, where a restart reads from) past a missing id only once that id has been
-//! missing for [`GAP_WAIT`]. [`Follower`] makes that decision, the clock passed in. What
-//! ids cannot tell (a revision, a document whose transaction committed later than that, a
-//! purge by another process) the index's repair against the store finds
-//! ([`Pipeline::catch_up_index`]), which the follower runs at start and every
+//! missing for [`GAP_WAIT`]. [`Follower`] makes that decision, the clock passed in.
+//! Revisions keep their ids: every round also reads the documents revised since
+//! [`REVISION_LOOKBACK`] before the previous round and indexes again those the index holds
+//! at another version. What neither can tell (a document whose transaction committed later
+//! than those waits, a purge by another process) the index's repair against the store
+//! finds ([`Pipeline::catch_up_index`]), which the follower runs at start and every
 //! [`REPAIR_EVERY`].
 //!
 //! A round runs as soon as the store announces new documents (a PostgreSQL notification,
@@ -41,6 +43,10 @@ const MAX_SPAN: i64 = 100_000;
 const READ: i64 = 5_000;
 /// How often the index is repaired against the store while following it.
 pub(crate) const REPAIR_EVERY: Duration = Duration::from_secs(600);
+/// How far before the previous round's reading each round looks for revisions: the
+/// processes' clocks differ a little, and a revision's time is taken before its
+/// transaction commits.
+pub(crate) const REVISION_LOOKBACK: Duration = Duration::from_secs(60);
 /// The pause between rounds while notifications arrive: only a safety net then.
 const LISTENING_TICK: Duration = Duration::from_secs(10);
 /// How long a wake-up waits for more commits before the round, so a burst of small
@@ -120,6 +126,31 @@ impl Follower {
     }
 }
 
+/// Where the next reading of revisions starts: [`REVISION_LOOKBACK`] before the previous
+/// reading (UTC milliseconds), so a round that failed or came late misses nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RevisionWatch {
+    read_at: i64,
+}
+
+impl RevisionWatch {
+    /// Revisions before `now` are the start-up repair's to find.
+    pub(crate) fn starting(now: chrono::DateTime<chrono::Utc>) -> RevisionWatch {
+        RevisionWatch { read_at: now.timestamp_millis() }
+    }
+
+    /// The time to read revisions from.
+    pub(crate) fn since(self) -> i64 {
+        let lookback = i64::try_from(REVISION_LOOKBACK.as_millis()).unwrap_or(i64::MAX);
+        self.read_at.saturating_sub(lookback)
+    }
+
+    /// A reading that started at `now` succeeded.
+    pub(crate) fn read(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.read_at = self.read_at.max(now.timestamp_millis());
+    }
+}
+
 impl Pipeline {
     /// Keeps the index equal to the store while other processes store the documents:
     /// at each wake-up from the store, and every tick otherwise, it indexes the documents
@@ -128,6 +159,7 @@ impl Pipeline {
         let Some(index) = self.index.clone() else { return Ok(()) };
         self.catch_up_index().await?;
         let mut follower = Follower::new(index.last_indexed_id()?, GAP_WAIT);
+        let mut revisions = RevisionWatch::starting(chrono::Utc::now());
         let mut repaired = Instant::now();
         let mut wakeups = self.store.wakeups(Topic::Documents);
         tokio::pin!(shutdown);
@@ -147,6 +179,7 @@ impl Pipeline {
                     follower = Follower::new(index.last_indexed_id()?, GAP_WAIT);
                 }
             }
+            self.follow_revisions_logged(&index, &mut revisions, follower.floor()).await;
             let wait = self.tick(&wakeups);
             if !self.pause(&mut wakeups, wait, &mut shutdown).await {
                 break;
@@ -163,6 +196,7 @@ impl Pipeline {
     pub async fn follow_others(&self, from: i64, shutdown: impl Future<Output = ()>) -> Result<()> {
         let Some(index) = self.index.clone() else { return Ok(()) };
         let mut follower = Follower::new(from, GAP_WAIT);
+        let mut revisions = RevisionWatch::starting(chrono::Utc::now());
         // New ids with when they were first seen, oldest first.
         let mut settling: VecDeque<(Instant, Vec<i64>)> = VecDeque::new();
         let mut wakeups = self.store.wakeups(Topic::Documents);
@@ -202,6 +236,10 @@ impl Pipeline {
                     }
                 }
             }
+            // The recorded id is the pipeline's to move: ids below it may still be on
+            // their way through it.
+            let recorded = index.last_indexed_id().unwrap_or(0);
+            self.follow_revisions_logged(&index, &mut revisions, recorded).await;
             let mut wait = self.tick(&wakeups);
             if let Some((seen, _)) = settling.front() {
                 wait = wait.min(SETTLE.saturating_sub(seen.elapsed()));
@@ -211,6 +249,58 @@ impl Pipeline {
             }
         }
         Ok(())
+    }
+
+    /// [`Pipeline::follow_revisions`], its outcome logged.
+    async fn follow_revisions_logged(
+        &self,
+        index: &SearchIndex,
+        watch: &mut RevisionWatch,
+        recorded: i64,
+    ) {
+        match self.follow_revisions(index, watch, recorded).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n_items = n, "Indexed revisions another process stored."),
+            Err(error) => {
+                tracing::error!(error = %error, "Indexing revisions another process stored failed.");
+            }
+        }
+    }
+
+    /// Indexes again the documents revised since `watch` last read that the index holds
+    /// at another version, committing with `recorded` as the highest id indexed; returns
+    /// how many.
+    async fn follow_revisions(
+        &self,
+        index: &SearchIndex,
+        watch: &mut RevisionWatch,
+        recorded: i64,
+    ) -> Result<usize> {
+        let now = chrono::Utc::now();
+        let revised = self.store.revised_since(watch.since()).await?;
+        let ids: Vec<i64> = revised.iter().map(|r| r.0).collect();
+        let held = if ids.is_empty() { Default::default() } else { index.revisions_held(&ids)? };
+        // A document the index does not hold yet is the id follower's to index.
+        let stale: Vec<i64> = revised
+            .iter()
+            .filter(|(id, at)| held.get(id).is_some_and(|h| h != at))
+            .map(|r| r.0)
+            .collect();
+        if !stale.is_empty() {
+            let started = Instant::now();
+            let docs = self.store.documents_by_ids(&stale).await?;
+            let mut batch = Vec::with_capacity(docs.len());
+            for d in &docs {
+                let facts = self.store.document_facts(d.id - 1, d.id).await?;
+                batch.push(crate::process::stored_index_doc(d, facts.get(&d.id)));
+            }
+            index.delete(&stale)?;
+            index.add(&batch)?;
+            index.commit(recorded)?;
+            self.metrics.observe(Stage::Index, started.elapsed());
+        }
+        watch.read(now);
+        Ok(stale.len())
     }
 
     /// Indexes those of `ids` the index does not hold; returns how many.

@@ -2,7 +2,8 @@
 //! PostgreSQL when configured: what a process killed between its store commit and its index
 //! commit leaves behind (a document below the recorded id missing, a revision indexed at its
 //! old text) and a purge the index never heard of are put right, and a second start-up finds
-//! nothing to do.
+//! nothing to do. A process following the store indexes another process's revisions
+//! within seconds, without waiting for a repair.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
@@ -105,5 +106,84 @@ async fn start_up_repairs_what_a_crash_or_a_purge_left_in_the_index() {
         assert_eq!(pipeline(&store, &kept).catch_up_index().await.unwrap(), 1, "{backend}");
         assert_eq!(found(&kept, "xqmoi"), [last], "{backend}");
         assert_eq!(found(&kept, "xqcuoi"), Vec::<i64>::new(), "{backend}");
+    }
+}
+
+/// Waits until `q` finds exactly `want` in the index in `dir`.
+async fn wait_found(dir: &Path, q: &str, want: &[i64], what: &str) {
+    for _ in 0..200 {
+        if found(dir, q) == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{what}: {q:?} found {:?}, not {want:?}", found(dir, q));
+}
+
+type Following = (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<pipeline::Result<()>>);
+
+/// Runs `p` following the store: as a web process does (`others` false) or, beside its own
+/// pipeline, as the default role does for what other processes store.
+fn follow(p: &Pipeline, others: Option<i64>) -> Following {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let p = p.clone();
+    let task = tokio::spawn(async move {
+        let stopped = async {
+            stopped.await.ok();
+        };
+        match others {
+            Some(from) => p.follow_others(from, stopped).await,
+            None => p.follow_store(stopped).await,
+        }
+    });
+    (stop, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revision_another_process_stores_reaches_a_following_index_within_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let (followed, other) =
+            (dir.path().join(backend).join("a"), dir.path().join(backend).join("b"));
+        let paper = source(&store, "Báo Thử", "https://baothu.vn/rss").await;
+        let tick = Some(std::time::Duration::from_millis(100));
+        // The writer stands for `langnghe ingest` or a worker: its index is not the one
+        // followed.
+        let writer = pipeline(&store, &other);
+
+        // A web process.
+        let web = build::pipeline(store.clone(), &followed, build::Rules::None, tick);
+        let running = follow(&web, None);
+        writer.ingest_items(&paper, &[item(1, "Tin đầu tiên xqtruoc.", false)]).await.unwrap();
+        let first = store.documents_after(0, 10).await.unwrap()[0].id;
+        wait_found(&followed, "xqtruoc", &[first], backend).await;
+        let report = writer
+            .ingest_items(&paper, &[item(1, "Tin đầu tiên đã sửa xqsau.", true)])
+            .await
+            .unwrap();
+        assert_eq!(report.revised, 1, "{backend}");
+        wait_found(&followed, "xqsau", &[first], backend).await;
+        assert_eq!(found(&followed, "xqtruoc"), Vec::<i64>::new(), "{backend}");
+        running.0.send(()).unwrap();
+        running.1.await.unwrap().unwrap();
+        drop(web);
+
+        // The default role, whose own pipeline indexes what it stores.
+        let all = build::pipeline(store.clone(), &followed, build::Rules::None, tick);
+        let running = follow(&all, Some(first));
+        writer.ingest_items(&paper, &[item(2, "Tin thứ hai xqhai.", false)]).await.unwrap();
+        let second = store.documents_after(first, 10).await.unwrap()[0].id;
+        wait_found(&followed, "xqhai", &[second], backend).await;
+        let report = writer
+            .ingest_items(&paper, &[item(2, "Tin thứ hai đã sửa xqhaimoi.", true)])
+            .await
+            .unwrap();
+        assert_eq!(report.revised, 1, "{backend}");
+        wait_found(&followed, "xqhaimoi", &[second], backend).await;
+        assert_eq!(found(&followed, "xqhai"), Vec::<i64>::new(), "{backend}");
+        // The revision is indexed once: the index holds it at its stored time.
+        assert_eq!(found(&followed, "bản tin"), [first, second], "{backend}");
+        running.0.send(()).unwrap();
+        running.1.await.unwrap().unwrap();
     }
 }

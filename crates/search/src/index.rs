@@ -604,6 +604,25 @@ impl SearchIndex {
         Ok(held)
     }
 
+    /// The revision time each of `ids` (store ids) is indexed at as of the last commit:
+    /// 0 for a document indexed at its first version, nothing for one not held.
+    pub fn revisions_held(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+        let searcher = self.reader.searcher();
+        let mut held = std::collections::HashMap::new();
+        for &id in ids {
+            let query = tantivy::query::TermQuery::new(
+                Term::from_field_i64(self.fields.id, id),
+                IndexRecordOption::Basic,
+            );
+            for address in searcher.search(&query, &tantivy::collector::DocSetCollector)? {
+                let segment = searcher.segment_reader(address.segment_ord);
+                let revised = segment.fast_fields().i64("revised")?;
+                held.insert(id, revised.first(address.doc_id).unwrap_or(0));
+            }
+        }
+        Ok(held)
+    }
+
     /// Runs a query in the Lắng Nghe query language, without a time budget (the command
     /// line and tests).
     pub fn search(

@@ -364,6 +364,9 @@ impl Store {
             stances,
         });
         crate::alerts::apply_upserts(&mut tx, self.schedule(), &alerts::upserts(signals)).await?;
+        if !revised.is_empty() {
+            crate::wakeups::publish(&mut tx, crate::Topic::Documents).await?;
+        }
         tx.commit().await?;
         Ok(revised)
     }

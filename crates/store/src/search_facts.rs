@@ -101,6 +101,19 @@ impl Store {
         rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("revised_at")?))).collect()
     }
 
+    /// The documents revised at `since` (UTC milliseconds) or later, with their revision
+    /// time: what a process that follows the store into its index indexes again.
+    pub async fn revised_since(&self, since: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, revised_at FROM documents WHERE id IN \
+             (SELECT document_id FROM document_revisions WHERE replaced_at >= $1) ORDER BY id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("revised_at")?))).collect()
+    }
+
     /// The ids of a story's documents, at most [`MAX_STORY_DOCUMENTS`].
     pub async fn story_document_ids(&self, story: i64) -> Result<Vec<i64>> {
         let ids: Vec<i64> =
