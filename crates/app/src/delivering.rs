@@ -119,7 +119,8 @@ async fn relay(from: Arc<Notify>, to: Vec<Arc<Notify>>, shutdown: impl Future<Ou
 
 /// Wakes every `to` at each wake-up of `from` (what other processes commit, on
 /// PostgreSQL), until `shutdown`: alert events another process writes reach the
-/// notifications at once, and documents it stores the spike scan.
+/// notifications at once, documents it stores the spike scan, and messages it writes to
+/// the outbox (a test message from the dashboard of a web process) the delivery.
 async fn relay_store(
     mut from: store::Wakeups,
     to: Vec<Arc<Notify>>,
@@ -147,31 +148,30 @@ pub(crate) fn spawn_jobs(
     let spikes_wake = Arc::new(Notify::new());
     let notify_wake = Arc::new(Notify::new());
     let delivery_wake = Arc::new(Notify::new());
-    let mut tasks = Vec::new();
-    tasks.push((
+    let relays = [
+        (store::Topic::Documents, vec![spikes_wake.clone(), notify_wake.clone()]),
+        (store::Topic::AlertEvents, vec![notify_wake.clone()]),
+        (store::Topic::Outbox, vec![delivery_wake.clone()]),
+    ];
+    let mut tasks = vec![(
         "relay",
         tokio::spawn(relay(
             j.pipeline.stored(),
             vec![spikes_wake.clone(), notify_wake.clone()],
             stopped(stop.clone()),
         )),
-    ));
-    tasks.push((
-        "relay documents",
-        tokio::spawn(relay_store(
-            j.store.wakeups(store::Topic::Documents),
-            vec![spikes_wake.clone(), notify_wake.clone()],
-            stopped(stop.clone()),
-        )),
-    ));
-    tasks.push((
-        "relay alert events",
-        tokio::spawn(relay_store(
-            j.store.wakeups(store::Topic::AlertEvents),
-            vec![notify_wake.clone()],
-            stopped(stop.clone()),
-        )),
-    ));
+    )];
+    for (topic, to) in relays {
+        let name = match topic {
+            store::Topic::Documents => "relay documents",
+            store::Topic::AlertEvents => "relay alert events",
+            store::Topic::Outbox => "relay outbox",
+        };
+        tasks.push((
+            name,
+            tokio::spawn(relay_store(j.store.wakeups(topic), to, stopped(stop.clone()))),
+        ));
+    }
     let leased = |name: &'static str| {
         (j.store.clone(), name, holder.clone(), clock.reader(), stopped(stop.clone()))
     };

@@ -160,6 +160,9 @@ pub(crate) async fn enqueue_in(
         }
         written += q.execute(&mut **tx).await?.rows_affected();
     }
+    if written > 0 {
+        crate::wakeups::publish(tx, crate::Topic::Outbox).await?;
+    }
     Ok(usize::try_from(written).unwrap_or(usize::MAX))
 }
 

@@ -1,5 +1,5 @@
 //! Wake-ups across processes: on PostgreSQL, writes that other processes wait for (new
-//! documents, alert events) send a `NOTIFY` in their transaction, which the server delivers
+//! documents, alert events, messages to deliver) send a `NOTIFY` in their transaction, which the server delivers
 //! to every listening session when it commits and never when it rolls back; one listening
 //! connection per process ([`Store::wakeups`]) turns them into wake-ups for whoever
 //! subscribed. SQLite has no such thing: its wake-ups never come.
@@ -25,16 +25,19 @@ pub enum Topic {
     Documents,
     /// Alert events were written (an alert opened, acknowledged, grew back…).
     AlertEvents,
+    /// Messages were written to the outbox.
+    Outbox,
 }
 
 impl Topic {
-    const ALL: [Topic; 2] = [Topic::Documents, Topic::AlertEvents];
+    const ALL: [Topic; 3] = [Topic::Documents, Topic::AlertEvents, Topic::Outbox];
 
     /// The PostgreSQL channel it is sent on.
     pub fn channel(self) -> &'static str {
         match self {
             Topic::Documents => "langnghe_documents",
             Topic::AlertEvents => "langnghe_alert_events",
+            Topic::Outbox => "langnghe_outbox",
         }
     }
 
@@ -42,6 +45,7 @@ impl Topic {
         match self {
             Topic::Documents => 0,
             Topic::AlertEvents => 1,
+            Topic::Outbox => 2,
         }
     }
 }
@@ -74,7 +78,7 @@ impl std::fmt::Debug for Hub {
 struct Shared {
     url: String,
     /// A counter per topic, raised at each wake-up; subscribers watch it.
-    counters: [watch::Sender<u64>; 2],
+    counters: [watch::Sender<u64>; 3],
     /// Whether the listening connection is up now.
     listening: AtomicBool,
     /// Whether the listening task runs.
@@ -99,7 +103,7 @@ impl Hub {
     pub(crate) fn postgres(url: &str) -> Hub {
         Hub(Some(Arc::new(Shared {
             url: url.to_owned(),
-            counters: [watch::channel(0).0, watch::channel(0).0],
+            counters: [watch::channel(0).0, watch::channel(0).0, watch::channel(0).0],
             listening: AtomicBool::new(false),
             started: Mutex::new(false),
             closing: watch::channel(false).0,
@@ -306,6 +310,40 @@ mod tests {
         publish(&mut tx, Topic::Documents).await.expect("notify");
         tx.commit().await.expect("commit");
         assert!(!woken(&mut docs, Duration::from_millis(500)).await);
+        other.close().await;
+    }
+
+    #[tokio::test]
+    async fn messages_written_to_the_outbox_wake_delivery_in_another_process() {
+        let Some(base) = crate::testing::postgres_base_url() else {
+            eprintln!("skipped: LANGNGHE_TEST_POSTGRES_URL is not set");
+            return;
+        };
+        let url = crate::testing::fresh_postgres_url(&base).await;
+        let store = Store::open(&url).await.expect("open postgres");
+        let other = Store::open(&url).await.expect("open postgres again");
+        let mut outbox = store.wakeups(Topic::Outbox);
+        let mut docs = store.wakeups(Topic::Documents);
+        listening(&outbox).await;
+        assert!(woken(&mut outbox, Duration::from_secs(5)).await);
+        assert!(woken(&mut docs, Duration::from_secs(5)).await);
+
+        let now = chrono::Utc::now();
+        let message = crate::NewOutgoing {
+            dedupe_key: "wake:1".into(),
+            kind: "alert".into(),
+            channel: model::Channel::Email,
+            recipient: "a@example.org".into(),
+            subject: "Cảnh báo".into(),
+            body: b"{}".to_vec(),
+        };
+        assert_eq!(other.enqueue(std::slice::from_ref(&message), now).await.expect("enqueue"), 1);
+        assert!(woken(&mut outbox, Duration::from_secs(5)).await, "an enqueue did not wake");
+        assert!(!woken(&mut docs, Duration::from_millis(300)).await, "another topic woke");
+        // A message already in the outbox is not written again, and wakes nobody.
+        assert_eq!(other.enqueue(&[message], now).await.expect("enqueue"), 0);
+        assert!(!woken(&mut outbox, Duration::from_millis(500)).await, "nothing new woke");
+        store.close().await;
         other.close().await;
     }
 
