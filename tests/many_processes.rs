@@ -1,5 +1,6 @@
 //! Many processes on one PostgreSQL database: two `serve --role worker` processes poll 200
-//! loopback feeds between them and one `serve --role web` process serves what they store.
+//! loopback feeds between them (each telling its own counters on its `/metrics` listener)
+//! and one `serve --role web` process serves what they store.
 //! Every item is stored once, no feed is polled twice within its interval, a rumour
 //! carried word for word by ten outlets polled by both workers is one alert, and the web
 //! process's API, search and live event stream show what the workers stored.
@@ -151,11 +152,17 @@ async fn two_workers_and_a_web_process_share_one_postgresql_database() {
         text
     });
 
+    // Each worker tells its own counters on a /metrics listener of its own.
+    let worker_metrics: Vec<String> =
+        (0..2).map(|_| format!("http://127.0.0.1:{}", free_port())).collect();
     let mut workers: Vec<Running> = ["worker-a", "worker-b"]
         .iter()
-        .map(|agent| {
+        .zip(&worker_metrics)
+        .map(|(agent, metrics)| {
             let data = dir.path().join(agent);
-            Running::spawn(process(&config, &data, agent, &["serve", "--role", "worker"]))
+            let mut cmd = process(&config, &data, agent, &["serve", "--role", "worker"]);
+            cmd.env("LANGNGHE_HTTP__METRICS_LISTEN", metrics.trim_start_matches("http://"));
+            Running::spawn(cmd)
         })
         .collect();
 
@@ -189,6 +196,15 @@ async fn two_workers_and_a_web_process_share_one_postgresql_database() {
     assert_eq!(received.len(), FEEDS, "requests beyond the feeds");
     let expected: BTreeSet<String> = ["worker-a", "worker-b"].map(agent).into();
     assert_eq!(agents, expected, "both workers poll, nobody else does");
+    // And each says how many polls were its own; a worker has no index to count.
+    let mut polls = Vec::new();
+    for base in &worker_metrics {
+        polls.push(metric(base, "langnghe_polls_total").await.expect("a worker's /metrics"));
+        assert_eq!(metric(base, "langnghe_documents").await, Some(documents), "{base}");
+        assert_eq!(metric(base, "langnghe_index_documents").await, None, "{base}");
+    }
+    assert!(polls.iter().all(|&p| p > 0.0), "{polls:?}");
+    assert_eq!(polls.iter().sum::<f64>(), FEEDS as f64, "{polls:?}");
 
     // The web process searches what the workers stored.
     let hits = api(

@@ -73,6 +73,10 @@ pub(crate) struct Http {
     /// which every link in digests and notifications starts with; see [`Config::public_url`].
     #[serde(default)]
     pub(crate) public_url: Option<String>,
+    /// Where a worker process (`serve --role worker`, which serves no dashboard) serves
+    /// `/metrics` alone; none when unset.
+    #[serde(default)]
+    pub(crate) metrics_listen: Option<String>,
 }
 
 /// A list, or a string of comma-separated items (how an environment variable is easiest
@@ -477,7 +481,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
         // Paths and URLs stay strings even when they would parse as something else.
         let keep_string = parts
             .last()
-            .is_some_and(|k| k.ends_with("_url") || k.ends_with("_dir") || k == "listen");
+            .is_some_and(|k| k.ends_with("_url") || k.ends_with("_dir") || k.ends_with("listen"));
         let value = if keep_string { toml::Value::String(value) } else { env_value(&value) };
         set_path(table, &parts, value);
     }
@@ -563,6 +567,13 @@ impl Config {
             problems.push(format!(
                 "http.listen {:?} is not an address such as 127.0.0.1:8080",
                 self.http.listen
+            ));
+        }
+        if let Some(addr) = &self.http.metrics_listen
+            && addr.parse::<std::net::SocketAddr>().is_err()
+        {
+            problems.push(format!(
+                "http.metrics_listen {addr:?} is not an address such as 127.0.0.1:9101"
             ));
         }
         if !self.database_url.is_empty()

@@ -291,6 +291,22 @@ impl System {
         } else {
             Vec::new()
         };
+        // A worker serves no dashboard; it tells a monitoring system its own counters.
+        let worker_metrics = match (&web, &config.http.metrics_listen) {
+            (None, Some(addr)) => {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening for /metrics on {addr}"))?;
+                tracing::info!(url = %format!("http://{}/metrics", listener.local_addr()?), "Worker metrics listening.");
+                Some(tokio::spawn(dashboard::serve_metrics(
+                    listener,
+                    self.store.clone(),
+                    self.metrics.clone(),
+                    stopped(stop_rx.clone()),
+                )))
+            }
+            _ => None,
+        };
         match &web {
             Some((addr, _)) => ready(*addr),
             None => tracing::info!("Worker running: polling sources and running periodic jobs."),
@@ -334,6 +350,13 @@ impl System {
             match web.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "The dashboard server failed."),
                 Err(e) => tracing::error!(error = %e, "The dashboard task panicked."),
+                Ok(Ok(())) => {}
+            }
+        }
+        if let Some(task) = worker_metrics {
+            match task.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "The worker metrics server failed."),
+                Err(e) => tracing::error!(error = %e, "The worker metrics task panicked."),
                 Ok(Ok(())) => {}
             }
         }

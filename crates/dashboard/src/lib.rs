@@ -39,6 +39,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 pub use board::{BoardProblem, Boards};
+pub use metrics::serve_metrics;
 use model::Metrics;
 pub use notifications::{DeliveryOptions, TestMessage};
 pub use reports::{ReportSettings, health_day_windows, province_names, report_request};

@@ -1,13 +1,21 @@
-//! `/metrics` in the Prometheus text exposition format.
+//! `/metrics` in the Prometheus text exposition format: the dashboard's route, and the
+//! listener a worker process serves it on alone ([`serve_metrics`]).
 
 use std::fmt::Write;
+use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::routing::get;
+use model::Metrics;
+use store::Store;
 
 use crate::AppState;
 use crate::error::AppError;
+
+const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     let counts = state.store.counts().await?;
@@ -19,7 +27,36 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
             u64::try_from(counts.documents).unwrap_or_default().saturating_sub(pending)
         }
     };
-    let m = state.metrics.snapshot();
+    Ok((
+        [(header::CONTENT_TYPE, CONTENT_TYPE)],
+        exposition(&counts, Some(searchable), &state.metrics),
+    ))
+}
+
+/// Serves `/metrics` alone on `listener` until `shutdown` completes: what a worker
+/// process, which serves no dashboard, tells a monitoring system about its polls and
+/// stages (the store's counts are the same in every process; searchable documents are the
+/// web processes' to tell).
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    metrics: Arc<Metrics>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    async fn worker_metrics(
+        State((store, metrics)): State<(Store, Arc<Metrics>)>,
+    ) -> Result<impl IntoResponse, AppError> {
+        let counts = store.counts().await?;
+        Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], exposition(&counts, None, &metrics)))
+    }
+    let app = Router::new().route("/metrics", get(worker_metrics)).with_state((store, metrics));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// The exposition of the store's counts, the searchable documents when this process
+/// searches, and this process's counters and stage times.
+fn exposition(counts: &store::Counts, searchable: Option<u64>, metrics: &Metrics) -> String {
+    let m = metrics.snapshot();
     let mut out = String::new();
     let mut gauge = |name: &str, help: &str, kind: &str, value: String| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
@@ -35,7 +72,9 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
         "gauge",
         counts.failing_sources.to_string(),
     );
-    gauge("langnghe_index_documents", "Searchable documents.", "gauge", searchable.to_string());
+    if let Some(searchable) = searchable {
+        gauge("langnghe_index_documents", "Searchable documents.", "gauge", searchable.to_string());
+    }
     gauge("langnghe_polls_total", "Polls since start.", "counter", m.polls.to_string());
     gauge(
         "langnghe_fetch_errors_total",
@@ -89,5 +128,5 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
         let _ = writeln!(out, "langnghe_stage_seconds_sum{{stage=\"{stage}\"}} {secs}");
         let _ = writeln!(out, "langnghe_stage_seconds_count{{stage=\"{stage}\"}} {n}");
     }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out))
+    out
 }
