@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use model::{RuleKind, Stance, Timestamp};
 use query::{DocIndex, Expr, Fuel, Program};
-use tantivy::collector::{Collector, Count, SegmentCollector};
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, DirectoryLock, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, Weight};
@@ -590,18 +590,7 @@ impl SearchIndex {
 
     /// Which of `ids` (store ids) the index holds as of its last commit.
     pub fn holds(&self, ids: &[i64]) -> Result<std::collections::HashSet<i64>> {
-        let searcher = self.reader.searcher();
-        let mut held = std::collections::HashSet::new();
-        for &id in ids {
-            let query = tantivy::query::TermQuery::new(
-                Term::from_field_i64(self.fields.id, id),
-                IndexRecordOption::Basic,
-            );
-            if searcher.search(&query, &Count)? > 0 {
-                held.insert(id);
-            }
-        }
-        Ok(held)
+        Ok(self.revisions_held(ids)?.into_keys().collect())
     }
 
     /// The revision time each of `ids` (store ids) is indexed at as of the last commit:

@@ -273,16 +273,22 @@ mod tests {
         panic!("the listener did not connect");
     }
 
-    #[tokio::test]
-    async fn a_committed_notification_wakes_and_a_rolled_back_one_does_not() {
+    /// Two stores on one fresh PostgreSQL database: two processes as far as the server can
+    /// tell. None (the test skips) when no test database is configured.
+    async fn two_processes() -> Option<(Store, Store)> {
         let Some(base) = crate::testing::postgres_base_url() else {
             eprintln!("skipped: LANGNGHE_TEST_POSTGRES_URL is not set");
-            return;
+            return None;
         };
         let url = crate::testing::fresh_postgres_url(&base).await;
         let store = Store::open(&url).await.expect("open postgres");
-        // A second store is a second process as far as the server can tell.
         let other = Store::open(&url).await.expect("open postgres again");
+        Some((store, other))
+    }
+
+    #[tokio::test]
+    async fn a_committed_notification_wakes_and_a_rolled_back_one_does_not() {
+        let Some((store, other)) = two_processes().await else { return };
         let mut docs = store.wakeups(Topic::Documents);
         let mut events = store.wakeups(Topic::AlertEvents);
         listening(&docs).await;
@@ -315,13 +321,7 @@ mod tests {
 
     #[tokio::test]
     async fn messages_written_to_the_outbox_wake_delivery_in_another_process() {
-        let Some(base) = crate::testing::postgres_base_url() else {
-            eprintln!("skipped: LANGNGHE_TEST_POSTGRES_URL is not set");
-            return;
-        };
-        let url = crate::testing::fresh_postgres_url(&base).await;
-        let store = Store::open(&url).await.expect("open postgres");
-        let other = Store::open(&url).await.expect("open postgres again");
+        let Some((store, other)) = two_processes().await else { return };
         let mut outbox = store.wakeups(Topic::Outbox);
         let mut docs = store.wakeups(Topic::Documents);
         listening(&outbox).await;
