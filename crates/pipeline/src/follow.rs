@@ -288,14 +288,7 @@ impl Pipeline {
             .collect();
         if !stale.is_empty() {
             let started = Instant::now();
-            let docs = self.store.documents_by_ids(&stale).await?;
-            let mut batch = Vec::with_capacity(docs.len());
-            for d in &docs {
-                let facts = self.store.document_facts(d.id - 1, d.id).await?;
-                batch.push(crate::process::stored_index_doc(d, facts.get(&d.id)));
-            }
-            index.delete(&stale)?;
-            index.add(&batch)?;
+            crate::repair::reindex(&self.store, index, &stale).await?;
             index.commit(recorded)?;
             self.metrics.observe(Stage::Index, started.elapsed());
         }

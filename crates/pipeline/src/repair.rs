@@ -62,15 +62,7 @@ pub(crate) async fn repair_index(store: &Store, index: &SearchIndex) -> Result<u
     }
     let stale: Vec<i64> = stale.into_iter().collect();
     for chunk in stale.chunks(RANGE as usize) {
-        let docs = store.documents_by_ids(chunk).await?;
-        let mut batch = Vec::with_capacity(docs.len());
-        for d in &docs {
-            let facts = store.document_facts(d.id - 1, d.id).await?;
-            batch.push(stored_index_doc(d, facts.get(&d.id)));
-        }
-        index.delete(chunk)?;
-        index.add(&batch)?;
-        indexed += batch.len();
+        indexed += reindex(store, index, chunk).await?;
     }
     index.commit(index.last_indexed_id()?)?;
     tracing::warn!(
@@ -80,4 +72,18 @@ pub(crate) async fn repair_index(store: &Store, index: &SearchIndex) -> Result<u
         "The index disagreed with the store (left by a crash); the ranges and revisions that differed were indexed again."
     );
     Ok(indexed)
+}
+
+/// Replaces `ids` in the index with their stored versions, uncommitted (an id the store no
+/// longer holds just leaves the index); returns how many were indexed.
+pub(crate) async fn reindex(store: &Store, index: &SearchIndex, ids: &[i64]) -> Result<usize> {
+    let docs = store.documents_by_ids(ids).await?;
+    let mut batch = Vec::with_capacity(docs.len());
+    for d in &docs {
+        let facts = store.document_facts(d.id - 1, d.id).await?;
+        batch.push(stored_index_doc(d, facts.get(&d.id)));
+    }
+    index.delete(ids)?;
+    index.add(&batch)?;
+    Ok(batch.len())
 }
