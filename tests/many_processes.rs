@@ -2,7 +2,8 @@
 //! loopback feeds between them (each telling its own counters on its `/metrics` listener)
 //! and one `serve --role web` process serves what they store.
 //! Every item is stored once, no feed is polled twice within its interval, a rumour
-//! carried word for word by ten outlets polled by both workers is one alert, and the web
+//! carried by twenty outlets polled by both workers, ten word for word and ten in other
+//! words, is one story and one alert, and the web
 //! process's API, search and live event stream show what the workers stored.
 //!
 //! Runs only when `LANGNGHE_TEST_POSTGRES_URL` is set (it then fails if the server cannot
@@ -19,7 +20,8 @@ use test_support::{Page, Site};
 use crate::support::{Running, eventually, free_port, langnghe, login, metric, rules_dir, run_ok};
 
 const FEEDS: usize = 200;
-/// Every `RUMOUR_EVERY`-th feed also carries the same rumour, word for word.
+/// Every `RUMOUR_EVERY`-th feed also carries the same rumour, word for word, and every
+/// `RUMOUR_EVERY`-th from the `RUMOUR_EVERY / 2`-th carries it in other words.
 const RUMOUR_EVERY: usize = 20;
 const RUMOUR_RULE: &str = "rumor.than-duoc";
 
@@ -39,6 +41,17 @@ fn rss(base: &str, n: usize) -> String {
              người khỏi bệnh ung thư. Trang bán hàng cam kết khỏi bệnh 100% sau hai liệu \
              trình, khuyên người bệnh ngừng hóa trị để uống sản phẩm.</description>\
              <pubDate>Mon, 30 Nov 2026 07:00:00 +0700</pubDate></item>"
+        ));
+    }
+    if n % RUMOUR_EVERY == RUMOUR_EVERY / 2 {
+        items.push_str(&format!(
+            "<item><title>Rễ cây rừng quý là thần dược chữa khỏi ung thư giai đoạn cuối, \
+             hàng trăm người đã khỏi bệnh</title>\
+             <link>{base}/lan-truyen/{n}.html</link>\
+             <description>Bài thuốc từ rễ cây rừng quý giúp hàng trăm người bệnh ung thư \
+             giai đoạn cuối khỏi bệnh chỉ sau hai liệu trình. Người bán cam kết khỏi bệnh \
+             100%, người bệnh nên ngừng hóa trị để uống thần dược này.</description>\
+             <pubDate>Mon, 30 Nov 2026 07:30:00 +0700</pubDate></item>"
         ));
     }
     format!(
@@ -166,8 +179,9 @@ async fn two_workers_and_a_web_process_share_one_postgresql_database() {
         })
         .collect();
 
-    // Every feed's own item, and the rumour once: its nine other carriers are sightings.
-    let documents = (FEEDS + 1) as f64;
+    // Every feed's own item, and the rumour once in each wording: the other carriers of
+    // each are sightings.
+    let documents = (FEEDS + 2) as f64;
     eventually(
         Duration::from_secs(240),
         "every document stored and searchable on the web",
@@ -216,7 +230,8 @@ async fn two_workers_and_a_web_process_share_one_postgresql_database() {
     assert_eq!(hits["total"], 1, "{hits}");
     assert!(hits["hits"][0]["title"].as_str().unwrap_or_default().contains("số 137"), "{hits}");
 
-    // One alert for the rumour, whichever worker stored it and whichever saw its copies.
+    // One story and one alert for the rumour, whichever worker stored each wording and
+    // whichever saw their copies.
     let alerts = api(&http, format!("{base}/api/v1/alerts?limit=1000"), &token).await;
     let rumour: Vec<&Value> =
         alerts["alerts"].as_array().unwrap().iter().filter(|a| a["rule"] == RUMOUR_RULE).collect();
@@ -230,10 +245,14 @@ async fn two_workers_and_a_web_process_share_one_postgresql_database() {
     }
     let story = rumour[0]["story"].as_i64().expect("the rumour alert is about a story");
     let story = api(&http, format!("{base}/api/v1/stories/{story}"), &token).await;
-    let carriers = (FEEDS / RUMOUR_EVERY) as i64;
+    let carriers = (2 * FEEDS / RUMOUR_EVERY) as i64;
     assert_eq!(
-        (story["story"]["sightings"].as_i64(), story["story"]["outlets"].as_i64()),
-        (Some(carriers), Some(carriers)),
+        (
+            story["story"]["documents"].as_i64(),
+            story["story"]["sightings"].as_i64(),
+            story["story"]["outlets"].as_i64()
+        ),
+        (Some(2), Some(carriers), Some(carriers)),
         "{story}"
     );
 
@@ -358,9 +377,9 @@ async fn ingest_beside_serve(database_url: Option<String>) {
         (found(&http, &base, &token, "đơn vị huyện số 4242").await? == 1).then_some(())
     })
     .await;
-    // Everything both wrote is stored once and indexed once: each feed's item, the rumour
-    // two feeds carry once, the posts and the feed file's item.
-    let documents = (SERVED + 1 + POSTED + 1) as f64;
+    // Everything both wrote is stored once and indexed once: each feed's item, each of the
+    // rumour's two wordings once (two feeds carry each), the posts and the feed file's item.
+    let documents = (SERVED + 2 + POSTED + 1) as f64;
     eventually(Duration::from_secs(120), "every document stored and indexed", || async {
         let stored = metric(&base, "langnghe_documents").await?;
         let indexed = metric(&base, "langnghe_index_documents").await?;

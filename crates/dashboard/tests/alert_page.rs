@@ -155,16 +155,19 @@ async fn fixture() -> Fixture {
     let first = store.next_story_id().await.unwrap();
     let (s1, s2) = (first, first + 1);
     let stored = store
-        .insert_batch_placed(&batch, &mut |_, inserted| {
-            inserted
-                .iter()
-                .map(|ins| Placement {
-                    document_id: ins.id,
-                    story: Some(if ins.batch_index < 2 { s1 } else { s2 }),
-                    copy_of: None,
-                })
-                .collect()
-        })
+        .insert_batch_placed(
+            &batch,
+            &mut store::placing(|_, inserted| {
+                inserted
+                    .iter()
+                    .map(|ins| Placement {
+                        document_id: ins.id,
+                        story: Some(if ins.batch_index < 2 { s1 } else { s2 }),
+                        copy_of: None,
+                    })
+                    .collect()
+            }),
+        )
         .await
         .unwrap();
     let ids: Vec<i64> = stored.inserted.iter().map(|i| i.id).collect();

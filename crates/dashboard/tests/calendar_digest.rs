@@ -113,11 +113,14 @@ async fn fixture() -> Fixture {
             terms: vec![MatchedTerm { field: "title", start: 0, end: 3, term: "hiv".into() }],
         };
         store
-            .insert_batch_placed(&[Processed::new(doc, vec![hit])], &mut |_, ins| {
-                ins.iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                    .collect()
-            })
+            .insert_batch_placed(
+                &[Processed::new(doc, vec![hit])],
+                &mut store::placing(|_, ins| {
+                    ins.iter()
+                        .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
+                        .collect()
+                }),
+            )
             .await
             .unwrap();
     }

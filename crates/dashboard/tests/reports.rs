@@ -84,11 +84,14 @@ async fn fixture() -> Fixture {
         }],
     };
     store
-        .insert_batch_placed(&[Processed::new(doc, vec![hit])], &mut |_, ins| {
-            ins.iter()
-                .map(|i| Placement { document_id: i.id, story: Some(1), copy_of: None })
-                .collect()
-        })
+        .insert_batch_placed(
+            &[Processed::new(doc, vec![hit])],
+            &mut store::placing(|_, ins| {
+                ins.iter()
+                    .map(|i| Placement { document_id: i.id, story: Some(1), copy_of: None })
+                    .collect()
+            }),
+        )
         .await
         .unwrap();
     let alert = store.alert_board(None, 10).await.unwrap()[0].alert.id;

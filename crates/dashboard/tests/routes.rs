@@ -377,12 +377,15 @@ async fn fixture() -> Fixture {
     };
     let story = store.next_story_id().await.unwrap();
     let stored = store
-        .insert_batch_placed(&[Processed::new(doc.clone(), vec![hit])], &mut |_, inserted| {
-            inserted
-                .iter()
-                .map(|ins| Placement { document_id: ins.id, story: Some(story), copy_of: None })
-                .collect()
-        })
+        .insert_batch_placed(
+            &[Processed::new(doc.clone(), vec![hit])],
+            &mut store::placing(|_, inserted| {
+                inserted
+                    .iter()
+                    .map(|ins| Placement { document_id: ins.id, story: Some(story), copy_of: None })
+                    .collect()
+            }),
+        )
         .await
         .unwrap();
     let document = stored.inserted[0].id;

@@ -161,16 +161,19 @@ async fn start() -> Server {
     }
     let keys: Vec<usize> = plan.iter().map(|p| p.0).collect();
     let stored = store
-        .insert_batch_placed(&batch, &mut |_, inserted| {
-            inserted
-                .iter()
-                .map(|ins| Placement {
-                    document_id: ins.id,
-                    story: Some(stories[keys[ins.batch_index]]),
-                    copy_of: None,
-                })
-                .collect()
-        })
+        .insert_batch_placed(
+            &batch,
+            &mut store::placing(|_, inserted| {
+                inserted
+                    .iter()
+                    .map(|ins| Placement {
+                        document_id: ins.id,
+                        story: Some(stories[keys[ins.batch_index]]),
+                        copy_of: None,
+                    })
+                    .collect()
+            }),
+        )
         .await
         .unwrap();
     let ids: Vec<i64> = stored.inserted.iter().map(|i| i.id).collect();

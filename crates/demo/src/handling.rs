@@ -440,12 +440,16 @@ async fn open(store: &Store, inc: &Incident, now: Timestamp) -> Result<Option<i6
     }
     let story = store.next_story_id().await?;
     store
-        .import(&mut groups, now, &mut |_, inserted| {
-            inserted
-                .iter()
-                .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                .collect()
-        })
+        .import(
+            &mut groups,
+            now,
+            &mut store::placing(|_, inserted| {
+                inserted
+                    .iter()
+                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
+                    .collect()
+            }),
+        )
         .await?;
     Ok(store.story_alerts(story).await?.into_iter().find(|a| a.rule_id == p.id).map(|a| a.id))
 }

@@ -90,11 +90,14 @@ async fn document(
     let mut p = Processed::new(doc, vec![hit]);
     p.places = DocumentPlaces { province: province.map(str::to_owned), places: Vec::new() };
     let stored = store
-        .insert_batch_placed(&[p], &mut |_, ins| {
-            ins.iter()
-                .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                .collect()
-        })
+        .insert_batch_placed(
+            &[p],
+            &mut store::placing(|_, ins| {
+                ins.iter()
+                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
+                    .collect()
+            }),
+        )
         .await
         .unwrap();
     stored.inserted.first().map_or(0, |i| i.id)

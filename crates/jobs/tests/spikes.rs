@@ -138,11 +138,18 @@ impl World {
             p.places = DocumentPlaces { province: Some(province.to_owned()), places: Vec::new() };
             let stored = self
                 .store
-                .insert_batch_placed(&[p], &mut |_, ins| {
-                    ins.iter()
-                        .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                        .collect()
-                })
+                .insert_batch_placed(
+                    &[p],
+                    &mut store::placing(|_, ins| {
+                        ins.iter()
+                            .map(|i| Placement {
+                                document_id: i.id,
+                                story: Some(story),
+                                copy_of: None,
+                            })
+                            .collect()
+                    }),
+                )
                 .await
                 .unwrap();
             if let Some(i) = stored.inserted.first() {

@@ -252,6 +252,10 @@ impl Pipeline {
         let placed =
             stories::catch_up(&self.store, &self.stories, &self.credits, chrono::Utc::now())
                 .await?;
+        if stories::lock(&self.stories).stale() {
+            // Another process rebuilt the stories meanwhile: read them again next time.
+            return Ok(placed);
+        }
         // Alerts opened before stories gathered every document of their rule; each story
         // is its own incident now.
         let opened = self.store.split_rule_alerts(chrono::Utc::now()).await?;
@@ -268,6 +272,16 @@ impl Pipeline {
         *self.stories_ready.lock().await = false;
     }
 
+    /// Forgets the stories held in memory when the story log said they fell behind it (a
+    /// rebuild elsewhere, or entries pruned before they were read); what was left unplaced
+    /// meanwhile is placed by the catch-up that reads them again.
+    pub(crate) async fn invalidate_stale_stories(&self) {
+        if stories::lock(&self.stories).stale() {
+            tracing::info!("Stories fell behind the story log: reading them again.");
+            self.invalidate_stories().await;
+        }
+    }
+
     /// Merges the stories that turned out to be one event (their alerts follow) and
     /// rewrites the merged stories' rows, and the rows of stories a purged source took
     /// away. Returns how many merges it made.
@@ -279,11 +293,39 @@ impl Pipeline {
         for chunk in orphans.chunks(500) {
             stories::refresh(&self.store, &self.credits, chunk, now).await?;
         }
-        let merges = stories::lock(&self.stories).merge_pass(now);
+        if let Err(error) = self.store.prune_story_log(now - store::STORY_LOG_KEPT).await {
+            tracing::warn!(error = %error, "Pruning the story log failed.");
+        }
+        // Merges are decided by one process at a time, among every story any process
+        // placed: the others apply them from the log.
+        let applied = stories::lock(&self.stories).applied();
+        let (mut decision, log) = self.store.decide_stories(applied).await?;
+        let merges = {
+            let mut held = stories::lock(&self.stories);
+            if held.follow(&log) { held.merge_pass(now) } else { Vec::new() }
+        };
         if merges.is_empty() {
+            // Given up before waiting on anything else: a catch-up may be waiting for the
+            // story lock.
+            drop(decision);
+            self.invalidate_stale_stories().await;
             return Ok(0);
         }
-        self.store.merge_stories(&merges, now).await?;
+        let written = match decision.merge(&merges, now).await {
+            Ok(()) => decision.commit().await,
+            Err(e) => {
+                drop(decision);
+                Err(e)
+            }
+        };
+        match written {
+            Ok(end) => stories::lock(&self.stories).written(end),
+            Err(e) => {
+                // The clusterer made merges the store did not keep.
+                self.invalidate_stories().await;
+                return Err(e.into());
+            }
+        }
         let into: std::collections::BTreeSet<i64> = merges.iter().map(|m| m.1).collect();
         stories::refresh(&self.store, &self.credits, &into.into_iter().collect::<Vec<_>>(), now)
             .await?;

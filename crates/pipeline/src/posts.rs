@@ -413,27 +413,25 @@ impl Pipeline {
         self.catch_up_stories().await?;
         let placing = groups.iter().map(|(_, batch)| batch.len()).sum();
         crate::stories::reserve_keys(&self.store, &self.stories, placing).await?;
-        let mut stories_time = std::time::Duration::ZERO;
         let syllables: Vec<_> = groups
             .iter()
             .zip(syllables)
             .map(|((_, batch), syl)| crate::stories::batch_times(batch, syl))
             .collect();
-        let stored = match self
-            .store
-            .import(
-                &mut groups,
-                now,
-                &mut crate::stories::placer(&self.stories, &syllables, &mut stories_time),
-            )
-            .await
-        {
+        let mut placer = crate::stories::BatchPlacer {
+            stories: &self.stories,
+            groups: &syllables,
+            spent: std::time::Duration::ZERO,
+        };
+        let stored = match self.store.import(&mut groups, now, &mut placer).await {
             Ok(stored) => stored,
             Err(e) => {
                 self.invalidate_stories().await;
                 return Err(e.into());
             }
         };
+        let stories_time = placer.spent;
+        self.invalidate_stale_stories().await;
         let refreshing = std::time::Instant::now();
         for (_, s) in &stored {
             self.refresh_stories(&s.inserted, &s.copies, now).await?;

@@ -488,22 +488,21 @@ impl Pipeline {
         crate::stories::reserve_keys(&self.store, &self.stories, batch.len()).await?;
         let started = Instant::now();
         let groups = [crate::stories::batch_times(&batch, syllables)];
-        let mut stories_time = started.elapsed();
+        let mut placer = crate::stories::BatchPlacer {
+            stories: &self.stories,
+            groups: &groups,
+            spent: started.elapsed(),
+        };
         let started = Instant::now();
-        let stored = match self
-            .store
-            .insert_batch_placed(
-                &batch,
-                &mut crate::stories::placer(&self.stories, &groups, &mut stories_time),
-            )
-            .await
-        {
+        let stored = match self.store.insert_batch_placed(&batch, &mut placer).await {
             Ok(stored) => stored,
             Err(e) => {
                 self.invalidate_stories().await;
                 return Err(e.into());
             }
         };
+        let mut stories_time = placer.spent;
+        self.invalidate_stale_stories().await;
         let stored_at = Instant::now();
         self.refresh_stories(&stored.inserted, &stored.copies, now).await?;
         stories_time += stored_at.elapsed();

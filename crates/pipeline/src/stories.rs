@@ -11,7 +11,9 @@ use signals::copies::{CopyDoc, CopyIndex, Syllables};
 use signals::stories::{
     Anomaly, Clusterer, OriginBasis, Outlet, Outlets, Replay, StoryInput, StoryKey, Tier,
 };
-use store::{Inserted, Placement, SightingRelation, Store, StoryMember, StoryUpdate};
+use store::{
+    Inserted, Placement, SightingRelation, Store, StoryEntry, StoryLog, StoryMember, StoryUpdate,
+};
 
 use crate::Result;
 
@@ -27,6 +29,12 @@ pub(crate) struct Stories {
     /// The end (exclusive) of the block of story keys reserved in the store that new
     /// stories take their keys from (see [`reserve_keys`]); no key is given beyond it.
     keys_end: i64,
+    /// The last entry of the store's story log held here: what other processes decided
+    /// after it is applied before this one places anything.
+    applied: i64,
+    /// The log said stories here fell behind it (a rebuild, or entries pruned before they
+    /// were read): they must be read from the store again before placing more.
+    stale: bool,
 }
 
 /// Story keys reserved at a time: most batches take them from the block already held.
@@ -52,7 +60,66 @@ impl Stories {
             clusterer: Clusterer::starting_at(signals::stories::Params::default(), next),
             last_evict: None,
             keys_end: 0,
+            applied: 0,
+            stale: false,
         }
+    }
+
+    /// The log entry placements here follow from.
+    pub(crate) fn applied(&self) -> i64 {
+        self.applied
+    }
+
+    /// Whether the stories here must be read from the store again.
+    pub(crate) fn stale(&self) -> bool {
+        self.stale
+    }
+
+    /// Applies what other processes decided (read from the story log): their documents
+    /// join the stories they were placed in, exactly as a restart replays them, and their
+    /// merges are made here too, so every process places the next document among the same
+    /// stories. Returns false when the log says these stories are past bringing up to date.
+    pub(crate) fn follow(&mut self, log: &StoryLog) -> bool {
+        if log.behind || self.stale {
+            self.stale = true;
+            return false;
+        }
+        // Others' stories carry keys from their own reserved blocks; new stories here keep
+        // taking theirs from this process's block.
+        let next = self.clusterer.next_key();
+        for entry in &log.entries {
+            match entry {
+                StoryEntry::Placed { document, story, copy_of } => {
+                    if self.clusterer.story_of(document.id).is_some() {
+                        continue;
+                    }
+                    let at = story_time(document.doc.published_at, document.doc.fetched_at);
+                    self.evict(at);
+                    let syllables = syllables(&document.doc);
+                    if let Some(doc) = CopyDoc::new(&syllables, self.copies.params()) {
+                        self.copies.insert(document.id, at, doc);
+                    }
+                    let input =
+                        StoryInput { id: document.id, syllables: &syllables, copy_of: *copy_of };
+                    self.clusterer.replay(&input, at, Some(StoryKey(*story)));
+                }
+                StoryEntry::Merged { from, into } => {
+                    self.clusterer.apply_merge(StoryKey(*from), StoryKey(*into));
+                }
+                StoryEntry::Rebuilt => {
+                    self.stale = true;
+                    return false;
+                }
+            }
+        }
+        self.clusterer.allocate_from(next);
+        self.applied = self.applied.max(log.end);
+        true
+    }
+
+    /// The log now ends at `end` with what this process wrote.
+    pub(crate) fn written(&mut self, end: i64) {
+        self.applied = self.applied.max(end);
     }
 
     /// How many new stories the reserved keys still allow.
@@ -72,6 +139,10 @@ impl Stories {
         members.sort_by_key(|m| (m.at, m.id));
         let mut out = Vec::with_capacity(members.len());
         for m in members.iter() {
+            // Placed already by another process's catch-up, and applied here from the log.
+            if self.clusterer.story_of(m.id).is_some() {
+                continue;
+            }
             // Without a reserved key left, a new story could take a key another process
             // holds: the document is stored without a story and placed by the next
             // catch-up instead. The callers reserve enough first, so this does not happen.
@@ -155,16 +226,28 @@ pub(crate) fn batch_times(
         .collect()
 }
 
-/// The placer a batch insert calls: the batch's syllables and times, by batch index.
-/// It adds the time it spends to `spent`.
-pub(crate) fn placer<'a>(
-    stories: &'a std::sync::Mutex<Stories>,
-    groups: &'a [Vec<(DateTime<Utc>, Syllables)>],
-    spent: &'a mut std::time::Duration,
-) -> impl FnMut(usize, &[Inserted]) -> Vec<Placement> + Send + 'a {
-    move |group, inserted| {
+/// The placer a batch insert calls: the batch's syllables and times, by batch index. It
+/// adds the time it spends to `spent`.
+pub(crate) struct BatchPlacer<'a> {
+    pub stories: &'a std::sync::Mutex<Stories>,
+    pub groups: &'a [Vec<(DateTime<Utc>, Syllables)>],
+    pub spent: std::time::Duration,
+}
+
+impl store::Placer for BatchPlacer<'_> {
+    fn position(&self) -> Option<i64> {
+        Some(lock(self.stories).applied)
+    }
+
+    fn place(&mut self, group: usize, log: StoryLog, inserted: &[Inserted]) -> Vec<Placement> {
         let started = std::time::Instant::now();
-        let Some(batch) = groups.get(group) else { return Vec::new() };
+        let Some(batch) = self.groups.get(group) else { return Vec::new() };
+        let mut stories = lock(self.stories);
+        // Stories that fell behind the log place nothing: the documents stay unplaced, and
+        // the catch-up after reading the stories again places them.
+        if !stories.follow(&log) {
+            return Vec::new();
+        }
         let mut members: Vec<NewMember<'_>> = inserted
             .iter()
             .filter_map(|i| {
@@ -172,9 +255,13 @@ pub(crate) fn placer<'a>(
                 Some(NewMember { id: i.id, at: *at, syllables })
             })
             .collect();
-        let placed = lock(stories).place(&mut members);
-        *spent += started.elapsed();
+        let placed = stories.place(&mut members);
+        self.spent += started.elapsed();
         placed
+    }
+
+    fn written(&mut self, end: i64) {
+        lock(self.stories).written(end);
     }
 }
 
@@ -186,6 +273,9 @@ pub(crate) fn lock(stories: &std::sync::Mutex<Stories>) -> std::sync::MutexGuard
 /// into their recorded stories, then documents with no story yet (stored before stories
 /// existed, or while the placement failed) are placed and their stories written.
 pub(crate) async fn restore(store: &Store, now: DateTime<Utc>) -> Result<Stories> {
+    // Read first: what is decided while the documents are read is applied again from the
+    // log, which changes nothing for what was read already.
+    let applied = store.story_log_end().await?;
     let next = StoryKey(store.next_story_id().await?);
     let keep =
         signals::stories::Params::default().merge_span + signals::stories::Params::default().active;
@@ -216,6 +306,7 @@ pub(crate) async fn restore(store: &Store, now: DateTime<Utc>) -> Result<Stories
     copies.evict_older_than(now - copies.params().window);
     stories.copies = copies;
     stories.clusterer = Clusterer::rebuild(signals::stories::Params::default(), next, replays);
+    stories.applied = applied;
     Ok(stories)
 }
 
@@ -270,8 +361,19 @@ pub(crate) async fn catch_up(
         let Some(last) = page.last() else { break };
         after = last.id;
         reserve_keys(store, stories, page.len()).await?;
-        let placements = place_stored(&mut lock(stories), &page).0;
-        store.place_documents(&placements).await?;
+        let applied = lock(stories).applied;
+        let (mut decision, log) = store.decide_stories(applied).await?;
+        let placements = {
+            let mut held = lock(stories);
+            if !held.follow(&log) {
+                // Read again by the caller before anything is placed.
+                return Ok(placed);
+            }
+            place_stored(&mut held, &page).0
+        };
+        decision.place(&placements, now).await?;
+        let end = decision.commit().await?;
+        lock(stories).written(end);
         let touched: BTreeSet<i64> = placements.iter().filter_map(|p| p.story).collect();
         refresh(store, credits, &touched.into_iter().collect::<Vec<_>>(), now).await?;
         placed += placements.len();
@@ -303,16 +405,17 @@ pub(crate) async fn refresh(
     if stories.is_empty() {
         return Ok(());
     }
-    let members = store.story_members(stories).await?;
-    let mut by_story: BTreeMap<i64, Vec<&StoryMember>> = BTreeMap::new();
-    for m in &members {
-        by_story.entry(m.story_id).or_default().push(m);
-    }
     let mut known = credits.known(store).await?;
-    let updates: Vec<StoryUpdate> =
-        by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, &mut known)).collect();
-    drop(known);
-    store.save_stories(&updates, now).await?;
+    let known = &mut *known;
+    store
+        .refresh_stories(stories, now, |members| {
+            let mut by_story: BTreeMap<i64, Vec<&StoryMember>> = BTreeMap::new();
+            for m in members {
+                by_story.entry(m.story_id).or_default().push(m);
+            }
+            by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, known)).collect()
+        })
+        .await?;
     Ok(())
 }
 

@@ -370,3 +370,196 @@ async fn a_purged_source_leaves_its_stories_rewritten_from_what_is_left() {
     assert_eq!((after[0].id, after[0].documents, after[0].outlets), (before[0].id, 1, 1));
     assert_eq!(after[0].origin_source, s[1].id);
 }
+
+/// Three events, each reported in three wordings.
+fn events() -> Vec<Vec<(String, String)>> {
+    let rumour = vec![
+        (RUMOUR_TITLE.to_owned(), RUMOUR_BODY.to_owned()),
+        (RUMOUR_TITLE.to_owned(), RUMOUR_BODY.replace("Đồng Nai", "Biên Hòa, Đồng Nai")),
+        (
+            format!("Cảnh giác: {RUMOUR_TITLE}"),
+            format!("{RUMOUR_BODY} Bác sĩ khuyến cáo đưa trẻ đi khám ngay khi sốt cao."),
+        ),
+    ];
+    let methanol_body = "Năm công nhân một công trình xây dựng ở quận Bình Tân, TP.HCM nhập \
+         viện cấp cứu sau khi uống rượu không rõ nguồn gốc. Bác sĩ Bệnh viện Chợ Rẫy xác định \
+         các bệnh nhân ngộ độc methanol, hai người phải lọc máu và thở máy. Cơ quan chức năng \
+         đã lấy mẫu rượu để xét nghiệm và truy tìm nơi bán.";
+    let methanol = vec![
+        (
+            "Năm công nhân ở TP.HCM ngộ độc methanol sau khi uống rượu".to_owned(),
+            methanol_body.to_owned(),
+        ),
+        (
+            "TP.HCM: năm công nhân nhập viện vì ngộ độc rượu methanol".to_owned(),
+            methanol_body.replace("hai người", "hai bệnh nhân"),
+        ),
+        (
+            "Ngộ độc methanol: hai công nhân phải lọc máu".to_owned(),
+            format!(
+                "{methanol_body} Sở Y tế TP.HCM khuyến cáo người dân không uống rượu trôi nổi."
+            ),
+        ),
+    ];
+    let measles_body = "Sở Y tế Hà Nội triển khai chiến dịch tiêm vắc xin sởi - rubella cho \
+         trẻ từ 1 đến 5 tuổi tại 30 quận, huyện từ tuần tới, sau khi số ca sởi tăng mạnh trong \
+         tháng qua. Phụ huynh được đề nghị mang sổ tiêm chủng khi đưa trẻ đến trạm y tế phường, \
+         xã.";
+    let measles = vec![
+        ("Hà Nội tiêm vắc xin sởi cho trẻ từ 1 đến 5 tuổi".to_owned(), measles_body.to_owned()),
+        (
+            "Số ca sởi tăng, Hà Nội mở chiến dịch tiêm vắc xin cho trẻ".to_owned(),
+            measles_body.replace("tuần tới", "thứ Hai tới"),
+        ),
+        (
+            "Chiến dịch tiêm vắc xin sởi - rubella ở Hà Nội".to_owned(),
+            format!("{measles_body} Trẻ đang sốt được hẹn tiêm sau."),
+        ),
+    ];
+    vec![rumour, methanol, measles]
+}
+
+/// Ingests each (source, URL, title, body) as a batch of its own, an hour apart.
+async fn ingest_each(
+    p: &pipeline::Pipeline,
+    sources: &[model::Source],
+    work: &[(usize, String, String, String)],
+) {
+    for (n, (source, url, title, body)) in work.iter().enumerate() {
+        let hours = 12 - i64::try_from(n).unwrap();
+        p.ingest_items(&sources[*source], &[item(url, title, body, hours)]).await.unwrap();
+    }
+}
+
+/// The story of a document, by URL.
+async fn story_of(store: &Store, url: &str) -> i64 {
+    let id = id_of(store, url).await;
+    store.stories_of(&[id]).await.unwrap()[0].1
+}
+
+#[tokio::test]
+async fn two_processes_placing_side_by_side_keep_each_event_one_story() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let dir = dir.path().join(backend);
+        // Two processes on one database, each with its own stories in memory, both running
+        // before anything is stored.
+        let one = build::pipeline(store.clone(), &dir.join("1"), build::Rules::Shipped, None);
+        let two = build::pipeline(store.clone(), &dir.join("2"), build::Rules::Shipped, None);
+        one.catch_up_stories().await.unwrap();
+        two.catch_up_stories().await.unwrap();
+        let names: Vec<(String, SourceTier)> =
+            (0..9).map(|i| (format!("Báo số {i}"), SourceTier::Press)).collect();
+        let names: Vec<(&str, SourceTier)> = names.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+        let s = sources(&store, &names).await;
+        // Report k of every event goes to process k % 2, both ingesting at once.
+        let mut work: [Vec<(usize, String, String, String)>; 2] = Default::default();
+        for (e, reports) in events().into_iter().enumerate() {
+            for (k, (title, body)) in reports.into_iter().enumerate() {
+                let url = format!("https://nguon{}.vn/{e}-{k}", e * 3 + k);
+                work[(e + k) % 2].push((e * 3 + k, url, title, body));
+            }
+        }
+        tokio::join!(ingest_each(&one, &s, &work[0]), ingest_each(&two, &s, &work[1]));
+
+        let mut stories = Vec::new();
+        for e in 0..3 {
+            let mut of_event = Vec::new();
+            for k in 0..3 {
+                of_event.push(
+                    story_of(&store, &format!("https://nguon{}.vn/{e}-{k}", e * 3 + k)).await,
+                );
+            }
+            of_event.sort_unstable();
+            of_event.dedup();
+            assert_eq!(of_event.len(), 1, "{backend}: event {e} in stories {of_event:?}");
+            stories.push(of_event[0]);
+        }
+        stories.sort_unstable();
+        stories.dedup();
+        assert_eq!(stories.len(), 3, "{backend}: {stories:?}");
+        let rows = store.stories(&StoryQuery { limit: 10, ..StoryQuery::default() }).await.unwrap();
+        assert_eq!(rows.len(), 3, "{backend}: {rows:#?}");
+        assert!(rows.iter().all(|r| r.documents == 3), "{backend}: {rows:#?}");
+        // The rumour's alerts are the rumour story's, one per rule, not one per process.
+        let rumour = story_of(&store, "https://nguon0.vn/0-0").await;
+        let board = store.alert_board(None, 50).await.unwrap();
+        let papaya: Vec<_> =
+            board.iter().filter(|e| e.document.doc.title.contains("đu đủ")).collect();
+        assert!(!papaya.is_empty(), "{backend}: {board:#?}");
+        for e in &papaya {
+            assert_eq!(e.alert.subject, format!("story:{rumour}"), "{backend}: {board:#?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_merge_one_process_makes_is_the_others_too() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let dir = dir.path().join(backend);
+        let one = build::pipeline(store.clone(), &dir.join("1"), build::Rules::None, None);
+        let two = build::pipeline(store.clone(), &dir.join("2"), build::Rules::None, None);
+        one.catch_up_stories().await.unwrap();
+        two.catch_up_stories().await.unwrap();
+        let s = sources(
+            &store,
+            &[
+                ("Báo A", SourceTier::Press),
+                ("Báo B", SourceTier::Press),
+                ("Báo C", SourceTier::Press),
+            ],
+        )
+        .await;
+        let (t0, b0) = events().swap_remove(1).swap_remove(0);
+        // The same event in other words, and a near-copy of that.
+        let t1 = "Năm công nhân ở TP.HCM nhập viện vì ngộ độc methanol";
+        let b1 = "Sau khi uống rượu không rõ nguồn gốc, năm công nhân xây dựng ở quận Bình \
+             Tân, TP.HCM phải nhập viện cấp cứu. Các bác sĩ Bệnh viện Chợ Rẫy cho biết các \
+             bệnh nhân bị ngộ độc methanol, hai người nặng phải lọc máu và thở máy. Công an \
+             quận đang điều tra nơi bán số rượu này.";
+        let (t2, b2) = (t1, b1.replace("hai người nặng", "hai công nhân nặng"));
+        // Six days ago, then five hours ago: too far apart for the second report to join
+        // the first's story (no longer active), close enough for the merge pass to join them.
+        one.ingest_items(&s[0], &[item("https://nguon0.vn/a", &t0, &b0, 144)]).await.unwrap();
+        two.ingest_items(&s[1], &[item("https://nguon1.vn/b", t1, b1, 5)]).await.unwrap();
+        let (a, b) = (
+            story_of(&store, "https://nguon0.vn/a").await,
+            story_of(&store, "https://nguon1.vn/b").await,
+        );
+        assert_ne!(a, b, "{backend}");
+        assert_eq!(two.merge_stories().await.unwrap(), 1, "{backend}");
+        assert_eq!(story_of(&store, "https://nguon1.vn/b").await, a, "{backend}");
+        // The first process applies the merge: its next report joins the merged story, and
+        // it finds nothing left to merge.
+        one.ingest_items(&s[2], &[item("https://nguon2.vn/c", t2, &b2, 4)]).await.unwrap();
+        assert_eq!(story_of(&store, "https://nguon2.vn/c").await, a, "{backend}");
+        assert_eq!(one.merge_stories().await.unwrap(), 0, "{backend}");
+        let rows = store.stories(&StoryQuery { limit: 10, ..StoryQuery::default() }).await.unwrap();
+        assert_eq!(rows.len(), 1, "{backend}: {rows:#?}");
+        assert_eq!(rows[0].documents, 3, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_rebuild_elsewhere_makes_a_running_process_read_its_stories_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
+    let p = build::pipeline(store.clone(), dir.path(), build::Rules::None, None);
+    let s = sources(&store, &[("Báo A", SourceTier::Press), ("Báo B", SourceTier::Press)]).await;
+    let [(t0, b0), (t1, b1), _]: [(String, String); 3] =
+        events().swap_remove(2).try_into().unwrap();
+    p.ingest_items(&s[0], &[item("https://nguon0.vn/a", &t0, &b0, 3)]).await.unwrap();
+    let before = story_of(&store, "https://nguon0.vn/a").await;
+    let rebuilt = pipeline::rebuild_stories(&store).await.unwrap();
+    assert_eq!(rebuilt.documents, 1);
+    let after = story_of(&store, "https://nguon0.vn/a").await;
+    assert_ne!(before, after, "a rebuild gives fresh story ids");
+    // The running process held the old story; the log tells it to read them again, and
+    // the next report lands in the rebuilt story.
+    p.ingest_items(&s[1], &[item("https://nguon1.vn/b", &t1, &b1, 2)]).await.unwrap();
+    p.ingest_items(&s[1], &[]).await.unwrap();
+    assert_eq!(story_of(&store, "https://nguon1.vn/b").await, after);
+    let rows = store.stories(&StoryQuery { limit: 10, ..StoryQuery::default() }).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+}

@@ -220,12 +220,19 @@ async fn fixture(store: &Store) -> Fixture {
     for (i, p) in batch.iter().enumerate() {
         let story = stories[i];
         let stored = store
-            .insert_batch_placed(std::slice::from_ref(p), &mut |_, inserted| {
-                inserted
-                    .iter()
-                    .map(|ins| Placement { document_id: ins.id, story: Some(story), copy_of: None })
-                    .collect()
-            })
+            .insert_batch_placed(
+                std::slice::from_ref(p),
+                &mut store::placing(|_, inserted| {
+                    inserted
+                        .iter()
+                        .map(|ins| Placement {
+                            document_id: ins.id,
+                            story: Some(story),
+                            copy_of: None,
+                        })
+                        .collect()
+                }),
+            )
             .await
             .unwrap();
         ids.push(stored.inserted[0].id);

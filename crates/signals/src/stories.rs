@@ -926,6 +926,31 @@ impl Clusterer {
         best.map(|(s, _)| s)
     }
 
+    /// Applies a merge decided elsewhere (another process's merge pass, read back from the
+    /// store): `from` joins `into` as [`Clusterer::merge_pass`] would have joined them.
+    /// When `into` is no longer held, `from` carries on under `into`'s key; when `from`
+    /// is not held, there is nothing to do. Returns whether anything changed.
+    pub fn apply_merge(&mut self, from: StoryKey, into: StoryKey) -> bool {
+        if from == into {
+            return false;
+        }
+        let Some(&from_slot) = self.by_key.get(&from.0) else { return false };
+        match self.by_key.get(&into.0).copied() {
+            Some(into_slot) => self.merge(from_slot, into_slot).is_some(),
+            None => {
+                let Some(c) = self.clusters[from_slot as usize].as_mut() else { return false };
+                c.key = into;
+                for m in &c.members {
+                    self.docs.insert(*m, into);
+                }
+                self.by_key.remove(&from.0);
+                self.by_key.insert(into.0, from_slot);
+                self.mark_dirty(from_slot);
+                true
+            }
+        }
+    }
+
     fn merge(&mut self, from: u32, into: u32) -> Option<(StoryKey, StoryKey)> {
         let gone = self.clusters[from as usize].take()?;
         self.free.push(from);

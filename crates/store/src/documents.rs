@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::stories::Placement;
+use crate::story_log::{Placer, StoryLog};
 use crate::{Error, Result, Store, from_millis, millis, parse_enum};
 
 /// A document with the rule hits found in it, ready to store.
@@ -41,9 +41,6 @@ impl Processed {
         }
     }
 }
-
-/// Places the new documents of a batch (of group `usize` in an import) in their stories.
-pub type Placer<'a> = dyn FnMut(usize, &[Inserted]) -> Vec<Placement> + Send + 'a;
 
 /// A document of a batch that was new and is now stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,21 +194,22 @@ impl Store {
     /// times). A URL already known is skipped whole, so storing the same batch twice changes
     /// nothing.
     pub async fn insert_batch(&self, batch: &[Processed]) -> Result<Stored> {
-        self.insert_batch_placed(batch, &mut |_, _| Vec::new()).await
+        self.insert_batch_placed(batch, &mut crate::story_log::placing(|_, _| Vec::new())).await
     }
 
     /// [`Store::insert_batch`], placing each new document in its story before its alerts
     /// are decided: `place` gets the new documents (with group 0) and answers their
     /// stories and near-copy links, which are written in the same transaction, so each
-    /// rumour, watch or crisis hit grows the alert of its (rule, story).
+    /// rumour, watch or crisis hit grows the alert of its (rule, story). Stories are
+    /// decided under the story lock, by one process at a time: a placer that keeps stories
+    /// of its own is first given what others decided since its position in the story log.
     pub async fn insert_batch_placed(
         &self,
         batch: &[Processed],
-        place: &mut Placer<'_>,
+        place: &mut dyn Placer,
     ) -> Result<Stored> {
         let mut tx = self.begin_write().await?;
-        let stored =
-            insert_documents(&mut tx, self.schedule(), batch, &mut |ins| place(0, ins)).await?;
+        let stored = insert_documents(&mut tx, self.schedule(), batch, place, 0).await?;
         if !stored.inserted.is_empty() {
             crate::wakeups::publish(&mut tx, crate::Topic::Documents).await?;
         }
@@ -228,7 +226,7 @@ impl Store {
         &self,
         groups: &mut [(crate::NewSource, Vec<Processed>)],
         now: Timestamp,
-        place: &mut Placer<'_>,
+        place: &mut dyn Placer,
     ) -> Result<Vec<(model::Source, Stored)>> {
         let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(groups.len());
@@ -237,9 +235,7 @@ impl Store {
             for p in batch.iter_mut() {
                 p.doc.source_id = source.id;
             }
-            let inserted =
-                insert_documents(&mut tx, self.schedule(), batch, &mut |ins| place(group, ins))
-                    .await?;
+            let inserted = insert_documents(&mut tx, self.schedule(), batch, place, group).await?;
             out.push((source, inserted));
         }
         if out.iter().any(|(_, stored)| !stored.inserted.is_empty()) {
@@ -589,7 +585,8 @@ async fn insert_documents(
     tx: &mut Transaction<'_, Any>,
     schedule: &alerts::deadlines::Schedule,
     batch: &[Processed],
-    place: &mut (dyn FnMut(&[Inserted]) -> Vec<Placement> + Send),
+    place: &mut dyn Placer,
+    group: usize,
 ) -> Result<Stored> {
     let ids = insert_document_rows(tx, batch).await?;
     let mut inserted = Vec::new();
@@ -625,8 +622,31 @@ async fn insert_documents(
     let places: Vec<(i64, &model::DocumentPlace)> =
         rows.iter().flat_map(|(id, p)| p.places.places.iter().map(move |pl| (*id, pl))).collect();
     crate::places::insert_place_rows(tx, &places).await?;
-    let placements = if inserted.is_empty() { Vec::new() } else { place(&inserted) };
-    crate::stories::write_placements(tx, &placements).await?;
+    // The story lock is taken only to place: before reading the log for a placer that
+    // follows it, or before writing what a placer decided by itself.
+    let mut locked = false;
+    let placements = if inserted.is_empty() {
+        Vec::new()
+    } else {
+        let log = match place.position() {
+            Some(after) => {
+                crate::story_log::lock(tx).await?;
+                locked = true;
+                crate::story_log::read(tx, after).await?
+            }
+            None => StoryLog::default(),
+        };
+        place.place(group, log, &inserted)
+    };
+    if !placements.is_empty() {
+        if !locked {
+            crate::story_log::lock(tx).await?;
+        }
+        crate::stories::write_placements(tx, &placements).await?;
+        let now = batch.iter().map(|p| p.doc.fetched_at).max().unwrap_or_else(chrono::Utc::now);
+        let end = crate::story_log::log_placements(tx, &placements, now).await?;
+        place.written(end);
+    }
     let story_of = |id: i64| placements.iter().find(|p| p.document_id == id).and_then(|p| p.story);
     // Alert changes are gathered per (rule, subject) and written once per batch: one
     // statement each instead of three per hit.

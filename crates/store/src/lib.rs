@@ -30,6 +30,7 @@ mod source_claims;
 mod sources;
 mod spikes;
 mod stories;
+mod story_log;
 mod subscriptions;
 pub mod testing;
 mod trends;
@@ -53,7 +54,7 @@ pub use corrections::{
     ItemUpdate, NewCorrectionItem, Observed, TrackedItem,
 };
 pub use digest_reads::{IssuedResponse, TrackedAlert};
-pub use documents::{Copied, Counts, Inserted, KnownDocument, Placer, Processed, Revision, Stored};
+pub use documents::{Copied, Counts, Inserted, KnownDocument, Processed, Revision, Stored};
 pub use error::{Error, Result};
 pub use fulltext::LEXEME_BATCH;
 pub use health_days::{CoveredDocument, HealthDayNote, MAX_NOTE_CHARS, RuleCoverage};
@@ -69,6 +70,9 @@ pub use spikes::{SpikeApplied, SpikeSighting};
 pub use stories::{
     ATTRIBUTION_CHARS, PROVENANCE_SIGHTINGS, Placement, Rekeyed, SightingRelation, StoryMember,
     StoryQuery, StoryTopic, StoryUpdate,
+};
+pub use story_log::{
+    Placer, Placing, STORY_LOG_KEPT, StoryDecision, StoryEntry, StoryLog, placing,
 };
 pub use subscriptions::AlertFacts;
 pub use trends::{

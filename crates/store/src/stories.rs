@@ -165,6 +165,169 @@ pub(crate) async fn write_placements(
     Ok(())
 }
 
+/// Merges stories inside the caller's transaction, as [`Store::merge_stories`] describes.
+pub(crate) async fn merge_in(
+    tx: &mut Transaction<'_, Any>,
+    schedule: &alerts::deadlines::Schedule,
+    merges: &[(i64, i64)],
+    now: Timestamp,
+) -> Result<()> {
+    for &(from, into) in merges {
+        let (from_key, into_key) = (format!("story:{from}"), format!("story:{into}"));
+        sqlx::query("UPDATE documents SET story_id = $1 WHERE story_id = $2")
+            .bind(into)
+            .bind(from)
+            .execute(&mut **tx)
+            .await?;
+        // Alerts of `from` whose rule has an alert on `into`, in any state.
+        let pairs: Vec<(i64, i64)> = sqlx::query(
+            "SELECT f.id AS from_id, i.id AS into_id FROM alerts f JOIN alerts i \
+                 ON i.rule_id = f.rule_id AND i.subject = $2 WHERE f.subject = $1",
+        )
+        .bind(&from_key)
+        .bind(&into_key)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("from_id")?, r.try_get("into_id")?)))
+        .collect::<Result<_>>()?;
+        for (f, i) in pairs {
+            fold_alert(tx, schedule, f, i, now).await?;
+        }
+        // The alerts with no counterpart follow their story; folded and finished ones
+        // with a counterpart keep their key (one alert per rule and subject).
+        sqlx::query(
+            "UPDATE alerts SET subject = $1 WHERE subject = $2 AND rule_id NOT IN \
+                 (SELECT rule_id FROM alerts WHERE subject = $1)",
+        )
+        .bind(&into_key)
+        .bind(&from_key)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("DELETE FROM stories WHERE id = $1").bind(from).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The sightings of `stories`, as [`Store::story_members`] describes them.
+async fn members_in(conn: &mut sqlx::AnyConnection, stories: &[i64]) -> Result<Vec<StoryMember>> {
+    let mut out = Vec::new();
+    for chunk in stories.chunks(500) {
+        // Texts only where the first publisher is decided: the earliest
+        // `PROVENANCE_SIGHTINGS` of each story and every sighting not yet related.
+        let sql = format!(
+            "SELECT x.*, CASE WHEN x.rn <= {PROVENANCE_SIGHTINGS} OR x.relation IS NULL THEN \
+             SUBSTR(CASE WHEN d.summary = '' THEN d.body ELSE d.summary || '\n' || d.body END, 1, {ATTRIBUTION_CHARS}) \
+             ELSE '' END AS head, \
+             CASE WHEN x.rn <= {PROVENANCE_SIGHTINGS} OR x.relation IS NULL THEN \
+             SUBSTR(d.body, CASE WHEN LENGTH(d.body) > {ATTRIBUTION_CHARS} \
+               THEN LENGTH(d.body) - {ATTRIBUTION_CHARS} + 1 ELSE 1 END) ELSE '' END AS tail \
+             FROM (SELECT d.story_id, g.id AS sighting_id, g.document_id, g.source_id, \
+               s.name AS source_name, s.tier, g.url, g.published_at, g.fetched_at, d.title, \
+               d.province, g.relation, g.lag_minutes, g.anomalies, \
+               ROW_NUMBER() OVER (PARTITION BY d.story_id \
+                 ORDER BY COALESCE(g.published_at, g.fetched_at), g.id) AS rn \
+               FROM sightings g JOIN documents d ON d.id = g.document_id \
+               JOIN sources s ON s.id = g.source_id WHERE d.story_id IN {}) x \
+             JOIN documents d ON d.id = x.document_id \
+             ORDER BY x.story_id, x.rn",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let sighting_id: i64 = row.try_get("sighting_id")?;
+            let relation = match row.try_get::<Option<String>, _>("relation")? {
+                Some(relation) => Some(SightingRelation {
+                    sighting_id,
+                    relation,
+                    lag_minutes: row.try_get::<Option<i64>, _>("lag_minutes")?.unwrap_or(0),
+                    anomalies: row
+                        .try_get::<Option<String>, _>("anomalies")?
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                }),
+                None => None,
+            };
+            let head: String = row.try_get("head")?;
+            let tail: String = row.try_get("tail")?;
+            out.push(StoryMember {
+                story_id: row.try_get("story_id")?,
+                sighting_id,
+                sighting: sighting_from_row(&row)?,
+                title: row.try_get("title")?,
+                text: format!("{head}\n{tail}"),
+                province: row.try_get("province")?,
+                relation,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Writes story rows and relations inside the caller's transaction.
+async fn save_in(
+    tx: &mut Transaction<'_, Any>,
+    updates: &[StoryUpdate],
+    now: Timestamp,
+) -> Result<()> {
+    for chunk in updates.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO stories (id, title, origin_document, origin_source, origin_basis, province, \
+             first_seen, last_seen, documents, sightings, outlets, updated_at) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+             origin_document = excluded.origin_document, origin_source = excluded.origin_source, \
+             origin_basis = excluded.origin_basis, province = excluded.province, \
+             first_seen = excluded.first_seen, last_seen = excluded.last_seen, \
+             documents = excluded.documents, sightings = excluded.sightings, \
+             outlets = excluded.outlets, updated_at = excluded.updated_at",
+            crate::documents::values_list(tx, chunk.len(), 12)
+        );
+        let mut q = sqlx::query(&sql);
+        for u in chunk {
+            let s = &u.story;
+            q = q
+                .bind(s.id)
+                .bind(&s.title)
+                .bind(s.origin_document)
+                .bind(s.origin_source)
+                .bind(&s.origin_basis)
+                .bind(s.province.as_deref())
+                .bind(millis(s.first_seen))
+                .bind(millis(s.last_seen))
+                .bind(s.documents)
+                .bind(s.sightings)
+                .bind(s.outlets)
+                .bind(millis(now));
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let relations: Vec<&SightingRelation> = updates.iter().flat_map(|u| &u.relations).collect();
+    for chunk in relations.chunks(ROWS_PER_STATEMENT) {
+        // `column1…` are the names both back ends give the columns of a VALUES list.
+        let sql = format!(
+            "UPDATE sightings SET relation = v.column2, lag_minutes = v.column3, \
+             anomalies = v.column4 FROM (VALUES {}) AS v WHERE sightings.id = v.column1",
+            crate::documents::values_list(tx, chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.sighting_id)
+                .bind(&r.relation)
+                .bind(r.lag_minutes)
+                .bind(r.anomalies.join(","));
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// The next free story id: above every story stored or recorded on a document.
     pub async fn next_story_id(&self) -> Result<i64> {
@@ -239,9 +402,11 @@ impl Store {
     }
 
     /// Records placements decided outside a batch (documents stored before stories).
-    pub async fn place_documents(&self, placements: &[Placement]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+    pub async fn place_documents(&self, placements: &[Placement], now: Timestamp) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        crate::story_log::lock(&mut tx).await?;
         write_placements(&mut tx, placements).await?;
+        crate::story_log::log_placements(&mut tx, placements, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -294,118 +459,33 @@ impl Store {
 
     /// Every sighting of the documents of `stories`, earliest first within each story.
     pub async fn story_members(&self, stories: &[i64]) -> Result<Vec<StoryMember>> {
-        let mut out = Vec::new();
-        for chunk in stories.chunks(500) {
-            // Texts only where the first publisher is decided: the earliest
-            // `PROVENANCE_SIGHTINGS` of each story and every sighting not yet related.
-            let sql = format!(
-                "SELECT x.*, CASE WHEN x.rn <= {PROVENANCE_SIGHTINGS} OR x.relation IS NULL THEN \
-                 SUBSTR(CASE WHEN d.summary = '' THEN d.body ELSE d.summary || '\n' || d.body END, 1, {ATTRIBUTION_CHARS}) \
-                 ELSE '' END AS head, \
-                 CASE WHEN x.rn <= {PROVENANCE_SIGHTINGS} OR x.relation IS NULL THEN \
-                 SUBSTR(d.body, CASE WHEN LENGTH(d.body) > {ATTRIBUTION_CHARS} \
-                   THEN LENGTH(d.body) - {ATTRIBUTION_CHARS} + 1 ELSE 1 END) ELSE '' END AS tail \
-                 FROM (SELECT d.story_id, g.id AS sighting_id, g.document_id, g.source_id, \
-                   s.name AS source_name, s.tier, g.url, g.published_at, g.fetched_at, d.title, \
-                   d.province, g.relation, g.lag_minutes, g.anomalies, \
-                   ROW_NUMBER() OVER (PARTITION BY d.story_id \
-                     ORDER BY COALESCE(g.published_at, g.fetched_at), g.id) AS rn \
-                   FROM sightings g JOIN documents d ON d.id = g.document_id \
-                   JOIN sources s ON s.id = g.source_id WHERE d.story_id IN {}) x \
-                 JOIN documents d ON d.id = x.document_id \
-                 ORDER BY x.story_id, x.rn",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(&self.pool).await? {
-                let sighting_id: i64 = row.try_get("sighting_id")?;
-                let relation = match row.try_get::<Option<String>, _>("relation")? {
-                    Some(relation) => Some(SightingRelation {
-                        sighting_id,
-                        relation,
-                        lag_minutes: row.try_get::<Option<i64>, _>("lag_minutes")?.unwrap_or(0),
-                        anomalies: row
-                            .try_get::<Option<String>, _>("anomalies")?
-                            .unwrap_or_default()
-                            .split(',')
-                            .filter(|a| !a.is_empty())
-                            .map(str::to_owned)
-                            .collect(),
-                    }),
-                    None => None,
-                };
-                let head: String = row.try_get("head")?;
-                let tail: String = row.try_get("tail")?;
-                out.push(StoryMember {
-                    story_id: row.try_get("story_id")?,
-                    sighting_id,
-                    sighting: sighting_from_row(&row)?,
-                    title: row.try_get("title")?,
-                    text: format!("{head}\n{tail}"),
-                    province: row.try_get("province")?,
-                    relation,
-                });
-            }
-        }
-        Ok(out)
+        members_in(&mut *self.pool.acquire().await?, stories).await
     }
 
     /// Writes recomputed story rows and their sightings' relations in one transaction, a
     /// few statements per batch of stories rather than one per row.
     pub async fn save_stories(&self, updates: &[StoryUpdate], now: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for chunk in updates.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO stories (id, title, origin_document, origin_source, origin_basis, province, \
-                 first_seen, last_seen, documents, sightings, outlets, updated_at) VALUES {} \
-                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
-                 origin_document = excluded.origin_document, origin_source = excluded.origin_source, \
-                 origin_basis = excluded.origin_basis, province = excluded.province, \
-                 first_seen = excluded.first_seen, last_seen = excluded.last_seen, \
-                 documents = excluded.documents, sightings = excluded.sightings, \
-                 outlets = excluded.outlets, updated_at = excluded.updated_at",
-                crate::documents::values_list(&tx, chunk.len(), 12)
-            );
-            let mut q = sqlx::query(&sql);
-            for u in chunk {
-                let s = &u.story;
-                q = q
-                    .bind(s.id)
-                    .bind(&s.title)
-                    .bind(s.origin_document)
-                    .bind(s.origin_source)
-                    .bind(&s.origin_basis)
-                    .bind(s.province.as_deref())
-                    .bind(millis(s.first_seen))
-                    .bind(millis(s.last_seen))
-                    .bind(s.documents)
-                    .bind(s.sightings)
-                    .bind(s.outlets)
-                    .bind(millis(now));
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let relations: Vec<&SightingRelation> = updates.iter().flat_map(|u| &u.relations).collect();
-        for chunk in relations.chunks(ROWS_PER_STATEMENT) {
-            // `column1…` are the names both back ends give the columns of a VALUES list.
-            let sql = format!(
-                "UPDATE sightings SET relation = v.column2, lag_minutes = v.column3, \
-                 anomalies = v.column4 FROM (VALUES {}) AS v WHERE sightings.id = v.column1",
-                crate::documents::values_list(&tx, chunk.len(), 4)
-            );
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q
-                    .bind(r.sighting_id)
-                    .bind(&r.relation)
-                    .bind(r.lag_minutes)
-                    .bind(r.anomalies.join(","));
-            }
-            q.execute(&mut *tx).await?;
-        }
+        save_in(&mut tx, updates, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Recomputes the rows of `stories` under the story lock: `summarise` gets their
+    /// sightings (earliest first, as [`Store::story_members`] reads them) and answers the
+    /// rows to save. Holding the lock, no placement is under way, so the rows count every
+    /// document placed so far, and a refresh that read less cannot be saved after one
+    /// that read more.
+    pub async fn refresh_stories(
+        &self,
+        stories: &[i64],
+        now: Timestamp,
+        summarise: impl FnOnce(&[StoryMember]) -> Vec<StoryUpdate> + Send,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        crate::story_log::lock(&mut tx).await?;
+        let members = members_in(&mut tx, stories).await?;
+        save_in(&mut tx, &summarise(&members), now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -416,41 +496,10 @@ impl Store {
     /// incident stays one alert.
     /// `from`'s row goes (the caller saves `into`'s recomputed row).
     pub async fn merge_stories(&self, merges: &[(i64, i64)], now: Timestamp) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for &(from, into) in merges {
-            let (from_key, into_key) = (format!("story:{from}"), format!("story:{into}"));
-            sqlx::query("UPDATE documents SET story_id = $1 WHERE story_id = $2")
-                .bind(into)
-                .bind(from)
-                .execute(&mut *tx)
-                .await?;
-            // Alerts of `from` whose rule has an alert on `into`, in any state.
-            let pairs: Vec<(i64, i64)> = sqlx::query(
-                "SELECT f.id AS from_id, i.id AS into_id FROM alerts f JOIN alerts i \
-                 ON i.rule_id = f.rule_id AND i.subject = $2 WHERE f.subject = $1",
-            )
-            .bind(&from_key)
-            .bind(&into_key)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("from_id")?, r.try_get("into_id")?)))
-            .collect::<Result<_>>()?;
-            for (f, i) in pairs {
-                fold_alert(&mut tx, self.schedule(), f, i, now).await?;
-            }
-            // The alerts with no counterpart follow their story; folded and finished ones
-            // with a counterpart keep their key (one alert per rule and subject).
-            sqlx::query(
-                "UPDATE alerts SET subject = $1 WHERE subject = $2 AND rule_id NOT IN \
-                 (SELECT rule_id FROM alerts WHERE subject = $1)",
-            )
-            .bind(&into_key)
-            .bind(&from_key)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM stories WHERE id = $1").bind(from).execute(&mut *tx).await?;
-        }
+        let mut tx = self.begin_write().await?;
+        crate::story_log::lock(&mut tx).await?;
+        merge_in(&mut tx, self.schedule(), merges, now).await?;
+        crate::story_log::log_merges(&mut tx, merges, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -657,7 +706,9 @@ impl Store {
         placements: &[Placement],
         now: Timestamp,
     ) -> Result<Rekeyed> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
+        crate::story_log::lock(&mut tx).await?;
+        crate::story_log::log_rebuild(&mut tx, now).await?;
         sqlx::query("UPDATE documents SET story_id = NULL, copy_of = NULL")
             .execute(&mut *tx)
             .await?;

@@ -490,16 +490,19 @@ mod tests {
         copy.doc.published_at = Some(vn(11, 19, 8, 0));
         let stories: Vec<Option<i64>> = docs.iter().map(|d| d.story).collect();
         let stored = store
-            .insert_batch_placed(&batch, &mut |_, inserted| {
-                inserted
-                    .iter()
-                    .map(|ins| Placement {
-                        document_id: ins.id,
-                        story: stories[ins.batch_index],
-                        copy_of: None,
-                    })
-                    .collect()
-            })
+            .insert_batch_placed(
+                &batch,
+                &mut crate::placing(|_, inserted| {
+                    inserted
+                        .iter()
+                        .map(|ins| Placement {
+                            document_id: ins.id,
+                            story: stories[ins.batch_index],
+                            copy_of: None,
+                        })
+                        .collect()
+                }),
+            )
             .await
             .unwrap();
         let copied = store.insert_batch(&[copy]).await.unwrap();

@@ -69,12 +69,15 @@ async fn source(store: &Store, name: &str) -> i64 {
 /// Stores documents in story 1.
 async fn store_in_story(store: &Store, batch: Vec<Processed>) -> Vec<i64> {
     let stored = store
-        .insert_batch_placed(&batch, &mut |_, inserted| {
-            inserted
-                .iter()
-                .map(|i| Placement { document_id: i.id, story: Some(1), copy_of: None })
-                .collect()
-        })
+        .insert_batch_placed(
+            &batch,
+            &mut store::placing(|_, inserted| {
+                inserted
+                    .iter()
+                    .map(|i| Placement { document_id: i.id, story: Some(1), copy_of: None })
+                    .collect()
+            }),
+        )
         .await
         .unwrap();
     stored.inserted.iter().map(|i| i.id).collect()

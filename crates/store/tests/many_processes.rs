@@ -1,7 +1,8 @@
 //! What lets several processes share one database, on every configured back end (SQLite
 //! always, PostgreSQL when `LANGNGHE_TEST_POSTGRES_URL` is set): a due source is claimed by
 //! one holder at a time, the claim runs out unless renewed, and recording the poll ends it;
-//! blocks of story keys reserved side by side never overlap.
+//! blocks of story keys reserved side by side never overlap; the story log gives each
+//! reader the decisions after its position, in order, and tells it when they were pruned.
 
 // Helpers outside `#[test]` functions panic on failure too: that is how a test fails.
 #![allow(clippy::unwrap_used)]
@@ -169,7 +170,7 @@ async fn story_key_blocks_never_overlap_and_start_above_the_keys_in_use() {
         let stored = store.insert_batch(&[store::Processed::new(doc, Vec::new())]).await.unwrap();
         let placement =
             store::Placement { document_id: stored.inserted[0].id, story: Some(40), copy_of: None };
-        store.place_documents(&[placement]).await.unwrap();
+        store.place_documents(&[placement], chrono::Utc::now()).await.unwrap();
         assert_eq!(store.reserve_story_keys(1).await.unwrap(), 41, "{backend}");
 
         let mut tasks = tokio::task::JoinSet::new();
@@ -193,6 +194,95 @@ async fn story_key_blocks_never_overlap_and_start_above_the_keys_in_use() {
             let ((a, n), (b, _)) = (pair[0], pair[1]);
             assert!(a + n <= b, "{backend}: blocks {pair:?} overlap");
         }
+        store.close().await;
+    }
+}
+
+/// Stores one document of its own text under `url`; returns its id.
+async fn document(store: &Store, source: i64, url: &str) -> i64 {
+    let doc = model::NewDocument {
+        source_id: source,
+        url: url.to_owned(),
+        title: format!("Tin {url}"),
+        summary: String::new(),
+        body: format!("Nội dung {url}"),
+        author: None,
+        published_at: None,
+        fetched_at: now(),
+        language: "vi".to_owned(),
+        content_hash: url.to_owned(),
+        post: None,
+    };
+    store.insert_batch(&[store::Processed::new(doc, Vec::new())]).await.unwrap().inserted[0].id
+}
+
+#[tokio::test]
+async fn the_story_log_gives_each_reader_what_was_decided_after_it_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let sid = add_source(&store, 1).await;
+        let gone_source = add_source(&store, 2).await;
+        let (a, b) = (document(&store, sid, "a").await, document(&store, sid, "b").await);
+        let gone = document(&store, gone_source, "c").await;
+        assert_eq!(store.story_log_end().await.unwrap(), 0, "{backend}");
+
+        let placed = |document_id, story| store::Placement {
+            document_id,
+            story: Some(story),
+            copy_of: None,
+        };
+        let (mut decision, log) = store.decide_stories(0).await.unwrap();
+        assert!(log.entries.is_empty() && !log.behind, "{backend}");
+        decision.place(&[placed(a, 7), placed(gone, 7)], now()).await.unwrap();
+        let first = decision.commit().await.unwrap();
+        store.merge_stories(&[(9, 7)], now()).await.unwrap();
+        let (mut decision, _) = store.decide_stories(first).await.unwrap();
+        decision
+            .place(
+                &[placed(b, 8), store::Placement { document_id: b, story: None, copy_of: None }],
+                now(),
+            )
+            .await
+            .unwrap();
+        let end = decision.commit().await.unwrap();
+        assert_eq!(store.story_log_end().await.unwrap(), end, "{backend}");
+
+        // A reader at the start gets every decision in order; a document deleted since
+        // (its source purged) is left out, and so is a placement with no story.
+        store.remove_source(gone_source, true).await.unwrap();
+        let (decision, log) = store.decide_stories(0).await.unwrap();
+        drop(decision);
+        let read: Vec<String> = log
+            .entries
+            .iter()
+            .map(|e| match e {
+                store::StoryEntry::Placed { document, story, .. } => {
+                    format!("{}→{story}", document.doc.url)
+                }
+                store::StoryEntry::Merged { from, into } => format!("{from}⇒{into}"),
+                store::StoryEntry::Rebuilt => "rebuilt".to_owned(),
+            })
+            .collect();
+        assert_eq!(read, ["a→7", "9⇒7", "b→8"], "{backend}");
+        assert_eq!((log.end, log.behind), (end, false), "{backend}");
+        // A reader past the first decision gets only what came after it.
+        let (decision, log) = store.decide_stories(first).await.unwrap();
+        drop(decision);
+        assert_eq!(log.entries.len(), 2, "{backend}");
+
+        // Pruned entries: a reader that had not read them is told it fell behind; a reader
+        // past them is not.
+        assert_eq!(store.prune_story_log(now() + TimeDelta::seconds(1)).await.unwrap(), 4);
+        let (decision, log) = store.decide_stories(first).await.unwrap();
+        drop(decision);
+        assert!(log.behind, "{backend}");
+        let (decision, log) = store.decide_stories(end).await.unwrap();
+        drop(decision);
+        assert!(!log.behind && log.entries.is_empty(), "{backend}");
+        // Numbering goes on after a prune that emptied the log.
+        let (mut decision, _) = store.decide_stories(end).await.unwrap();
+        decision.place(&[placed(b, 8)], now()).await.unwrap();
+        assert!(decision.commit().await.unwrap() > end, "{backend}");
         store.close().await;
     }
 }

@@ -69,12 +69,15 @@ async fn fixture(store: &Store) -> (i64, Vec<i64>, i64) {
         })
         .collect();
     let stored = store
-        .insert_batch_placed(&batch, &mut |_, inserted| {
-            inserted
-                .iter()
-                .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                .collect()
-        })
+        .insert_batch_placed(
+            &batch,
+            &mut store::placing(|_, inserted| {
+                inserted
+                    .iter()
+                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
+                    .collect()
+            }),
+        )
         .await
         .unwrap();
     (sid, stored.inserted.iter().map(|i| i.id).collect(), story)

@@ -60,9 +60,12 @@ async fn put(store: &Store, d: Doc<'_>) -> Option<i64> {
     p.places = DocumentPlaces { province: d.province.map(str::to_owned), places: Vec::new() };
     let story = d.story;
     let stored = store
-        .insert_batch_placed(&[p], &mut |_, ins| {
-            ins.iter().map(|i| Placement { document_id: i.id, story, copy_of: None }).collect()
-        })
+        .insert_batch_placed(
+            &[p],
+            &mut store::placing(|_, ins| {
+                ins.iter().map(|i| Placement { document_id: i.id, story, copy_of: None }).collect()
+            }),
+        )
         .await
         .unwrap();
     stored.inserted.first().map(|i| i.id)

@@ -74,17 +74,20 @@ async fn alerts_follow_stories_and_merges_keep_one_incident() {
         let batch: Vec<Processed> =
             (1..=3).map(|n| Processed::new(doc(sid, n), vec![rumour()])).collect();
         let stored = store
-            .insert_batch_placed(&batch, &mut |group, inserted| {
-                assert_eq!(group, 0);
-                inserted
-                    .iter()
-                    .map(|i| Placement {
-                        document_id: i.id,
-                        story: Some(if i.batch_index == 0 { 7 } else { 9 }),
-                        copy_of: (i.batch_index == 2).then(|| inserted[1].id),
-                    })
-                    .collect()
-            })
+            .insert_batch_placed(
+                &batch,
+                &mut store::placing(|group, inserted| {
+                    assert_eq!(group, 0);
+                    inserted
+                        .iter()
+                        .map(|i| Placement {
+                            document_id: i.id,
+                            story: Some(if i.batch_index == 0 { 7 } else { 9 }),
+                            copy_of: (i.batch_index == 2).then(|| inserted[1].id),
+                        })
+                        .collect()
+                }),
+            )
             .await
             .unwrap();
         let ids: Vec<i64> = stored.inserted.iter().map(|i| i.id).collect();

@@ -116,6 +116,34 @@ fn inactive_stories_take_no_new_members() {
 }
 
 #[test]
+fn a_merge_decided_elsewhere_leaves_the_same_stories() {
+    let s = syl("Ngộ độc methanol ở TP.HCM", "Năm công nhân nhập viện sau khi uống rượu");
+    let place = |c: &mut Clusterer| {
+        let a = c.assign(&StoryInput { id: 1, syllables: &s, copy_of: None }, at(0));
+        let d = c.assign(&StoryInput { id: 3, syllables: &s, copy_of: None }, at(71 + 73));
+        (a.story, d.story)
+    };
+    let (mut here, mut there) =
+        (Clusterer::new(Params::default()), Clusterer::new(Params::default()));
+    let (a, d) = place(&mut here);
+    assert_eq!(place(&mut there), (a, d));
+    assert_eq!(here.merge_pass(at(71 + 73)), vec![(d, a)]);
+    assert!(there.apply_merge(d, a));
+    assert_eq!((there.story_of(3), there.members(a)), (Some(a), &[1, 3][..]));
+    assert_eq!(there.time_range(a), here.time_range(a));
+    assert_eq!(there.len(), 1);
+    // Applied twice, or for a story not held, nothing changes.
+    assert!(!there.apply_merge(d, a));
+    // A story whose partner is gone here carries on under the partner's key.
+    let mut alone = Clusterer::new(Params::default());
+    let only = alone.assign(&StoryInput { id: 3, syllables: &s, copy_of: None }, at(0)).story;
+    assert!(alone.apply_merge(only, StoryKey(77)));
+    assert_eq!((alone.story_of(3), alone.members(StoryKey(77))), (Some(StoryKey(77)), &[3][..]));
+    assert!(alone.members(only).is_empty());
+    let next = alone.assign(&StoryInput { id: 4, syllables: &s, copy_of: None }, at(1));
+    assert_eq!(next.story, StoryKey(77));
+}
+#[test]
 fn stored_keys_are_restored_and_allocation_continues_after_them() {
     let s = syl("Ngộ độc methanol ở TP.HCM", "Năm công nhân nhập viện sau khi uống rượu");
     let docs = vec![
