@@ -16,7 +16,7 @@ use model::{
     Hit, MatchedTerm, Metrics, NewDocument, Role, RuleKind, Severity, SourceKind, SourceTier,
 };
 use search::SearchIndex;
-use store::{NewSource, Placement, Processed, Store};
+use store::{NewSource, Processed, Store};
 
 #[path = "support/http.rs"]
 // Shared by the dashboard's tests; each uses part of it.
@@ -113,14 +113,7 @@ async fn fixture() -> Fixture {
             terms: vec![MatchedTerm { field: "title", start: 0, end: 3, term: "hiv".into() }],
         };
         store
-            .insert_batch_placed(
-                &[Processed::new(doc, vec![hit])],
-                &mut store::placing(|_, ins| {
-                    ins.iter()
-                        .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                        .collect()
-                }),
-            )
+            .insert_batch_placed(&[Processed::new(doc, vec![hit])], &mut store::into_story(story))
             .await
             .unwrap();
     }

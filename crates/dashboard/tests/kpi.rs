@@ -17,7 +17,7 @@ use model::{
 };
 use search::SearchIndex;
 use serde_json::Value;
-use store::{NewResponse, NewSource, Placement, Processed, Store};
+use store::{NewResponse, NewSource, Processed, Store};
 
 #[path = "support/http.rs"]
 // Shared by the dashboard's tests; each uses part of it.
@@ -58,14 +58,7 @@ async fn open(store: &Store, source: i64, rule: &str, title: &str, at: Timestamp
         terms: vec![MatchedTerm { field: "title", start: 0, end: 3, term: "tin".into() }],
     };
     store
-        .insert_batch_placed(
-            &[Processed::new(doc, vec![hit])],
-            &mut store::placing(|_, ins| {
-                ins.iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                    .collect()
-            }),
-        )
+        .insert_batch_placed(&[Processed::new(doc, vec![hit])], &mut store::into_story(story))
         .await
         .unwrap();
     let board = store.alert_board(None, 50).await.unwrap();

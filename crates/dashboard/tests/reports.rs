@@ -16,7 +16,7 @@ use dashboard::{AppState, DashboardConfig, ReportSettings, auth, router};
 use model::report::ActivityIndicator;
 use model::{Hit, MatchedTerm, Metrics, NewDocument, Role, RuleKind, Severity, SourceTier};
 use search::SearchIndex;
-use store::{NewSource, Placement, Processed, Store};
+use store::{NewSource, Processed, Store};
 
 #[path = "support/http.rs"]
 // Shared by the dashboard's tests; each uses part of it.
@@ -84,14 +84,7 @@ async fn fixture() -> Fixture {
         }],
     };
     store
-        .insert_batch_placed(
-            &[Processed::new(doc, vec![hit])],
-            &mut store::placing(|_, ins| {
-                ins.iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(1), copy_of: None })
-                    .collect()
-            }),
-        )
+        .insert_batch_placed(&[Processed::new(doc, vec![hit])], &mut store::into_story(1))
         .await
         .unwrap();
     let alert = store.alert_board(None, 10).await.unwrap()[0].alert.id;

@@ -24,7 +24,7 @@ use model::{
 };
 use search::SearchIndex;
 use serde_json::Value;
-use store::{NewSource, Placement, Processed, Store, StoryUpdate};
+use store::{NewSource, Processed, Store, StoryUpdate};
 use tower::ServiceExt;
 
 // ---- the table ----
@@ -379,12 +379,7 @@ async fn fixture() -> Fixture {
     let stored = store
         .insert_batch_placed(
             &[Processed::new(doc.clone(), vec![hit])],
-            &mut store::placing(|_, inserted| {
-                inserted
-                    .iter()
-                    .map(|ins| Placement { document_id: ins.id, story: Some(story), copy_of: None })
-                    .collect()
-            }),
+            &mut store::into_story(story),
         )
         .await
         .unwrap();

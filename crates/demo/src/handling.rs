@@ -19,7 +19,7 @@ use model::{
     DismissReason, DocumentPlaces, EscalationTarget, Hit, MatchedTerm, NewDocument, Post, Priority,
     ResponseChannel, Role, RuleKind, Severity, SourceKind, SourceTier, Timestamp, VN_OFFSET,
 };
-use store::{NewResponse, NewSource, Placement, Processed, Store};
+use store::{NewResponse, NewSource, Processed, Store};
 
 use alerts::triage::{Actor, Command, default_priority};
 
@@ -439,18 +439,7 @@ async fn open(store: &Store, inc: &Incident, now: Timestamp) -> Result<Option<i6
         }
     }
     let story = store.next_story_id().await?;
-    store
-        .import(
-            &mut groups,
-            now,
-            &mut store::placing(|_, inserted| {
-                inserted
-                    .iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                    .collect()
-            }),
-        )
-        .await?;
+    store.import(&mut groups, now, &mut store::into_story(story)).await?;
     Ok(store.story_alerts(story).await?.into_iter().find(|a| a.rule_id == p.id).map(|a| a.id))
 }
 

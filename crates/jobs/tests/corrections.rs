@@ -18,7 +18,7 @@ use model::{
     AlertAction, AlertState, CorrectionOutcome as O, Hit, MatchedTerm, NewDocument,
     ResponseChannel, Role, RuleKind, Severity, SourceTier, Story, Timestamp,
 };
-use store::{NewResponse, NewSource, Placement, Processed, Store, StoryUpdate};
+use store::{NewResponse, NewSource, Processed, Store, StoryUpdate};
 use test_support::{Page, Request, Site};
 
 const RULE: &str = "rumor.vac-xin-vo-sinh";
@@ -98,18 +98,7 @@ fn hit(body: &str) -> Vec<Hit> {
 }
 
 async fn put_in_story(store: &Store, batch: Vec<Processed>) -> Vec<i64> {
-    let stored = store
-        .insert_batch_placed(
-            &batch,
-            &mut store::placing(|_, inserted| {
-                inserted
-                    .iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(1), copy_of: None })
-                    .collect()
-            }),
-        )
-        .await
-        .unwrap();
+    let stored = store.insert_batch_placed(&batch, &mut store::into_story(1)).await.unwrap();
     stored.inserted.iter().map(|i| i.id).collect()
 }
 

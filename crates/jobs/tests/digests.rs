@@ -20,7 +20,7 @@ use model::{
     Severity, SourceKind, SourceTier, Timestamp,
 };
 use rules::RuleSet;
-use store::{NewSource, Placement, Processed, Store};
+use store::{NewSource, Processed, Store};
 
 const PUBLIC: &str = "https://langnghe.soyte.example.vn";
 
@@ -89,17 +89,7 @@ async fn document(
     };
     let mut p = Processed::new(doc, vec![hit]);
     p.places = DocumentPlaces { province: province.map(str::to_owned), places: Vec::new() };
-    let stored = store
-        .insert_batch_placed(
-            &[p],
-            &mut store::placing(|_, ins| {
-                ins.iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                    .collect()
-            }),
-        )
-        .await
-        .unwrap();
+    let stored = store.insert_batch_placed(&[p], &mut store::into_story(story)).await.unwrap();
     stored.inserted.first().map_or(0, |i| i.id)
 }
 

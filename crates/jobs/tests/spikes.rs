@@ -19,7 +19,7 @@ use model::{
 use rules::RuleSet;
 use serde_json::Value;
 use signals::{Area, Bucket, Method, Params, Series, SeriesKey};
-use store::{NewSource, Placement, Processed, Store};
+use store::{NewSource, Processed, Store};
 
 const HISTORY: i64 = 60;
 
@@ -136,22 +136,8 @@ impl World {
             };
             let mut p = Processed::new(doc, vec![topic_hit(topic)]);
             p.places = DocumentPlaces { province: Some(province.to_owned()), places: Vec::new() };
-            let stored = self
-                .store
-                .insert_batch_placed(
-                    &[p],
-                    &mut store::placing(|_, ins| {
-                        ins.iter()
-                            .map(|i| Placement {
-                                document_id: i.id,
-                                story: Some(story),
-                                copy_of: None,
-                            })
-                            .collect()
-                    }),
-                )
-                .await
-                .unwrap();
+            let stored =
+                self.store.insert_batch_placed(&[p], &mut store::into_story(story)).await.unwrap();
             if let Some(i) = stored.inserted.first() {
                 id = Some(i.id);
             }

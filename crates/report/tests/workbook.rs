@@ -24,8 +24,8 @@ use model::{
 };
 use report::{Cutoffs, SHEETS, Stylesheet, period};
 use store::{
-    ItemRole, ItemUpdate, NewCorrectionItem, NewResponse, NewSource, Observed, Placement,
-    Processed, Store, StoryUpdate,
+    ItemRole, ItemUpdate, NewCorrectionItem, NewResponse, NewSource, Observed, Processed, Store,
+    StoryUpdate,
 };
 
 /// A Vietnam wall-clock time in `year`, as UTC.
@@ -220,19 +220,7 @@ async fn fixture(store: &Store) -> Fixture {
     for (i, p) in batch.iter().enumerate() {
         let story = stories[i];
         let stored = store
-            .insert_batch_placed(
-                std::slice::from_ref(p),
-                &mut store::placing(|_, inserted| {
-                    inserted
-                        .iter()
-                        .map(|ins| Placement {
-                            document_id: ins.id,
-                            story: Some(story),
-                            copy_of: None,
-                        })
-                        .collect()
-                }),
-            )
+            .insert_batch_placed(std::slice::from_ref(p), &mut store::into_story(story))
             .await
             .unwrap();
         ids.push(stored.inserted[0].id);

@@ -72,7 +72,7 @@ pub use stories::{
     StoryQuery, StoryTopic, StoryUpdate,
 };
 pub use story_log::{
-    Placer, Placing, STORY_LOG_KEPT, StoryDecision, StoryEntry, StoryLog, placing,
+    Placer, Placing, STORY_LOG_KEPT, StoryDecision, StoryEntry, StoryLog, into_story, placing,
 };
 pub use subscriptions::AlertFacts;
 pub use trends::{

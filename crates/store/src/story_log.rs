@@ -78,6 +78,17 @@ where
     Placing(f)
 }
 
+/// Places every new document in `story`: for callers that know the story already (an
+/// import of one event's documents, a fixture).
+pub fn into_story(story: i64) -> Placing<impl FnMut(usize, &[Inserted]) -> Vec<Placement> + Send> {
+    placing(move |_, inserted: &[Inserted]| {
+        inserted
+            .iter()
+            .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
+            .collect()
+    })
+}
+
 impl<F> Placer for Placing<F>
 where
     F: FnMut(usize, &[Inserted]) -> Vec<Placement> + Send,

@@ -14,7 +14,7 @@ use model::{
 };
 use store::{
     CheckDone, ItemRole, ItemUpdate, NewCorrectionItem, NewResponse, NewSource, Observed,
-    Placement, Processed, Store, StoryUpdate,
+    Processed, Store, StoryUpdate,
 };
 
 const RULE: &str = "rumor.vac-xin-vo-sinh";
@@ -68,18 +68,7 @@ async fn source(store: &Store, name: &str) -> i64 {
 
 /// Stores documents in story 1.
 async fn store_in_story(store: &Store, batch: Vec<Processed>) -> Vec<i64> {
-    let stored = store
-        .insert_batch_placed(
-            &batch,
-            &mut store::placing(|_, inserted| {
-                inserted
-                    .iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(1), copy_of: None })
-                    .collect()
-            }),
-        )
-        .await
-        .unwrap();
+    let stored = store.insert_batch_placed(&batch, &mut store::into_story(1)).await.unwrap();
     stored.inserted.iter().map(|i| i.id).collect()
 }
 

@@ -154,22 +154,8 @@ async fn story_key_blocks_never_overlap_and_start_above_the_keys_in_use() {
         assert_eq!(store.reserve_story_keys(5).await.unwrap(), 11, "{backend}");
         // Keys given out another way (a rebuild uses the next story id) are skipped.
         let sid = add_source(&store, 1).await;
-        let doc = model::NewDocument {
-            source_id: sid,
-            url: "http://127.0.0.1:1/bai.html".to_owned(),
-            title: "Tin".to_owned(),
-            summary: String::new(),
-            body: "Nội dung".to_owned(),
-            author: None,
-            published_at: None,
-            fetched_at: now(),
-            language: "vi".to_owned(),
-            content_hash: "h".to_owned(),
-            post: None,
-        };
-        let stored = store.insert_batch(&[store::Processed::new(doc, Vec::new())]).await.unwrap();
-        let placement =
-            store::Placement { document_id: stored.inserted[0].id, story: Some(40), copy_of: None };
+        let id = document(&store, sid, "http://127.0.0.1:1/bai.html").await;
+        let placement = store::Placement { document_id: id, story: Some(40), copy_of: None };
         store.place_documents(&[placement], chrono::Utc::now()).await.unwrap();
         assert_eq!(store.reserve_story_keys(1).await.unwrap(), 41, "{backend}");
 

@@ -6,9 +6,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use model::{
     Channel, Hit, HitStance, MatchedTerm, NewDocument, Role, RuleKind, Severity, SourceTier, Stance,
 };
-use store::{
-    Error, NewOutgoing, NewSavedSearch, NewSource, Placement, Processed, SearchFilters, Store,
-};
+use store::{Error, NewOutgoing, NewSavedSearch, NewSource, Processed, SearchFilters, Store};
 
 fn now() -> model::Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap()
@@ -68,18 +66,7 @@ async fn fixture(store: &Store) -> (i64, Vec<i64>, i64) {
             p
         })
         .collect();
-    let stored = store
-        .insert_batch_placed(
-            &batch,
-            &mut store::placing(|_, inserted| {
-                inserted
-                    .iter()
-                    .map(|i| Placement { document_id: i.id, story: Some(story), copy_of: None })
-                    .collect()
-            }),
-        )
-        .await
-        .unwrap();
+    let stored = store.insert_batch_placed(&batch, &mut store::into_story(story)).await.unwrap();
     (sid, stored.inserted.iter().map(|i| i.id).collect(), story)
 }
 
