@@ -323,7 +323,7 @@ impl Store {
         alert_id: i64,
         now: Timestamp,
     ) -> Result<Option<CorrectionStart>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let current = crate::workflow::current(&mut tx, alert_id).await?;
         if !matches!(current.state, AlertState::Responded | AlertState::Tracking) {
             return Ok(None);
@@ -535,7 +535,7 @@ impl Store {
         alert_id: i64,
         items: &[NewCorrectionItem],
     ) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut added = 0;
         for i in items {
             added += sqlx::query(
@@ -646,7 +646,7 @@ impl Store {
         update: &ItemUpdate,
         now: Timestamp,
     ) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT c.alert_id, c.source_id, c.url, COALESCE(s.name, '') AS outlet \
              FROM correction_items c LEFT JOIN sources s ON s.id = c.source_id WHERE c.id = $1",
@@ -730,7 +730,7 @@ impl Store {
     /// window is marked finished. Returns the `close` event's id, if one was written.
     pub async fn finish_corrections(&self, alert_id: i64, now: Timestamp) -> Result<Option<i64>> {
         let Some(report) = self.alert_corrections(alert_id).await? else { return Ok(None) };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let current = crate::workflow::current(&mut tx, alert_id).await?;
         let event = if current.state == AlertState::Tracking {
             let note = corr::closing_note(&report);

@@ -190,7 +190,7 @@ impl Store {
         messages: &[(NewOutgoing, Timestamp)],
         now: Timestamp,
     ) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let written = enqueue_in(&mut tx, messages, now).await?;
         tx.commit().await?;
         Ok(written)
@@ -206,7 +206,7 @@ impl Store {
         messages: &[(NewOutgoing, Timestamp)],
         now: Timestamp,
     ) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let written = enqueue_in(&mut tx, messages, now).await?;
         crate::leases::advance_cursor(&mut tx, cursor, last_id).await?;
         tx.commit().await?;

@@ -688,7 +688,7 @@ impl Store {
             .map(|e| (e.indicator, (e.value, e.note)))
             .collect();
         let (first, last) = (period.first.to_string(), period.last.to_string());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut changed = 0;
         for (indicator, value, note) in values {
             let note = note.trim();

@@ -217,7 +217,7 @@ impl Store {
         s: &NewSavedSearch,
         now: Timestamp,
     ) -> Result<SavedSearch> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // A refused insert (a name taken) must end its transaction before the next writer
         // comes: SQLite refuses at once, without waiting, a read transaction that wants to
         // write while another connection still holds its write lock.
@@ -312,7 +312,7 @@ impl Store {
         messages: &[(NewOutgoing, Timestamp)],
         now: Timestamp,
     ) -> Result<Option<usize>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
             "UPDATE saved_searches SET last_notified_doc = $1, \
              last_notified_at = CASE WHEN $2 = 1 THEN $3 ELSE last_notified_at END \

@@ -279,7 +279,7 @@ impl Store {
     /// deletes its documents, their hits, places and revisions and their links to alerts too;
     /// returns the ids of the documents deleted, for the index.
     pub async fn remove_source(&self, id: i64, purge: bool) -> Result<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let docs: Vec<i64> = sqlx::query_scalar("SELECT id FROM documents WHERE source_id = $1")
             .bind(id)
             .fetch_all(&mut *tx)

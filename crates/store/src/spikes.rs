@@ -149,7 +149,7 @@ impl Store {
     /// an officer closed it, later hours of that day open nothing.
     pub async fn apply_spike(&self, u: &alerts::SpikeUpsert) -> Result<Option<SpikeApplied>> {
         let Some(last_doc) = u.last_document() else { return Ok(None) };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let prefix = u.subject_prefix.as_deref().unwrap_or(&u.subject);
         // `substr` rather than LIKE: the two back ends disagree on LIKE's case, and a
         // prefix needs no escaping this way. Without a prefix it is the subject itself.

@@ -465,7 +465,7 @@ impl Store {
     /// Writes recomputed story rows and their sightings' relations in one transaction, a
     /// few statements per batch of stories rather than one per row.
     pub async fn save_stories(&self, updates: &[StoryUpdate], now: Timestamp) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         save_in(&mut tx, updates, now).await?;
         tx.commit().await?;
         Ok(())
@@ -821,7 +821,7 @@ impl Store {
     /// the same state. Documents still without a story stay where they are. Returns the
     /// alerts opened. One transaction; running it again changes nothing.
     pub async fn split_rule_alerts(&self, now: Timestamp) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let legacy: Vec<(i64, i64)> = sqlx::query(
             "SELECT id, last_document_id FROM alerts WHERE subject = 'rule' \
              AND state NOT IN ('dismissed', 'merged', 'closed') ORDER BY id",

@@ -109,7 +109,7 @@ impl Store {
     /// logged in with the old password, or under the old role, must log in again. API
     /// tokens are left alone; they are listed and revoked on their own.
     pub async fn update_user(&self, name: &str, password_hash: &str, role: Role) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE users SET password_hash = $1, role = $2 WHERE name = $3 RETURNING id",
         )
@@ -129,7 +129,7 @@ impl Store {
     /// Disables a user and ends their sessions; their API tokens are refused from now on.
     /// Disabling a disabled user keeps the first time.
     pub async fn disable_user(&self, name: &str, now: Timestamp) -> Result<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "UPDATE users SET disabled_at = COALESCE(disabled_at, $1) WHERE name = $2 \
              RETURNING {RETURNED_USER}"
@@ -473,7 +473,7 @@ impl Store {
     /// Sets one column of a user (a name from this file, never from a caller) and ends their
     /// sessions, in one transaction.
     async fn update_user_column(&self, name: &str, column: &str, value: &str) -> Result<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "UPDATE users SET {column} = $1 WHERE name = $2 RETURNING {RETURNED_USER}"
         ))

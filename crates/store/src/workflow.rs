@@ -289,7 +289,7 @@ impl Store {
         note: Option<&str>,
         now: Timestamp,
     ) -> Result<Acted> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = current(&mut tx, alert_id).await?;
         let change =
             triage::decide(&before, command, actor, note, now, self.schedule()).map_err(refused)?;
@@ -333,7 +333,7 @@ impl Store {
         if response.text.trim().is_empty() {
             return Err(Error::Refused("a response needs its text".to_owned()));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = current(&mut tx, alert_id).await?;
         let mut change =
             triage::decide(&before, &Command::Respond, actor, note, now, self.schedule())
@@ -363,7 +363,7 @@ impl Store {
 
     /// What triage knows of an alert now.
     pub async fn alert_current(&self, alert_id: i64) -> Result<Current> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let c = current(&mut tx, alert_id).await?;
         tx.commit().await?;
         Ok(c)
@@ -478,7 +478,7 @@ impl Store {
         let ids: Vec<i64> = q.fetch_all(&self.pool).await?;
         let mut written = Vec::new();
         for id in ids {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let before = current(&mut tx, id).await?;
             let recorded: Vec<(DeadlineKind, u8)> = sqlx::query_scalar::<_, Option<String>>(
                 "SELECT data FROM alert_events WHERE alert_id = $1 AND action = 'deadline'",
