@@ -565,12 +565,21 @@ async fn apply_hours(
 /// round is stored before it counts.
 const SETTLE: Duration = Duration::from_secs(3);
 
+/// When to scan again after `failures` scans in a row failed: 15 seconds after the first,
+/// doubling with each further one, never later than the regular `interval`. A spike
+/// waiting a whole interval behind a passing fault (a dropped connection, a busy
+/// database) is a spike seen late.
+fn retry_after(failures: u32, interval: Duration) -> Duration {
+    let first = Duration::from_secs(15);
+    first.saturating_mul(1 << failures.saturating_sub(1).min(16)).min(interval)
+}
+
 /// Scans at once, then every `config.interval`, and soon after `stored` is notified (new
 /// documents: a spike is raised within about `config.after_documents` of the story that
 /// tips it, not at the next interval), until `shutdown` completes, with the rule set
 /// `rules` returns at each scan (so reloaded packs take effect at the next one) and the
 /// time `clock` gives. A failed
-/// scan is logged and retried at the next interval; a scan under way when `shutdown`
+/// scan is logged and tried again soon ([`retry_after`]); a scan under way when `shutdown`
 /// completes is abandoned (its transaction rolls back, the next start redoes it).
 pub async fn run_spikes<R, C>(
     store: Store,
@@ -586,6 +595,7 @@ pub async fn run_spikes<R, C>(
     let mut ticker = tokio::time::interval(config.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_scan: Option<tokio::time::Instant> = None;
+    let mut failures = 0u32;
     tokio::pin!(shutdown);
     tracing::info!(
         interval_secs = config.interval.as_secs(),
@@ -617,6 +627,7 @@ pub async fn run_spikes<R, C>(
             result = scan => result,
         };
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        failures = if result.is_ok() { 0 } else { failures.saturating_add(1) };
         match result {
             // A scan that changed nothing is routine every interval: debug, not info.
             Ok(r) if r.opened + r.updated == 0 => tracing::debug!(
@@ -646,9 +657,30 @@ pub async fn run_spikes<R, C>(
                 "Spike scan done."
             ),
             Err(e) => {
-                tracing::warn!(error = %e, "Spike scan failed; retrying at the next interval.")
+                let retry = retry_after(failures, config.interval);
+                tracing::warn!(
+                    error = %e,
+                    failures,
+                    retry_secs = retry.as_secs(),
+                    "Spike scan failed; trying again soon."
+                );
+                ticker.reset_after(retry);
             }
         }
     }
     tracing::info!("Spike scans stopped.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_scan_is_tried_again_soon_then_less_often_never_past_the_interval() {
+        let interval = Duration::from_secs(900);
+        let waits: Vec<u64> = (1..=8).map(|n| retry_after(n, interval).as_secs()).collect();
+        assert_eq!(waits, [15, 30, 60, 120, 240, 480, 900, 900]);
+        assert_eq!(retry_after(u32::MAX, interval), interval);
+        assert_eq!(retry_after(1, Duration::from_secs(10)), Duration::from_secs(10));
+    }
 }
