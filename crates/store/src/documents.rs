@@ -642,9 +642,8 @@ async fn insert_documents(
         if !locked {
             crate::story_log::lock(tx).await?;
         }
-        crate::stories::write_placements(tx, &placements).await?;
         let now = batch.iter().map(|p| p.doc.fetched_at).max().unwrap_or_else(chrono::Utc::now);
-        let end = crate::story_log::log_placements(tx, &placements, now).await?;
+        let end = crate::story_log::record(tx, &placements, now).await?;
         place.written(end);
     }
     let story_of = |id: i64| placements.iter().find(|p| p.document_id == id).and_then(|p| p.story);

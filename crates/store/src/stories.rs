@@ -405,8 +405,7 @@ impl Store {
     pub async fn place_documents(&self, placements: &[Placement], now: Timestamp) -> Result<()> {
         let mut tx = self.begin_write().await?;
         crate::story_log::lock(&mut tx).await?;
-        write_placements(&mut tx, placements).await?;
-        crate::story_log::log_placements(&mut tx, placements, now).await?;
+        crate::story_log::record(&mut tx, placements, now).await?;
         tx.commit().await?;
         Ok(())
     }

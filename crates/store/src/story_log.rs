@@ -165,11 +165,22 @@ pub(crate) async fn read(tx: &mut Transaction<'_, Any>, after: i64) -> Result<St
 }
 
 /// The last entry's number.
-async fn end_in(tx: &mut Transaction<'_, Any>) -> Result<i64> {
+async fn end_in(conn: &mut sqlx::AnyConnection) -> Result<i64> {
     Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM story_log")
-        .fetch_one(&mut **tx)
+        .fetch_one(conn)
         .await?
         .unwrap_or(0))
+}
+
+/// Writes placements on their documents and logs those with a story; returns the log's
+/// end. Call it holding the lock.
+pub(crate) async fn record(
+    tx: &mut Transaction<'_, Any>,
+    placements: &[Placement],
+    now: Timestamp,
+) -> Result<i64> {
+    crate::stories::write_placements(tx, placements).await?;
+    log_placements(tx, placements, now).await
 }
 
 /// Logs placements with a story (the caller writes them on their documents); returns the
@@ -234,8 +245,7 @@ impl StoryDecision {
     /// Writes placements decided outside a batch (documents stored before stories, or by
     /// a process that could not place them).
     pub async fn place(&mut self, placements: &[Placement], now: Timestamp) -> Result<()> {
-        crate::stories::write_placements(&mut self.tx, placements).await?;
-        log_placements(&mut self.tx, placements, now).await?;
+        record(&mut self.tx, placements, now).await?;
         Ok(())
     }
 
@@ -267,10 +277,7 @@ impl Store {
     /// The story log's last entry: where a process that reads its stories now starts
     /// following (read before the stories, so nothing decided meanwhile is missed).
     pub async fn story_log_end(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM story_log")
-            .fetch_one(&self.pool)
-            .await?
-            .unwrap_or(0))
+        end_in(&mut *self.pool.acquire().await?).await
     }
 
     /// Drops the entries written before `before`; returns how many.
