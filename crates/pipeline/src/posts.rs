@@ -364,14 +364,16 @@ impl Pipeline {
                     let source = post.page_source();
                     let home = homes.get(&source.url).map(String::as_str);
                     let mut places = std::time::Duration::ZERO;
-                    let (p, s) = to_processed_timed(
+                    let (p, made) = to_processed_timed(
                         &rules,
                         (0, &source.name, home),
                         &post.item(),
                         now,
                         &mut places,
                     );
-                    (p, s, places)
+                    // Posts are short: the index tokenises them again, for less than holding
+                    // every post's tokens until the import commits would cost.
+                    (p, made.syllables, places)
                 })
                 .collect()
         };

@@ -1,6 +1,7 @@
 //! One source's poll, from download to committed and indexed documents.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
@@ -118,15 +119,24 @@ pub(crate) fn to_processed(
     to_processed_timed(rules, source, item, now, &mut places_time).0
 }
 
-/// [`to_processed`], with the document's syllables for copies and stories (read from the
-/// tokens the rules read), adding the time spent finding places to `places_time`.
+/// What processing made of a new item besides its document: its syllables for copies and
+/// stories, and its title's and text's analysis for the index (none when the rules read
+/// only the start of a text past [`rules::MAX_ANALYZED_BYTES`]), all from the one
+/// tokenising the rules read.
+pub(crate) struct Made {
+    pub(crate) syllables: signals::copies::Syllables,
+    pub(crate) analysis: Option<[Arc<search::Analysis>; 2]>,
+}
+
+/// [`to_processed`], with what else the tokens it read make ([`Made`]), adding the time
+/// spent finding places to `places_time`.
 pub(crate) fn to_processed_timed(
     rules: &RuleSet,
     (source_id, source_name, home_province): (i64, &str, Option<&str>),
     item: &Item,
     now: Timestamp,
     places_time: &mut std::time::Duration,
-) -> (Processed, signals::copies::Syllables) {
+) -> (Processed, Made) {
     let aliases = item.aliases.clone();
     let item = &item.feed;
     let title = vi_text::display(&item.title);
@@ -165,7 +175,16 @@ pub(crate) fn to_processed_timed(
     );
     let places = document_places(&found, home_province);
     *places_time += started.elapsed();
-    (Processed { aliases, places, stances, claims, ..Processed::new(doc, hits) }, syllables)
+    let whole = analyzed.title.len().max(analyzed.body.len()) <= rules::MAX_ANALYZED_BYTES;
+    let analysis = whole.then(|| {
+        let [title_overlays, body_overlays] = analyzed.overlays();
+        [
+            Arc::new(search::Analysis::from_tokens(&title_tokens, title_overlays)),
+            Arc::new(search::Analysis::from_tokens(&body_tokens, body_overlays)),
+        ]
+    });
+    let processed = Processed { aliases, places, stances, claims, ..Processed::new(doc, hits) };
+    (processed, Made { syllables, analysis })
 }
 
 /// A batch normalised and matched, waiting for its commit ([`Pipeline::prepare`]).
@@ -178,8 +197,8 @@ pub(crate) struct Prepared {
     updated: Vec<Option<Timestamp>>,
     /// New versions of stored documents.
     updates: Vec<Revision>,
-    /// The new documents' syllables, for copies and stories, by batch index.
-    syllables: Vec<signals::copies::Syllables>,
+    /// What else processing made of the new documents, by batch index.
+    made: Vec<Made>,
     /// When the batch was read.
     now: Timestamp,
     match_time: std::time::Duration,
@@ -212,13 +231,13 @@ fn prepare_items(
         })
         .collect();
     let (processed, places_time) = process_all(rules, source_ref, &work, now);
-    let (mut batch, mut updates, mut syllables) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut batch, mut updates, mut made) = (Vec::new(), Vec::new(), Vec::new());
     let mut updated = Vec::new();
     for ((item, known), (p, s)) in work.iter().zip(processed) {
         match known {
             None => {
                 batch.push(p);
-                syllables.push(s);
+                made.push(s);
                 updated.push(item.feed.updated);
             }
             Some(k) => {
@@ -237,7 +256,7 @@ fn prepare_items(
         first.hits.push(posing.hit());
     }
     let match_time = started.elapsed().saturating_sub(places_time);
-    Prepared { seen: items.len(), batch, updated, updates, syllables, now, match_time, places_time }
+    Prepared { seen: items.len(), batch, updated, updates, made, now, match_time, places_time }
 }
 
 /// Processes items on every core (rayon's pool, whose threads keep their token caches
@@ -248,15 +267,10 @@ fn process_all(
     source: (i64, &str, Option<&str>),
     work: &[(&Item, Option<&store::KnownDocument>)],
     now: Timestamp,
-) -> (Vec<(Processed, signals::copies::Syllables)>, std::time::Duration) {
+) -> (Vec<(Processed, Made)>, std::time::Duration) {
     use rayon::prelude::*;
     let started = Instant::now();
-    let out: Vec<(
-        Processed,
-        signals::copies::Syllables,
-        std::time::Duration,
-        std::time::Duration,
-    )> = work
+    let out: Vec<(Processed, Made, std::time::Duration, std::time::Duration)> = work
         .par_iter()
         .with_min_len(4)
         .map(|(item, _)| {
@@ -277,9 +291,6 @@ fn process_all(
 /// The places a document names, spans in the same display forms as its rule hits (the
 /// title and `NewDocument::full_text`), and the province it is about: the one its text
 /// names most, else its source's home province.
-///
-/// `rules::Analyzed` keeps no tokens once it has matched, so the gazetteer tokenises the
-/// two fields again.
 fn document_places(found: &gazetteer::Places, home_province: Option<&str>) -> DocumentPlaces {
     let places = found
         .places
@@ -341,6 +352,7 @@ fn index_document(
         rules,
         reach,
         revised: None,
+        analysis: None,
     }
 }
 
@@ -442,10 +454,10 @@ impl Pipeline {
     async fn settle_stored_since(
         &self,
         batch: Vec<Processed>,
-        syllables: Vec<signals::copies::Syllables>,
+        made: Vec<Made>,
         updated: Vec<Option<Timestamp>>,
         mut updates: Vec<Revision>,
-    ) -> Result<(Vec<Processed>, Vec<signals::copies::Syllables>, Vec<Revision>)> {
+    ) -> Result<(Vec<Processed>, Vec<Made>, Vec<Revision>)> {
         let urls: Vec<String> = batch.iter().map(|p| p.doc.url.clone()).collect();
         let known = if urls.is_empty() {
             Default::default()
@@ -453,14 +465,14 @@ impl Pipeline {
             self.store.known_documents(&urls).await?
         };
         if known.is_empty() {
-            return Ok((batch, syllables, updates));
+            return Ok((batch, made, updates));
         }
-        let (mut new, mut new_syllables) = (Vec::new(), Vec::new());
-        for ((p, s), up) in batch.into_iter().zip(syllables).zip(updated) {
+        let (mut new, mut new_made) = (Vec::new(), Vec::new());
+        for ((p, s), up) in batch.into_iter().zip(made).zip(updated) {
             match known.get(&p.doc.url) {
                 None => {
                     new.push(p);
-                    new_syllables.push(s);
+                    new_made.push(s);
                 }
                 Some(k)
                     if !k.copy
@@ -472,7 +484,7 @@ impl Pipeline {
                 Some(_) => {}
             }
         }
-        Ok((new, new_syllables, updates))
+        Ok((new, new_made, updates))
     }
 
     /// The second half of ingesting a batch: stories, the store's transaction, the index.
@@ -481,9 +493,11 @@ impl Pipeline {
         source: &Source,
         prepared: Prepared,
     ) -> Result<IngestReport> {
-        let Prepared { seen, batch, updated, updates, syllables, now, .. } = prepared;
-        let (batch, syllables, updates) =
-            self.settle_stored_since(batch, syllables, updated, updates).await?;
+        let Prepared { seen, batch, updated, updates, made, now, .. } = prepared;
+        let (batch, made, updates) =
+            self.settle_stored_since(batch, made, updated, updates).await?;
+        let (syllables, mut analyses): (Vec<_>, Vec<_>) =
+            made.into_iter().map(|m| (m.syllables, m.analysis)).unzip();
         self.catch_up_stories().await?;
         crate::stories::reserve_keys(&self.store, &self.stories, batch.len()).await?;
         let started = Instant::now();
@@ -526,7 +540,10 @@ impl Pipeline {
             let started = Instant::now();
             let mut docs: Vec<IndexDoc> = inserted
                 .iter()
-                .map(|i| index_doc(i.id, &source.name, &batch[i.batch_index]))
+                .map(|i| IndexDoc {
+                    analysis: analyses[i.batch_index].take(),
+                    ..index_doc(i.id, &source.name, &batch[i.batch_index])
+                })
                 .collect();
             docs.extend(
                 updates
@@ -1029,6 +1046,52 @@ mod tests {
         let codes: Vec<&str> = p.places.places.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["52"]);
         assert_eq!(&p.doc.full_text()[p.places.places[0].start..p.places.places[0].end], "Gia Lai");
+    }
+
+    #[test]
+    fn the_index_is_handed_the_analysis_the_rules_made_of_its_texts() {
+        let cases = [
+            ("Sở Y tế cảnh báo sốt xuất huyết", "", "Người dân cần diệt lăng quăng."),
+            ("mn ơi share gấp", "Tin nhanh.", "bs nói ko dc tiêm v.a.c.x.i.n, tiem xong bi sot"),
+            ("Tiem vac xin co an toan khong", "Hỏi đáp", "Bo Y te khang dinh vac xin an toan."),
+        ];
+        for (title, summary, body) in cases {
+            let item = feeds::FeedItem {
+                url: "https://a.vn/1".into(),
+                title: title.into(),
+                summary: summary.into(),
+                body: body.into(),
+                ..feeds::FeedItem::default()
+            };
+            let mut places = std::time::Duration::ZERO;
+            let (p, made) = super::to_processed_timed(
+                &rules::RuleSet::default(),
+                (1, "Báo", None),
+                &item.into(),
+                chrono::Utc::now(),
+                &mut places,
+            );
+            let indexed = super::index_doc(1, "Báo", &p);
+            let [t, b] = made.analysis.expect("both texts analysed whole");
+            assert!(*t == search::Analysis::of(&indexed.title), "{title}");
+            assert!(*b == search::Analysis::of(&indexed.body), "{body}");
+        }
+        // Past what the rules read, the index tokenises the text itself.
+        let item = feeds::FeedItem {
+            url: "https://a.vn/2".into(),
+            title: "Tin dài".into(),
+            body: "chữ ".repeat(rules::MAX_ANALYZED_BYTES / 4 + 10),
+            ..feeds::FeedItem::default()
+        };
+        let mut places = std::time::Duration::ZERO;
+        let (_, made) = super::to_processed_timed(
+            &rules::RuleSet::default(),
+            (1, "Báo", None),
+            &item.into(),
+            chrono::Utc::now(),
+            &mut places,
+        );
+        assert!(made.analysis.is_none());
     }
 
     #[test]

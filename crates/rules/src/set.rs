@@ -149,6 +149,12 @@ impl Analyzed {
         Analyzed::new(&doc.title, &doc.full_text()).with_meta(source, &doc.language)
     }
 
+    /// The alternatives laid over the title's and the body's tokens (teencode expansions,
+    /// spelling repairs, joined obfuscations), as [`query::overlays`] makes them.
+    pub fn overlays(&self) -> [&[query::Overlay]; 2] {
+        [&self.title_overlays, &self.body_overlays]
+    }
+
     /// Adds the source name and language code that `source:` and `lang:` test.
     pub fn with_meta(mut self, source: &str, lang: &str) -> Analyzed {
         self.source = query::source_key(source);

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use query::{DocIndex, Expr, Fuel, Program, Scope, Term as QTerm};
 
-use crate::analyzer::analyse;
+use crate::analyzer::Analysis;
 use crate::compile::{Kind, approximate, kind};
 use crate::{Budget, Cursor, Error, Fragment, MAX_CHECKED_BYTES, Result, Sort, snippet};
 
@@ -60,7 +60,7 @@ pub fn lexemes(title: &str, body: &str, source: &str, language: &str) -> Lexemes
     let mut lossy = false;
     let mut order = Vec::new();
     for (field, text) in [('t', title), ('b', body)] {
-        for item in analyse(text).iter() {
+        for item in Analysis::of(text).iter() {
             let position = item.position + 1;
             lossy |= position > MAX_POSITION;
             let mut add = |stream: char, form: &str| {
@@ -76,10 +76,10 @@ pub fn lexemes(title: &str, body: &str, source: &str, language: &str) -> Lexemes
                     list.push(position.min(MAX_POSITION));
                 }
             };
-            add('m', &item.matched);
-            add('f', &item.folded);
+            add('m', item.matched);
+            add('f', item.folded);
             if item.unaccented {
-                add('b', &item.folded);
+                add('b', item.folded);
             }
         }
     }

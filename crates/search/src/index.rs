@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use model::{RuleKind, Stance, Timestamp};
@@ -21,7 +21,7 @@ use tantivy::{
     TantivyDocument, TantivyError, Term,
 };
 
-use crate::analyzer::{Stream, VI_BARE, VI_FOLD, VI_MATCH, ViTokenizer};
+use crate::analyzer::{Analysis, Handoff, Stream, VI_BARE, VI_FOLD, VI_MATCH, ViTokenizer};
 use crate::compile::{FieldPair, compile};
 use crate::facets::{Counts, FacetCollector, Facets, count_addresses};
 use crate::filter::{FactFields, Filter, rule_stance};
@@ -56,6 +56,11 @@ pub struct IndexDoc {
     /// When the store took the version indexed, if it is a revision (none for the first
     /// version): how [`SearchIndex::census`] tells an entry indexed at an older version.
     pub revised: Option<Timestamp>,
+    /// The title's and the body's analysis, when the caller has made it already (the
+    /// pipeline's rule matching tokenises every new document): the index takes it instead
+    /// of tokenising the texts again. Without it, or made of other texts, the texts are
+    /// tokenised.
+    pub analysis: Option<[Arc<Analysis>; 2]>,
 }
 
 /// What the index holds, for comparing with the store ([`SearchIndex::census`]).
@@ -276,6 +281,8 @@ pub struct SearchIndex {
     writer: Option<Mutex<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
+    /// Analyses added with documents, on their way to the indexing thread.
+    handoff: Arc<Handoff>,
 }
 
 /// An index being rebuilt beside the live one ([`SearchIndex::begin_rebuild`]).
@@ -413,10 +420,14 @@ impl SearchIndex {
             }
             Err(e) => return Err(damaged(e)),
         };
+        let handoff = Arc::new(Handoff::default());
         for (name, stream) in
             [(VI_MATCH, Stream::Match), (VI_FOLD, Stream::Fold), (VI_BARE, Stream::Bare)]
         {
-            index.tokenizers().register(name, TextAnalyzer::from(ViTokenizer::new(stream)));
+            let handoff = write.then(|| handoff.clone());
+            index
+                .tokenizers()
+                .register(name, TextAnalyzer::from(ViTokenizer::new(stream, handoff)));
         }
         let (writer, policy) = if write {
             // One indexing thread keeps the second core for the rest of the pipeline. The
@@ -433,7 +444,7 @@ impl SearchIndex {
             (None, ReloadPolicy::OnCommitWithDelay)
         };
         let reader = index.reader_builder().reload_policy(policy).try_into().map_err(damaged)?;
-        let opened = SearchIndex { index, writer, reader, fields };
+        let opened = SearchIndex { index, writer, reader, fields, handoff };
         // A segment whose files are missing or garbled fails here, at start-up, rather than
         // in the middle of a search.
         opened.verify().map_err(|message| Error::Damaged { path: path(), message })?;
@@ -497,6 +508,10 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_i64(f.id, d.id));
             let mut doc = TantivyDocument::new();
             doc.add_i64(f.id, d.id);
+            if let Some([title, body]) = &d.analysis {
+                self.handoff.offer(&d.title, title.clone());
+                self.handoff.offer(&d.body, body.clone());
+            }
             for (pair, text) in [(f.title, &d.title), (f.body, &d.body)] {
                 for field in [pair.matched, pair.folded, pair.bare] {
                     doc.add_text(field, text);
@@ -526,6 +541,7 @@ impl SearchIndex {
         prepared.set_payload(&last_id.to_string());
         prepared.commit()?;
         drop(writer);
+        self.handoff.clear();
         self.reader.reload()?;
         Ok(())
     }

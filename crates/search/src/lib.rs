@@ -36,6 +36,7 @@ mod highlight;
 mod index;
 mod ranking;
 
+pub use analyzer::Analysis;
 pub use budget::{Budget, CancelOnDrop};
 pub use error::{Error, Result};
 pub use facets::Facets;

@@ -60,6 +60,7 @@ fn corpus() -> Vec<IndexDoc> {
                 rules,
                 reach: (i % 5 == 0).then_some(i * 10),
                 revised: None,
+                analysis: None,
             }
         })
         .collect()

@@ -284,6 +284,50 @@ impl CopyDoc {
         (both as f32 / union as f32, both as f32 / smaller as f32)
     }
 
+    /// [`CopyDoc::compare`] when the pair passes either threshold (Jaccard at least
+    /// `min_jaccard` or containment at least `min_containment`), else `None`. The walk
+    /// stops as soon as the shingles left could no longer lift the pair over both: most
+    /// candidates a band brings share a paragraph, not the text, and are given up a few
+    /// hundred shingles in.
+    pub fn compare_passing(
+        &self,
+        other: &CopyDoc,
+        min_jaccard: f32,
+        min_containment: f32,
+    ) -> Option<(f32, f32)> {
+        /// Shingles walked between two looks at what is left.
+        const BLOCK: usize = 64;
+        let (a, b) = (&self.shingles, &other.shingles);
+        let smaller = a.len().min(b.len());
+        // Both ratios grow with the shared count, so the best the rest can give is the
+        // count so far plus whatever is left on the shorter side.
+        let ratios = |both: usize| {
+            let union = a.len() + b.len() - both;
+            if union == 0 || smaller == 0 {
+                return (0.0, 0.0);
+            }
+            (both as f32 / union as f32, both as f32 / smaller as f32)
+        };
+        let passes = |(j, c): (f32, f32)| j >= min_jaccard || c >= min_containment;
+        let (mut i, mut j, mut both) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            let mut steps = BLOCK;
+            while steps > 0 && i < a.len() && j < b.len() {
+                let (x, y) = (a[i], b[j]);
+                both += usize::from(x == y);
+                i += usize::from(x <= y);
+                j += usize::from(y <= x);
+                steps -= 1;
+            }
+            let left = (a.len() - i).min(b.len() - j);
+            if !passes(ratios(both + left)) {
+                return None;
+            }
+        }
+        let found = ratios(both);
+        passes(found).then_some(found)
+    }
+
     /// The stored form: [`FORMAT`], the signature (128 × 4 bytes) and the shingles (4
     /// bytes each), all little-endian: about 3 KB for a 3 KB article.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -489,10 +533,13 @@ impl CopyIndex {
         let mut best: Option<(CopyMatch, DateTime<Utc>)> = None;
         for slot in self.candidate_slots(&doc.signature) {
             let Some(entry) = self.entries[slot as usize].as_ref() else { continue };
-            let (jaccard, containment) = doc.compare(&entry.doc);
-            if jaccard < self.params.min_jaccard && containment < self.params.min_containment {
+            let Some((jaccard, containment)) = doc.compare_passing(
+                &entry.doc,
+                self.params.min_jaccard,
+                self.params.min_containment,
+            ) else {
                 continue;
-            }
+            };
             let found = CopyMatch { of: entry.id, jaccard, containment };
             let better = match &best {
                 None => true,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use model::{Document, Hit, MatchedTerm, NewDocument, Post, Timestamp};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -142,14 +142,27 @@ pub(crate) fn document_from_row(row: &AnyRow) -> Result<Document> {
     })
 }
 
+/// Matched terms as the JSON array stored with a hit: `{"end", "field", "start", "term"}`
+/// objects. Written straight into one buffer: a document's hits carry every occurrence of
+/// their terms, and building a JSON value of each took more of a batch's insert than the
+/// rows themselves.
 pub(crate) fn terms_to_json(terms: &[MatchedTerm]) -> String {
-    Value::Array(
-        terms
-            .iter()
-            .map(|t| json!({"field": t.field, "start": t.start, "end": t.end, "term": &*t.term}))
-            .collect(),
-    )
-    .to_string()
+    use std::io::Write as _;
+    let mut out: Vec<u8> = Vec::with_capacity(2 + terms.len() * 56);
+    out.push(b'[');
+    for (i, t) in terms.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Writing to a vector cannot fail; the field name and the term are escaped.
+        let _ = write!(out, "{{\"end\":{},\"field\":", t.end);
+        let _ = serde_json::to_writer(&mut out, t.field);
+        let _ = write!(out, ",\"start\":{},\"term\":", t.start);
+        let _ = serde_json::to_writer(&mut out, &*t.term);
+        out.push(b'}');
+    }
+    out.push(b']');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 pub(crate) fn terms_from_json(text: &str) -> Result<Vec<MatchedTerm>> {
@@ -812,4 +825,34 @@ async fn insert_hits(
         q.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use model::MatchedTerm;
+    use serde_json::json;
+
+    #[test]
+    fn terms_are_written_as_json_values_would_be_and_read_back() {
+        let term =
+            |field, start, end, term: &str| MatchedTerm { field, start, end, term: term.into() };
+        let terms = vec![
+            term("title", 0, 7, "sốt xuất huyết"),
+            term("body", 12, 30, "\"tin giả\" NEAR/3 vắc xin"),
+            term("body", 40, 41, "a\\b\n\u{1}\t/"),
+        ];
+        let want = serde_json::Value::Array(
+            terms
+                .iter()
+                .map(
+                    |t| json!({"field": t.field, "start": t.start, "end": t.end, "term": &*t.term}),
+                )
+                .collect(),
+        )
+        .to_string();
+        let written = super::terms_to_json(&terms);
+        assert_eq!(written, want);
+        assert_eq!(super::terms_from_json(&written).unwrap(), terms);
+        assert_eq!(super::terms_to_json(&[]), "[]");
+    }
 }

@@ -303,6 +303,7 @@ async fn load(store: &Store, docs: &[Written]) -> (tempfile::TempDir, SearchInde
                     .unwrap_or_default(),
                 reach,
                 revised: None,
+                analysis: None,
             }
         })
         .collect();

@@ -126,3 +126,29 @@ fn signatures_and_bands_are_pinned() {
     let s = Syllables::from_forms(["sốt"], [], ["xuất", "huyết", "tăng", "mạnh"]);
     assert_eq!(shingles(s.all()), [0x6da5_7128]);
 }
+
+proptest::proptest! {
+    #[test]
+    fn comparing_with_thresholds_keeps_exactly_the_pairs_that_pass(
+        shared in proptest::collection::btree_set(0u32..1_000_000, 0..600),
+        only_a in proptest::collection::btree_set(1_000_000u32..2_000_000, 0..900),
+        only_b in proptest::collection::btree_set(2_000_000u32..3_000_000, 0..900),
+        min_jaccard in 0.0f32..1.0,
+        min_containment in 0.0f32..1.0,
+    ) {
+        let doc = |own: &std::collections::BTreeSet<u32>| {
+            // Scattered as hashes are (a bijection), so shared and own shingles interleave.
+            let mut shingles: Vec<u32> =
+                shared.iter().chain(own).map(|x| x.wrapping_mul(2_654_435_761)).collect();
+            shingles.sort_unstable();
+            let signature = Signature::of(&shingles).unwrap_or(Signature([0; SIGNATURE_LEN]));
+            CopyDoc { shingles: shingles.into_boxed_slice(), signature }
+        };
+        let (a, b) = (doc(&only_a), doc(&only_b));
+        let (jaccard, containment) = a.compare(&b);
+        let want = (jaccard >= min_jaccard || containment >= min_containment)
+            .then_some((jaccard, containment));
+        proptest::prop_assert_eq!(a.compare_passing(&b, min_jaccard, min_containment), want);
+        proptest::prop_assert_eq!(b.compare_passing(&a, min_jaccard, min_containment), want);
+    }
+}
