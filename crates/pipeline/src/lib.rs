@@ -115,6 +115,24 @@ struct IndexCommits {
     /// The highest document id added since the last commit, if any was.
     owed: Option<i64>,
     last: Option<std::time::Instant>,
+    /// A spaced commit under way on its own thread, with the id it records: the next
+    /// batch is stored meanwhile instead of waiting for it.
+    running: Option<(i64, std::thread::JoinHandle<search::Result<()>>)>,
+}
+
+impl IndexCommits {
+    /// Waits for the commit under way, if any; when it failed, what it was to commit is
+    /// owed again and its error returned.
+    fn finish_running(&mut self) -> Result<()> {
+        let Some((upto, running)) = self.running.take() else { return Ok(()) };
+        let failed = match running.join() {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => Error::Index(e),
+            Err(_) => Error::Processing("the index commit panicked".to_owned()),
+        };
+        self.owed = Some(self.owed.map_or(upto, |o| o.max(upto)));
+        Err(failed)
+    }
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -181,26 +199,48 @@ impl Pipeline {
     /// Commits the documents added to the index up to `last` (the highest id among them)
     /// now, or, when the last commit is more recent than
     /// [`PipelineConfig::index_commit_every`], leaves them owed to the next.
-    pub(crate) fn commit_index(&self, index: &SearchIndex, last: i64) -> Result<()> {
+    ///
+    /// Spaced commits after the first run on a thread of their own, so the batch that
+    /// triggers one does not wait for it; the next commit or [`Pipeline::flush_index`]
+    /// waits for it first, and reports its failure.
+    pub(crate) fn commit_index(&self, last: i64) -> Result<()> {
+        let Some(index) = &self.index else { return Ok(()) };
         let mut commits = self.commits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let owed = commits.owed.map_or(last, |o| o.max(last));
         let every = self.config.index_commit_every;
-        if every.is_zero() || commits.last.is_none_or(|t| t.elapsed() >= every) {
-            index.commit(owed.max(index.last_indexed_id()?))?;
-            *commits = IndexCommits { owed: None, last: Some(std::time::Instant::now()) };
-        } else {
-            commits.owed = Some(owed);
+        let now = Some(std::time::Instant::now());
+        match commits.last {
+            Some(at) if !every.is_zero() && at.elapsed() < every => commits.owed = Some(owed),
+            Some(_) if !every.is_zero() => {
+                commits.owed = Some(owed);
+                commits.finish_running()?;
+                let upto = owed.max(index.last_indexed_id()?);
+                let index = index.clone();
+                let running = std::thread::Builder::new()
+                    .name("index-commit".to_owned())
+                    .spawn(move || index.commit(upto))
+                    .map_err(|e| Error::Processing(format!("starting the index commit: {e}")))?;
+                *commits = IndexCommits { owed: None, last: now, running: Some((upto, running)) };
+            }
+            _ => {
+                commits.finish_running()?;
+                index.commit(owed.max(index.last_indexed_id()?))?;
+                *commits = IndexCommits { owed: None, last: now, running: None };
+            }
         }
         Ok(())
     }
 
     /// Commits what the index holds uncommitted, if anything; returns whether it did.
+    /// A commit under way on its own thread is waited for first.
     pub fn flush_index(&self) -> Result<bool> {
         let Some(index) = &self.index else { return Ok(false) };
         let mut commits = self.commits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        commits.finish_running()?;
         let Some(owed) = commits.owed else { return Ok(false) };
         index.commit(owed.max(index.last_indexed_id()?))?;
-        *commits = IndexCommits { owed: None, last: Some(std::time::Instant::now()) };
+        *commits =
+            IndexCommits { owed: None, last: Some(std::time::Instant::now()), running: None };
         Ok(true)
     }
 
@@ -361,5 +401,26 @@ impl Pipeline {
     /// The metrics this pipeline counts into.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IndexCommits;
+
+    #[test]
+    fn a_failed_spaced_commit_is_reported_once_and_owed_again() {
+        let failing = std::thread::spawn(|| Err(search::Error::Busy { path: "index".into() }));
+        let mut commits = IndexCommits { owed: Some(40), last: None, running: Some((90, failing)) };
+        let error = commits.finish_running().unwrap_err();
+        assert!(error.to_string().contains("index"), "{error}");
+        assert_eq!(commits.owed, Some(90));
+        assert!(commits.running.is_none());
+        commits.finish_running().unwrap();
+
+        let done = std::thread::spawn(|| Ok(()));
+        let mut commits = IndexCommits { owed: None, last: None, running: Some((7, done)) };
+        commits.finish_running().unwrap();
+        assert_eq!(commits.owed, None);
     }
 }

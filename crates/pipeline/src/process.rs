@@ -557,7 +557,7 @@ impl Pipeline {
             );
             let last = inserted.iter().map(|i| i.id).max().unwrap_or(0);
             index.add(&docs)?;
-            self.commit_index(index, last)?;
+            self.commit_index(last)?;
             self.metrics.observe(Stage::Index, started.elapsed());
         }
         if report.added + report.copies > 0 {

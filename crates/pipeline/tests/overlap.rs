@@ -187,3 +187,24 @@ async fn deferred_index_commits_are_made_by_a_flush() {
     let last = store.documents_after(0, 10_000).await.unwrap().iter().map(|d| d.id).max();
     assert_eq!(Some(writer_view.last_indexed_id().unwrap()), last);
 }
+
+#[tokio::test]
+async fn a_spaced_commit_runs_beside_the_next_batch_and_a_flush_waits_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
+    let p = pipeline(&store, dir.path()).with_index_commit_every(Duration::from_millis(50));
+    let s = source(&store).await;
+    let index = SearchIndex::open_read_only(&dir.path().join("index")).unwrap();
+    let mut batches = batches().into_iter();
+    p.ingest_items(&s, &batches.next().unwrap()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    // Due: this batch starts the commit on its own thread and returns.
+    p.ingest_items(&s, &batches.next().unwrap()).await.unwrap();
+    // The flush finds nothing owed, only the commit under way, and waits for it.
+    assert!(!p.flush_index().unwrap());
+    index.refresh().unwrap();
+    assert_eq!(index.search("\"Bài số 45\"", Sort::Newest, 100, 0).unwrap().total, 1);
+    assert_eq!(index.num_docs(), 81);
+    let last = store.documents_after(0, 10_000).await.unwrap().iter().map(|d| d.id).max();
+    assert_eq!(Some(index.last_indexed_id().unwrap()), last);
+}

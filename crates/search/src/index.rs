@@ -540,8 +540,10 @@ impl SearchIndex {
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&last_id.to_string());
         prepared.commit()?;
-        drop(writer);
+        // Every document added before the commit is tokenised now; documents added after it
+        // wait for the writer, so nothing they hand over is cleared.
         self.handoff.clear();
+        drop(writer);
         self.reader.reload()?;
         Ok(())
     }
