@@ -406,17 +406,36 @@ pub(crate) async fn refresh(
         return Ok(());
     }
     let mut known = credits.known(store).await?;
-    let known = &mut *known;
-    store
-        .refresh_stories(stories, now, |members| {
-            let mut by_story: BTreeMap<i64, Vec<&StoryMember>> = BTreeMap::new();
-            for m in members {
-                by_story.entry(m.story_id).or_default().push(m);
-            }
-            by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, known)).collect()
-        })
-        .await?;
+    // Forgotten before the texts are chosen, never between choosing and reading them.
+    if known.by_sighting.len() >= CREDITS_KEPT {
+        known.by_sighting.clear();
+    }
+    store.refresh_stories(stories, now, &mut Summary(&mut known)).await?;
     Ok(())
+}
+
+/// A refresh's side of the story lock: texts only of the sightings whose credit is not
+/// known for their document's current text.
+struct Summary<'a>(&'a mut KnownCredits);
+
+impl store::StorySummary for Summary<'_> {
+    fn wants_text(&self, member: &StoryMember) -> bool {
+        !self.0.by_sighting.contains_key(&credit_key(member))
+    }
+
+    fn summarise(&mut self, members: &[StoryMember]) -> Vec<StoryUpdate> {
+        let mut by_story: BTreeMap<i64, Vec<&StoryMember>> = BTreeMap::new();
+        for m in members {
+            by_story.entry(m.story_id).or_default().push(m);
+        }
+        by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, self.0)).collect()
+    }
+}
+
+/// What a sighting's credit is known by: the sighting and its document's text.
+fn credit_key(member: &StoryMember) -> (i64, u64) {
+    use std::hash::BuildHasher;
+    (member.sighting_id, foldhash::fast::FixedState::default().hash_one(&member.content_hash))
 }
 
 /// What story refreshes keep from batch to batch: the outlets attribution lines are read
@@ -441,7 +460,8 @@ pub(crate) struct KnownCredits {
     /// Each source's id and name, as last read: a change forgets every credit.
     sources: Vec<(i64, String)>,
     outlets: Outlets,
-    /// By sighting and a hash of the head and tail read: a revised text is read again.
+    /// By sighting and a hash of its document's content hash ([`credit_key`]): a revised
+    /// text is read again.
     by_sighting: HashMap<(i64, u64), Option<usize>>,
 }
 
@@ -467,17 +487,12 @@ impl Credits {
 }
 
 impl KnownCredits {
-    /// The credit of a sighting's text, found once.
-    fn credit(&mut self, sighting: i64, head: &str, tail: &str) -> Option<usize> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (head, tail).hash(&mut h);
-        let key = (sighting, h.finish());
+    /// The credit of a sighting's text, found once: read from `head` and `tail` (its text,
+    /// which a refresh reads only for sightings whose credit it does not know).
+    fn credit(&mut self, member: &StoryMember, head: &str, tail: &str) -> Option<usize> {
+        let key = credit_key(member);
         if let Some(known) = self.by_sighting.get(&key) {
             return *known;
-        }
-        if self.by_sighting.len() >= CREDITS_KEPT {
-            self.by_sighting.clear();
         }
         let found = signals::stories::credit(&self.outlets, head, tail);
         self.by_sighting.insert(key, found);
@@ -537,11 +552,8 @@ fn summarise(id: i64, all: &[&StoryMember], known: &mut KnownCredits) -> Option<
             tail,
         })
         .collect();
-    let credits: Vec<Option<usize>> = members
-        .iter()
-        .zip(&heads)
-        .map(|(m, (head, tail))| known.credit(m.sighting_id, head, tail))
-        .collect();
+    let credits: Vec<Option<usize>> =
+        members.iter().zip(&heads).map(|(m, (head, tail))| known.credit(m, head, tail)).collect();
     let provenance =
         signals::stories::first_publisher_credited(&sightings, &known.outlets, &credits)?;
     let origin = members[provenance.origin];

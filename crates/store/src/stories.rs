@@ -46,14 +46,27 @@ pub struct StoryMember {
     pub sighting: Sighting,
     /// The document's title.
     pub title: String,
+    /// The document's content hash: which text of it `text` is.
+    pub content_hash: String,
     /// The first [`ATTRIBUTION_CHARS`] characters of the document's lead and body, a line
     /// break, and the last [`ATTRIBUTION_CHARS`] of its body: where attribution lines are
-    /// (only for the sightings [`PROVENANCE_SIGHTINGS`] describes; empty for the others).
+    /// (only for the sightings [`PROVENANCE_SIGHTINGS`] describes, and of those only the
+    /// ones a refresh's [`StorySummary::wants_text`]; empty for the others).
     pub text: String,
     /// The province the document is about.
     pub province: Option<String>,
     /// Its relation to the first publisher as last written, if any.
     pub relation: Option<SightingRelation>,
+}
+
+/// What recomputes story rows under the story lock ([`Store::refresh_stories`]).
+pub trait StorySummary: Send + Sync {
+    /// Whether a sighting among the earliest of its story (or not yet related) needs its
+    /// text read: what the caller read of it before (its attribution line) is not known
+    /// for its document's current text.
+    fn wants_text(&self, member: &StoryMember) -> bool;
+    /// The rows to save, from every sighting of the stories, earliest first within each.
+    fn summarise(&mut self, members: &[StoryMember]) -> Vec<StoryUpdate>;
 }
 
 /// A sighting's relation to its story's first publisher.
@@ -210,27 +223,20 @@ pub(crate) async fn merge_in(
 }
 
 /// The sightings of `stories`, as [`Store::story_members`] describes them.
-async fn members_in(conn: &mut sqlx::AnyConnection, stories: &[i64]) -> Result<Vec<StoryMember>> {
+async fn members_in(
+    conn: &mut sqlx::AnyConnection,
+    stories: &[i64],
+    wants_text: &(dyn Fn(&StoryMember) -> bool + Sync),
+) -> Result<Vec<StoryMember>> {
     let mut out = Vec::new();
     for chunk in stories.chunks(500) {
-        // Texts only where the first publisher is decided: the earliest
-        // `PROVENANCE_SIGHTINGS` of each story and every sighting not yet related.
         let sql = format!(
-            "SELECT x.*, CASE WHEN x.rn <= {PROVENANCE_SIGHTINGS} OR x.relation IS NULL THEN \
-             SUBSTR(CASE WHEN d.summary = '' THEN d.body ELSE d.summary || '\n' || d.body END, 1, {ATTRIBUTION_CHARS}) \
-             ELSE '' END AS head, \
-             CASE WHEN x.rn <= {PROVENANCE_SIGHTINGS} OR x.relation IS NULL THEN \
-             SUBSTR(d.body, CASE WHEN LENGTH(d.body) > {ATTRIBUTION_CHARS} \
-               THEN LENGTH(d.body) - {ATTRIBUTION_CHARS} + 1 ELSE 1 END) ELSE '' END AS tail \
-             FROM (SELECT d.story_id, g.id AS sighting_id, g.document_id, g.source_id, \
-               s.name AS source_name, s.tier, g.url, g.published_at, g.fetched_at, d.title, \
-               d.province, g.relation, g.lag_minutes, g.anomalies, \
-               ROW_NUMBER() OVER (PARTITION BY d.story_id \
-                 ORDER BY COALESCE(g.published_at, g.fetched_at), g.id) AS rn \
-               FROM sightings g JOIN documents d ON d.id = g.document_id \
-               JOIN sources s ON s.id = g.source_id WHERE d.story_id IN {}) x \
-             JOIN documents d ON d.id = x.document_id \
-             ORDER BY x.story_id, x.rn",
+            "SELECT d.story_id, g.id AS sighting_id, g.document_id, g.source_id, \
+             s.name AS source_name, s.tier, g.url, g.published_at, g.fetched_at, d.title, \
+             d.content_hash, d.province, g.relation, g.lag_minutes, g.anomalies \
+             FROM sightings g JOIN documents d ON d.id = g.document_id \
+             JOIN sources s ON s.id = g.source_id WHERE d.story_id IN {} \
+             ORDER BY d.story_id, COALESCE(g.published_at, g.fetched_at), g.id",
             placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(&sql);
@@ -254,17 +260,55 @@ async fn members_in(conn: &mut sqlx::AnyConnection, stories: &[i64]) -> Result<V
                 }),
                 None => None,
             };
-            let head: String = row.try_get("head")?;
-            let tail: String = row.try_get("tail")?;
             out.push(StoryMember {
                 story_id: row.try_get("story_id")?,
                 sighting_id,
                 sighting: sighting_from_row(&row)?,
                 title: row.try_get("title")?,
-                text: format!("{head}\n{tail}"),
+                content_hash: row.try_get("content_hash")?,
+                text: String::new(),
                 province: row.try_get("province")?,
                 relation,
             });
+        }
+    }
+    // Texts only where the first publisher is decided (the earliest
+    // `PROVENANCE_SIGHTINGS` of each story and every sighting not yet related), and of
+    // those only what the caller does not know yet: a growing story's earlier texts are
+    // not read again on every batch.
+    let mut wanted: Vec<usize> = Vec::new();
+    let mut rank = 0;
+    for (i, m) in out.iter().enumerate() {
+        rank = if i > 0 && out[i - 1].story_id == m.story_id { rank + 1 } else { 0 };
+        if (rank < PROVENANCE_SIGHTINGS || m.relation.is_none()) && wants_text(m) {
+            wanted.push(i);
+        }
+    }
+    let mut documents: Vec<i64> = wanted.iter().map(|&i| out[i].sighting.document_id).collect();
+    documents.sort_unstable();
+    documents.dedup();
+    let mut texts: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for chunk in documents.chunks(500) {
+        let sql = format!(
+            "SELECT id, SUBSTR(CASE WHEN summary = '' THEN body ELSE summary || '\n' || body END, \
+             1, {ATTRIBUTION_CHARS}) AS head, \
+             SUBSTR(body, CASE WHEN LENGTH(body) > {ATTRIBUTION_CHARS} \
+               THEN LENGTH(body) - {ATTRIBUTION_CHARS} + 1 ELSE 1 END) AS tail \
+             FROM documents WHERE id IN {}",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let (head, tail): (String, String) = (row.try_get("head")?, row.try_get("tail")?);
+            texts.insert(row.try_get("id")?, format!("{head}\n{tail}"));
+        }
+    }
+    for i in wanted {
+        if let Some(text) = texts.get(&out[i].sighting.document_id) {
+            out[i].text.clone_from(text);
         }
     }
     Ok(out)
@@ -456,9 +500,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Every sighting of the documents of `stories`, earliest first within each story.
+    /// Every sighting of the documents of `stories`, earliest first within each story, with
+    /// the texts [`StoryMember::text`] describes.
     pub async fn story_members(&self, stories: &[i64]) -> Result<Vec<StoryMember>> {
-        members_in(&mut *self.pool.acquire().await?, stories).await
+        members_in(&mut *self.pool.acquire().await?, stories, &|_| true).await
     }
 
     /// Writes recomputed story rows and their sightings' relations in one transaction, a
@@ -470,21 +515,24 @@ impl Store {
         Ok(())
     }
 
-    /// Recomputes the rows of `stories` under the story lock: `summarise` gets their
-    /// sightings (earliest first, as [`Store::story_members`] reads them) and answers the
-    /// rows to save. Holding the lock, no placement is under way, so the rows count every
-    /// document placed so far, and a refresh that read less cannot be saved after one
-    /// that read more.
+    /// Recomputes the rows of `stories` under the story lock: `summary` says which texts it
+    /// needs, then gets their sightings (earliest first, as [`Store::story_members`] reads
+    /// them) and answers the rows to save. Holding the lock, no placement is under way, so
+    /// the rows count every document placed so far, and a refresh that read less cannot be
+    /// saved after one that read more.
     pub async fn refresh_stories(
         &self,
         stories: &[i64],
         now: Timestamp,
-        summarise: impl FnOnce(&[StoryMember]) -> Vec<StoryUpdate> + Send,
+        summary: &mut dyn StorySummary,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         crate::story_log::lock(&mut tx).await?;
-        let members = members_in(&mut tx, stories).await?;
-        save_in(&mut tx, &summarise(&members), now).await?;
+        let members = {
+            let wants = |m: &StoryMember| summary.wants_text(m);
+            members_in(&mut tx, stories, &wants).await?
+        };
+        save_in(&mut tx, &summary.summarise(&members), now).await?;
         tx.commit().await?;
         Ok(())
     }

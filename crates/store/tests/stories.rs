@@ -128,3 +128,66 @@ async fn alerts_follow_stories_and_merges_keep_one_incident() {
         assert_eq!(store.alert_documents(board[0].alert.id, 10).await.unwrap().len(), 3);
     }
 }
+
+/// Records what a refresh asked for and got.
+struct Recording {
+    known: Vec<i64>,
+    texts: Vec<(i64, String)>,
+}
+
+impl store::StorySummary for Recording {
+    fn wants_text(&self, member: &store::StoryMember) -> bool {
+        !self.known.contains(&member.sighting.document_id)
+    }
+
+    fn summarise(&mut self, members: &[store::StoryMember]) -> Vec<StoryUpdate> {
+        self.texts = members.iter().map(|m| (m.sighting.document_id, m.text.clone())).collect();
+        vec![story(members[0].story_id, members[0].sighting.document_id, 1)]
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_reads_only_the_texts_its_caller_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let s = NewSource {
+            name: "Báo A".into(),
+            url: "https://a.vn/rss".into(),
+            ..NewSource::default()
+        };
+        let sid = store.upsert_source(&s, now()).await.unwrap().id;
+        let batch: Vec<Processed> = (1..=3)
+            .map(|n| {
+                let mut d = doc(sid, n);
+                d.summary = format!("Sa pô {n}.");
+                d.body = format!("Theo TTXVN, bài {n}. {}", "Nội dung dài. ".repeat(40));
+                Processed::new(d, Vec::new())
+            })
+            .collect();
+        let stored = store.insert_batch_placed(&batch, &mut store::into_story(5)).await.unwrap();
+        let ids: Vec<i64> = stored.inserted.iter().map(|i| i.id).collect();
+        let mut summary = Recording { known: vec![ids[1]], texts: Vec::new() };
+        store.refresh_stories(&[5], now(), &mut summary).await.unwrap();
+        // Earliest first (document 3 was published first); the known one without its text.
+        let got: Vec<i64> = summary.texts.iter().map(|t| t.0).collect();
+        assert_eq!(got, [ids[2], ids[1], ids[0]], "{backend}");
+        assert_eq!(summary.texts[1].1, "", "{backend}");
+        for (id, text) in [&summary.texts[0], &summary.texts[2]] {
+            let n = ids.iter().position(|i| i == id).unwrap() + 1;
+            assert!(
+                text.starts_with(&format!("Sa pô {n}.\nTheo TTXVN, bài {n}.")),
+                "{backend}: {text}"
+            );
+            // The head and the tail, each of `ATTRIBUTION_CHARS` characters, on either side
+            // of a line break (the head has one of its own, after the lead).
+            assert_eq!(text.chars().count(), 2 * store::ATTRIBUTION_CHARS + 1, "{backend}");
+            let tail = text.rsplit_once('\n').unwrap().1;
+            assert_eq!(tail.chars().count(), store::ATTRIBUTION_CHARS, "{backend}");
+            assert!(tail.trim_end().ends_with("Nội dung dài."), "{backend}: {tail}");
+        }
+        assert_eq!(store.story(5).await.unwrap().unwrap().origin_document, ids[2], "{backend}");
+        // Read for a page, every text is there.
+        let members = store.story_members(&[5]).await.unwrap();
+        assert!(members.iter().all(|m| !m.text.is_empty()), "{backend}");
+    }
+}
