@@ -209,24 +209,22 @@ impl Pipeline {
         let owed = commits.owed.map_or(last, |o| o.max(last));
         let every = self.config.index_commit_every;
         let now = Some(std::time::Instant::now());
-        match commits.last {
-            Some(at) if !every.is_zero() && at.elapsed() < every => commits.owed = Some(owed),
-            Some(_) if !every.is_zero() => {
-                commits.owed = Some(owed);
-                commits.finish_running()?;
-                let upto = owed.max(index.last_indexed_id()?);
-                let index = index.clone();
-                let running = std::thread::Builder::new()
-                    .name("index-commit".to_owned())
-                    .spawn(move || index.commit(upto))
-                    .map_err(|e| Error::Processing(format!("starting the index commit: {e}")))?;
-                *commits = IndexCommits { owed: None, last: now, running: Some((upto, running)) };
-            }
-            _ => {
-                commits.finish_running()?;
-                index.commit(owed.max(index.last_indexed_id()?))?;
-                *commits = IndexCommits { owed: None, last: now, running: None };
-            }
+        if commits.last.is_some_and(|at| !every.is_zero() && at.elapsed() < every) {
+            commits.owed = Some(owed);
+        } else if commits.last.is_some() && !every.is_zero() {
+            commits.owed = Some(owed);
+            commits.finish_running()?;
+            let upto = owed.max(index.last_indexed_id()?);
+            let index = index.clone();
+            let running = std::thread::Builder::new()
+                .name("index-commit".to_owned())
+                .spawn(move || index.commit(upto))
+                .map_err(|e| Error::Processing(format!("starting the index commit: {e}")))?;
+            *commits = IndexCommits { owed: None, last: now, running: Some((upto, running)) };
+        } else {
+            // Every batch commits, or this is the first commit: nothing runs beside it.
+            index.commit(owed.max(index.last_indexed_id()?))?;
+            *commits = IndexCommits { owed: None, last: now, running: None };
         }
         Ok(())
     }

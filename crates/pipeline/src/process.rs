@@ -233,11 +233,11 @@ fn prepare_items(
     let (processed, places_time) = process_all(rules, source_ref, &work, now);
     let (mut batch, mut updates, mut made) = (Vec::new(), Vec::new(), Vec::new());
     let mut updated = Vec::new();
-    for ((item, known), (p, s)) in work.iter().zip(processed) {
+    for ((item, known), (p, m)) in work.iter().zip(processed) {
         match known {
             None => {
                 batch.push(p);
-                made.push(s);
+                made.push(m);
                 updated.push(item.feed.updated);
             }
             Some(k) => {
@@ -276,8 +276,8 @@ fn process_all(
         .map(|(item, _)| {
             let started = Instant::now();
             let mut places = std::time::Duration::ZERO;
-            let (p, s) = to_processed_timed(rules, source, item, now, &mut places);
-            (p, s, places, started.elapsed())
+            let (p, m) = to_processed_timed(rules, source, item, now, &mut places);
+            (p, m, places, started.elapsed())
         })
         .collect();
     // The wall time, split between places and the rest as the threads spent it.
@@ -285,7 +285,7 @@ fn process_all(
         out.iter().fold(Default::default(), |(p, a), o| (p + o.2, a + o.3));
     let share = if all.is_zero() { 0.0 } else { places.as_secs_f64() / all.as_secs_f64() };
     let places = started.elapsed().mul_f64(share.min(1.0));
-    (out.into_iter().map(|(p, s, _, _)| (p, s)).collect(), places)
+    (out.into_iter().map(|(p, m, _, _)| (p, m)).collect(), places)
 }
 
 /// The places a document names, spans in the same display forms as its rule hits (the
@@ -468,11 +468,11 @@ impl Pipeline {
             return Ok((batch, made, updates));
         }
         let (mut new, mut new_made) = (Vec::new(), Vec::new());
-        for ((p, s), up) in batch.into_iter().zip(made).zip(updated) {
+        for ((p, m), up) in batch.into_iter().zip(made).zip(updated) {
             match known.get(&p.doc.url) {
                 None => {
                     new.push(p);
-                    new_made.push(s);
+                    new_made.push(m);
                 }
                 Some(k)
                     if !k.copy

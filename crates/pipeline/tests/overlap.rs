@@ -115,6 +115,19 @@ fn pipeline(store: &Store, dir: &std::path::Path) -> Pipeline {
     build::pipeline(store.clone(), dir, build::Rules::Shipped, None)
 }
 
+/// A pipeline in `dir` committing its index at most every `every`, its source, and a
+/// reader of its index.
+async fn spaced(
+    dir: &std::path::Path,
+    every: Duration,
+) -> (Store, Pipeline, model::Source, SearchIndex) {
+    let store = Store::open_sqlite(&dir.join("db.sqlite")).await.unwrap();
+    let p = pipeline(&store, dir).with_index_commit_every(every);
+    let s = source(&store).await;
+    let index = SearchIndex::open_read_only(&dir.join("index")).unwrap();
+    (store, p, s, index)
+}
+
 #[tokio::test]
 async fn overlapped_batches_store_what_batches_one_after_another_store() {
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -160,10 +173,7 @@ async fn overlapped_batches_store_what_batches_one_after_another_store() {
 #[tokio::test]
 async fn deferred_index_commits_are_made_by_a_flush() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
-    let p = pipeline(&store, dir.path()).with_index_commit_every(Duration::from_secs(3600));
-    let s = source(&store).await;
-    let index = SearchIndex::open_read_only(&dir.path().join("index")).unwrap();
+    let (store, p, s, index) = spaced(dir.path(), Duration::from_secs(3600)).await;
     let found = |q: &str| {
         index.refresh().unwrap();
         index.search(q, Sort::Newest, 100, 0).unwrap().total
@@ -191,10 +201,7 @@ async fn deferred_index_commits_are_made_by_a_flush() {
 #[tokio::test]
 async fn a_spaced_commit_runs_beside_the_next_batch_and_a_flush_waits_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
-    let p = pipeline(&store, dir.path()).with_index_commit_every(Duration::from_millis(50));
-    let s = source(&store).await;
-    let index = SearchIndex::open_read_only(&dir.path().join("index")).unwrap();
+    let (store, p, s, index) = spaced(dir.path(), Duration::from_millis(50)).await;
     let mut batches = batches().into_iter();
     p.ingest_items(&s, &batches.next().unwrap()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(60)).await;

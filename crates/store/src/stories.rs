@@ -528,10 +528,7 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         crate::story_log::lock(&mut tx).await?;
-        let members = {
-            let wants = |m: &StoryMember| summary.wants_text(m);
-            members_in(&mut tx, stories, &wants).await?
-        };
+        let members = members_in(&mut tx, stories, &|m| summary.wants_text(m)).await?;
         save_in(&mut tx, &summary.summarise(&members), now).await?;
         tx.commit().await?;
         Ok(())
