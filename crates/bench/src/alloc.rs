@@ -1,17 +1,13 @@
-//! A counting global allocator, so suites can report the memory a structure holds.
+//! The bench's global allocator: the product's own (mimalloc), counted, so suites run as
+//! the binary does and can report the memory a structure holds.
 
-use std::alloc::System;
-
-use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+use cap::Cap;
+use mimalloc::MiMalloc;
 
 #[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+static GLOBAL: Cap<MiMalloc> = Cap::new(MiMalloc, usize::MAX);
 
-/// Bytes currently allocated on the heap by this process. A reallocation's growth is
-/// already in `bytes_allocated` and its shrinking in `bytes_deallocated`
-/// (`bytes_reallocated` is the same change again, net), so the live total is their
-/// difference.
+/// Bytes currently allocated on the heap by this process.
 pub(crate) fn live_bytes() -> usize {
-    let s = GLOBAL.stats();
-    s.bytes_allocated.saturating_sub(s.bytes_deallocated)
+    GLOBAL.allocated()
 }
