@@ -202,8 +202,12 @@ impl Signature {
 
     /// The estimated Jaccard similarity: the share of positions that agree.
     pub fn estimate(&self, other: &Signature) -> f32 {
-        let same = self.0.iter().zip(&other.0).filter(|(a, b)| a == b).count();
-        same as f32 / SIGNATURE_LEN as f32
+        self.agreeing(other) as f32 / SIGNATURE_LEN as f32
+    }
+
+    /// How many positions agree.
+    fn agreeing(&self, other: &Signature) -> usize {
+        self.0.iter().zip(&other.0).filter(|(a, b)| a == b).count()
     }
 
     /// The 32 band keys, each a hash of the band's number and its 4 values.
@@ -285,15 +289,17 @@ impl CopyDoc {
     }
 
     /// [`CopyDoc::compare`] when the pair passes either threshold (Jaccard at least
-    /// `min_jaccard` or containment at least `min_containment`), else `None`. The walk
-    /// stops as soon as the shingles left could no longer lift the pair over both: most
-    /// candidates a band brings share a paragraph, not the text, and are given up a few
-    /// hundred shingles in.
+    /// `min_jaccard` or containment at least `min_containment`) and its Jaccard similarity
+    /// is at least `floor` (what a better match than one already found needs), else
+    /// `None`. The walk stops as soon as the shingles left could no longer lift the pair
+    /// over both thresholds or to the floor: most candidates a band brings share a
+    /// paragraph, not the text, and are given up a few hundred shingles in.
     pub fn compare_passing(
         &self,
         other: &CopyDoc,
         min_jaccard: f32,
         min_containment: f32,
+        floor: f32,
     ) -> Option<(f32, f32)> {
         /// Shingles walked between two looks at what is left.
         const BLOCK: usize = 64;
@@ -308,7 +314,7 @@ impl CopyDoc {
             }
             (both as f32 / union as f32, both as f32 / smaller as f32)
         };
-        let passes = |(j, c): (f32, f32)| j >= min_jaccard || c >= min_containment;
+        let passes = |(j, c): (f32, f32)| (j >= min_jaccard || c >= min_containment) && j >= floor;
         let (mut i, mut j, mut both) = (0, 0, 0usize);
         while i < a.len() && j < b.len() {
             let mut steps = BLOCK;
@@ -530,13 +536,26 @@ impl CopyIndex {
     /// one with the highest Jaccard similarity (then containment, then the earliest, then
     /// the smallest id). Call it before inserting the document itself.
     pub fn find_copy(&self, doc: &CopyDoc) -> Option<CopyMatch> {
+        // The likeliest best first, by the signatures' estimate: a text republished many
+        // times brings hundreds of candidates that pass, and once the best is known the
+        // others are given up as soon as they cannot reach its similarity.
+        let mut candidates: Vec<(usize, u32, &Entry)> = self
+            .candidate_slots(&doc.signature)
+            .into_iter()
+            .filter_map(|slot| {
+                let entry = self.entries[slot as usize].as_ref()?;
+                Some((doc.signature.agreeing(&entry.doc.signature), slot, entry))
+            })
+            .collect();
+        candidates.sort_unstable_by_key(|&(agree, slot, _)| (std::cmp::Reverse(agree), slot));
         let mut best: Option<(CopyMatch, DateTime<Utc>)> = None;
-        for slot in self.candidate_slots(&doc.signature) {
-            let Some(entry) = self.entries[slot as usize].as_ref() else { continue };
+        for (_, _, entry) in candidates {
+            let floor = best.as_ref().map_or(0.0, |(b, _)| b.jaccard);
             let Some((jaccard, containment)) = doc.compare_passing(
                 &entry.doc,
                 self.params.min_jaccard,
                 self.params.min_containment,
+                floor,
             ) else {
                 continue;
             };

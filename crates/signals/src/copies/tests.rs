@@ -135,6 +135,7 @@ proptest::proptest! {
         only_b in proptest::collection::btree_set(2_000_000u32..3_000_000, 0..900),
         min_jaccard in 0.0f32..1.0,
         min_containment in 0.0f32..1.0,
+        floor in proptest::prop_oneof![proptest::strategy::Just(0.0f32), 0.0f32..1.0],
     ) {
         let doc = |own: &std::collections::BTreeSet<u32>| {
             // Scattered as hashes are (a bijection), so shared and own shingles interleave.
@@ -146,9 +147,69 @@ proptest::proptest! {
         };
         let (a, b) = (doc(&only_a), doc(&only_b));
         let (jaccard, containment) = a.compare(&b);
-        let want = (jaccard >= min_jaccard || containment >= min_containment)
+        let want = ((jaccard >= min_jaccard || containment >= min_containment)
+            && jaccard >= floor)
             .then_some((jaccard, containment));
-        proptest::prop_assert_eq!(a.compare_passing(&b, min_jaccard, min_containment), want);
-        proptest::prop_assert_eq!(b.compare_passing(&a, min_jaccard, min_containment), want);
+        proptest::prop_assert_eq!(a.compare_passing(&b, min_jaccard, min_containment, floor), want);
+        proptest::prop_assert_eq!(b.compare_passing(&a, min_jaccard, min_containment, floor), want);
+    }
+}
+
+/// A document made of some of `paragraphs` (by the bits of `pick`) and shingles of its
+/// own, scattered as hashes are.
+fn recombined(paragraphs: &[Vec<u32>], pick: u32, own: &[u32]) -> CopyDoc {
+    let mut shingles: Vec<u32> = paragraphs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| pick & (1 << i) != 0)
+        .flat_map(|(_, p)| p.iter().copied())
+        .chain(own.iter().copied())
+        .map(|x| x.wrapping_mul(2_654_435_761))
+        .collect();
+    shingles.sort_unstable();
+    shingles.dedup();
+    let signature = Signature::of(&shingles).unwrap_or(Signature([0; SIGNATURE_LEN]));
+    CopyDoc { shingles: shingles.into_boxed_slice(), signature }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn the_copy_found_is_the_best_of_every_candidate_compared_in_full(
+        picks in proptest::collection::vec((1u32..256, 0i64..48), 1..60),
+        probe in 1u32..256,
+        own in proptest::collection::vec(10_000u32..20_000, 0..30),
+    ) {
+        // Eight paragraphs of 40 shingles: documents that recombine them are copies of
+        // each other to every degree, as republished news is.
+        let paragraphs: Vec<Vec<u32>> =
+            (0..8u32).map(|p| (0..40).map(|k| p * 1_000 + k).collect()).collect();
+        let params = Params::default();
+        let mut index = CopyIndex::new(params);
+        let mut docs = std::collections::HashMap::new();
+        for (id, &(pick, hour)) in picks.iter().enumerate() {
+            let id = id as i64 + 1;
+            let doc = recombined(&paragraphs, pick, &[]);
+            docs.insert(id, (doc.clone(), at(hour)));
+            index.insert(id, at(hour), doc);
+        }
+        let new = recombined(&paragraphs, probe, &own);
+        // Every candidate compared in full, the best chosen as find_copy documents it.
+        let mut want: Option<(CopyMatch, DateTime<Utc>)> = None;
+        for id in index.candidates(new.signature()) {
+            let (doc, when) = &docs[&id];
+            let (jaccard, containment) = new.compare(doc);
+            if jaccard < params.min_jaccard && containment < params.min_containment {
+                continue;
+            }
+            let better = want.as_ref().is_none_or(|(b, t)| {
+                (jaccard, containment) > (b.jaccard, b.containment)
+                    || ((jaccard, containment) == (b.jaccard, b.containment) && (*when, id) < (*t, b.of))
+            });
+            if better {
+                want = Some((CopyMatch { of: id, jaccard, containment }, *when));
+            }
+        }
+        proptest::prop_assert_eq!(index.find_copy(&new), want.map(|(m, _)| m));
     }
 }
