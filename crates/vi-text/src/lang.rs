@@ -61,6 +61,12 @@ pub fn language(display: &str) -> &'static str {
     let mut english = 0usize;
     let mut lower = String::new();
     scan(display, |start, end| {
+        // Two letters only Vietnamese has decide (below), whatever the rest says: an
+        // article's first words usually hold them, and the syllable checks of every
+        // other word are then skipped.
+        if vi_letters >= 2 {
+            return;
+        }
         let token = &display[start..end];
         tokens += 1;
         let n = token.chars().filter(|&c| is_vietnamese_only(c)).count();
