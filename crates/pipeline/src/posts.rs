@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::stories::Placing;
 use chrono::Utc;
 use model::{Post, SourceKind, SourceOrigin, SourceTier, Timestamp};
 use serde_json::Value;
-use signals::copies::Syllables;
 use store::{NewSource, Processed};
 
 use crate::articles::Item;
@@ -355,7 +355,7 @@ impl Pipeline {
         let homes: BTreeMap<String, String> =
             known.into_iter().filter_map(|s| Some((s.url, s.home_province?))).collect();
         // Every post is normalised and matched on every core, then grouped in file order.
-        let done: Vec<(Processed, Syllables, std::time::Duration)> = {
+        let done: Vec<(Processed, Placing, std::time::Duration)> = {
             use rayon::prelude::*;
             posts
                 .par_iter()
@@ -373,14 +373,14 @@ impl Pipeline {
                     );
                     // Posts are short: the index tokenises them again, for less than holding
                     // every post's tokens until the import commits would cost.
-                    (p, made.syllables, places)
+                    (p, made.placing, places)
                 })
                 .collect()
         };
         let places_time = done.iter().map(|d| d.2).sum();
-        let mut groups: BTreeMap<String, (NewSource, Vec<Processed>, Vec<Syllables>)> =
+        let mut groups: BTreeMap<String, (NewSource, Vec<Processed>, Vec<Placing>)> =
             BTreeMap::new();
-        for (post, (mut processed, syl, _)) in posts.iter().zip(done) {
+        for (post, (mut processed, placing, _)) in posts.iter().zip(done) {
             let source = post.page_source();
             processed.doc.post = Some(Post {
                 platform: post.platform.clone(),
@@ -400,29 +400,29 @@ impl Pipeline {
                 .entry(source.url.clone())
                 .or_insert_with(|| (source, Vec::new(), Vec::new()));
             entry.1.push(processed);
-            entry.2.push(syl);
+            entry.2.push(placing);
         }
         self.metrics.observe(model::Stage::Places, places_time);
         let pages = groups.len();
-        let mut syllables: Vec<Vec<Syllables>> = Vec::with_capacity(groups.len());
+        let mut placings: Vec<Vec<Placing>> = Vec::with_capacity(groups.len());
         let mut groups: Vec<(NewSource, Vec<Processed>)> = groups
             .into_values()
-            .map(|(source, batch, syl)| {
-                syllables.push(syl);
+            .map(|(source, batch, group)| {
+                placings.push(group);
                 (source, batch)
             })
             .collect();
         self.catch_up_stories().await?;
         let placing = groups.iter().map(|(_, batch)| batch.len()).sum();
         crate::stories::reserve_keys(&self.store, &self.stories, placing).await?;
-        let syllables: Vec<_> = groups
+        let placings: Vec<_> = groups
             .iter()
-            .zip(syllables)
-            .map(|((_, batch), syl)| crate::stories::batch_times(batch, syl))
+            .zip(placings)
+            .map(|((_, batch), group)| crate::stories::batch_times(batch, group))
             .collect();
         let mut placer = crate::stories::BatchPlacer {
             stories: &self.stories,
-            groups: &syllables,
+            groups: &placings,
             spent: std::time::Duration::ZERO,
         };
         let stored = match self.store.import(&mut groups, now, &mut placer).await {

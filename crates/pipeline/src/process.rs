@@ -119,12 +119,12 @@ pub(crate) fn to_processed(
     to_processed_timed(rules, source, item, now, &mut places_time).0
 }
 
-/// What processing made of a new item besides its document: its syllables for copies and
-/// stories, and its title's and text's analysis for the index (none when the rules read
-/// only the start of a text past [`rules::MAX_ANALYZED_BYTES`]), all from the one
-/// tokenising the rules read.
+/// What processing made of a new item besides its document: what placing it in stories
+/// reads (its syllables, its near-copy shingles and signature), and its title's and text's
+/// analysis for the index (none when the rules read only the start of a text past
+/// [`rules::MAX_ANALYZED_BYTES`]), all from the one tokenising the rules read.
 pub(crate) struct Made {
-    pub(crate) syllables: signals::copies::Syllables,
+    pub(crate) placing: crate::stories::Placing,
     pub(crate) analysis: Option<[Arc<search::Analysis>; 2]>,
 }
 
@@ -184,7 +184,8 @@ pub(crate) fn to_processed_timed(
         ]
     });
     let processed = Processed { aliases, places, stances, claims, ..Processed::new(doc, hits) };
-    (processed, Made { syllables, analysis })
+    let placing = crate::stories::Placing::new(syllables);
+    (processed, Made { placing, analysis })
 }
 
 /// A batch normalised and matched, waiting for its commit ([`Pipeline::prepare`]).
@@ -496,12 +497,12 @@ impl Pipeline {
         let Prepared { seen, batch, updated, updates, made, now, .. } = prepared;
         let (batch, made, updates) =
             self.settle_stored_since(batch, made, updated, updates).await?;
-        let (syllables, mut analyses): (Vec<_>, Vec<_>) =
-            made.into_iter().map(|m| (m.syllables, m.analysis)).unzip();
+        let (placing, mut analyses): (Vec<_>, Vec<_>) =
+            made.into_iter().map(|m| (m.placing, m.analysis)).unzip();
         self.catch_up_stories().await?;
         crate::stories::reserve_keys(&self.store, &self.stories, batch.len()).await?;
         let started = Instant::now();
-        let groups = [crate::stories::batch_times(&batch, syllables)];
+        let groups = [crate::stories::batch_times(&batch, placing)];
         let mut placer = crate::stories::BatchPlacer {
             stories: &self.stories,
             groups: &groups,

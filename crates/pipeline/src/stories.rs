@@ -44,7 +44,23 @@ const KEY_BLOCK: usize = 256;
 pub(crate) struct NewMember<'a> {
     pub id: i64,
     pub at: DateTime<Utc>,
-    pub syllables: &'a Syllables,
+    pub placing: &'a Placing,
+}
+
+/// What placing a document reads of its text, made on the preparing threads so that the
+/// placing itself, which runs one batch at a time under the stories' lock, only looks up:
+/// its syllables, and its near-copy shingles and signature.
+pub(crate) struct Placing {
+    pub syllables: Syllables,
+    pub copy: Option<CopyDoc>,
+}
+
+impl Placing {
+    pub(crate) fn new(syllables: Syllables) -> Placing {
+        // The thresholds every `Stories` holds.
+        let copy = CopyDoc::new(&syllables, &signals::copies::Params::default());
+        Placing { syllables, copy }
+    }
 }
 
 impl Default for Stories {
@@ -155,12 +171,12 @@ impl Stories {
                 continue;
             }
             self.evict(m.at);
-            let copy_of = CopyDoc::new(m.syllables, self.copies.params()).and_then(|doc| {
-                let found = self.copies.find_copy(&doc).map(|c| c.of);
-                self.copies.insert(m.id, m.at, doc);
+            let copy_of = m.placing.copy.as_ref().and_then(|doc| {
+                let found = self.copies.find_copy(doc).map(|c| c.of);
+                self.copies.insert(m.id, m.at, doc.clone());
                 found
             });
-            let input = StoryInput { id: m.id, syllables: m.syllables, copy_of };
+            let input = StoryInput { id: m.id, syllables: &m.placing.syllables, copy_of };
             let a = self.clusterer.assign(&input, m.at);
             out.push(Placement { document_id: m.id, story: Some(a.story.0), copy_of });
         }
@@ -214,14 +230,14 @@ pub(crate) fn from_analyzed(analyzed: &rules::Analyzed, doc: &NewDocument) -> Sy
     Syllables::from_forms(analyzed.title_syllables(), lead_forms, text)
 }
 
-/// The story time of each document of a batch, with its syllables, by batch index.
+/// The story time of each document of a batch, with what placing it reads, by batch index.
 pub(crate) fn batch_times(
     batch: &[store::Processed],
-    syllables: Vec<Syllables>,
-) -> Vec<(DateTime<Utc>, Syllables)> {
+    placing: Vec<Placing>,
+) -> Vec<(DateTime<Utc>, Placing)> {
     batch
         .iter()
-        .zip(syllables)
+        .zip(placing)
         .map(|(p, s)| (story_time(p.doc.published_at, p.doc.fetched_at), s))
         .collect()
 }
@@ -230,7 +246,7 @@ pub(crate) fn batch_times(
 /// adds the time it spends to `spent`.
 pub(crate) struct BatchPlacer<'a> {
     pub stories: &'a std::sync::Mutex<Stories>,
-    pub groups: &'a [Vec<(DateTime<Utc>, Syllables)>],
+    pub groups: &'a [Vec<(DateTime<Utc>, Placing)>],
     pub spent: std::time::Duration,
 }
 
@@ -251,8 +267,8 @@ impl store::Placer for BatchPlacer<'_> {
         let mut members: Vec<NewMember<'_>> = inserted
             .iter()
             .filter_map(|i| {
-                let (at, syllables) = batch.get(i.batch_index)?;
-                Some(NewMember { id: i.id, at: *at, syllables })
+                let (at, placing) = batch.get(i.batch_index)?;
+                Some(NewMember { id: i.id, at: *at, placing })
             })
             .collect();
         let placed = stories.place(&mut members);
@@ -315,14 +331,14 @@ fn place_stored(
     stories: &mut Stories,
     docs: &[Document],
 ) -> (Vec<Placement>, Option<DateTime<Utc>>) {
-    let syl: Vec<Syllables> = docs.iter().map(|d| syllables(&d.doc)).collect();
+    let placing: Vec<Placing> = docs.iter().map(|d| Placing::new(syllables(&d.doc))).collect();
     let mut members: Vec<NewMember<'_>> = docs
         .iter()
-        .zip(&syl)
-        .map(|(d, s)| NewMember {
+        .zip(&placing)
+        .map(|(d, placing)| NewMember {
             id: d.id,
             at: story_time(d.doc.published_at, d.doc.fetched_at),
-            syllables: s,
+            placing,
         })
         .collect();
     let last = members.iter().map(|m| m.at).max();
