@@ -142,24 +142,31 @@ pub(crate) fn document_from_row(row: &AnyRow) -> Result<Document> {
     })
 }
 
-/// Matched terms as the JSON array stored with a hit: `{"end", "field", "start", "term"}`
-/// objects. Written straight into one buffer: a document's hits carry every occurrence of
-/// their terms, and building a JSON value of each took more of a batch's insert than the
-/// rows themselves.
+/// Matched terms as the JSON stored with a hit: an array of runs, each the term, its
+/// field and the start and end of every consecutive occurrence of that term in that field
+/// (`[["sốt xuất huyết", "body", 110, 123, 200, 213], …]`). A busy document's hits carry
+/// every occurrence of their terms, so runs keep the rows small; written straight into one
+/// buffer, as building a JSON value of each took more of a batch's insert than the rows.
+/// [`terms_from_json`] also reads the earlier form, an array of
+/// `{"end", "field", "start", "term"}` objects, one per occurrence.
 pub(crate) fn terms_to_json(terms: &[MatchedTerm]) -> String {
     use std::io::Write as _;
-    let mut out: Vec<u8> = Vec::with_capacity(2 + terms.len() * 56);
+    let mut out: Vec<u8> = Vec::with_capacity(2 + terms.len() * 16);
     out.push(b'[');
-    for (i, t) in terms.iter().enumerate() {
-        if i > 0 {
+    let mut run: Option<(&str, &str)> = None;
+    for t in terms {
+        if run != Some((&*t.term, t.field)) {
+            out.extend_from_slice(if run.is_some() { b"],[" } else { b"[" });
+            // Writing to a vector cannot fail; the term and the field name are escaped.
+            let _ = serde_json::to_writer(&mut out, &*t.term);
             out.push(b',');
+            let _ = serde_json::to_writer(&mut out, t.field);
+            run = Some((&*t.term, t.field));
         }
-        // Writing to a vector cannot fail; the field name and the term are escaped.
-        let _ = write!(out, "{{\"end\":{},\"field\":", t.end);
-        let _ = serde_json::to_writer(&mut out, t.field);
-        let _ = write!(out, ",\"start\":{},\"term\":", t.start);
-        let _ = serde_json::to_writer(&mut out, &*t.term);
-        out.push(b'}');
+        let _ = write!(out, ",{},{}", t.start, t.end);
+    }
+    if run.is_some() {
+        out.push(b']');
     }
     out.push(b']');
     String::from_utf8(out).unwrap_or_default()
@@ -168,25 +175,40 @@ pub(crate) fn terms_to_json(terms: &[MatchedTerm]) -> String {
 pub(crate) fn terms_from_json(text: &str) -> Result<Vec<MatchedTerm>> {
     let bad = || Error::Corrupt(format!("rule hit terms: {text:?}"));
     let value: Value = serde_json::from_str(text).map_err(|_| bad())?;
-    let items = value.as_array().ok_or_else(bad)?;
-    items
-        .iter()
-        .map(|v| {
-            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned).ok_or_else(bad);
-            let n = |k: &str| {
-                v.get(k)
-                    .and_then(Value::as_u64)
-                    .and_then(|n| usize::try_from(n).ok())
-                    .ok_or_else(bad)
-            };
-            Ok(MatchedTerm {
-                field: MatchedTerm::field_named(&s("field")?).ok_or_else(bad)?,
-                start: n("start")?,
-                end: n("end")?,
-                term: s("term")?.into(),
-            })
-        })
-        .collect()
+    let offset = |v: &Value| v.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or_else(bad);
+    let mut out = Vec::new();
+    for item in value.as_array().ok_or_else(bad)? {
+        match item {
+            Value::Array(run) => {
+                let [term, field, offsets @ ..] = run.as_slice() else { return Err(bad()) };
+                let term: std::sync::Arc<str> = term.as_str().ok_or_else(bad)?.into();
+                let field = field.as_str().and_then(MatchedTerm::field_named).ok_or_else(bad)?;
+                if offsets.is_empty() || offsets.len() % 2 != 0 {
+                    return Err(bad());
+                }
+                for pair in offsets.chunks_exact(2) {
+                    out.push(MatchedTerm {
+                        field,
+                        start: offset(&pair[0])?,
+                        end: offset(&pair[1])?,
+                        term: term.clone(),
+                    });
+                }
+            }
+            // The earlier form: one object per occurrence.
+            Value::Object(_) => {
+                let s = |k: &str| item.get(k).and_then(Value::as_str).ok_or_else(bad);
+                out.push(MatchedTerm {
+                    field: MatchedTerm::field_named(s("field")?).ok_or_else(bad)?,
+                    start: offset(item.get("start").ok_or_else(bad)?)?,
+                    end: offset(item.get("end").ok_or_else(bad)?)?,
+                    term: s("term")?.into(),
+                });
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
 }
 
 fn hit_from_row(row: &AnyRow) -> Result<Hit> {
@@ -832,27 +854,75 @@ mod tests {
     use model::MatchedTerm;
     use serde_json::json;
 
+    fn term(field: &'static str, start: usize, end: usize, term: &str) -> MatchedTerm {
+        MatchedTerm { field, start, end, term: term.into() }
+    }
+
     #[test]
-    fn terms_are_written_as_json_values_would_be_and_read_back() {
-        let term =
-            |field, start, end, term: &str| MatchedTerm { field, start, end, term: term.into() };
+    fn terms_are_written_in_runs_and_read_back_in_order() {
         let terms = vec![
             term("title", 0, 7, "sốt xuất huyết"),
-            term("body", 12, 30, "\"tin giả\" NEAR/3 vắc xin"),
-            term("body", 40, 41, "a\\b\n\u{1}\t/"),
+            term("body", 12, 30, "sốt xuất huyết"),
+            term("body", 40, 58, "sốt xuất huyết"),
+            term("body", 60, 61, "a\\b\n\u{1}\t/\""),
+            term("body", 70, 88, "sốt xuất huyết"),
         ];
-        let want = serde_json::Value::Array(
-            terms
-                .iter()
-                .map(
-                    |t| json!({"field": t.field, "start": t.start, "end": t.end, "term": &*t.term}),
-                )
-                .collect(),
-        )
-        .to_string();
         let written = super::terms_to_json(&terms);
-        assert_eq!(written, want);
+        assert_eq!(
+            written,
+            r#"[["sốt xuất huyết","title",0,7],["sốt xuất huyết","body",12,30,40,58],["a\\b\n\u0001\t/\"","body",60,61],["sốt xuất huyết","body",70,88]]"#
+        );
         assert_eq!(super::terms_from_json(&written).unwrap(), terms);
         assert_eq!(super::terms_to_json(&[]), "[]");
+        assert_eq!(super::terms_from_json("[]").unwrap(), []);
+    }
+
+    #[test]
+    fn terms_stored_one_object_per_occurrence_are_still_read() {
+        let stored = json!([
+            {"end": 7, "field": "title", "start": 0, "term": "sốt xuất huyết"},
+            {"end": 30, "field": "body", "start": 12, "term": "\"tin giả\" NEAR/3 vắc xin"},
+        ])
+        .to_string();
+        assert_eq!(
+            super::terms_from_json(&stored).unwrap(),
+            [
+                term("title", 0, 7, "sốt xuất huyết"),
+                term("body", 12, 30, "\"tin giả\" NEAR/3 vắc xin")
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_terms_are_an_error_naming_them() {
+        for bad in [
+            r#"[["x","body",1]]"#,
+            r#"[["x","lead",1,2]]"#,
+            r#"[["x","body"]]"#,
+            r#"[3]"#,
+            "{}",
+            "[",
+        ] {
+            let error = super::terms_from_json(bad).unwrap_err().to_string();
+            assert!(error.contains("rule hit terms"), "{bad}: {error}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_terms_read_back_as_written(
+            terms in proptest::collection::vec(
+                // Few distinct terms, so that runs of one are common.
+                (proptest::bool::ANY, 0usize..5_000, 0usize..40, "[ađ\\\\\"\\n]{0,2}"),
+                0..30,
+            )
+        ) {
+            let terms: Vec<MatchedTerm> = terms
+                .into_iter()
+                .map(|(title, start, len, t)| term(if title { "title" } else { "body" }, start, start + len, &t))
+                .collect();
+            let written = super::terms_to_json(&terms);
+            proptest::prop_assert_eq!(super::terms_from_json(&written).unwrap(), terms);
+        }
     }
 }
