@@ -9,7 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use model::{Document, NewDocument, SourceTier, Story, Timestamp};
 use signals::copies::{CopyDoc, CopyIndex, Syllables};
 use signals::stories::{
-    Anomaly, Clusterer, OriginBasis, Outlet, Outlets, Replay, StoryInput, StoryKey, Tier,
+    Anomaly, Clusterer, OriginBasis, Outlet, Outlets, Replay, StoryInput, StoryKey, TermCounts,
+    Tier,
 };
 use store::{
     Inserted, Placement, SightingRelation, Store, StoryEntry, StoryLog, StoryMember, StoryUpdate,
@@ -49,17 +50,19 @@ pub(crate) struct NewMember<'a> {
 
 /// What placing a document reads of its text, made on the preparing threads so that the
 /// placing itself, which runs one batch at a time under the stories' lock, only looks up:
-/// its syllables, and its near-copy shingles and signature.
+/// its syllables, its near-copy shingles and signature, and its story term counts.
 pub(crate) struct Placing {
     pub syllables: Syllables,
     pub copy: Option<CopyDoc>,
+    pub counts: TermCounts,
 }
 
 impl Placing {
     pub(crate) fn new(syllables: Syllables) -> Placing {
-        // The thresholds every `Stories` holds.
+        // The parameters every `Stories` holds.
         let copy = CopyDoc::new(&syllables, &signals::copies::Params::default());
-        Placing { syllables, copy }
+        let counts = TermCounts::of(&syllables, &signals::stories::Params::default());
+        Placing { syllables, copy, counts }
     }
 }
 
@@ -177,7 +180,7 @@ impl Stories {
                 found
             });
             let input = StoryInput { id: m.id, syllables: &m.placing.syllables, copy_of };
-            let a = self.clusterer.assign(&input, m.at);
+            let a = self.clusterer.assign_counted(&input, &m.placing.counts, m.at);
             out.push(Placement { document_id: m.id, story: Some(a.story.0), copy_of });
         }
         out

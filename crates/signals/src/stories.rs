@@ -177,6 +177,48 @@ pub struct Replay {
     pub story: Option<StoryKey>,
 }
 
+/// A document's term counts for stories ([`TermCounts::of`]): its syllable unigrams and
+/// bigrams, weighted by field, stop syllables and numbers left out. They depend only on
+/// the text and the parameters, so a caller placing many documents one after another can
+/// make them for all of them at once, beside each other, and hand each to
+/// [`Clusterer::assign_counted`].
+#[derive(Debug, Clone, Default)]
+pub struct TermCounts(IdMap<u64, Acc>);
+
+impl TermCounts {
+    /// The counts of a document's syllables under `params` (the clusterer's own).
+    pub fn of(syllables: &Syllables, params: &Params) -> TermCounts {
+        let mut counts = TermCounts::default();
+        count_terms(syllables, params, &mut counts.0);
+        counts
+    }
+}
+
+/// Counts the terms of the title, the lead and the start of the body into `terms`.
+fn count_terms(syllables: &Syllables, p: &Params, terms: &mut IdMap<u64, Acc>) {
+    terms.clear();
+    let body = syllables.body();
+    let fields = [
+        (syllables.title(), p.title_weight),
+        (syllables.lead(), p.lead_weight),
+        (&body[..body.len().min(p.body_syllables)], 1.0),
+    ];
+    for (field, weight) in fields {
+        let mut prev: Option<u64> = None;
+        for &s in field {
+            if is_number(s) || stop::is_stop(s) {
+                prev = None;
+                continue;
+            }
+            terms.entry(s).or_insert(Acc { tf: 0.0, parts: (0, 0) }).tf += weight;
+            if let Some(a) = prev {
+                terms.entry(bigram(a, s)).or_insert(Acc { tf: 0.0, parts: (a, s) }).tf += weight;
+            }
+            prev = Some(s);
+        }
+    }
+}
+
 /// A sparse vector: (term, weight) sorted by term.
 type Vector = Vec<(u64, f32)>;
 
@@ -193,7 +235,7 @@ struct Cluster {
     dirty: bool,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct Acc {
     tf: f32,
     /// For a bigram, its two syllables (to tell which unigrams it covers).
@@ -468,7 +510,19 @@ impl Clusterer {
     /// a document still held, else in the most similar active story that passes the join
     /// rule, else in a new story. A document already placed stays where it is.
     pub fn assign(&mut self, input: &StoryInput<'_>, now: DateTime<Utc>) -> Assignment {
-        self.replay(input, now, None)
+        self.assign_or_replay(input, None, now, None)
+    }
+
+    /// [`Clusterer::assign`] with the document's term counts made beforehand
+    /// ([`TermCounts::of`] its syllables under this clusterer's parameters): the same
+    /// assignment, without counting them here.
+    pub fn assign_counted(
+        &mut self,
+        input: &StoryInput<'_>,
+        counts: &TermCounts,
+        now: DateTime<Utc>,
+    ) -> Assignment {
+        self.assign_or_replay(input, Some(counts), now, None)
     }
 
     /// [`Clusterer::assign`], or, when `stored` is given, puts the document back in that
@@ -476,6 +530,16 @@ impl Clusterer {
     pub fn replay(
         &mut self,
         input: &StoryInput<'_>,
+        now: DateTime<Utc>,
+        stored: Option<StoryKey>,
+    ) -> Assignment {
+        self.assign_or_replay(input, None, now, stored)
+    }
+
+    fn assign_or_replay(
+        &mut self,
+        input: &StoryInput<'_>,
+        counts: Option<&TermCounts>,
         now: DateTime<Utc>,
         stored: Option<StoryKey>,
     ) -> Assignment {
@@ -508,7 +572,7 @@ impl Clusterer {
                 via,
             };
         }
-        self.vectorise(input.syllables, now);
+        self.vectorise(input.syllables, counts, now);
         // The item's buffers leave the scratch space while the clusters are updated.
         let item = std::mem::take(&mut self.scratch.item);
         let probe = std::mem::take(&mut self.scratch.probe);
@@ -659,32 +723,20 @@ impl Clusterer {
     /// Builds the item's vector (sorted by term), its heaviest terms and its probe table
     /// in the scratch space, and counts the document in the rolling corpus. The per-term
     /// accumulators stay there until the next document (`score` reads the bigrams' parts).
-    fn vectorise(&mut self, syllables: &Syllables, now: DateTime<Utc>) {
+    fn vectorise(
+        &mut self,
+        syllables: &Syllables,
+        counts: Option<&TermCounts>,
+        now: DateTime<Utc>,
+    ) {
         let p = self.params;
         let scale = self.corpus_scale(now);
         let scratch = &mut *self.scratch;
         let terms = &mut scratch.terms;
-        terms.clear();
-        let body = syllables.body();
-        let fields = [
-            (syllables.title(), p.title_weight),
-            (syllables.lead(), p.lead_weight),
-            (&body[..body.len().min(p.body_syllables)], 1.0),
-        ];
-        for (field, weight) in fields {
-            let mut prev: Option<u64> = None;
-            for &s in field {
-                if is_number(s) || stop::is_stop(s) {
-                    prev = None;
-                    continue;
-                }
-                terms.entry(s).or_insert(Acc { tf: 0.0, parts: (0, 0) }).tf += weight;
-                if let Some(a) = prev {
-                    terms.entry(bigram(a, s)).or_insert(Acc { tf: 0.0, parts: (a, s) }).tf +=
-                        weight;
-                }
-                prev = Some(s);
-            }
+        match counts {
+            // A copy of a table of plain values, where counting hashes every syllable.
+            Some(counts) => terms.clone_from(&counts.0),
+            None => count_terms(syllables, &p, terms),
         }
 
         // Count the document, then weigh its terms with the counts it is part of.

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use signals::copies::{self, CopyDoc, CopyIndex, Syllables};
 use signals::stories::{
-    Clusterer, Params, Replay, Sighting, StoryInput, StoryKey, Via, first_publisher, head_and_tail,
+    Clusterer, Params, Replay, Sighting, StoryInput, StoryKey, TermCounts, Via, first_publisher,
+    head_and_tail,
 };
 
 #[test]
@@ -177,6 +178,25 @@ fn assignments(corpus: &corpus::Corpus) -> Vec<(i64, StoryKey, bool)> {
 fn the_same_documents_in_the_same_order_give_the_same_stories() {
     let corpus = corpus::load();
     assert_eq!(assignments(&corpus), assignments(&corpus));
+}
+
+/// Term counts made beforehand (as the pipeline makes them on its preparing threads)
+/// place every document exactly as counting them in the clusterer does.
+#[test]
+fn counts_made_beforehand_place_every_document_as_counting_here_does() {
+    let corpus = corpus::load();
+    let params = Params::default();
+    let (mut here, mut before) = (Clusterer::new(params), Clusterer::new(params));
+    let counts: Vec<TermCounts> =
+        corpus.items.iter().map(|i| TermCounts::of(&corpus::syllables(i), &params)).collect();
+    for (item, counts) in corpus.items.iter().zip(&counts) {
+        let syllables = corpus::syllables(item);
+        let input = StoryInput { id: item.id, syllables: &syllables, copy_of: item.copy_of };
+        let x = here.assign(&input, item.fetched);
+        let y = before.assign_counted(&input, counts, item.fetched);
+        assert_eq!(x, y, "item {}", item.id);
+    }
+    assert_eq!(here.len(), before.len());
 }
 
 /// After a restart the stored assignments are replayed; the clusterer then places new

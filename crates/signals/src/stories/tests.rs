@@ -8,7 +8,7 @@ fn at(h: i64) -> DateTime<Utc> {
 
 /// The item vector and probe terms of a document.
 fn vector(c: &mut Clusterer, s: &Syllables, now: DateTime<Utc>) -> (Vector, Vec<u64>) {
-    c.vectorise(s, now);
+    c.vectorise(s, None, now);
     (c.scratch.item.clone(), c.scratch.probe.clone())
 }
 
