@@ -377,6 +377,7 @@ impl Pipeline {
         &self,
         inserted: &[store::Inserted],
         copies: &[store::Copied],
+        batch: &[store::Processed],
         now: model::Timestamp,
     ) -> Result<()> {
         let ids: Vec<i64> =
@@ -386,8 +387,16 @@ impl Pipeline {
         }
         let touched: std::collections::BTreeSet<i64> =
             self.store.stories_of(&ids).await?.into_iter().map(|(_, s)| s).collect();
-        stories::refresh(&self.store, &self.credits, &touched.into_iter().collect::<Vec<_>>(), now)
-            .await
+        let texts: Vec<(i64, &model::NewDocument)> =
+            inserted.iter().filter_map(|i| Some((i.id, &batch.get(i.batch_index)?.doc))).collect();
+        stories::refresh_knowing(
+            &self.store,
+            &self.credits,
+            &touched.into_iter().collect::<Vec<_>>(),
+            &texts,
+            now,
+        )
+        .await
     }
 
     /// Notified (one permit, `notify_one`) after every batch that stored new documents or

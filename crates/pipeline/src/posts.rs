@@ -435,8 +435,8 @@ impl Pipeline {
         let stories_time = placer.spent;
         self.invalidate_stale_stories().await;
         let refreshing = std::time::Instant::now();
-        for (_, s) in &stored {
-            self.refresh_stories(&s.inserted, &s.copies, now).await?;
+        for ((_, s), (_, batch)) in stored.iter().zip(&groups) {
+            self.refresh_stories(&s.inserted, &s.copies, batch, now).await?;
         }
         self.metrics.observe(model::Stage::Stories, stories_time + refreshing.elapsed());
         if stored.iter().any(|(_, s)| !s.inserted.is_empty() || !s.copies.is_empty()) {

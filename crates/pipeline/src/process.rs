@@ -519,7 +519,7 @@ impl Pipeline {
         let mut stories_time = placer.spent;
         self.invalidate_stale_stories().await;
         let stored_at = Instant::now();
-        self.refresh_stories(&stored.inserted, &stored.copies, now).await?;
+        self.refresh_stories(&stored.inserted, &stored.copies, &batch, now).await?;
         stories_time += stored_at.elapsed();
         let inserted = stored.inserted;
         let revised =

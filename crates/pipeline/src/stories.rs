@@ -421,13 +421,30 @@ pub(crate) async fn refresh(
     stories: &[i64],
     now: Timestamp,
 ) -> Result<()> {
+    refresh_knowing(store, credits, stories, &[], now).await
+}
+
+/// [`refresh`], given the texts of documents the caller holds (new ones, just stored):
+/// their credits are found from those, and the store reads none of them.
+pub(crate) async fn refresh_knowing(
+    store: &Store,
+    credits: &Credits,
+    stories: &[i64],
+    texts: &[(i64, &NewDocument)],
+    now: Timestamp,
+) -> Result<()> {
     if stories.is_empty() {
         return Ok(());
     }
     let mut known = credits.known(store).await?;
     // Forgotten before the texts are chosen, never between choosing and reading them.
-    if known.by_sighting.len() >= CREDITS_KEPT {
-        known.by_sighting.clear();
+    if known.by_document.len() >= CREDITS_KEPT {
+        known.by_document.clear();
+    }
+    for (id, doc) in texts {
+        let text = store::attribution_text(&doc.summary, &doc.body);
+        let (head, tail) = signals::stories::head_and_tail(&text, store::ATTRIBUTION_CHARS);
+        known.credit((*id, &doc.content_hash), head, tail);
     }
     store.refresh_stories(stories, now, &mut Summary(&mut known)).await?;
     Ok(())
@@ -439,7 +456,10 @@ struct Summary<'a>(&'a mut KnownCredits);
 
 impl store::StorySummary for Summary<'_> {
     fn wants_text(&self, member: &StoryMember) -> bool {
-        !self.0.by_sighting.contains_key(&credit_key(member))
+        !self
+            .0
+            .by_document
+            .contains_key(&credit_key(member.sighting.document_id, &member.content_hash))
     }
 
     fn summarise(&mut self, members: &[StoryMember]) -> Vec<StoryUpdate> {
@@ -451,16 +471,17 @@ impl store::StorySummary for Summary<'_> {
     }
 }
 
-/// What a sighting's credit is known by: the sighting and its document's text.
-fn credit_key(member: &StoryMember) -> (i64, u64) {
+/// What a sighting's credit is known by: its document and that document's text (every
+/// sighting of a document carries its one text).
+fn credit_key(document: i64, content_hash: &str) -> (i64, u64) {
     use std::hash::BuildHasher;
-    (member.sighting_id, foldhash::fast::FixedState::default().hash_one(&member.content_hash))
+    (document, foldhash::fast::FixedState::default().hash_one(content_hash))
 }
 
 /// What story refreshes keep from batch to batch: the outlets attribution lines are read
-/// against (the sources, read again every [`OUTLETS_FOR`]) and the credit each sighting's
+/// against (the sources, read again every [`OUTLETS_FOR`]) and the credit each document's
 /// text gives, so a growing story's earliest hundred sightings are not read again on
-/// every batch.
+/// every batch, and a new document's text, which the pipeline holds, is not read at all.
 #[derive(Default)]
 pub(crate) struct Credits {
     state: tokio::sync::Mutex<KnownCredits>,
@@ -479,9 +500,9 @@ pub(crate) struct KnownCredits {
     /// Each source's id and name, as last read: a change forgets every credit.
     sources: Vec<(i64, String)>,
     outlets: Outlets,
-    /// By sighting and a hash of its document's content hash ([`credit_key`]): a revised
-    /// text is read again.
-    by_sighting: HashMap<(i64, u64), Option<usize>>,
+    /// By document and a hash of its content hash ([`credit_key`]): a revised text is
+    /// read again.
+    by_document: HashMap<(i64, u64), Option<usize>>,
 }
 
 impl Credits {
@@ -497,7 +518,7 @@ impl Credits {
                     aliases: &[],
                 }));
                 known.sources = sources;
-                known.by_sighting.clear();
+                known.by_document.clear();
             }
             known.read_at = Some(std::time::Instant::now());
         }
@@ -506,15 +527,16 @@ impl Credits {
 }
 
 impl KnownCredits {
-    /// The credit of a sighting's text, found once: read from `head` and `tail` (its text,
-    /// which a refresh reads only for sightings whose credit it does not know).
-    fn credit(&mut self, member: &StoryMember, head: &str, tail: &str) -> Option<usize> {
-        let key = credit_key(member);
-        if let Some(known) = self.by_sighting.get(&key) {
+    /// The credit of a document's text (`(id, content hash)`), found once: read from
+    /// `head` and `tail` (its text, which a refresh reads only for documents whose credit
+    /// it does not know).
+    fn credit(&mut self, (id, content_hash): (i64, &str), head: &str, tail: &str) -> Option<usize> {
+        let key = credit_key(id, content_hash);
+        if let Some(known) = self.by_document.get(&key) {
             return *known;
         }
         let found = signals::stories::credit(&self.outlets, head, tail);
-        self.by_sighting.insert(key, found);
+        self.by_document.insert(key, found);
         found
     }
 }
@@ -571,8 +593,13 @@ fn summarise(id: i64, all: &[&StoryMember], known: &mut KnownCredits) -> Option<
             tail,
         })
         .collect();
-    let credits: Vec<Option<usize>> =
-        members.iter().zip(&heads).map(|(m, (head, tail))| known.credit(m, head, tail)).collect();
+    let credits: Vec<Option<usize>> = members
+        .iter()
+        .zip(&heads)
+        .map(|(m, (head, tail))| {
+            known.credit((m.sighting.document_id, &m.content_hash), head, tail)
+        })
+        .collect();
     let provenance =
         signals::stories::first_publisher_credited(&sightings, &known.outlets, &credits)?;
     let origin = members[provenance.origin];

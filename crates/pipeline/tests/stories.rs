@@ -371,6 +371,44 @@ async fn a_purged_source_leaves_its_stories_rewritten_from_what_is_left() {
     assert_eq!(after[0].origin_source, s[1].id);
 }
 
+/// A new document's credit line is read from the text the pipeline holds, and a document
+/// stored before is read from the store: either way an outlet that republished earlier
+/// while crediting another makes the credited one the first publisher.
+#[tokio::test]
+async fn a_credit_line_names_the_first_publisher_however_its_text_is_read() {
+    for crediting_first in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
+        let s =
+            sources(&store, &[("Trang A", SourceTier::Social), ("Báo B", SourceTier::Press)]).await;
+        let credited = format!("{RUMOUR_BODY}\nTheo Trang A");
+        // Báo B published two hours before Trang A, crediting it.
+        let b = (&s[1], item("https://nguon1.vn/a", RUMOUR_TITLE, &credited, 3));
+        let a = (&s[0], item("https://nguon0.vn/a", RUMOUR_TITLE, RUMOUR_BODY, 1));
+        let order = if crediting_first { [b, a] } else { [a, b] };
+        for (k, (source, item)) in order.into_iter().enumerate() {
+            // A fresh pipeline for the second document knows no credit: the first one's
+            // text comes from the store; the second one's is the text in hand.
+            let p = build::pipeline(store.clone(), dir.path(), build::Rules::Shipped, None);
+            p.ingest_items(source, &[item]).await.unwrap();
+            p.flush_index().unwrap();
+            assert_eq!(
+                store
+                    .stories(&StoryQuery { limit: 10, ..StoryQuery::default() })
+                    .await
+                    .unwrap()
+                    .len(),
+                1,
+                "after {k}"
+            );
+        }
+        let story =
+            &store.stories(&StoryQuery { limit: 10, ..StoryQuery::default() }).await.unwrap()[0];
+        assert_eq!((story.documents, story.origin_source), (2, s[0].id), "{story:?}");
+        assert_eq!(story.origin_basis, "attribution", "{story:?}");
+    }
+}
+
 /// Three events, each reported in three wordings.
 fn events() -> Vec<Vec<(String, String)>> {
     let rumour = vec![

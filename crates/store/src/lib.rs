@@ -69,7 +69,7 @@ pub use sources::{NewSource, PollSuccess};
 pub use spikes::{SpikeApplied, SpikeSighting};
 pub use stories::{
     ATTRIBUTION_CHARS, PROVENANCE_SIGHTINGS, Placement, Rekeyed, SightingRelation, StoryMember,
-    StoryQuery, StorySummary, StoryTopic, StoryUpdate,
+    StoryQuery, StorySummary, StoryTopic, StoryUpdate, attribution_text,
 };
 pub use story_log::{
     Placer, Placing, STORY_LOG_KEPT, StoryDecision, StoryEntry, StoryLog, into_story, placing,

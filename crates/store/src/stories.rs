@@ -19,6 +19,29 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// Characters read at each end of a text for attribution lines ("Theo …", "Nguồn: …").
 pub const ATTRIBUTION_CHARS: usize = 300;
 
+/// What a refresh reads of a document for its attribution lines ([`StoryMember::text`]),
+/// made from its lead and body as the store's query makes it: the first
+/// [`ATTRIBUTION_CHARS`] characters of the lead and the body (the lead, a line break and
+/// the body when there is a lead), a line break, and the last [`ATTRIBUTION_CHARS`] of the
+/// body. A caller holding a new document's text makes it without asking the store.
+pub fn attribution_text(summary: &str, body: &str) -> String {
+    let mut text: String = if summary.is_empty() {
+        body.chars().take(ATTRIBUTION_CHARS).collect()
+    } else {
+        summary
+            .chars()
+            .chain(std::iter::once('\n'))
+            .chain(body.chars())
+            .take(ATTRIBUTION_CHARS)
+            .collect()
+    };
+    text.push('\n');
+    let tail_start =
+        body.char_indices().rev().nth(ATTRIBUTION_CHARS.saturating_sub(1)).map_or(0, |(i, _)| i);
+    text.push_str(&body[tail_start..]);
+    text
+}
+
 /// The earliest sightings of a story its first publisher is chosen among, with every
 /// sighting not yet related to it: later ones keep their relation, so a story that keeps
 /// growing costs the same to refresh.

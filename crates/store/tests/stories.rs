@@ -191,3 +191,48 @@ async fn a_refresh_reads_only_the_texts_its_caller_does_not_know() {
         assert!(members.iter().all(|m| !m.text.is_empty()), "{backend}");
     }
 }
+
+/// A caller that holds a new document's text makes what a refresh would read of it
+/// itself: the same characters as the store's query, at every length around the limit.
+#[tokio::test]
+async fn the_attribution_text_made_from_a_document_is_what_the_store_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = store::ATTRIBUTION_CHARS;
+    let long = |c: &str, k: usize| c.repeat(k);
+    let cases: Vec<(String, String)> = vec![
+        (String::new(), String::new()),
+        (String::new(), "Theo TTXVN.".into()),
+        ("Sa pô.".into(), long("ầ", n - 1)),
+        ("Sa pô.".into(), long("ầ", n)),
+        ("Sa pô.".into(), long("ầ", n + 1)),
+        (long("ệ", n - 1), "Theo VnExpress".into()),
+        (long("ệ", n), long("a", 2 * n)),
+        (String::new(), format!("{}Nguồn: Bộ Y tế{}", long("x", n), long("ữ", n - 7))),
+        ("Dòng một\nDòng hai".into(), "🦠 Theo Dân trí 🦠".into()),
+    ];
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let s = NewSource {
+            name: "Báo A".into(),
+            url: "https://a.vn/rss".into(),
+            ..NewSource::default()
+        };
+        let sid = store.upsert_source(&s, now()).await.unwrap().id;
+        let batch: Vec<Processed> = cases
+            .iter()
+            .enumerate()
+            .map(|(k, (summary, body))| {
+                let mut d = doc(sid, k as u32 + 1);
+                d.summary = summary.clone();
+                d.body = body.clone();
+                Processed::new(d, Vec::new())
+            })
+            .collect();
+        let stored = store.insert_batch_placed(&batch, &mut store::into_story(8)).await.unwrap();
+        assert_eq!(stored.inserted.len(), cases.len(), "{backend}");
+        for m in store.story_members(&[8]).await.unwrap() {
+            let k = stored.inserted.iter().find(|i| i.id == m.sighting.document_id).unwrap();
+            let (summary, body) = &cases[k.batch_index];
+            assert_eq!(m.text, store::attribution_text(summary, body), "{backend}: case {k:?}");
+        }
+    }
+}
