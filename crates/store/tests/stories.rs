@@ -26,6 +26,17 @@ fn doc(source_id: i64, n: u32) -> NewDocument {
     }
 }
 
+/// The press outlet every test's documents come from; its id.
+async fn outlet(store: &store::Store) -> i64 {
+    let s = NewSource {
+        name: "Báo A".into(),
+        url: "https://a.vn/rss".into(),
+        tier: SourceTier::Press,
+        ..NewSource::default()
+    };
+    store.upsert_source(&s, now()).await.unwrap().id
+}
+
 fn rumour() -> Hit {
     Hit {
         rule_id: "rumor.than-duoc".into(),
@@ -62,13 +73,7 @@ fn story(id: i64, origin: i64, source: i64) -> StoryUpdate {
 async fn alerts_follow_stories_and_merges_keep_one_incident() {
     let dir = tempfile::tempdir().unwrap();
     for (backend, store) in store::testing::stores(dir.path()).await {
-        let s = NewSource {
-            name: "Báo A".into(),
-            url: "https://a.vn/rss".into(),
-            tier: SourceTier::Press,
-            ..NewSource::default()
-        };
-        let sid = store.upsert_source(&s, now()).await.unwrap().id;
+        let sid = outlet(&store).await;
         assert_eq!(store.next_story_id().await.unwrap(), 1);
         // Documents 1 and 2 are two stories (7 and 9); document 3 near-copies 2.
         let batch: Vec<Processed> =
@@ -150,12 +155,7 @@ impl store::StorySummary for Recording {
 async fn a_refresh_reads_only_the_texts_its_caller_does_not_know() {
     let dir = tempfile::tempdir().unwrap();
     for (backend, store) in store::testing::stores(dir.path()).await {
-        let s = NewSource {
-            name: "Báo A".into(),
-            url: "https://a.vn/rss".into(),
-            ..NewSource::default()
-        };
-        let sid = store.upsert_source(&s, now()).await.unwrap().id;
+        let sid = outlet(&store).await;
         let batch: Vec<Processed> = (1..=3)
             .map(|n| {
                 let mut d = doc(sid, n);
@@ -211,12 +211,7 @@ async fn the_attribution_text_made_from_a_document_is_what_the_store_reads() {
         ("Dòng một\nDòng hai".into(), "🦠 Theo Dân trí 🦠".into()),
     ];
     for (backend, store) in store::testing::stores(dir.path()).await {
-        let s = NewSource {
-            name: "Báo A".into(),
-            url: "https://a.vn/rss".into(),
-            ..NewSource::default()
-        };
-        let sid = store.upsert_source(&s, now()).await.unwrap().id;
+        let sid = outlet(&store).await;
         let batch: Vec<Processed> = cases
             .iter()
             .enumerate()
