@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::stories::Placing;
 use chrono::Utc;
 use model::{Post, SourceKind, SourceOrigin, SourceTier, Timestamp};
 use serde_json::Value;
@@ -17,6 +16,7 @@ use store::{NewSource, Processed};
 
 use crate::articles::Item;
 use crate::process::to_processed_timed;
+use crate::stories::Placing;
 use crate::{Error, Pipeline, Result};
 
 /// The fields a post may have; `platform`, `url`, `time`, `text` and one of `page` and

@@ -137,14 +137,7 @@ proptest::proptest! {
         min_containment in 0.0f32..1.0,
         floor in proptest::prop_oneof![proptest::strategy::Just(0.0f32), 0.0f32..1.0],
     ) {
-        let doc = |own: &std::collections::BTreeSet<u32>| {
-            // Scattered as hashes are (a bijection), so shared and own shingles interleave.
-            let mut shingles: Vec<u32> =
-                shared.iter().chain(own).map(|x| x.wrapping_mul(2_654_435_761)).collect();
-            shingles.sort_unstable();
-            let signature = Signature::of(&shingles).unwrap_or(Signature([0; SIGNATURE_LEN]));
-            CopyDoc { shingles: shingles.into_boxed_slice(), signature }
-        };
+        let doc = |own: &std::collections::BTreeSet<u32>| scattered(shared.iter().chain(own).copied());
         let (a, b) = (doc(&only_a), doc(&only_b));
         let (jaccard, containment) = a.compare(&b);
         let want = ((jaccard >= min_jaccard || containment >= min_containment)
@@ -155,21 +148,28 @@ proptest::proptest! {
     }
 }
 
-/// A document made of some of `paragraphs` (by the bits of `pick`) and shingles of its
-/// own, scattered as hashes are.
-fn recombined(paragraphs: &[Vec<u32>], pick: u32, own: &[u32]) -> CopyDoc {
-    let mut shingles: Vec<u32> = paragraphs
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| pick & (1 << i) != 0)
-        .flat_map(|(_, p)| p.iter().copied())
-        .chain(own.iter().copied())
-        .map(|x| x.wrapping_mul(2_654_435_761))
-        .collect();
+/// A document of these shingles, scattered as hashes are (a bijection), so that shingles
+/// from different sources interleave.
+fn scattered(shingles: impl IntoIterator<Item = u32>) -> CopyDoc {
+    let mut shingles: Vec<u32> =
+        shingles.into_iter().map(|x| x.wrapping_mul(2_654_435_761)).collect();
     shingles.sort_unstable();
     shingles.dedup();
     let signature = Signature::of(&shingles).unwrap_or(Signature([0; SIGNATURE_LEN]));
     CopyDoc { shingles: shingles.into_boxed_slice(), signature }
+}
+
+/// A document made of some of `paragraphs` (by the bits of `pick`) and shingles of its
+/// own.
+fn recombined(paragraphs: &[Vec<u32>], pick: u32, own: &[u32]) -> CopyDoc {
+    scattered(
+        paragraphs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| pick & (1 << i) != 0)
+            .flat_map(|(_, p)| p.iter().copied())
+            .chain(own.iter().copied()),
+    )
 }
 
 proptest::proptest! {
