@@ -3,7 +3,7 @@
 //! restart, merged periodically, and the story rows (title, first publisher, counts)
 //! recomputed from sightings whenever a story changes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use model::{Document, NewDocument, SourceTier, Story, Timestamp};
@@ -13,7 +13,8 @@ use signals::stories::{
     Tier,
 };
 use store::{
-    Inserted, Placement, SightingRelation, Store, StoryEntry, StoryLog, StoryMember, StoryUpdate,
+    Inserted, Placement, SightingRelation, Store, StoryDigest, StoryEntry, StoryLog, StoryMember,
+    StoryUpdate,
 };
 
 use crate::Result;
@@ -462,12 +463,8 @@ impl store::StorySummary for Summary<'_> {
             .contains_key(&credit_key(member.sighting.document_id, &member.content_hash))
     }
 
-    fn summarise(&mut self, members: &[StoryMember]) -> Vec<StoryUpdate> {
-        let mut by_story: BTreeMap<i64, Vec<&StoryMember>> = BTreeMap::new();
-        for m in members {
-            by_story.entry(m.story_id).or_default().push(m);
-        }
-        by_story.into_iter().filter_map(|(id, ms)| summarise(id, &ms, self.0)).collect()
+    fn summarise(&mut self, stories: &[StoryDigest]) -> Vec<StoryUpdate> {
+        stories.iter().filter_map(|d| summarise(d, self.0)).collect()
     }
 }
 
@@ -566,15 +563,11 @@ fn basis_name(b: OriginBasis) -> &'static str {
     }
 }
 
-/// One story's row from its sightings (given earliest first).
-fn summarise(id: i64, all: &[&StoryMember], known: &mut KnownCredits) -> Option<StoryUpdate> {
-    // The first publisher is among the earliest sightings (`store::PROVENANCE_SIGHTINGS`).
-    let members: Vec<&StoryMember> = all
-        .iter()
-        .enumerate()
-        .filter(|(i, m)| *i < store::PROVENANCE_SIGHTINGS || m.relation.is_none())
-        .map(|(_, m)| *m)
-        .collect();
+/// One story's row from its digest.
+fn summarise(digest: &StoryDigest, known: &mut KnownCredits) -> Option<StoryUpdate> {
+    // The store read the earliest sightings (`store::PROVENANCE_SIGHTINGS`) and those not
+    // yet related: the first publisher is among them.
+    let members = &digest.members;
     let heads: Vec<(&str, &str)> = members
         .iter()
         .map(|m| signals::stories::head_and_tail(&m.text, store::ATTRIBUTION_CHARS))
@@ -602,31 +595,21 @@ fn summarise(id: i64, all: &[&StoryMember], known: &mut KnownCredits) -> Option<
         .collect();
     let provenance =
         signals::stories::first_publisher_credited(&sightings, &known.outlets, &credits)?;
-    let origin = members[provenance.origin];
-    let times: Vec<DateTime<Utc>> = provenance
-        .members
-        .iter()
-        .map(|r| r.time)
-        .chain(all.iter().map(|m| story_time(m.sighting.published_at, m.sighting.fetched_at)))
-        .collect();
-    let documents: BTreeSet<i64> = all.iter().map(|m| m.sighting.document_id).collect();
-    let outlets_n: BTreeSet<i64> = all.iter().map(|m| m.sighting.source_id).collect();
+    let origin = &members[provenance.origin];
+    // A sighting published a little after its fetch counts as published for its first
+    // publisher (`signals::stories`), later than the digest's time of it.
+    let times = provenance.members.iter().map(|r| r.time);
+    let first_seen = times.clone().chain([digest.first_seen]).min()?;
+    let last_seen = times.chain([digest.last_seen]).max()?;
     // The province most of its documents are about; ties go to the first publisher's.
-    let mut provinces: HashMap<&str, (usize, bool)> = HashMap::new();
-    let mut counted = BTreeSet::new();
-    for m in all {
-        if let (Some(p), true) = (m.province.as_deref(), counted.insert(m.sighting.document_id)) {
-            let e = provinces.entry(p).or_default();
-            e.0 += 1;
-            e.1 |= m.sighting.document_id == origin.sighting.document_id;
-        }
-    }
-    let province = provinces
-        .into_iter()
-        .max_by(|a, b| {
-            (a.1.0, a.1.1, std::cmp::Reverse(a.0)).cmp(&(b.1.0, b.1.1, std::cmp::Reverse(b.0)))
+    let province = digest
+        .provinces
+        .iter()
+        .max_by(|(pa, na), (pb, nb)| {
+            let of_origin = |p: &str| origin.province.as_deref() == Some(p);
+            (na, of_origin(pa)).cmp(&(nb, of_origin(pb))).then_with(|| pb.cmp(pa))
         })
-        .map(|(p, _)| p.to_owned());
+        .map(|(p, _)| p.clone());
     // Only what changed is written: a growing story's earlier sightings mostly keep theirs.
     let relations = provenance
         .members
@@ -643,18 +626,18 @@ fn summarise(id: i64, all: &[&StoryMember], known: &mut KnownCredits) -> Option<
         .collect();
     Some(StoryUpdate {
         story: Story {
-            id,
+            id: digest.story_id,
             title: origin.title.clone(),
             origin_document: origin.sighting.document_id,
             origin_source: origin.sighting.source_id,
             origin_source_name: origin.sighting.source_name.clone(),
             origin_basis: basis_name(provenance.basis).to_owned(),
             province,
-            first_seen: times.iter().min().copied()?,
-            last_seen: times.iter().max().copied()?,
-            documents: documents.len() as i64,
-            sightings: all.len() as i64,
-            outlets: outlets_n.len() as i64,
+            first_seen,
+            last_seen,
+            documents: digest.documents,
+            sightings: digest.sightings,
+            outlets: digest.outlets,
         },
         relations,
     })

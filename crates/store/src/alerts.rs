@@ -71,7 +71,13 @@ pub(crate) async fn apply_upserts(
                 )
                 .await?
             }
-            Some(b) if attached > 0 => {
+            // Growth changes only an alert it brings back (dismissed or closed), and only
+            // such an alert says how many outlets grew it.
+            Some(b)
+                if attached > 0
+                    && alerts::triage::next_state(b.state, model::AlertAction::Regrow)
+                        .is_some() =>
+            {
                 let outlets = new_outlets(tx, alert_id, &u.documents).await?;
                 crate::workflow::record_growth(tx, schedule, &b, attached, outlets, u.last_seen)
                     .await?;
@@ -153,10 +159,12 @@ async fn new_outlets(
     documents: &[(i64, Timestamp)],
 ) -> Result<usize> {
     let ids = documents.iter().map(|d| d.0.to_string()).collect::<Vec<_>>().join(", ");
+    // Asked per outlet, the database stops at the alert's first document from it instead
+    // of reading every document a large alert holds.
     let n: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(DISTINCT d.source_id) FROM documents d WHERE d.id IN ({ids}) AND d.source_id NOT IN \
-         (SELECT o.source_id FROM alert_documents ad JOIN documents o ON o.id = ad.document_id \
-          WHERE ad.alert_id = $1 AND ad.document_id NOT IN ({ids}))"
+        "SELECT COUNT(DISTINCT d.source_id) FROM documents d WHERE d.id IN ({ids}) AND NOT EXISTS \
+         (SELECT 1 FROM alert_documents ad JOIN documents o ON o.id = ad.document_id \
+          WHERE ad.alert_id = $1 AND o.source_id = d.source_id AND ad.document_id NOT IN ({ids}))"
     ))
     .bind(alert_id)
     .fetch_one(&mut **tx)

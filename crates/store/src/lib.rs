@@ -68,8 +68,8 @@ pub use search_facts::{DocumentFacts, HitFact, MAX_STORY_DOCUMENTS};
 pub use sources::{NewSource, PollSuccess};
 pub use spikes::{SpikeApplied, SpikeSighting};
 pub use stories::{
-    ATTRIBUTION_CHARS, PROVENANCE_SIGHTINGS, Placement, Rekeyed, SightingRelation, StoryMember,
-    StoryQuery, StorySummary, StoryTopic, StoryUpdate, attribution_text,
+    ATTRIBUTION_CHARS, PROVENANCE_SIGHTINGS, Placement, Rekeyed, SightingRelation, StoryDigest,
+    StoryMember, StoryQuery, StorySummary, StoryTopic, StoryUpdate, attribution_text,
 };
 pub use story_log::{
     Placer, Placing, STORY_LOG_KEPT, StoryDecision, StoryEntry, StoryLog, into_story, placing,

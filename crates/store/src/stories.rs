@@ -88,8 +88,8 @@ pub trait StorySummary: Send + Sync {
     /// text read: what the caller read of it before (its attribution line) is not known
     /// for its document's current text.
     fn wants_text(&self, member: &StoryMember) -> bool;
-    /// The rows to save, from every sighting of the stories, earliest first within each.
-    fn summarise(&mut self, members: &[StoryMember]) -> Vec<StoryUpdate>;
+    /// The rows to save, from the stories' digests.
+    fn summarise(&mut self, stories: &[StoryDigest]) -> Vec<StoryUpdate>;
 }
 
 /// A sighting's relation to its story's first publisher.
@@ -254,11 +254,7 @@ async fn members_in(
     let mut out = Vec::new();
     for chunk in stories.chunks(500) {
         let sql = format!(
-            "SELECT d.story_id, g.id AS sighting_id, g.document_id, g.source_id, \
-             s.name AS source_name, s.tier, g.url, g.published_at, g.fetched_at, d.title, \
-             d.content_hash, d.province, g.relation, g.lag_minutes, g.anomalies \
-             FROM sightings g JOIN documents d ON d.id = g.document_id \
-             JOIN sources s ON s.id = g.source_id WHERE d.story_id IN {} \
+            "SELECT d.story_id, {MEMBER_COLUMNS} {MEMBER_JOINS} WHERE d.story_id IN {} \
              ORDER BY d.story_id, COALESCE(g.published_at, g.fetched_at), g.id",
             placeholders(1, chunk.len())
         );
@@ -267,38 +263,12 @@ async fn members_in(
             q = q.bind(id);
         }
         for row in q.fetch_all(&mut *conn).await? {
-            let sighting_id: i64 = row.try_get("sighting_id")?;
-            let relation = match row.try_get::<Option<String>, _>("relation")? {
-                Some(relation) => Some(SightingRelation {
-                    sighting_id,
-                    relation,
-                    lag_minutes: row.try_get::<Option<i64>, _>("lag_minutes")?.unwrap_or(0),
-                    anomalies: row
-                        .try_get::<Option<String>, _>("anomalies")?
-                        .unwrap_or_default()
-                        .split(',')
-                        .filter(|a| !a.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                }),
-                None => None,
-            };
-            out.push(StoryMember {
-                story_id: row.try_get("story_id")?,
-                sighting_id,
-                sighting: sighting_from_row(&row)?,
-                title: row.try_get("title")?,
-                content_hash: row.try_get("content_hash")?,
-                text: String::new(),
-                province: row.try_get("province")?,
-                relation,
-            });
+            out.push(member_from_row(&row)?);
         }
     }
     // Texts only where the first publisher is decided (the earliest
     // `PROVENANCE_SIGHTINGS` of each story and every sighting not yet related), and of
-    // those only what the caller does not know yet: a growing story's earlier texts are
-    // not read again on every batch.
+    // those only what the caller does not know yet.
     let mut wanted: Vec<usize> = Vec::new();
     let mut rank = 0;
     for (i, m) in out.iter().enumerate() {
@@ -307,7 +277,166 @@ async fn members_in(
             wanted.push(i);
         }
     }
-    let mut documents: Vec<i64> = wanted.iter().map(|&i| out[i].sighting.document_id).collect();
+    read_texts(conn, &mut out, &wanted).await?;
+    Ok(out)
+}
+
+/// What a story refresh reads of one story: the sightings its first publisher is chosen
+/// among, and what its row counts over every sighting.
+#[derive(Debug, Clone)]
+pub struct StoryDigest {
+    /// The story.
+    pub story_id: i64,
+    /// Its earliest [`PROVENANCE_SIGHTINGS`] sightings and every one not yet related to
+    /// the first publisher, earliest first, with the texts the refresh wants.
+    pub members: Vec<StoryMember>,
+    /// Sightings of its documents.
+    pub sightings: i64,
+    /// Its documents that have a sighting.
+    pub documents: i64,
+    /// Outlets among its sightings.
+    pub outlets: i64,
+    /// The earliest and the latest time of its sightings: the publication time where it
+    /// is not after the fetch, the fetch time otherwise.
+    pub first_seen: Timestamp,
+    /// See `first_seen`.
+    pub last_seen: Timestamp,
+    /// How many of its documents are about each province.
+    pub provinces: Vec<(String, i64)>,
+}
+
+/// A sighting's time as a story counts it, in SQL: [`StoryDigest::first_seen`].
+const SIGHTING_TIME: &str = "CASE WHEN g.published_at IS NOT NULL AND g.published_at <= g.fetched_at \
+     THEN g.published_at ELSE g.fetched_at END";
+
+const MEMBER_COLUMNS: &str = "g.id AS sighting_id, g.document_id, g.source_id, \
+     s.name AS source_name, s.tier, g.url, g.published_at, g.fetched_at, d.title, \
+     d.content_hash, d.province, g.relation, g.lag_minutes, g.anomalies";
+
+const MEMBER_JOINS: &str = "FROM sightings g JOIN documents d ON d.id = g.document_id \
+     JOIN sources s ON s.id = g.source_id";
+
+/// The digests of `stories` that have sightings, in story order. A story's counts are
+/// aggregated by the database, and only its earliest and unrelated sightings are read
+/// row by row, so a refresh costs the same however large a story has grown.
+async fn digests_in(
+    conn: &mut sqlx::AnyConnection,
+    stories: &[i64],
+    wants_text: &(dyn Fn(&StoryMember) -> bool + Sync),
+) -> Result<Vec<StoryDigest>> {
+    let mut digests: std::collections::BTreeMap<i64, StoryDigest> = Default::default();
+    for chunk in stories.chunks(500) {
+        let list = placeholders(1, chunk.len());
+        let sql = format!(
+            "SELECT d.story_id, COUNT(*) AS sightings, COUNT(DISTINCT g.document_id) AS documents, \
+             COUNT(DISTINCT g.source_id) AS outlets, MIN({SIGHTING_TIME}) AS first_seen, \
+             MAX({SIGHTING_TIME}) AS last_seen \
+             FROM sightings g JOIN documents d ON d.id = g.document_id \
+             WHERE d.story_id IN {list} GROUP BY d.story_id"
+        );
+        for row in bind_ids(&sql, chunk).fetch_all(&mut *conn).await? {
+            let story_id: i64 = row.try_get("story_id")?;
+            digests.insert(
+                story_id,
+                StoryDigest {
+                    story_id,
+                    members: Vec::new(),
+                    sightings: row.try_get("sightings")?,
+                    documents: row.try_get("documents")?,
+                    outlets: row.try_get("outlets")?,
+                    first_seen: from_millis(row.try_get("first_seen")?),
+                    last_seen: from_millis(row.try_get("last_seen")?),
+                    provinces: Vec::new(),
+                },
+            );
+        }
+        // The story and province are both in one index: the documents' rows, bodies and
+        // all, are not read.
+        let sql = format!(
+            "SELECT d.story_id, d.province, COUNT(*) AS documents FROM documents d \
+             WHERE d.story_id IN {list} AND d.province IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM sightings g WHERE g.document_id = d.id) \
+             GROUP BY d.story_id, d.province"
+        );
+        for row in bind_ids(&sql, chunk).fetch_all(&mut *conn).await? {
+            if let Some(d) = digests.get_mut(&row.try_get::<i64, _>("story_id")?) {
+                d.provinces.push((row.try_get("province")?, row.try_get("documents")?));
+            }
+        }
+        let sql = format!(
+            "SELECT m.story_id, {MEMBER_COLUMNS} FROM (SELECT story_id, id FROM \
+               (SELECT d.story_id, g.id, g.relation IS NULL AS unrelated, \
+                ROW_NUMBER() OVER (PARTITION BY d.story_id \
+                  ORDER BY COALESCE(g.published_at, g.fetched_at), g.id) AS place \
+                FROM sightings g JOIN documents d ON d.id = g.document_id \
+                WHERE d.story_id IN {list}) ranked \
+               WHERE place <= {PROVENANCE_SIGHTINGS} OR unrelated) m \
+             JOIN sightings g ON g.id = m.id JOIN documents d ON d.id = g.document_id \
+             JOIN sources s ON s.id = g.source_id \
+             ORDER BY m.story_id, COALESCE(g.published_at, g.fetched_at), g.id"
+        );
+        for row in bind_ids(&sql, chunk).fetch_all(&mut *conn).await? {
+            let member = member_from_row(&row)?;
+            if let Some(d) = digests.get_mut(&member.story_id) {
+                d.members.push(member);
+            }
+        }
+    }
+    let mut digests: Vec<StoryDigest> = digests.into_values().collect();
+    for d in &mut digests {
+        let wanted: Vec<usize> =
+            (0..d.members.len()).filter(|&i| wants_text(&d.members[i])).collect();
+        read_texts(conn, &mut d.members, &wanted).await?;
+    }
+    Ok(digests)
+}
+
+/// `sql` with `ids` bound to its parameters in order.
+fn bind_ids<'q>(
+    sql: &'q str,
+    ids: &'q [i64],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    ids.iter().fold(sqlx::query(sql), |q, id| q.bind(*id))
+}
+
+/// A sighting of a story's document as [`MEMBER_COLUMNS`] and the story id read it,
+/// without its text.
+fn member_from_row(row: &AnyRow) -> Result<StoryMember> {
+    let sighting_id: i64 = row.try_get("sighting_id")?;
+    let relation = match row.try_get::<Option<String>, _>("relation")? {
+        Some(relation) => Some(SightingRelation {
+            sighting_id,
+            relation,
+            lag_minutes: row.try_get::<Option<i64>, _>("lag_minutes")?.unwrap_or(0),
+            anomalies: row
+                .try_get::<Option<String>, _>("anomalies")?
+                .unwrap_or_default()
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }),
+        None => None,
+    };
+    Ok(StoryMember {
+        story_id: row.try_get("story_id")?,
+        sighting_id,
+        sighting: sighting_from_row(row)?,
+        title: row.try_get("title")?,
+        content_hash: row.try_get("content_hash")?,
+        text: String::new(),
+        province: row.try_get("province")?,
+        relation,
+    })
+}
+
+/// Reads the texts ([`StoryMember::text`]) of `members[i]` for every `i` in `wanted`.
+async fn read_texts(
+    conn: &mut sqlx::AnyConnection,
+    members: &mut [StoryMember],
+    wanted: &[usize],
+) -> Result<()> {
+    let mut documents: Vec<i64> = wanted.iter().map(|&i| members[i].sighting.document_id).collect();
     documents.sort_unstable();
     documents.dedup();
     let mut texts: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -329,12 +458,12 @@ async fn members_in(
             texts.insert(row.try_get("id")?, format!("{head}\n{tail}"));
         }
     }
-    for i in wanted {
-        if let Some(text) = texts.get(&out[i].sighting.document_id) {
-            out[i].text.clone_from(text);
+    for &i in wanted {
+        if let Some(text) = texts.get(&members[i].sighting.document_id) {
+            members[i].text.clone_from(text);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Writes story rows and relations inside the caller's transaction.
@@ -539,8 +668,8 @@ impl Store {
     }
 
     /// Recomputes the rows of `stories` under the story lock: `summary` says which texts it
-    /// needs, then gets their sightings (earliest first, as [`Store::story_members`] reads
-    /// them) and answers the rows to save. Holding the lock, no placement is under way, so
+    /// needs, then gets each story's [`StoryDigest`] (its counts, and the sightings the
+    /// first publisher is chosen among) and answers the rows to save. Holding the lock, no placement is under way, so
     /// the rows count every document placed so far, and a refresh that read less cannot be
     /// saved after one that read more.
     pub async fn refresh_stories(
@@ -551,8 +680,8 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         crate::story_log::lock(&mut tx).await?;
-        let members = members_in(&mut tx, stories, &|m| summary.wants_text(m)).await?;
-        save_in(&mut tx, &summary.summarise(&members), now).await?;
+        let digests = digests_in(&mut tx, stories, &|m| summary.wants_text(m)).await?;
+        save_in(&mut tx, &summary.summarise(&digests), now).await?;
         tx.commit().await?;
         Ok(())
     }

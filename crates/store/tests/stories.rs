@@ -2,6 +2,8 @@
 //! carry documents and alerts along, on every configured back end.
 #![allow(clippy::unwrap_used)]
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{Duration, TimeZone, Utc};
 use model::{Hit, MatchedTerm, NewDocument, RuleKind, Severity, SourceTier, Story};
 use store::{NewSource, Placement, Processed, StoryQuery, StoryUpdate};
@@ -145,7 +147,8 @@ impl store::StorySummary for Recording {
         !self.known.contains(&member.sighting.document_id)
     }
 
-    fn summarise(&mut self, members: &[store::StoryMember]) -> Vec<StoryUpdate> {
+    fn summarise(&mut self, stories: &[store::StoryDigest]) -> Vec<StoryUpdate> {
+        let members = &stories[0].members;
         self.texts = members.iter().map(|m| (m.sighting.document_id, m.text.clone())).collect();
         vec![story(members[0].story_id, members[0].sighting.document_id, 1)]
     }
@@ -229,5 +232,139 @@ async fn the_attribution_text_made_from_a_document_is_what_the_store_reads() {
             let (summary, body) = &cases[k.batch_index];
             assert_eq!(m.text, store::attribution_text(summary, body), "{backend}: case {k:?}");
         }
+    }
+}
+
+/// Keeps the digests a refresh reads; saves nothing.
+struct Digesting(Vec<store::StoryDigest>);
+
+impl store::StorySummary for Digesting {
+    fn wants_text(&self, member: &store::StoryMember) -> bool {
+        member.sighting.document_id % 2 == 0
+    }
+
+    fn summarise(&mut self, stories: &[store::StoryDigest]) -> Vec<StoryUpdate> {
+        self.0 = stories.to_vec();
+        Vec::new()
+    }
+}
+
+/// A refresh has the database count a story and reads only the sightings its first
+/// publisher is chosen among: the digest says what reading every sighting says, for a
+/// story past `PROVENANCE_SIGHTINGS` with copies, several outlets and provinces, times
+/// published after their fetch or not at all, and sightings related before.
+#[tokio::test]
+async fn a_story_digest_says_what_every_sighting_says() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let mut outlets = vec![outlet(&store).await];
+        for name in ["Báo B", "Trang C"] {
+            let s = NewSource {
+                name: name.into(),
+                url: format!("https://{}.vn/rss", name.len()),
+                tier: SourceTier::Press,
+                ..NewSource::default()
+            };
+            outlets.push(store.upsert_source(&s, now()).await.unwrap().id);
+        }
+        // Each batch seen a day after the one before.
+        let item = |n: u32, url: String, source: i64, day: i64| {
+            let mut d = doc(source, n);
+            d.url = url;
+            d.fetched_at = now() + Duration::days(day) - Duration::minutes(i64::from(n % 90) * 17);
+            d.published_at = match n % 5 {
+                0 => None,
+                1 => Some(d.fetched_at + Duration::minutes(9)),
+                _ => Some(d.fetched_at - Duration::minutes(i64::from(n % 13) * 31)),
+            };
+            d.body = format!("Bài {n}. {}", "Nội dung. ".repeat(n as usize % 70));
+            let mut p = Processed::new(d, Vec::new());
+            p.places.province = ["01", "79", "48"].get(n as usize % 4).map(|p| (*p).to_owned());
+            p
+        };
+        let first: Vec<Processed> = (1..=150)
+            .map(|n| item(n, format!("https://a.vn/{n}"), outlets[n as usize % 3], 0))
+            .collect();
+        store.insert_batch_placed(&first, &mut store::into_story(5)).await.unwrap();
+        // The earliest 120 were related by an earlier refresh.
+        let related: Vec<store::SightingRelation> = store
+            .story_members(&[5])
+            .await
+            .unwrap()
+            .iter()
+            .take(120)
+            .map(|m| store::SightingRelation {
+                sighting_id: m.sighting_id,
+                relation: "republication_unattributed".into(),
+                lag_minutes: 3,
+                anomalies: vec!["before_origin".into()],
+            })
+            .collect();
+        let update = StoryUpdate { relations: related, ..story(5, 1, outlets[0]) };
+        store.save_stories(&[update], now()).await.unwrap();
+        // Copies of the first sixty elsewhere, forty new documents, and another story.
+        let mut second: Vec<Processed> = (1..=60)
+            .map(|n| item(n, format!("https://b.vn/{n}"), outlets[(n as usize + 1) % 3], 1))
+            .collect();
+        second.extend((151..=190).map(|n| item(n, format!("https://a.vn/{n}"), outlets[0], 1)));
+        let stored = store.insert_batch_placed(&second, &mut store::into_story(5)).await.unwrap();
+        assert_eq!((stored.copies.len(), stored.inserted.len()), (60, 40), "{backend}");
+        let other: Vec<Processed> =
+            (191..=195).map(|n| item(n, format!("https://c.vn/{n}"), outlets[2], 2)).collect();
+        store.insert_batch_placed(&other, &mut store::into_story(6)).await.unwrap();
+
+        let mut digesting = Digesting(Vec::new());
+        store.refresh_stories(&[5, 6, 7], now(), &mut digesting).await.unwrap();
+        let digests = digesting.0;
+        assert_eq!(digests.iter().map(|d| d.story_id).collect::<Vec<_>>(), [5, 6], "{backend}");
+        for digest in &digests {
+            let all = store.story_members(&[digest.story_id]).await.unwrap();
+            let at = |m: &store::StoryMember| match m.sighting.published_at {
+                Some(p) if p <= m.sighting.fetched_at => p,
+                _ => m.sighting.fetched_at,
+            };
+            let documents: BTreeMap<i64, Option<&str>> =
+                all.iter().map(|m| (m.sighting.document_id, m.province.as_deref())).collect();
+            let mut provinces: BTreeMap<String, i64> = BTreeMap::new();
+            for p in documents.values().flatten() {
+                *provinces.entry((*p).to_owned()).or_default() += 1;
+            }
+            let outlets: BTreeSet<i64> = all.iter().map(|m| m.sighting.source_id).collect();
+            let mut got_provinces = digest.provinces.clone();
+            got_provinces.sort();
+            let story = digest.story_id;
+            assert_eq!(digest.sightings, all.len() as i64, "{backend} {story}");
+            assert_eq!(digest.documents, documents.len() as i64, "{backend} {story}");
+            assert_eq!(digest.outlets, outlets.len() as i64, "{backend} {story}");
+            assert_eq!(digest.first_seen, all.iter().map(at).min().unwrap(), "{backend} {story}");
+            assert_eq!(digest.last_seen, all.iter().map(at).max().unwrap(), "{backend} {story}");
+            assert_eq!(got_provinces, provinces.into_iter().collect::<Vec<_>>(), "{backend}");
+            // The earliest hundred and those not yet related, in the same order, each with
+            // its text where the summary wants it.
+            let chosen: Vec<&store::StoryMember> = all
+                .iter()
+                .enumerate()
+                .filter(|(i, m)| *i < store::PROVENANCE_SIGHTINGS || m.relation.is_none())
+                .map(|(_, m)| m)
+                .collect();
+            let ids = |ms: &mut dyn Iterator<Item = &store::StoryMember>| {
+                ms.map(|m| m.sighting_id).collect::<Vec<_>>()
+            };
+            assert_eq!(
+                ids(&mut digest.members.iter()),
+                ids(&mut chosen.iter().copied()),
+                "{backend} {story}"
+            );
+            for (got, want) in digest.members.iter().zip(&chosen) {
+                assert_eq!(got.relation, want.relation, "{backend}");
+                assert_eq!((&got.title, &got.province), (&want.title, &want.province));
+                let text = if got.sighting.document_id % 2 == 0 { want.text.as_str() } else { "" };
+                assert_eq!(got.text, text, "{backend} sighting {}", got.sighting_id);
+            }
+        }
+        let big = &digests[0];
+        // The first day's earliest hundred, its thirty not related, the second day's hundred.
+        assert_eq!((big.sightings, big.members.len()), (250, 230), "{backend}");
+        assert!(big.first_seen < big.last_seen && big.provinces.len() == 3, "{backend}");
     }
 }

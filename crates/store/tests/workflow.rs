@@ -195,6 +195,22 @@ async fn a_dismissed_alert_comes_back_when_it_grows() {
             (last.action, last.from, last.to),
             (AlertAction::Regrow, AlertState::Dismissed, AlertState::New)
         );
+        // Dismissed again, it grows by an outlet it had and one it had not: one new outlet.
+        store
+            .act(id, &Command::Dismiss { reason: DismissReason::NotRelevant }, me, None, now())
+            .await
+            .unwrap();
+        let c = source(&store, "c").await;
+        let later = now() + Duration::hours(5);
+        let batch = [
+            Processed::new(doc(a, "https://a.vn/2", later), vec![rumour(Severity::High)]),
+            Processed::new(doc(c, "https://c.vn/1", later), vec![rumour(Severity::High)]),
+        ];
+        store.insert_batch(&batch).await.unwrap();
+        let alert = store.alert(id).await.unwrap();
+        let reason = alert.handling.regrown.unwrap();
+        assert!(reason.contains("2 tài liệu từ 1 nguồn"), "{backend}: {reason}");
+        assert_eq!(alert.doc_count, 4, "{backend}");
     })
     .await;
 }
