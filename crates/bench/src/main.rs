@@ -96,6 +96,20 @@ pub(crate) fn line(
     v
 }
 
+/// The CPU time a process (`self` or a process id) has used, user and system, from
+/// `/proc/PROCESS/stat` (zero where that cannot be read).
+pub(crate) fn cpu_time(process: &str) -> std::time::Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
+    // The fields after the command name, which may hold spaces, closed by the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the line, in ticks of 1/100 s on Linux.
+    std::time::Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
 pub(crate) fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }

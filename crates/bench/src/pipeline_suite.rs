@@ -161,7 +161,7 @@ async fn ours(
     let batches: Vec<(model::Source, Vec<FeedItem>)> =
         items.chunks(BATCH).map(|b| (source.clone(), b.to_vec())).collect();
     let start = Instant::now();
-    let cpu_start = cpu_time();
+    let cpu_start = crate::cpu_time("self");
     // A news stream repeats itself word for word now and then: a sighting, stored too.
     let added: usize =
         pipeline.ingest_batches(batches).await?.iter().map(|r| r.added + r.copies).sum();
@@ -170,7 +170,7 @@ async fn ours(
     pipeline.flush_index()?;
     metrics.observe(model::Stage::Index, flushed.elapsed());
     let elapsed = start.elapsed();
-    let cpu = cpu_time().saturating_sub(cpu_start);
+    let cpu = crate::cpu_time("self").saturating_sub(cpu_start);
     anyhow::ensure!(added == items.len(), "only {added} of {} items were stored", items.len());
     store.close().await;
     // Where the time went, per stage, in seconds: what to optimise next.
@@ -186,20 +186,6 @@ async fn ours(
     // How busy the cores were: below the core count, a serial stage holds the rest back.
     stages.insert("cpu".to_owned(), serde_json::json!(crate::round(cpu.as_secs_f64())));
     Ok((elapsed, serde_json::Value::Object(stages)))
-}
-
-/// The CPU time this process has used, user and system, from `/proc/self/stat` (zero
-/// where that cannot be read).
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The fields after the command name, which may hold spaces, closed by the last ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    // utime and stime are fields 14 and 15 of the line, in ticks of 1/100 s on Linux.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 async fn peer(dir: &Path, items: &[FeedItem], sightings: bool) -> Result<Duration> {
