@@ -572,8 +572,10 @@ impl Store {
         rows.iter().map(document_from_row).collect()
     }
 
-    /// Documents fetched at or after `since` that have a story, in id order after `after`,
-    /// with their story and near-copy link: what the clusterer replays after a restart.
+    /// Documents that have a story, fetched at or after `since` and seen then or later
+    /// (by their story time, [`StoryDigest::first_seen`]), in id order after `after`, with
+    /// their story and near-copy link: what the clusterer replays after a restart, which keeps
+    /// stories by their members' times. An old article fetched lately is not among them.
     pub async fn placed_documents_since(
         &self,
         since: Timestamp,
@@ -583,7 +585,10 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {DOCUMENT_COLUMNS}, d.story_id, d.copy_of FROM documents d \
              JOIN sources s ON s.id = d.source_id \
-             WHERE d.story_id IS NOT NULL AND d.fetched_at >= $1 AND d.id > $2 ORDER BY d.id LIMIT $3"
+             WHERE d.story_id IS NOT NULL AND d.fetched_at >= $1 AND d.id > $2 \
+             AND (CASE WHEN d.published_at IS NOT NULL AND d.published_at <= d.fetched_at \
+               THEN d.published_at ELSE d.fetched_at END) >= $1 \
+             ORDER BY d.id LIMIT $3"
         ))
         .bind(millis(since))
         .bind(after)

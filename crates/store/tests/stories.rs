@@ -368,3 +368,46 @@ async fn a_story_digest_says_what_every_sighting_says() {
         assert!(big.first_seen < big.last_seen && big.provinces.len() == 3, "{backend}");
     }
 }
+
+/// What a restart replays: placed documents fetched since a time and seen since then by
+/// their story time; an old article fetched lately stays out, however many there are.
+#[tokio::test]
+async fn a_restart_replays_the_documents_seen_lately() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in store::testing::stores(dir.path()).await {
+        let sid = outlet(&store).await;
+        let since = now() - Duration::days(10);
+        let cases = [
+            // (published, fetched, replayed)
+            (Some(now() - Duration::days(1)), now(), true),
+            (Some(now() - Duration::days(30)), now(), false),
+            (None, now(), true),
+            // Published after its fetch: seen when fetched.
+            (Some(now() + Duration::days(3)), now() - Duration::days(2), true),
+            (Some(now() - Duration::days(11)), now() - Duration::days(11), false),
+            (Some(since), since, true),
+        ];
+        let batch: Vec<Processed> = cases
+            .iter()
+            .enumerate()
+            .map(|(k, (published, fetched, _))| {
+                let mut d = doc(sid, k as u32 + 1);
+                (d.published_at, d.fetched_at) = (*published, *fetched);
+                Processed::new(d, Vec::new())
+            })
+            .collect();
+        let stored = store.insert_batch_placed(&batch, &mut store::into_story(3)).await.unwrap();
+        let ids: Vec<i64> = stored.inserted.iter().map(|i| i.id).collect();
+        let mut replayed = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.placed_documents_since(since, after, 2).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.0.id;
+            replayed.extend(page.iter().map(|(d, story, _)| (d.id, *story)));
+        }
+        let want: Vec<(i64, i64)> =
+            cases.iter().zip(&ids).filter(|(c, _)| c.2).map(|(_, id)| (*id, 3)).collect();
+        assert_eq!(replayed, want, "{backend}");
+    }
+}
