@@ -269,15 +269,14 @@ async fn members_in(
     // Texts only where the first publisher is decided (the earliest
     // `PROVENANCE_SIGHTINGS` of each story and every sighting not yet related), and of
     // those only what the caller does not know yet.
-    let mut wanted: Vec<usize> = Vec::new();
+    let mut wanted: Vec<bool> = Vec::with_capacity(out.len());
     let mut rank = 0;
     for (i, m) in out.iter().enumerate() {
         rank = if i > 0 && out[i - 1].story_id == m.story_id { rank + 1 } else { 0 };
-        if (rank < PROVENANCE_SIGHTINGS || m.relation.is_none()) && wants_text(m) {
-            wanted.push(i);
-        }
+        wanted.push((rank < PROVENANCE_SIGHTINGS || m.relation.is_none()) && wants_text(m));
     }
-    read_texts(conn, &mut out, &wanted).await?;
+    let wanted = out.iter_mut().zip(wanted).filter_map(|(m, w)| w.then_some(m)).collect();
+    read_texts(conn, wanted).await?;
     Ok(out)
 }
 
@@ -305,9 +304,14 @@ pub struct StoryDigest {
     pub provinces: Vec<(String, i64)>,
 }
 
-/// A sighting's time as a story counts it, in SQL: [`StoryDigest::first_seen`].
-const SIGHTING_TIME: &str = "CASE WHEN g.published_at IS NOT NULL AND g.published_at <= g.fetched_at \
-     THEN g.published_at ELSE g.fetched_at END";
+/// The story time of the row `alias` names (a sighting or a document), in SQL: its
+/// publication time where that is not after its fetch, its fetch time otherwise.
+fn story_time(alias: &str) -> String {
+    format!(
+        "CASE WHEN {alias}.published_at IS NOT NULL AND {alias}.published_at <= {alias}.fetched_at \
+         THEN {alias}.published_at ELSE {alias}.fetched_at END"
+    )
+}
 
 const MEMBER_COLUMNS: &str = "g.id AS sighting_id, g.document_id, g.source_id, \
      s.name AS source_name, s.tier, g.url, g.published_at, g.fetched_at, d.title, \
@@ -327,10 +331,11 @@ async fn digests_in(
     let mut digests: std::collections::BTreeMap<i64, StoryDigest> = Default::default();
     for chunk in stories.chunks(500) {
         let list = placeholders(1, chunk.len());
+        let time = story_time("g");
         let sql = format!(
             "SELECT d.story_id, COUNT(*) AS sightings, COUNT(DISTINCT g.document_id) AS documents, \
-             COUNT(DISTINCT g.source_id) AS outlets, MIN({SIGHTING_TIME}) AS first_seen, \
-             MAX({SIGHTING_TIME}) AS last_seen \
+             COUNT(DISTINCT g.source_id) AS outlets, MIN({time}) AS first_seen, \
+             MAX({time}) AS last_seen \
              FROM sightings g JOIN documents d ON d.id = g.document_id \
              WHERE d.story_id IN {list} GROUP BY d.story_id"
         );
@@ -383,11 +388,9 @@ async fn digests_in(
         }
     }
     let mut digests: Vec<StoryDigest> = digests.into_values().collect();
-    for d in &mut digests {
-        let wanted: Vec<usize> =
-            (0..d.members.len()).filter(|&i| wants_text(&d.members[i])).collect();
-        read_texts(conn, &mut d.members, &wanted).await?;
-    }
+    let wanted =
+        digests.iter_mut().flat_map(|d| d.members.iter_mut()).filter(|m| wants_text(m)).collect();
+    read_texts(conn, wanted).await?;
     Ok(digests)
 }
 
@@ -430,13 +433,10 @@ fn member_from_row(row: &AnyRow) -> Result<StoryMember> {
     })
 }
 
-/// Reads the texts ([`StoryMember::text`]) of `members[i]` for every `i` in `wanted`.
-async fn read_texts(
-    conn: &mut sqlx::AnyConnection,
-    members: &mut [StoryMember],
-    wanted: &[usize],
-) -> Result<()> {
-    let mut documents: Vec<i64> = wanted.iter().map(|&i| members[i].sighting.document_id).collect();
+/// Reads the texts ([`StoryMember::text`]) of `members`, every document's once, a few
+/// statements for all of them.
+async fn read_texts(conn: &mut sqlx::AnyConnection, members: Vec<&mut StoryMember>) -> Result<()> {
+    let mut documents: Vec<i64> = members.iter().map(|m| m.sighting.document_id).collect();
     documents.sort_unstable();
     documents.dedup();
     let mut texts: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -458,9 +458,9 @@ async fn read_texts(
             texts.insert(row.try_get("id")?, format!("{head}\n{tail}"));
         }
     }
-    for &i in wanted {
-        if let Some(text) = texts.get(&members[i].sighting.document_id) {
-            members[i].text.clone_from(text);
+    for m in members {
+        if let Some(text) = texts.get(&m.sighting.document_id) {
+            m.text.clone_from(text);
         }
     }
     Ok(())
@@ -573,7 +573,7 @@ impl Store {
     }
 
     /// Documents that have a story, fetched at or after `since` and seen then or later
-    /// (by their story time, [`StoryDigest::first_seen`]), in id order after `after`, with
+    /// (by their story time, as [`StoryDigest::first_seen`] counts it), in id order after `after`, with
     /// their story and near-copy link: what the clusterer replays after a restart, which keeps
     /// stories by their members' times. An old article fetched lately is not among them.
     pub async fn placed_documents_since(
@@ -586,9 +586,8 @@ impl Store {
             "SELECT {DOCUMENT_COLUMNS}, d.story_id, d.copy_of FROM documents d \
              JOIN sources s ON s.id = d.source_id \
              WHERE d.story_id IS NOT NULL AND d.fetched_at >= $1 AND d.id > $2 \
-             AND (CASE WHEN d.published_at IS NOT NULL AND d.published_at <= d.fetched_at \
-               THEN d.published_at ELSE d.fetched_at END) >= $1 \
-             ORDER BY d.id LIMIT $3"
+             AND {} >= $1 ORDER BY d.id LIMIT $3",
+            story_time("d")
         ))
         .bind(millis(since))
         .bind(after)
@@ -674,9 +673,9 @@ impl Store {
 
     /// Recomputes the rows of `stories` under the story lock: `summary` says which texts it
     /// needs, then gets each story's [`StoryDigest`] (its counts, and the sightings the
-    /// first publisher is chosen among) and answers the rows to save. Holding the lock, no placement is under way, so
-    /// the rows count every document placed so far, and a refresh that read less cannot be
-    /// saved after one that read more.
+    /// first publisher is chosen among) and answers the rows to save. Holding the lock, no
+    /// placement is under way, so the rows count every document placed so far, and a
+    /// refresh that read less cannot be saved after one that read more.
     pub async fn refresh_stories(
         &self,
         stories: &[i64],
